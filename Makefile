@@ -1,0 +1,43 @@
+# Staff Passport: `make run` serves the product on the embedded store; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench postgres demo clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# A local passphrase for the embedded store's key store, made once and kept out of git.
+.env:
+	@umask 077; echo "PASSPORT_KEY_PASSPHRASE=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(32))')" > .env
+	@echo "wrote .env with a new key-store passphrase"
+
+run: $(STAMP) .env
+	$(BIN)/passport demo
+	$(BIN)/passport serve --host 127.0.0.1 --port 8000
+
+# PostgreSQL from Debian's packages when it is absent; the tests start their own throwaway cluster.
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	else echo "installing PostgreSQL from Debian packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+test: $(STAMP) postgres lint
+	$(BIN)/pytest -q
+
+bench: $(STAMP) .env
+	$(BIN)/python -m bench.ledger
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,148 @@
+"""Prints throughput figures, each against a baseline measured in the same run.
+
+- events appended per second through the ledger (signed events, use-case checks) against the
+  bare `eventsourcing` application appending the same number of events to the same kind of store;
+- credentials verified per second in-process (Data Integrity eddsa-jcs-2022, and vc+jwt) against
+  raw Ed25519 signature verification.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+from events.application import Ledger
+from events.issuer import AchievementKind
+from issuers.awarding import Learner
+from keys import SigningKey
+from passport.services import Services
+from passport.settings import Settings
+
+
+class Note(Aggregate):
+    """The bare baseline's aggregate: one creation event with a little text."""
+
+    @event("Written")
+    def __init__(self, text: str, author: str) -> None:
+        self.text = text
+        self.author = author
+
+
+def _rate(count: int, work: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    work()
+    return count / (time.perf_counter() - start)
+
+
+def _sqlite_env(directory: Path, name: str) -> dict[str, str]:
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(directory / f"{name}.sqlite3"),
+        "CREATE_TABLE": "y",
+    }
+
+
+def bench_append(count: int, directory: Path) -> tuple[float, float]:
+    """(bare events/s, ledger events/s), one save per event, on SQLite files."""
+    bare: Application[Any] = Application(env=_sqlite_env(directory, "bare"))
+    key = SigningKey.generate()
+    ledger = Ledger(
+        _sqlite_env(directory, "ledger"), signer_id="k", signer=key, trusted={"k": key.public_key}
+    )
+
+    def run_bare() -> None:
+        for i in range(count):
+            bare.save(Note(text=f"learner {i}", author="bench@example"))
+
+    def run_ledger() -> None:
+        for i in range(count):
+            ledger.enrol_learner(f"ESR-{i}", "sha256$00", "salt", f"learner {i}", "bench@example")
+
+    return _rate(count, run_bare), _rate(count, run_ledger)
+
+
+def bench_verify(count: int, directory: Path) -> dict[str, float]:
+    """Verifications per second: raw Ed25519, eddsa-jcs-2022 credential, vc+jwt credential."""
+    from verifier import verify_credential  # noqa: PLC0415
+
+    settings = Settings(
+        database_url=f"sqlite:///{directory / 'verify.sqlite3'}",
+        key_dir=directory / "keys",
+        key_passphrase="bench",  # noqa: S106 - a throwaway store
+        _env_file=None,
+    )
+    services = Services.open(settings)
+    now = datetime.now(UTC)
+    issuer = services.awarding.register_issuer("bench", "Bench Academy", "https://b.example", now)
+    achievement = services.awarding.define_achievement(
+        issuer.id, name="Bench", description="d", criteria="c", kind=AchievementKind.BADGE
+    )
+    award = services.awarding.award(
+        issuer.id, achievement, Learner("ESR-1", "A", "a@x"), earned_on=date.today(), at=now
+    )
+    services.projections.catch_up()
+    key_set = _key_set(services)
+    services.close()
+
+    key = SigningKey.generate()
+    message = b"x" * 400
+    signature = key.sign(message)
+
+    def raw() -> None:
+        for _ in range(count):
+            key.public_key.verify(signature, message)
+
+    def data_integrity() -> None:
+        for _ in range(count):
+            assert verify_credential(award.credential, key_set=key_set, now=now).verified
+
+    def jwt_form() -> None:
+        for _ in range(count):
+            assert verify_credential(award.jwt, key_set=key_set, now=now).verified
+
+    return {
+        "raw": _rate(count, raw),
+        "eddsa-jcs-2022": _rate(count, data_integrity),
+        "vc+jwt": _rate(count, jwt_form),
+    }
+
+
+def _key_set(services: Services) -> Any:
+    from passport.export import issuers_document  # noqa: PLC0415
+    from verifier import KeySet  # noqa: PLC0415
+
+    return KeySet.from_issuers(issuers_document(services.views))
+
+
+def main() -> None:
+    """Run both benchmarks and print figures and ratios."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--verifications", type=int, default=2000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        bare, ledger = bench_append(args.events, Path(tmp))
+        print(f"append (SQLite file, one save per event, {args.events} events)")
+        print(f"  bare eventsourcing application : {bare:9.0f} events/s")
+        print(f"  ledger (signed events)         : {ledger:9.0f} events/s")
+        print(f"  ratio ledger / bare            : {ledger / bare:9.2f}   (aim >= 0.5)")
+        rates = bench_verify(args.verifications, Path(tmp))
+        print(f"verify in-process ({args.verifications} verifications each)")
+        print(f"  raw Ed25519 verify             : {rates['raw']:9.0f} /s")
+        for form in ("eddsa-jcs-2022", "vc+jwt"):
+            ratio = rates[form] / rates["raw"]
+            print(
+                f"  credential, {form:<19}: {rates[form]:9.0f} /s   ratio {ratio:.2f} (aim >= 0.5)"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The domain: issuer and passport aggregates and their signed events. No web, no SQL."""

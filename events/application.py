@@ -1,0 +1,233 @@
+"""The ledger's use cases: issuers and their keys, learners, credentials and their status."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Mapper
+
+from events.errors import (
+    ConcurrentChangeError,
+    IssuerAlreadyRegisteredError,
+    IssuerNotFoundError,
+    LearnerNotFoundError,
+)
+from events.issuer import AchievementKind, Issuer
+from events.passport import Passport
+from events.signing import SigningMapper
+from keys import PublicKey, SigningKey
+
+A = TypeVar("A", bound=Aggregate)
+MAX_ATTEMPTS = 30
+BACKOFF_SECONDS = 0.002
+
+
+@dataclass(frozen=True)
+class IssuerDetails:
+    """What the ledger records of an issuer, as plain values."""
+
+    id: UUID
+    slug: str
+    name: str
+    url: str
+    did: str
+    current_key: str | None
+    keys: tuple[dict[str, Any], ...]
+    achievements: Mapping[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class LearnerDetails:
+    """What the ledger records of a learner, as plain values."""
+
+    id: UUID
+    identity_hash: str
+    salt: str
+    name: str
+    email: str
+    credentials: Mapping[str, dict[str, Any]]
+
+
+class Ledger(Application[UUID]):
+    """The event-sourced ledger. Every event it stores is signed by the ledger's key."""
+
+    name = "StaffPassport"
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        *,
+        signer_id: str,
+        signer: SigningKey,
+        trusted: Mapping[str, PublicKey],
+    ) -> None:
+        self._signer_id = signer_id
+        self._signer = signer
+        self._trusted = dict(trusted)
+        super().__init__(env=dict(env))
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """A mapper that signs what it writes and checks what it reads."""
+        return SigningMapper(
+            transcoder=self.construct_transcoder(),
+            signer_id=self._signer_id,
+            signer=self._signer,
+            trusted=self._trusted,
+        )
+
+    # Issuers
+
+    def register_issuer(self, slug: str, name: str, url: str, did: str) -> UUID:
+        """Register an academy; its short name must be new."""
+        issuer = Issuer(slug=slug, name=name, url=url, did=did)
+        try:
+            self.save(issuer)
+        except IntegrityError:
+            raise IssuerAlreadyRegisteredError(slug) from None
+        return issuer.id
+
+    def add_issuer_key(self, issuer_id: UUID, key_id: str, public_key: PublicKey, at: str) -> None:
+        """Make a new key the issuer's current signing key."""
+        self._change(Issuer, issuer_id, lambda i: i.add_key(key_id, public_key.multibase, at))
+
+    def retire_issuer_key(self, issuer_id: UUID, key_id: str, at: str) -> None:
+        """Retire one of the issuer's keys from `at` on."""
+        self._change(Issuer, issuer_id, lambda i: i.retire_key(key_id, at))
+
+    def define_achievement(
+        self,
+        issuer_id: UUID,
+        achievement_id: str,
+        kind: AchievementKind,
+        refresher_months: int | None,
+        achievement: dict[str, Any],
+    ) -> None:
+        """Add an achievement the issuer can award."""
+        self._change(
+            Issuer,
+            issuer_id,
+            lambda i: i.define_achievement(achievement_id, kind, refresher_months, achievement),
+        )
+
+    def issuer(self, issuer_id: UUID) -> IssuerDetails:
+        """The issuer's record, or `IssuerNotFoundError`."""
+        issuer = self._get(Issuer, issuer_id)
+        return IssuerDetails(
+            id=issuer.id,
+            slug=issuer.slug,
+            name=issuer.name,
+            url=issuer.url,
+            did=issuer.did,
+            current_key=issuer.current_key,
+            keys=tuple(dict(k) for k in issuer.keys.values()),
+            achievements=dict(issuer.achievements),
+        )
+
+    # Learners and their credentials
+
+    def enrol_learner(
+        self, staff_identifier: str, identity_hash: str, salt: str, name: str, email: str
+    ) -> UUID:
+        """Enrol a learner once; enrolling the same staff identifier again returns the same id."""
+        learner_id = Passport.create_id(staff_identifier)
+        if self._exists(Passport, learner_id):
+            return learner_id
+        passport = Passport(
+            identity_hash=identity_hash,
+            salt=salt,
+            name=name,
+            email=email,
+            staff_identifier=staff_identifier,
+        )
+        with contextlib.suppress(IntegrityError):  # enrolled concurrently: the same learner
+            self.save(passport)
+        return learner_id
+
+    def learner(self, learner_id: UUID) -> LearnerDetails:
+        """The learner's record, or `LearnerNotFoundError`."""
+        passport = self._get(Passport, learner_id)
+        return LearnerDetails(
+            id=passport.id,
+            identity_hash=passport.identity_hash,
+            salt=passport.salt,
+            name=passport.name,
+            email=passport.email,
+            credentials=dict(passport.credentials),
+        )
+
+    def issue_credential(
+        self,
+        learner_id: UUID,
+        credential_id: str,
+        issuer_id: UUID,
+        achievement_id: str,
+        kind: str,
+        credential: dict[str, Any],
+        jwt: str,
+    ) -> None:
+        """Append a signed credential to the learner's passport."""
+        self._change(
+            Passport,
+            learner_id,
+            lambda p: p.issue_credential(
+                credential_id, str(issuer_id), achievement_id, kind, credential, jwt
+            ),
+        )
+
+    def revoke_credential(self, learner_id: UUID, credential_id: str, reason: str) -> None:
+        """Revoke a credential for good."""
+        self._change(Passport, learner_id, lambda p: p.revoke(credential_id, reason))
+
+    def suspend_credential(self, learner_id: UUID, credential_id: str, reason: str) -> None:
+        """Suspend a credential until it is reinstated."""
+        self._change(Passport, learner_id, lambda p: p.suspend(credential_id, reason))
+
+    def reinstate_credential(self, learner_id: UUID, credential_id: str, reason: str) -> None:
+        """Lift a suspension."""
+        self._change(Passport, learner_id, lambda p: p.reinstate(credential_id, reason))
+
+    # Plumbing
+
+    def _get(self, cls: type[A], aggregate_id: UUID) -> A:
+        aggregate: object
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            aggregate = None
+        if not isinstance(aggregate, cls):
+            if cls is Issuer:
+                raise IssuerNotFoundError(aggregate_id)
+            raise LearnerNotFoundError(aggregate_id)
+        return aggregate
+
+    def _exists(self, cls: type[A], aggregate_id: UUID) -> bool:
+        try:
+            self._get(cls, aggregate_id)
+        except (IssuerNotFoundError, LearnerNotFoundError):
+            return False
+        return True
+
+    def _change(self, cls: type[A], aggregate_id: UUID, command: Callable[[A], None]) -> None:
+        """Run a command on the latest state and save it, retrying optimistic conflicts."""
+        for attempt in range(MAX_ATTEMPTS):
+            aggregate = self._get(cls, aggregate_id)
+            command(aggregate)
+            try:
+                self.save(aggregate)
+            except IntegrityError:
+                # Someone else appended first: wait a jittered moment, reload, re-check the rule.
+                time.sleep(random.uniform(0, BACKOFF_SECONDS * (attempt + 1)))  # noqa: S311
+                continue
+            return
+        raise ConcurrentChangeError(aggregate_id)
+
+
+__all__ = ["IssuerDetails", "LearnerDetails", "Ledger"]

@@ -1,0 +1,134 @@
+"""The passport aggregate: one per learner, holding every credential issued to them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from events.errors import (
+    CredentialAlreadyIssuedError,
+    CredentialNotFoundError,
+    StatusChangeError,
+)
+
+PASSPORT_NAMESPACE = uuid5(NAMESPACE_URL, "https://staff-passport.nhs.example/passports")
+
+
+class CredentialStatus(StrEnum):
+    """Where a credential stands."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+
+
+class Passport(Aggregate):
+    """A learner's passport. The learner is known to credentials only by a salted hash."""
+
+    @staticmethod
+    def create_id(staff_identifier: str) -> UUID:
+        """One passport per stable staff identifier (ESR number, NMC/GMC/HCPC registration)."""
+        return uuid5(PASSPORT_NAMESPACE, staff_identifier.strip().upper())
+
+    @event("Enrolled")
+    def __init__(
+        self,
+        identity_hash: str,
+        salt: str,
+        name: str,
+        email: str,
+        staff_identifier: str,
+    ) -> None:
+        self.identity_hash = identity_hash
+        self.salt = salt
+        self.name = name
+        self.email = email
+        self.staff_identifier = staff_identifier
+        self.credentials: dict[str, dict[str, Any]] = {}
+
+    def issue_credential(
+        self,
+        credential_id: str,
+        issuer_id: str,
+        achievement_id: str,
+        kind: str,
+        credential: dict[str, Any],
+        jwt: str,
+    ) -> None:
+        """Record a signed credential in the passport."""
+        if credential_id in self.credentials:
+            raise CredentialAlreadyIssuedError(credential_id)
+        self._credential_issued(
+            credential_id=credential_id,
+            issuer_id=issuer_id,
+            achievement_id=achievement_id,
+            kind=kind,
+            credential=credential,
+            jwt=jwt,
+        )
+
+    @event("CredentialIssued")
+    def _credential_issued(
+        self,
+        credential_id: str,
+        issuer_id: str,
+        achievement_id: str,
+        kind: str,
+        credential: dict[str, Any],
+        jwt: str,
+    ) -> None:
+        self.credentials[credential_id] = {
+            "issuer_id": issuer_id,
+            "achievement_id": achievement_id,
+            "kind": kind,
+            "credential": credential,
+            "jwt": jwt,
+            "status": CredentialStatus.ACTIVE.value,
+            "reason": None,
+        }
+
+    def status_of(self, credential_id: str) -> CredentialStatus:
+        """The credential's current status, or `CredentialNotFoundError`."""
+        try:
+            return CredentialStatus(self.credentials[credential_id]["status"])
+        except KeyError:
+            raise CredentialNotFoundError(credential_id) from None
+
+    def revoke(self, credential_id: str, reason: str) -> None:
+        """Revoke for good (a suspended credential may be revoked too)."""
+        if self.status_of(credential_id) is CredentialStatus.REVOKED:
+            raise StatusChangeError(credential_id, "revoked", "revoke")
+        self._revoked(credential_id=credential_id, reason=reason)
+
+    def suspend(self, credential_id: str, reason: str) -> None:
+        """Suspend an active credential until reinstated."""
+        current = self.status_of(credential_id)
+        if current is not CredentialStatus.ACTIVE:
+            raise StatusChangeError(credential_id, current.value, "suspend")
+        self._suspended(credential_id=credential_id, reason=reason)
+
+    def reinstate(self, credential_id: str, reason: str) -> None:
+        """Lift a suspension."""
+        current = self.status_of(credential_id)
+        if current is not CredentialStatus.SUSPENDED:
+            raise StatusChangeError(credential_id, current.value, "reinstate")
+        self._reinstated(credential_id=credential_id, reason=reason)
+
+    @event("CredentialRevoked")
+    def _revoked(self, credential_id: str, reason: str) -> None:
+        self._set_status(credential_id, CredentialStatus.REVOKED, reason)
+
+    @event("CredentialSuspended")
+    def _suspended(self, credential_id: str, reason: str) -> None:
+        self._set_status(credential_id, CredentialStatus.SUSPENDED, reason)
+
+    @event("CredentialReinstated")
+    def _reinstated(self, credential_id: str, reason: str) -> None:
+        self._set_status(credential_id, CredentialStatus.ACTIVE, reason)
+
+    def _set_status(self, credential_id: str, status: CredentialStatus, reason: str) -> None:
+        self.credentials[credential_id]["status"] = status.value
+        self.credentials[credential_id]["reason"] = reason

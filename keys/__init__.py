@@ -1,0 +1,27 @@
+"""Key pairs, decentralised identifiers and the encrypted key store."""
+
+from keys.did import did_key, did_key_verification_method, did_web, resolve_did_key
+from keys.ed25519 import PublicKey, SigningKey
+from keys.errors import (
+    InvalidSignatureError,
+    KeyNotFoundError,
+    KeysError,
+    KeyStorePassphraseError,
+    MalformedKeyError,
+)
+from keys.store import KeyStore
+
+__all__ = [
+    "InvalidSignatureError",
+    "KeyNotFoundError",
+    "KeyStore",
+    "KeyStorePassphraseError",
+    "KeysError",
+    "MalformedKeyError",
+    "PublicKey",
+    "SigningKey",
+    "did_key",
+    "did_key_verification_method",
+    "did_web",
+    "resolve_did_key",
+]

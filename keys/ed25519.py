@@ -1,0 +1,137 @@
+"""Ed25519 keys as typed objects: a signing key that never shows its secret, and a public key."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from keys.errors import InvalidSignatureError, KeyStorePassphraseError, MalformedKeyError
+from keys.multibase import decode_multikey, decode_private_multikey, encode_multikey
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    """An Ed25519 public key."""
+
+    raw: bytes
+
+    def __post_init__(self) -> None:
+        if len(self.raw) != 32:
+            raise MalformedKeyError(f"an Ed25519 public key is 32 bytes, got {len(self.raw)}")
+
+    @classmethod
+    def from_multibase(cls, text: str) -> PublicKey:
+        """From a Multikey `publicKeyMultibase` (`z6Mk…`)."""
+        return cls(decode_multikey(text))
+
+    @classmethod
+    def from_jwk(cls, jwk: Mapping[str, object]) -> PublicKey:
+        """From an OKP/Ed25519 JSON Web Key (RFC 8037)."""
+        if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
+            raise MalformedKeyError("not an Ed25519 JWK (expected kty OKP, crv Ed25519)")
+        x = jwk.get("x")
+        if not isinstance(x, str):
+            raise MalformedKeyError("JWK has no 'x' member")
+        return cls(_b64url_decode(x))
+
+    @property
+    def multibase(self) -> str:
+        """The Multikey `publicKeyMultibase`, also the key's fingerprint in did:key."""
+        return encode_multikey(self.raw)
+
+    def jwk(self) -> dict[str, str]:
+        """The public JWK (RFC 8037); never carries a private part."""
+        return {"kty": "OKP", "crv": "Ed25519", "x": _b64url(self.raw)}
+
+    def to_cryptography(self) -> Ed25519PublicKey:
+        """The same key as a `cryptography` object (for libraries such as pyjwt)."""
+        return Ed25519PublicKey.from_public_bytes(self.raw)
+
+    def verify(self, signature: bytes, message: bytes) -> None:
+        """Return if `signature` signs `message`, else raise `InvalidSignatureError`."""
+        try:
+            self.to_cryptography().verify(signature, message)
+        except InvalidSignature as exc:
+            raise InvalidSignatureError("signature does not verify") from exc
+
+
+class SigningKey:
+    """An Ed25519 private key. It signs; it never reveals its secret in repr or logs."""
+
+    __slots__ = ("_key", "public_key")
+
+    def __init__(self, key: Ed25519PrivateKey) -> None:
+        self._key = key
+        self.public_key = PublicKey(
+            key.public_key().public_bytes(
+                serialization.Encoding.Raw, serialization.PublicFormat.Raw
+            )
+        )
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        """A fresh random key."""
+        return cls(Ed25519PrivateKey.generate())
+
+    @classmethod
+    def from_seed(cls, seed: bytes) -> SigningKey:
+        """From the 32-byte seed (RFC 8032 private key)."""
+        if len(seed) != 32:
+            raise MalformedKeyError(f"an Ed25519 seed is 32 bytes, got {len(seed)}")
+        return cls(Ed25519PrivateKey.from_private_bytes(seed))
+
+    @classmethod
+    def from_private_multibase(cls, text: str) -> SigningKey:
+        """From a Multikey `privateKeyMultibase` (`z3u2…`), as the W3C test vectors give it."""
+        return cls.from_seed(decode_private_multikey(text))
+
+    @classmethod
+    def from_encrypted_pem(cls, pem: bytes, passphrase: str) -> SigningKey:
+        """Open a key written by `to_encrypted_pem`; a wrong passphrase is refused clearly."""
+        try:
+            key = serialization.load_pem_private_key(pem, password=passphrase.encode())
+        except (ValueError, TypeError) as exc:
+            raise KeyStorePassphraseError(
+                "the key-store passphrase does not open the stored keys "
+                "(check PASSPORT_KEY_PASSPHRASE)"
+            ) from exc
+        if not isinstance(key, Ed25519PrivateKey):
+            raise MalformedKeyError("stored key is not an Ed25519 key")
+        return cls(key)
+
+    def to_encrypted_pem(self, passphrase: str) -> bytes:
+        """The one way out for the private key: PKCS#8, encrypted under the passphrase."""
+        if not passphrase:
+            raise KeyStorePassphraseError("refusing to write a private key without a passphrase")
+        return self._key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(passphrase.encode()),
+        )
+
+    def to_cryptography(self) -> Ed25519PrivateKey:
+        """The `cryptography` key, for signing libraries (pyjwt) that need it."""
+        return self._key
+
+    def sign(self, message: bytes) -> bytes:
+        """The 64-byte Ed25519 signature of `message`."""
+        return self._key.sign(message)
+
+    def __repr__(self) -> str:
+        return f"SigningKey(public={self.public_key.multibase})"

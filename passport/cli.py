@@ -1,0 +1,181 @@
+"""The `passport` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from pydantic import ValidationError
+
+from events.audit import audit_log
+from events.errors import LedgerError
+from keys import KeysError, PublicKey
+from passport.services import LEDGER_ROLE, Services, utcnow
+from passport.settings import Settings
+
+app = typer.Typer(
+    help="Staff Passport: a tamper-evident ledger of NHS staff credentials.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+projections_app = typer.Typer(
+    help="Manage the read models built from the log.", no_args_is_help=True
+)
+app.add_typer(projections_app, name="projections")
+
+EXIT_UNUSABLE = 2
+MAX_INPUT_BYTES = 5 * 1024 * 1024
+
+
+def _fail(message: str, code: int = EXIT_UNUSABLE) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        _fail(f"configuration: {first['msg']}")
+
+
+def _services() -> Services:
+    try:
+        return Services.open(_settings())
+    except KeysError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the web app on the configured store."""
+    import uvicorn  # noqa: PLC0415
+
+    from passport.web.app import create_app  # noqa: PLC0415
+
+    uvicorn.run(create_app(_settings()), host=host, port=port)
+
+
+@app.command()
+def demo(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Seed the ledger with a demo academy, learners and awards (once)."""
+    from passport.demo import seed_demo  # noqa: PLC0415
+
+    services = _services()
+    try:
+        seeded = seed_demo(services, utcnow())
+    finally:
+        services.close()
+    if as_json:
+        typer.echo(json.dumps({"issuers": seeded.issuers, "learners": seeded.learners}, indent=2))
+        return
+    for issuer in seeded.issuers:
+        typer.echo(f"issuer  {issuer['id']}  {issuer['did']}")
+    for learner in seeded.learners:
+        typer.echo(f"learner {learner['id']}  {learner['name']}")
+
+
+@app.command()
+def export(
+    learner_id: Annotated[str, typer.Argument(help="The learner's id.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
+) -> None:
+    """Write a learner's portable, offline-verifiable passport."""
+    from passport.export import export_passport  # noqa: PLC0415
+
+    services = _services()
+    try:
+        services.projections.catch_up()
+        bundle = export_passport(services.views, learner_id, utcnow())
+    finally:
+        services.close()
+    if bundle is None:
+        _fail(f"no learner with id {learner_id!r} (see `passport demo` for ids)")
+    text = json.dumps(bundle, indent=2, ensure_ascii=False)
+    if output is None:
+        typer.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        typer.echo(f"wrote {output} ({len(bundle['verifiableCredential'])} credentials)", err=True)
+
+
+@app.command()
+def verify(
+    file: Annotated[str, typer.Argument(help="Credential, presentation or passport; - for stdin.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Verify a credential, presentation or passport offline. Exit 0 valid, 1 not, 2 unusable."""
+    from verifier import MalformedInputError, verify_document  # noqa: PLC0415
+
+    try:
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1) if file == "-" else _read(Path(file))
+        report = verify_document(data, now=utcnow())
+    except MalformedInputError as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        typer.echo(report.to_text())
+    raise typer.Exit(0 if report.verified else 1)
+
+
+def _read(path: Path) -> bytes:
+    if not path.is_file():
+        _fail(f"no such file: {path}")
+    if path.stat().st_size > MAX_INPUT_BYTES:
+        _fail(f"{path} is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB")
+    return path.read_bytes()
+
+
+@app.command()
+def audit() -> None:
+    """Check every stored event's signature. Exit 0 intact, 1 tampered (names the first bad one)."""
+    services = _services()
+    try:
+        trusted = {
+            kid: PublicKey.from_multibase(kid) for kid in services.key_store.role_keys(LEDGER_ROLE)
+        }
+        result = audit_log(services.ledger.recorder, trusted)
+    finally:
+        services.close()
+    if result.first_failure is not None:
+        failure = result.first_failure
+        typer.echo(
+            f"TAMPERED: event at log position {result.position} "
+            f"(aggregate {failure.aggregate_id}, version {failure.version}): {failure.reason}"
+        )
+        typer.echo(f"{result.checked} events before it verified.")
+        raise typer.Exit(1)
+    typer.echo(f"intact: {result.checked} events, every signature verified")
+
+
+@projections_app.command("rebuild")
+def rebuild() -> None:
+    """Rebuild every read model from the log."""
+    services = _services()
+    try:
+        count = services.projections.rebuild()
+    finally:
+        services.close()
+    typer.echo(f"rebuilt read models from {count} events")
+
+
+def main() -> None:
+    """Entry point: domain errors become one-line messages, never tracebacks."""
+    try:
+        app()
+    except (LedgerError, KeysError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(EXIT_UNUSABLE)
+
+
+if __name__ == "__main__":
+    main()

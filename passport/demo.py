@@ -1,0 +1,170 @@
+"""Seeds a ledger with a demo academy, learners and a realistic mix of awards — once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from events.errors import IssuerAlreadyRegisteredError
+from events.issuer import AchievementKind, Issuer
+from issuers.awarding import Learner
+from passport.services import Services
+
+DEMO_SLUG = "nhs-digital-academy"
+
+ACHIEVEMENTS: list[dict[str, Any]] = [
+    {
+        "key": "foundation",
+        "name": "Digital Academy Online Foundation Certificate",
+        "kind": AchievementKind.TRAINING,
+        "criteria": "Complete all six online modules and the final assessment.",
+        "field_of_study": "Digital health leadership",
+    },
+    {
+        "key": "data-champion",
+        "name": "Data Champion",
+        "kind": AchievementKind.BADGE,
+        "criteria": "Complete the data champion programme and lead one data improvement project.",
+        "field_of_study": "Data and analytics",
+    },
+    {
+        "key": "epr",
+        "name": "EPR Deployment Skills",
+        "kind": AchievementKind.TRAINING,
+        "criteria": "Complete the electronic patient record deployment skills course.",
+        "field_of_study": "Electronic patient records",
+    },
+    {
+        "key": "ig",
+        "name": "Information Governance and Data Security (CSTF)",
+        "kind": AchievementKind.TRAINING,
+        "refresher_months": 12,
+        "criteria": "Pass the Core Skills Training Framework information governance assessment.",
+        "field_of_study": "Core Skills Training Framework",
+    },
+    {
+        "key": "resus",
+        "name": "Resuscitation Level 2 (CSTF)",
+        "kind": AchievementKind.TRAINING,
+        "refresher_months": 12,
+        "criteria": "Complete adult basic life support, level 2.",
+        "field_of_study": "Core Skills Training Framework",
+    },
+    {
+        "key": "safeguarding",
+        "name": "Safeguarding Adults Level 2 (CSTF)",
+        "kind": AchievementKind.TRAINING,
+        "refresher_months": 36,
+        "criteria": "Complete safeguarding adults training at level 2.",
+        "field_of_study": "Core Skills Training Framework",
+    },
+    {
+        "key": "masterclass",
+        "name": "Digital Leadership Masterclass",
+        "kind": AchievementKind.CPD,
+        "credits": 3.5,
+        "criteria": "Attend the masterclass and submit a reflective account.",
+        "field_of_study": "Digital health leadership",
+    },
+    {
+        "key": "analyst",
+        "name": "Analyst Specialist Academy: Statistics in R",
+        "kind": AchievementKind.CPD,
+        "credits": 7.0,
+        "criteria": "Attend both days and complete the exercises.",
+        "field_of_study": "Data and analytics",
+    },
+]
+
+LEARNERS = [
+    ("NMC-18A2345E", "Amira Okafor", "amira.okafor@example.nhs.net"),
+    ("ESR-40012345", "Daniel Hughes", "daniel.hughes@example.nhs.net"),
+    ("GMC-7712345", "Priya Raman", "priya.raman@example.nhs.net"),
+    ("HCPC-PA123456", "Tomasz Nowak", "tomasz.nowak@example.nhs.net"),
+    ("NMC-09C8765W", "Grace Mensah", "grace.mensah@example.nhs.net"),
+]
+
+# (learner index, achievement key, days before today it was earned, CPD credits)
+AWARDS = [
+    (0, "foundation", 420, None),
+    (0, "ig", 300, None),
+    (0, "resus", 200, None),
+    (0, "safeguarding", 500, None),
+    (0, "masterclass", 150, 3.5),
+    (0, "masterclass", 500, 3.5),
+    (1, "data-champion", 90, None),
+    (1, "analyst", 60, 7.0),
+    (1, "ig", 400, None),
+    (2, "epr", 30, None),
+    (2, "resus", 100, None),
+    (2, "ig", 20, None),
+    (3, "foundation", 250, None),
+    (3, "safeguarding", 800, None),
+    (3, "masterclass", 10, 3.5),
+    (4, "data-champion", 45, None),
+    (4, "ig", 340, None),
+    (4, "analyst", 365, 7.0),
+]
+REVOKED = (3, "foundation")
+
+
+@dataclass(frozen=True)
+class DemoLedger:
+    """What the demo seeded (or found already seeded)."""
+
+    issuers: list[dict[str, str]]
+    learners: list[dict[str, str]]
+
+
+def seed_demo(services: Services, now: datetime) -> DemoLedger:
+    """Seed the demo academy and its awards, unless they are already there."""
+    awarding = services.awarding
+    try:
+        issuer = awarding.register_issuer(
+            DEMO_SLUG,
+            "NHS Digital Academy (demo)",
+            "https://digital-academy.example.nhs.uk",
+            now - timedelta(days=900),
+        )
+    except IssuerAlreadyRegisteredError:
+        return _existing(services)
+    ids: dict[str, str] = {}
+    for a in ACHIEVEMENTS:
+        ids[a["key"]] = awarding.define_achievement(
+            issuer.id,
+            name=a["name"],
+            description=f"{a['name']}, awarded by the NHS Digital Academy.",
+            criteria=a["criteria"],
+            kind=a["kind"],
+            refresher_months=a.get("refresher_months"),
+            credits_available=a.get("credits"),
+            field_of_study=a.get("field_of_study"),
+        )
+    today = now.date()
+    for index, (learner_no, key, days_ago, credits) in enumerate(AWARDS):
+        identifier, name, email = LEARNERS[learner_no]
+        award = awarding.award(
+            issuer.id,
+            ids[key],
+            Learner(identifier, name, email),
+            earned_on=today - timedelta(days=days_ago),
+            at=now,
+            credits_earned=credits,
+            idempotency_key=f"demo-{index}",
+        )
+        if (learner_no, key) == REVOKED:
+            services.ledger.revoke_credential(
+                award.learner_id, award.credential_id, "Awarded in error: assessment not passed."
+            )
+    services.projections.catch_up()
+    return _existing(services)
+
+
+def _existing(services: Services) -> DemoLedger:
+    services.projections.catch_up()
+    issuer = services.ledger.issuer(Issuer.create_id(DEMO_SLUG))
+    return DemoLedger(
+        issuers=[{"id": str(issuer.id), "did": issuer.did}],
+        learners=[{"id": i, "name": n} for i, n in services.views.learners()],
+    )

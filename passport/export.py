@@ -1,0 +1,55 @@
+"""The portable passport: a Verifiable Presentation plus what verifies it offline."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from issuers.credentials import VC_V2_CONTEXT, xsd_datetime
+from projections.views import Views
+
+
+def issuers_document(views: Views, dids: set[str] | None = None) -> list[dict[str, Any]]:
+    """The issuers (all, or those with the given DIDs) with their key histories, as exported."""
+    return [
+        {
+            "id": i.did,
+            "name": i.name,
+            "keys": [
+                {
+                    "id": k.id,
+                    "publicKeyMultibase": k.public_key_multibase,
+                    "validFrom": k.valid_from,
+                    "retiredAt": k.retired_at,
+                }
+                for k in i.keys
+            ],
+        }
+        for i in views.issuers()
+        if dids is None or i.did in dids
+    ]
+
+
+def export_passport(views: Views, learner_id: str, at: datetime) -> dict[str, Any] | None:
+    """The learner's passport bundle, or None if there is no such learner."""
+    if not views.learners_exist(learner_id):
+        return None
+    held = views.credentials_of(learner_id)
+    issuers = issuers_document(views, {c["issuer"]["id"] for c, _, _, _ in held})
+    as_of = xsd_datetime(at)
+    return {
+        "@context": [VC_V2_CONTEXT],
+        "type": ["VerifiablePresentation", "StaffPassport"],
+        "id": f"urn:uuid:{uuid.uuid4()}",
+        "verifiableCredential": [credential for credential, _, _, _ in held],
+        "staffPassport": {
+            "exportedAt": as_of,
+            "issuers": issuers,
+            "statuses": {
+                credential["id"]: {"status": status, "asOf": as_of, "reason": reason}
+                for credential, _, status, reason in held
+            },
+            "jwts": {credential["id"]: jwt for credential, jwt, _, _ in held},
+        },
+    }

@@ -1,0 +1,78 @@
+"""Wires the parts together for one deployment: key store, ledger, read models, use cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Self
+
+from psycopg.conninfo import make_conninfo
+
+from events.application import Ledger
+from issuers.awarding import Awarding
+from keys import KeyStore, PublicKey
+from passport.settings import Settings
+from projections.database import PostgresReadModels, ReadModelDatabase, SQLiteReadModels
+from projections.runner import ProjectionRunner
+from projections.views import Views
+
+LEDGER_ROLE = "ledger"
+
+
+def utcnow() -> datetime:
+    """The one clock read of the composition root; everything below takes the time as input."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    """Everything a command or a request needs, built once."""
+
+    settings: Settings
+    key_store: KeyStore
+    ledger: Ledger
+    read_models: ReadModelDatabase
+    projections: ProjectionRunner
+    views: Views
+    awarding: Awarding
+
+    @classmethod
+    def open(cls, settings: Settings) -> Self:
+        """Open the configured store (creating its tables) and the key store."""
+        key_store = KeyStore(settings.key_dir, settings.key_passphrase)
+        signer_id = key_store.current_for_role(LEDGER_ROLE)
+        trusted = {kid: PublicKey.from_multibase(kid) for kid in key_store.role_keys(LEDGER_ROLE)}
+        ledger = Ledger(
+            settings.eventsourcing_env() | {"CREATE_TABLE": "y"},
+            signer_id=signer_id,
+            signer=key_store.signer(signer_id),
+            trusted=trusted,
+        )
+        read_models: ReadModelDatabase
+        if settings.is_postgres:
+            env = settings.eventsourcing_env()
+            read_models = PostgresReadModels(
+                make_conninfo(
+                    dbname=env["POSTGRES_DBNAME"],
+                    host=env["POSTGRES_HOST"],
+                    port=env["POSTGRES_PORT"],
+                    user=env["POSTGRES_USER"],
+                    password=env["POSTGRES_PASSWORD"] or None,
+                )
+            )
+        else:
+            read_models = SQLiteReadModels(settings.sqlite_path)
+        return cls(
+            settings=settings,
+            key_store=key_store,
+            ledger=ledger,
+            read_models=read_models,
+            projections=ProjectionRunner(ledger, read_models),
+            views=Views(read_models),
+            awarding=Awarding(ledger, key_store, settings.base_url),
+        )
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.read_models.close()
+        self.ledger.close()

@@ -1,0 +1,74 @@
+"""Settings, read once from the environment and a `.env` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///var/passport.sqlite3"
+
+
+class Settings(BaseSettings):
+    """Configuration of a ledger deployment (environment variables prefixed `PASSPORT_`)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PASSPORT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="sqlite:///relative/path, sqlite:////absolute/path or postgresql://…",
+    )
+    base_url: str = Field("http://localhost:8000", description="Public URL of this ledger.")
+    key_dir: Path = Field(Path("var/keys"), description="Directory of the encrypted key store.")
+    key_passphrase: str | None = Field(None, description="Passphrase of the key store.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError(
+                "PASSPORT_DATABASE_URL must start with sqlite:/// or postgresql:// "
+                f"(got {value.split(':', 1)[0]!r})"
+            )
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("PASSPORT_BASE_URL must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @property
+    def is_postgres(self) -> bool:
+        """Whether the store is PostgreSQL (else the embedded SQLite file)."""
+        return self.database_url.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The SQLite file of the embedded store."""
+        return Path(unquote(self.database_url.removeprefix("sqlite:///")))
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The `eventsourcing` library's settings for this store."""
+        if not self.is_postgres:
+            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.sqlite_path),
+                "SQLITE_LOCK_TIMEOUT": "10",
+            }
+        url = urlsplit(self.database_url)
+        query = dict(p.split("=", 1) for p in url.query.split("&") if "=" in p)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(url.path.lstrip("/")),
+            "POSTGRES_HOST": unquote(query.get("host", url.hostname or "localhost")),
+            "POSTGRES_PORT": str(url.port or query.get("port", 5432)),
+            "POSTGRES_USER": unquote(url.username or ""),
+            "POSTGRES_PASSWORD": unquote(url.password or ""),
+        }

@@ -1,0 +1,159 @@
+"""The FastAPI app factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from issuers.credentials import xsd_datetime
+from passport.export import export_passport, issuers_document
+from passport.services import Services, utcnow
+from passport.settings import Settings
+from passport.web import problems
+from projections.views import PassportView
+from verifier import KeySet, verify_credential
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
+
+
+class VerifyCredentialRequest(BaseModel):
+    """W3C VC API `POST /credentials/verify` request."""
+
+    model_config = ConfigDict(extra="allow")
+
+    verifiableCredential: dict[str, Any] | str = Field(  # noqa: N815 - the VC API's name
+        description="The credential: JSON with an embedded proof, or a compact vc+jwt."
+    )
+    options: dict[str, Any] | None = Field(
+        None, description="Verification options; unknown ones are accepted and ignored."
+    )
+
+
+class VerifyCredentialResult(BaseModel):
+    """W3C VC API verification result, with our named checks in `results`."""
+
+    verified: bool
+    results: list[dict[str, Any]]
+    problemDetails: list[dict[str, Any]]  # noqa: N815 - the VC API's name
+    warnings: list[str] = []
+
+
+def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+    """Build the app on the configured store."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = services or Services.open(settings)
+        try:
+            yield
+        finally:
+            if services is None:
+                app.state.services.close()
+
+    app = FastAPI(
+        title="Staff Passport",
+        version="0.1.0",
+        description="A tamper-evident ledger of NHS staff credentials, verifiable as W3C "
+        "Verifiable Credentials.",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+
+    @app.middleware("http")
+    async def limit_body(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return problems.problem(
+                413, "Request too large", f"the body must be at most {MAX_BODY_BYTES} bytes"
+            )
+        return await call_next(request)
+
+    @app.get("/healthz", tags=["operations"])
+    def health() -> dict[str, str]:
+        """Liveness."""
+        return {"status": "ok"}
+
+    @app.get(
+        "/api/v1/learners/{learner_id}/passport",
+        tags=["passports"],
+        responses={404: {"description": "No such learner"}},
+    )
+    def passport(learner_id: str, services: ServicesDep) -> PassportView:
+        """A learner's passport: credentials with status, CPD by NHS year, what expires soon."""
+        services.projections.catch_up()
+        view = services.views.passport(learner_id, utcnow().date())
+        if view is None:
+            return problems.problem(404, "Not found", f"no learner with id {learner_id}")  # type: ignore[return-value]
+        return view
+
+    @app.get(
+        "/api/v1/learners/{learner_id}/export",
+        tags=["passports"],
+        responses={404: {"description": "No such learner"}},
+    )
+    def export(learner_id: str, services: ServicesDep) -> dict[str, Any]:
+        """The learner's portable passport, verifiable offline by `passport verify`."""
+        services.projections.catch_up()
+        bundle = export_passport(services.views, learner_id, utcnow())
+        if bundle is None:
+            return problems.problem(404, "Not found", f"no learner with id {learner_id}")  # type: ignore[return-value]
+        return bundle
+
+    @app.post(
+        "/credentials/verify",
+        tags=["VC API"],
+        response_model=VerifyCredentialResult,
+        responses={400: {"model": VerifyCredentialResult, "description": "Not verified"}},
+    )
+    def verify(body: VerifyCredentialRequest, services: ServicesDep) -> JSONResponse:
+        """W3C VC API: verify a credential; 200 when verified, 400 with the reasons when not."""
+        services.projections.catch_up()
+        now = utcnow()
+        credential = body.verifiableCredential
+        ident = credential.get("id") if isinstance(credential, dict) else None
+        recorded = services.views.recorded_status(ident) if isinstance(ident, str) else None
+        statuses = {}
+        if ident is not None and recorded is not None:
+            statuses[ident] = {
+                "status": recorded[0],
+                "reason": recorded[1],
+                "asOf": xsd_datetime(now),
+            }
+        report = verify_credential(
+            credential,
+            now=now,
+            key_set=KeySet.from_issuers(issuers_document(services.views)),
+            statuses=statuses,
+        )
+        checks = report.to_dict()["checks"]
+        result = VerifyCredentialResult(
+            verified=report.verified,
+            results=checks,
+            problemDetails=[
+                {
+                    "type": f"https://staff-passport.example/problems/{c['problem'] or c['id']}",
+                    "title": c["name"],
+                    "detail": c["reason"],
+                }
+                for c in checks
+                if c["outcome"] in ("failed", "unknown")
+            ],
+        )
+        return JSONResponse(result.model_dump(), status_code=200 if report.verified else 400)
+
+    return app

@@ -1,0 +1,65 @@
+"""Errors as RFC 9457 problem details, mapped in one place so no route formats its own."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from events.errors import (
+    AchievementNotFoundError,
+    ConcurrentChangeError,
+    CredentialNotFoundError,
+    IssuerNotFoundError,
+    LearnerNotFoundError,
+    LedgerError,
+)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, **extra: object) -> JSONResponse:
+    """An RFC 9457 problem response."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _status_of(exc: LedgerError) -> tuple[int, str]:
+    if isinstance(
+        exc,
+        IssuerNotFoundError
+        | LearnerNotFoundError
+        | CredentialNotFoundError
+        | AchievementNotFoundError,
+    ):
+        return 404, "Not found"
+    if isinstance(exc, ConcurrentChangeError):
+        return 503, "Busy"
+    return 409, "Conflict"
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into a problem response."""
+
+    @app.exception_handler(LedgerError)
+    async def ledger_error(_: Request, exc: LedgerError) -> JSONResponse:
+        status, title = _status_of(exc)
+        return problem(status, title, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        where = ".".join(str(p) for p in first["loc"])
+        return problem(422, "Invalid request", f"{where}: {first['msg']}", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(exc.status_code, str(exc.detail), str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        return problem(500, "Internal error", "something went wrong on our side; it is logged")

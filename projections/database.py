@@ -1,0 +1,118 @@
+"""One small SQL interface over the embedded SQLite file and PostgreSQL, for the read models."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+Row = tuple[Any, ...]
+
+
+class Transaction(Protocol):
+    """What a projection may do inside one transaction."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run one statement (`?` placeholders) and return its rows, if any."""
+        ...
+
+    def lock_tracking(self, name: str) -> int:
+        """Take the projection's exclusive lock and return its tracked log position."""
+        ...
+
+
+class ReadModelDatabase(Protocol):
+    """A database that holds the read models next to the event log."""
+
+    is_postgres: bool
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """A transaction: committed when the block ends, rolled back if it raises."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class _SQLiteTransaction:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return [tuple(r) for r in self._conn.execute(sql, tuple(params)).fetchall()]
+
+    def lock_tracking(self, name: str) -> int:
+        # BEGIN IMMEDIATE already holds the database's write lock.
+        self.execute(
+            "INSERT INTO rm_tracking (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING",
+            (name,),
+        )
+        return int(self.execute("SELECT position FROM rm_tracking WHERE name = ?", (name,))[0][0])
+
+
+class SQLiteReadModels:
+    """Read models in the embedded SQLite file (the same file as the log)."""
+
+    is_postgres = False
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        conn = sqlite3.connect(self._path, isolation_level=None, timeout=30)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SQLiteTransaction(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        pass
+
+
+class _PostgresTransaction:
+    def __init__(self, conn: psycopg.Connection[Row]) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        cur = self._conn.execute(sql.replace("?", "%s"), tuple(params))
+        return list(cur.fetchall()) if cur.description else []
+
+    def lock_tracking(self, name: str) -> int:
+        self.execute(
+            "INSERT INTO rm_tracking (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING",
+            (name,),
+        )
+        rows = self.execute("SELECT position FROM rm_tracking WHERE name = ? FOR UPDATE", (name,))
+        return int(rows[0][0])
+
+
+class PostgresReadModels:
+    """Read models in the PostgreSQL database that holds the log."""
+
+    is_postgres = True
+
+    def __init__(self, conninfo: str) -> None:
+        self._pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
+            conninfo, min_size=1, max_size=8, open=True
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with self._pool.connection() as conn, conn.transaction():
+            yield _PostgresTransaction(conn)
+
+    def close(self) -> None:
+        self._pool.close()

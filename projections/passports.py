@@ -1,0 +1,116 @@
+"""The projection that builds passports, issuers, their keys and achievements from the log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from projections.database import Transaction
+
+Handler = Callable[[Transaction, Any, int], None]
+
+
+def _iso(event: Any) -> str:
+    return str(event.timestamp.isoformat())
+
+
+def _issuer_registered(tx: Transaction, e: Any, _: int) -> None:
+    tx.execute(
+        "INSERT INTO rm_issuers (issuer_id, slug, name, url, did, registered_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (str(e.originator_id), e.slug, e.name, e.url, e.did, _iso(e)),
+    )
+
+
+def _key_added(tx: Transaction, e: Any, _: int) -> None:
+    tx.execute(
+        "INSERT INTO rm_issuer_keys (key_id, issuer_id, public_key_multibase, valid_from) "
+        "VALUES (?, ?, ?, ?)",
+        (e.key_id, str(e.originator_id), e.public_key_multibase, e.at),
+    )
+
+
+def _key_retired(tx: Transaction, e: Any, _: int) -> None:
+    tx.execute("UPDATE rm_issuer_keys SET retired_at = ? WHERE key_id = ?", (e.at, e.key_id))
+
+
+def _achievement_defined(tx: Transaction, e: Any, _: int) -> None:
+    tx.execute(
+        "INSERT INTO rm_achievements "
+        "(achievement_id, issuer_id, name, kind, refresher_months, definition) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            e.achievement_id,
+            str(e.originator_id),
+            e.achievement.get("name", ""),
+            e.kind,
+            e.refresher_months,
+            json.dumps(e.achievement),
+        ),
+    )
+
+
+def _enrolled(tx: Transaction, e: Any, _: int) -> None:
+    tx.execute(
+        "INSERT INTO rm_learners (learner_id, name, email, identity_hash, enrolled_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (str(e.originator_id), e.name, e.email, e.identity_hash, _iso(e)),
+    )
+
+
+def _credential_issued(tx: Transaction, e: Any, position: int) -> None:
+    credential: dict[str, Any] = e.credential
+    subject = credential.get("credentialSubject", {})
+    achievement = subject.get("achievement", {})
+    credits = subject.get("creditsEarned")
+    tx.execute(
+        "INSERT INTO rm_credentials (credential_id, learner_id, issuer_id, achievement_id, name, "
+        "kind, valid_from, valid_until, credits, status, credential, jwt, position) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
+        (
+            e.credential_id,
+            str(e.originator_id),
+            e.issuer_id,
+            e.achievement_id,
+            achievement.get("name", credential.get("name", "")),
+            e.kind,
+            credential["validFrom"],
+            credential.get("validUntil"),
+            float(credits) if credits is not None else None,
+            json.dumps(credential),
+            e.jwt,
+            position,
+        ),
+    )
+
+
+def _status_changer(status: str) -> Handler:
+    def handle(tx: Transaction, e: Any, _: int) -> None:
+        tx.execute(
+            "UPDATE rm_credentials SET status = ?, status_reason = ?, status_changed_at = ? "
+            "WHERE credential_id = ?",
+            (status, e.reason, _iso(e), e.credential_id),
+        )
+
+    return handle
+
+
+HANDLERS: dict[str, Handler] = {
+    "Issuer.Registered": _issuer_registered,
+    "Issuer.KeyAdded": _key_added,
+    "Issuer.KeyRetired": _key_retired,
+    "Issuer.AchievementDefined": _achievement_defined,
+    "Passport.Enrolled": _enrolled,
+    "Passport.CredentialIssued": _credential_issued,
+    "Passport.CredentialRevoked": _status_changer("revoked"),
+    "Passport.CredentialSuspended": _status_changer("suspended"),
+    "Passport.CredentialReinstated": _status_changer("active"),
+}
+
+
+def apply(tx: Transaction, event: Any, position: int) -> None:
+    """Apply one event of the log to the read models (events we do not model are skipped)."""
+    handler = HANDLERS.get(type(event).__qualname__)
+    if handler is not None:
+        handler(tx, event, position)

@@ -1,0 +1,42 @@
+"""The read models' tables: plain SQL that both SQLite and PostgreSQL accept."""
+
+from projections.database import Transaction
+
+TABLES = ("rm_issuers", "rm_issuer_keys", "rm_achievements", "rm_learners", "rm_credentials")
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS rm_tracking (
+        name TEXT PRIMARY KEY, position BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS rm_issuers (
+        issuer_id TEXT PRIMARY KEY, slug TEXT NOT NULL, name TEXT NOT NULL,
+        url TEXT NOT NULL, did TEXT NOT NULL, registered_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS rm_issuer_keys (
+        key_id TEXT PRIMARY KEY, issuer_id TEXT NOT NULL, public_key_multibase TEXT NOT NULL,
+        valid_from TEXT NOT NULL, retired_at TEXT)""",
+    """CREATE TABLE IF NOT EXISTS rm_achievements (
+        achievement_id TEXT PRIMARY KEY, issuer_id TEXT NOT NULL, name TEXT NOT NULL,
+        kind TEXT NOT NULL, refresher_months INTEGER, definition TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS rm_learners (
+        learner_id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL,
+        identity_hash TEXT NOT NULL, enrolled_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS rm_credentials (
+        credential_id TEXT PRIMARY KEY, learner_id TEXT NOT NULL, issuer_id TEXT NOT NULL,
+        achievement_id TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
+        valid_from TEXT NOT NULL, valid_until TEXT, credits DOUBLE PRECISION,
+        status TEXT NOT NULL, status_reason TEXT, status_changed_at TEXT,
+        credential TEXT NOT NULL, jwt TEXT NOT NULL, position BIGINT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS rm_credentials_learner ON rm_credentials (learner_id)",
+)
+
+
+def create_tables(tx: Transaction) -> None:
+    """Create the read-model tables if they are not there yet."""
+    for statement in SCHEMA:
+        tx.execute(statement)
+
+
+def clear(tx: Transaction, tracking_name: str) -> None:
+    """Empty every read model and rewind the tracking position, for a rebuild from zero."""
+    for table in TABLES:
+        tx.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are our constants
+    tx.execute("UPDATE rm_tracking SET position = 0 WHERE name = ?", (tracking_name,))

@@ -1,0 +1,200 @@
+"""Queries over the read models: a learner's passport, CPD per NHS year, issuers and their keys."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+
+from projections.database import ReadModelDatabase
+from projections.schema import TABLES
+
+EXPIRY_WARNING_DAYS = 90
+
+
+class CredentialSummary(BaseModel):
+    """One credential as the passport shows it."""
+
+    id: str
+    name: str
+    kind: str
+    issuer_id: str
+    issuer_name: str
+    valid_from: str
+    valid_until: str | None
+    credits: float | None
+    status: str
+    """`valid`, `expiring` (within 90 days), `expired`, `suspended` or `revoked`."""
+    status_reason: str | None
+
+
+class PassportView(BaseModel):
+    """A learner's passport: every credential, CPD per NHS financial year, what expires soon."""
+
+    learner_id: str
+    name: str
+    as_of: date
+    credentials: list[CredentialSummary]
+    cpd_credits_by_year: dict[str, float]
+    expiring_soon: list[str]
+
+
+class IssuerKeyView(BaseModel):
+    """One of an issuer's keys and the period it could sign in."""
+
+    id: str
+    public_key_multibase: str
+    valid_from: str
+    retired_at: str | None
+
+
+class IssuerView(BaseModel):
+    """An issuer with its keys, current and retired."""
+
+    id: str
+    slug: str
+    name: str
+    url: str
+    did: str
+    keys: list[IssuerKeyView]
+
+
+def nhs_financial_year(day: date) -> str:
+    """The NHS financial year (1 April to 31 March) a day falls in, e.g. `2025/26`."""
+    start = day.year if day.month >= 4 else day.year - 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def _day(iso: str) -> date:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).date()
+
+
+def effective_status(stored: str, valid_until: str | None, today: date) -> str:
+    """What a person should see: revocation and suspension first, then expiry."""
+    if stored != "active":
+        return stored
+    if valid_until is not None:
+        until = _day(valid_until)
+        if until <= today:
+            return "expired"
+        if until <= today + timedelta(days=EXPIRY_WARNING_DAYS):
+            return "expiring"
+    return "valid"
+
+
+class Views:
+    """Read-only queries; they cost the same however long the log is."""
+
+    def __init__(self, database: ReadModelDatabase) -> None:
+        self._database = database
+
+    def passport(self, learner_id: str, today: date) -> PassportView | None:
+        """The learner's passport as of `today`, or None if no such learner."""
+        with self._database.transaction() as tx:
+            learner = tx.execute("SELECT name FROM rm_learners WHERE learner_id = ?", (learner_id,))
+            if not learner:
+                return None
+            rows = tx.execute(
+                "SELECT c.credential_id, c.name, c.kind, c.issuer_id, i.name, c.valid_from, "
+                "c.valid_until, c.credits, c.status, c.status_reason FROM rm_credentials c "
+                "JOIN rm_issuers i ON i.issuer_id = c.issuer_id "
+                "WHERE c.learner_id = ? ORDER BY c.valid_from, c.credential_id",
+                (learner_id,),
+            )
+        credentials = [
+            CredentialSummary(
+                id=r[0],
+                name=r[1],
+                kind=r[2],
+                issuer_id=r[3],
+                issuer_name=r[4],
+                valid_from=r[5],
+                valid_until=r[6],
+                credits=r[7],
+                status=effective_status(r[8], r[6], today),
+                status_reason=r[9],
+            )
+            for r in rows
+        ]
+        cpd: dict[str, float] = {}
+        for c in credentials:
+            if c.credits is not None and c.status not in ("revoked", "suspended"):
+                year = nhs_financial_year(_day(c.valid_from))
+                cpd[year] = cpd.get(year, 0.0) + c.credits
+        expiring = sorted(
+            (c for c in credentials if c.status == "expiring"), key=lambda c: c.valid_until or ""
+        )
+        return PassportView(
+            learner_id=learner_id,
+            name=learner[0][0],
+            as_of=today,
+            credentials=credentials,
+            cpd_credits_by_year=dict(sorted(cpd.items())),
+            expiring_soon=[c.id for c in expiring],
+        )
+
+    def credentials_of(self, learner_id: str) -> list[tuple[dict[str, Any], str, str, str | None]]:
+        """Each credential of a learner: (signed credential, JWT, stored status, reason)."""
+        with self._database.transaction() as tx:
+            rows = tx.execute(
+                "SELECT credential, jwt, status, status_reason FROM rm_credentials "
+                "WHERE learner_id = ? ORDER BY valid_from, credential_id",
+                (learner_id,),
+            )
+        return [(json.loads(r[0]), r[1], r[2], r[3]) for r in rows]
+
+    def recorded_status(self, credential_id: str) -> tuple[str, str | None] | None:
+        """A credential's stored status and reason, or None if the ledger does not hold it."""
+        with self._database.transaction() as tx:
+            rows = tx.execute(
+                "SELECT status, status_reason FROM rm_credentials WHERE credential_id = ?",
+                (credential_id,),
+            )
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    def issuers(self) -> list[IssuerView]:
+        """Every registered issuer with its key history."""
+        with self._database.transaction() as tx:
+            issuers = tx.execute(
+                "SELECT issuer_id, slug, name, url, did FROM rm_issuers ORDER BY slug"
+            )
+            keys = tx.execute(
+                "SELECT issuer_id, key_id, public_key_multibase, valid_from, retired_at "
+                "FROM rm_issuer_keys ORDER BY valid_from, key_id"
+            )
+        return [
+            IssuerView(
+                id=i[0],
+                slug=i[1],
+                name=i[2],
+                url=i[3],
+                did=i[4],
+                keys=[
+                    IssuerKeyView(
+                        id=k[1], public_key_multibase=k[2], valid_from=k[3], retired_at=k[4]
+                    )
+                    for k in keys
+                    if k[0] == i[0]
+                ],
+            )
+            for i in issuers
+        ]
+
+    def learners_exist(self, learner_id: str) -> bool:
+        """Whether a learner with this id is enrolled."""
+        with self._database.transaction() as tx:
+            rows = tx.execute("SELECT 1 FROM rm_learners WHERE learner_id = ?", (learner_id,))
+        return bool(rows)
+
+    def learners(self) -> list[tuple[str, str]]:
+        """Every enrolled learner: (id, name)."""
+        with self._database.transaction() as tx:
+            rows = tx.execute("SELECT learner_id, name FROM rm_learners ORDER BY enrolled_at")
+        return [(r[0], r[1]) for r in rows]
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every read-model row, for comparing a rebuild with the live models."""
+        with self._database.transaction() as tx:
+            return {t: sorted(tx.execute(f"SELECT * FROM {t}")) for t in TABLES}  # noqa: S608

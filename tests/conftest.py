@@ -1,0 +1,54 @@
+"""Fixtures that build real stores: a temporary SQLite file, or a database on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from passport.settings import Settings
+from tests.postgres_cluster import Cluster, throwaway_cluster
+
+DATA = Path(__file__).parent / "data"
+_db_counter = itertools.count()
+
+
+def load_data(name: str) -> Any:
+    """A JSON file from tests/data."""
+    return json.loads((DATA / name).read_text())
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL server for the whole run."""
+    with throwaway_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: Cluster) -> str:
+    """A fresh, empty database on the throwaway server."""
+    name = f"passport_test_{next(_db_counter)}"
+    with postgres_cluster.connect() as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return postgres_cluster.url(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for a fresh ledger, on a SQLite file and on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'passport.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    return Settings(
+        database_url=url,
+        base_url="https://passport.test",
+        key_dir=tmp_path / "keys",
+        key_passphrase="correct horse battery staple",
+        _env_file=None,
+    )

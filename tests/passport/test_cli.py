@@ -1,0 +1,164 @@
+"""The `passport` command line, run as a user runs it: a real process on a real store."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from passport.settings import Settings
+
+
+def run(
+    settings: Settings, *args: str, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[Any]:
+    """Run `passport ARGS…` against the given store."""
+    env = {
+        **os.environ,
+        "PASSPORT_DATABASE_URL": settings.database_url,
+        "PASSPORT_BASE_URL": settings.base_url,
+        "PASSPORT_KEY_DIR": str(settings.key_dir),
+        "PASSPORT_KEY_PASSPHRASE": settings.key_passphrase or "",
+    }
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "passport"), *args],
+        env=env,
+        capture_output=True,
+        text=stdin is None,
+        input=stdin,
+        timeout=120,
+        check=False,
+        cwd=settings.key_dir.parent,
+    )
+
+
+@pytest.fixture
+def demo(settings: Settings) -> dict[str, list[dict[str, str]]]:
+    """The demo ledger, seeded through the CLI."""
+    done = run(settings, "demo", "--json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def _learner(demo: dict[str, list[dict[str, str]]], name: str) -> str:
+    return next(x["id"] for x in demo["learners"] if x["name"] == name)
+
+
+def test_demo_seeds_once_and_prints_its_ids(settings, demo):
+    """`passport demo --json` lists one academy and five learners; a second run adds nothing."""
+    assert len(demo["issuers"]) == 1
+    assert demo["issuers"][0]["did"] == "did:web:passport.test:issuers:nhs-digital-academy"
+    assert len(demo["learners"]) == 5
+    again = run(settings, "demo", "--json")
+    assert json.loads(again.stdout) == demo
+    assert "intact: 34 events" in run(settings, "audit").stdout
+
+
+def test_exported_passport_verifies_offline(settings, demo, tmp_path):
+    """A learner with only good credentials exports a passport that verifies: exit 0."""
+    out = tmp_path / "priya.json"
+    done = run(settings, "export", _learner(demo, "Priya Raman"), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    bundle = json.loads(out.read_text())
+    assert len(bundle["verifiableCredential"]) == 3
+    verified = run(settings, "verify", str(out))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_a_passport_holding_a_revoked_credential_fails_naming_it(settings, demo, tmp_path):
+    """Tomasz's foundation certificate was revoked: verify says so for that credential, exit 1."""
+    out = tmp_path / "tomasz.json"
+    run(settings, "export", _learner(demo, "Tomasz Nowak"), "-o", str(out))
+    done = run(settings, "verify", str(out), "--json")
+    assert done.returncode == 1
+    report = json.loads(done.stdout)
+    revoked = [
+        c
+        for c in report["credentials"]
+        if any(k["id"] == "status" and k["problem"] == "revoked" for k in c["checks"])
+    ]
+    assert sorted((c["name"], c["form"]) for c in revoked) == [
+        ("Digital Academy Online Foundation Certificate", "eddsa-jcs-2022"),
+        ("Digital Academy Online Foundation Certificate (JWT)", "vc+jwt"),
+    ]
+    others = [c for c in report["credentials"] if c not in revoked]
+    assert others and all(c["verified"] for c in others)
+
+
+def test_one_changed_character_in_an_exported_credential_fails_the_proof(settings, demo, tmp_path):
+    """Edit a credential inside the passport file: verify exits 1 and names the proof check."""
+    out = tmp_path / "priya.json"
+    run(settings, "export", _learner(demo, "Priya Raman"), "-o", str(out))
+    text = out.read_text()
+    tampered = text.replace("EPR Deployment Skills", "EPR Deployment Skilks", 1)
+    assert tampered != text
+    out.write_text(tampered)
+    done = run(settings, "verify", str(out), "--json")
+    assert done.returncode == 1
+    failed = {
+        (k["id"], k["problem"])
+        for c in json.loads(done.stdout)["credentials"]
+        for k in c["checks"]
+        if k["outcome"] == "failed"
+    }
+    assert ("proof", "bad_signature") in failed
+
+
+def test_verify_reads_stdin_and_refuses_unusable_input_with_exit_2(settings, tmp_path):
+    """Not JSON, or no such file: exit 2 with a one-line reason, no traceback."""
+    done = run(settings, "verify", "-", stdin=b"this is not a credential")
+    assert done.returncode == 2
+    assert b"Traceback" not in done.stderr
+    assert done.stderr.count(b"\n") == 1
+    missing = run(settings, "verify", str(tmp_path / "nope.json"))
+    assert missing.returncode == 2
+    assert "no such file" in missing.stderr
+
+
+def test_export_of_an_unknown_learner_is_a_clear_error(settings, demo):
+    """Exporting a learner who does not exist says so and exits 2."""
+    done = run(settings, "export", "00000000-0000-0000-0000-000000000000")
+    assert done.returncode == 2
+    assert "no learner" in done.stderr
+
+
+def test_audit_names_the_first_tampered_event(settings, demo):
+    """Flip one byte of a stored event in the SQLite file: audit exits 1 and names it."""
+    if settings.is_postgres:
+        pytest.skip("tampering on PostgreSQL is shown in tests/events")
+    with sqlite3.connect(settings.sqlite_path) as conn:
+        (state,) = conn.execute("SELECT state FROM stored_events WHERE rowid = 5").fetchone()
+        flipped = bytearray(state)
+        flipped[30] ^= 0x01
+        conn.execute("UPDATE stored_events SET state = ? WHERE rowid = 5", (bytes(flipped),))
+    done = run(settings, "audit")
+    assert done.returncode == 1
+    assert "log position 5" in done.stdout
+    assert "4 events before it verified" in done.stdout
+
+
+def test_rebuild_reports_the_events_it_replayed(settings, demo):
+    """`passport projections rebuild` replays the whole log and the passport is unchanged."""
+    learner = _learner(demo, "Amira Okafor")
+    before = run(settings, "export", learner)
+    done = run(settings, "projections", "rebuild")
+    assert done.returncode == 0
+    assert "from 34 events" in done.stdout
+    after = run(settings, "export", learner)
+    strip = lambda s: {k: v for k, v in json.loads(s).items() if k not in ("id", "staffPassport")}  # noqa: E731
+    assert strip(after.stdout) == strip(before.stdout)
+
+
+def test_missing_passphrase_is_a_clear_error(settings):
+    """With no key-store passphrase the CLI says which setting to provide, exit 2."""
+    bare = settings.model_copy(update={"key_passphrase": ""})
+    done = run(bare, "audit")
+    assert done.returncode == 2
+    assert "PASSPORT_KEY_PASSPHRASE" in done.stderr
+    assert "Traceback" not in done.stderr

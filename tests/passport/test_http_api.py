@@ -1,0 +1,119 @@
+"""The HTTP API over a real socket: passports, exports, and the VC API verify endpoint."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import httpx
+import jwt
+import pytest
+
+from keys import PublicKey
+from passport.demo import seed_demo
+from passport.services import Services
+from passport.settings import Settings
+from tests.passport.server import serving
+
+
+@pytest.fixture
+def seeded(settings: Settings) -> dict[str, str]:
+    """The demo ledger; returns learner names to ids."""
+    services = Services.open(settings)
+    try:
+        demo = seed_demo(services, datetime.now(UTC))
+    finally:
+        services.close()
+    return {x["name"]: x["id"] for x in demo.learners}
+
+
+@pytest.fixture
+def client(settings: Settings, seeded: dict[str, str]) -> Iterator[httpx.Client]:
+    with serving(settings) as base, httpx.Client(base_url=base, timeout=30) as http:
+        yield http
+
+
+def test_passport_shows_credentials_cpd_by_year_and_expiring_first(client, seeded):
+    """Amira's passport lists her six credentials, CPD per NHS year, and IG expiring soon."""
+    body = client.get(f"/api/v1/learners/{seeded['Amira Okafor']}/passport").json()
+    assert len(body["credentials"]) == 6
+    assert sum(body["cpd_credits_by_year"].values()) == 7.0
+    names = {c["id"]: c["name"] for c in body["credentials"]}
+    assert [names[i] for i in body["expiring_soon"]] == [
+        "Information Governance and Data Security (CSTF)"
+    ]
+
+
+def test_unknown_learner_is_a_404_problem(client):
+    """A passport that does not exist is a problem-details 404, not a 500."""
+    response = client.get("/api/v1/learners/nobody/passport")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "no learner" in response.json()["detail"]
+
+
+def test_vc_api_verify_accepts_a_good_credential_in_both_forms(client, seeded):
+    """POST /credentials/verify: 200 and verified for the JSON proof form and the JWT form."""
+    bundle = client.get(f"/api/v1/learners/{seeded['Priya Raman']}/export").json()
+    credential = bundle["verifiableCredential"][0]
+    response = client.post(
+        "/credentials/verify",
+        json={"verifiableCredential": credential, "options": {"checks": ["proof"]}},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["verified"] is True
+    token = bundle["staffPassport"]["jwts"][credential["id"]]
+    response = client.post("/credentials/verify", json={"verifiableCredential": token})
+    assert response.status_code == 200, response.text
+
+
+def test_exported_jwt_verifies_with_a_standard_jwt_library(client, seeded):
+    """Any JWT library given the issuer's public key accepts our vc+jwt (EdDSA)."""
+    bundle = client.get(f"/api/v1/learners/{seeded['Priya Raman']}/export").json()
+    credential = bundle["verifiableCredential"][0]
+    token = bundle["staffPassport"]["jwts"][credential["id"]]
+    header = jwt.get_unverified_header(token)
+    assert header["alg"] == "EdDSA" and header["typ"] == "vc+jwt"
+    key = next(
+        k for i in bundle["staffPassport"]["issuers"] for k in i["keys"] if k["id"] == header["kid"]
+    )
+    public = PublicKey.from_multibase(key["publicKeyMultibase"]).to_cryptography()
+    claims = jwt.decode(token, public, algorithms=["EdDSA"], options={"verify_aud": False})
+    assert claims["jti"] == credential["id"]
+    assert claims["credentialSubject"] == credential["credentialSubject"]
+
+
+def test_vc_api_verify_refuses_a_tampered_credential_with_400_and_reasons(client, seeded):
+    """A changed credential is a 400 whose body says verified false and names the proof."""
+    bundle = client.get(f"/api/v1/learners/{seeded['Priya Raman']}/export").json()
+    credential = copy.deepcopy(bundle["verifiableCredential"][0])
+    credential["credentialSubject"]["achievement"]["name"] = "Something grander"
+    response = client.post("/credentials/verify", json={"verifiableCredential": credential})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["verified"] is False
+    assert any(
+        (p["title"] and "proof" in p["type"]) or "signature" in p["type"]
+        for p in body["problemDetails"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("payload", "status"),
+    [({}, 422), ({"verifiableCredential": 42}, 422), ({"verifiableCredential": "not.a.jwt"}, 400)],
+)
+def test_vc_api_verify_answers_bad_input_with_a_clear_4xx(client, payload, status):
+    """Missing or mistyped input is a 4xx problem, never a 500."""
+    response = client.post("/credentials/verify", json=payload)
+    assert response.status_code == status, response.text
+
+
+def test_oversized_bodies_are_refused_with_413(client):
+    """A body over 1 MB is refused before it is parsed."""
+    response = client.post(
+        "/credentials/verify",
+        content=b"{" + b" " * (1024 * 1024 + 10) + b"}",
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413

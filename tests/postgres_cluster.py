@@ -1,0 +1,113 @@
+"""A throwaway PostgreSQL cluster for the tests: started on a private socket, removed afterwards."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Where the throwaway server listens."""
+
+    socket_dir: str
+    port: int
+    superuser: str
+
+    def url(self, dbname: str, user: str | None = None, password: str | None = None) -> str:
+        """A `postgresql://` URL for one database on this cluster, over the socket."""
+        auth = user or self.superuser
+        if password:
+            auth += f":{password}"
+        return f"postgresql://{auth}@/{dbname}?host={self.socket_dir}&port={self.port}"
+
+    def connect(self, dbname: str = "postgres") -> psycopg.Connection[tuple[object, ...]]:
+        """A superuser connection, autocommit."""
+        return psycopg.connect(
+            host=self.socket_dir,
+            port=self.port,
+            user=self.superuser,
+            dbname=dbname,
+            autocommit=True,
+        )
+
+
+def _bindir() -> Path:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).parent
+    raise RuntimeError("PostgreSQL is not installed: run `make test`, which installs it")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[Cluster]:
+    """Start a cluster (as the `postgres` user when we are root: initdb refuses root)."""
+    bindir = _bindir()
+    run_as = "postgres" if os.geteuid() == 0 else None
+    base = Path(tempfile.mkdtemp(prefix="passport-pg-"))
+    if run_as:
+        shutil.chown(base, user=run_as)
+    data = base / "data"
+    port = _free_port()
+    superuser = "postgres"
+    try:
+        subprocess.run(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                superuser,
+                "-A",
+                "trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ],
+            check=True,
+            user=run_as,
+            capture_output=True,
+        )
+        subprocess.run(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-w",
+                "-l",
+                str(base / "log"),
+                "-o",
+                f"-k {base} -c listen_addresses='' -p {port} -F -c max_connections=200",
+                "start",
+            ],
+            check=True,
+            user=run_as,
+            capture_output=True,
+        )
+        yield Cluster(socket_dir=str(base), port=port, superuser=superuser)
+    finally:
+        subprocess.run(
+            [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            check=False,
+            user=run_as,
+            capture_output=True,
+        )
+        shutil.rmtree(base, ignore_errors=True)

@@ -1,0 +1,22 @@
+"""The verifier's errors: unusable input kept apart from credentials that fail their checks."""
+
+
+class VerifierError(Exception):
+    """Base of the verifier's errors."""
+
+    def diagnostics(self) -> str:
+        """A message for a person: what is wrong and what to do."""
+        return str(self)
+
+
+class MalformedInputError(VerifierError, ValueError):
+    """The input is not something the verifier can read (not JSON, unknown format, too large)."""
+
+    def diagnostics(self) -> str:
+        return (
+            f"{self}\nGive a credential (JSON or compact JWT), a presentation or a passport file."
+        )
+
+
+class ProofError(VerifierError):
+    """A proof or signature does not hold; the message says which rule failed."""

@@ -1,0 +1,99 @@
+"""What the verifier knows of issuers' keys, offline: did:key computed, others from a key set."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Self
+
+from keys import MalformedKeyError, PublicKey, resolve_did_key
+from verifier.errors import VerifierError
+
+
+class UnknownKeyError(VerifierError, LookupError):
+    """The verification method is neither a did:key nor in the key set."""
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """A public key, who controls it, and the period in which it could sign."""
+
+    public_key: PublicKey
+    controller: str
+    valid_from: datetime | None = None
+    retired_at: datetime | None = None
+    issuer_name: str | None = None
+
+
+def parse_time(value: object) -> datetime | None:
+    """An XML Schema dateTime (with `Z` or an offset), or None when absent or unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def controller_of(method_id: str) -> str:
+    """The DID that controls a verification method (the part before `#`)."""
+    return method_id.split("#", 1)[0]
+
+
+class KeySet:
+    """Keys by verification method id, plus the issuers they belong to."""
+
+    def __init__(
+        self, keys: Mapping[str, KeyInfo] | None = None, issuers: Mapping[str, str] | None = None
+    ) -> None:
+        self._keys = dict(keys or {})
+        self._issuers = dict(issuers or {})
+
+    @classmethod
+    def from_issuers(cls, issuers: Iterable[Mapping[str, Any]]) -> Self:
+        """From the `issuers` list of a passport file: `{id, name, keys: [{id, …}]}`."""
+        keys: dict[str, KeyInfo] = {}
+        names: dict[str, str] = {}
+        for issuer in issuers:
+            did = issuer.get("id")
+            if not isinstance(did, str):
+                continue
+            names[did] = str(issuer.get("name") or did)
+            for key in issuer.get("keys") or ():
+                method, multibase = key.get("id"), key.get("publicKeyMultibase")
+                if not isinstance(method, str) or controller_of(method) != did:
+                    continue  # a key may only speak for the issuer that lists it
+                try:
+                    public = PublicKey.from_multibase(str(multibase))
+                except MalformedKeyError:
+                    continue
+                keys[method] = KeyInfo(
+                    public,
+                    did,
+                    parse_time(key.get("validFrom")),
+                    parse_time(key.get("retiredAt")),
+                    names[did],
+                )
+        return cls(keys, names)
+
+    def resolve(self, method_id: str) -> KeyInfo:
+        """The key a verification method names, or `UnknownKeyError`."""
+        if method_id.startswith("did:key:"):
+            try:
+                return KeyInfo(resolve_did_key(method_id), controller_of(method_id))
+            except MalformedKeyError as exc:
+                raise UnknownKeyError(f"unusable did:key {method_id}: {exc}") from exc
+        try:
+            return self._keys[method_id]
+        except KeyError:
+            raise UnknownKeyError(f"key {method_id} is not known") from None
+
+    def is_known_issuer(self, did: str) -> bool:
+        """Whether the issuer is known: a did:key always is, others must be in the set."""
+        return did.startswith("did:key:") or did in self._issuers
+
+    def issuer_name(self, did: str) -> str | None:
+        """The issuer's name, when the key set has it."""
+        return self._issuers.get(did)

@@ -1,0 +1,361 @@
+"""Verifies credentials, presentations and passport files, offline, as a list of named checks.
+
+For each credential, in order:
+1. well_formed — VC Data Model 2.0 §4 required properties (fatal: nothing else is judged);
+2. proof — the Data Integrity `eddsa-jcs-2022` proof (vc-di-eddsa §3.3) or the `vc+jwt`
+   signature (VC-JOSE-COSE §3.1.1, EdDSA only: no algorithm confusion, RFC 8725 §3.1) holds for
+   the key the proof names (fatal: the content is not trusted otherwise);
+3. issuer — the issuer controls that key (as vc.js requires) and is known: did:key by
+   computation (W3C did:key), other DIDs from the key set that came with the file;
+4. key_valid_at_issuance — the key was the issuer's and not retired when the credential was
+   issued (rotation: a key retired later does not invalidate earlier credentials);
+5. validity_period — `validFrom` <= now < `validUntil` (VCDM 2.0 §4.9), with one clock for all;
+6. status — revoked or suspended as recorded; a status that cannot be checked is `unknown`.
+Nothing here opens a network connection or reads a database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import jwt
+
+from verifier import checks
+from verifier.eddsa_jcs_2022 import single_proof, verification_method_of, verify_proof
+from verifier.errors import MalformedInputError, ProofError
+from verifier.jose import decode_vc_jwt
+from verifier.keyset import KeyInfo, KeySet, UnknownKeyError, parse_time
+from verifier.report import CheckResult, CredentialReport, DocumentReport, Outcome
+
+MAX_INPUT_BYTES = 5 * 1024 * 1024
+JWT_DATA_URL = "data:application/vc+jwt,"
+LATER_CHECKS = ("issuer", "key_valid_at_issuance", "validity_period", "status")
+
+
+def _name(credential: Mapping[str, Any]) -> str | None:
+    subject = credential.get("credentialSubject")
+    if isinstance(subject, Mapping):
+        achievement = subject.get("achievement")
+        if isinstance(achievement, Mapping) and isinstance(achievement.get("name"), str):
+            return str(achievement["name"])
+    name = credential.get("name")
+    return name if isinstance(name, str) else None
+
+
+def _as_jwt(credential: Any) -> str | None:
+    """The compact JWT of a credential given as a JWT or an `EnvelopedVerifiableCredential`."""
+    if isinstance(credential, str):
+        return credential.strip()
+    if isinstance(credential, Mapping) and "EnvelopedVerifiableCredential" in (
+        credential.get("type") or ()
+    ):
+        ident = credential.get("id")
+        if isinstance(ident, str) and ident.startswith(JWT_DATA_URL):
+            return ident.removeprefix(JWT_DATA_URL)
+    return None
+
+
+def verify_credential(
+    credential: Mapping[str, Any] | str,
+    *,
+    now: datetime,
+    key_set: KeySet | None = None,
+    statuses: Mapping[str, Mapping[str, Any]] | None = None,
+) -> CredentialReport:
+    """Run every named check on one credential (embedded proof, JWT, or enveloped JWT)."""
+    keys = key_set or KeySet()
+    token = _as_jwt(credential)
+    if token is not None:
+        return _verify_jwt(token, now, keys, statuses or {})
+    return _verify_embedded(credential, now, keys, statuses or {})
+
+
+def _report(credential: Any, form: str, results: list[CheckResult]) -> CredentialReport:
+    mapping = credential if isinstance(credential, Mapping) else {}
+    ident = mapping.get("id")
+    return CredentialReport(
+        credential_id=ident if isinstance(ident, str) else None,
+        name=_name(mapping),
+        issuer=checks.issuer_id(mapping),
+        form=form,
+        checks=tuple(results),
+    )
+
+
+def _after_proof(
+    credential: Mapping[str, Any],
+    method: str,
+    key: KeyInfo | None,
+    issued_at: datetime | None,
+    now: datetime,
+    keys: KeySet,
+    statuses: Mapping[str, Mapping[str, Any]],
+) -> list[CheckResult]:
+    issuer = checks.issuer_id(credential) or ""
+    results = [checks.issuer_controls_key(credential, method, keys.is_known_issuer(issuer))]
+    if key is None:
+        return results + [
+            checks.not_checked(c, "the proof could not be checked") for c in LATER_CHECKS[1:]
+        ]
+    ident = credential.get("id")
+    recorded = statuses.get(ident) if isinstance(ident, str) else None
+    return [
+        *results,
+        checks.key_valid_at(key, issued_at),
+        checks.validity_period(credential, now),
+        checks.status(credential, recorded),
+    ]
+
+
+def _verify_embedded(
+    credential: Any, now: datetime, keys: KeySet, statuses: Mapping[str, Mapping[str, Any]]
+) -> CredentialReport:
+    form = "eddsa-jcs-2022"
+    shape = checks.well_formed(credential)
+    if shape.outcome is not Outcome.PASSED:
+        return _report(
+            credential,
+            form,
+            [shape]
+            + [
+                checks.not_checked(c, "the credential is malformed")
+                for c in ("proof", *LATER_CHECKS)
+            ],
+        )
+    try:
+        method = verification_method_of(credential)
+        proof = single_proof(credential)
+        form = str(proof.get("cryptosuite") or form)
+    except ProofError as exc:
+        return _report(
+            credential,
+            form,
+            [shape, checks.result("proof", Outcome.FAILED, str(exc), "bad_signature")]
+            + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
+        )
+    try:
+        key: KeyInfo | None = keys.resolve(method)
+    except UnknownKeyError as exc:
+        key = None
+        proof_result = checks.result("proof", Outcome.UNKNOWN, f"cannot check the signature: {exc}")
+    if key is not None:
+        try:
+            verify_proof(credential, key.public_key)
+            proof_result = checks.result(
+                "proof", Outcome.PASSED, f"{form} signature verifies with {method}"
+            )
+        except ProofError as exc:
+            return _report(
+                credential,
+                form,
+                [shape, checks.result("proof", Outcome.FAILED, str(exc), "bad_signature")]
+                + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
+            )
+    issued_at = parse_time(proof.get("created")) or parse_time(credential.get("validFrom"))
+    return _report(
+        credential,
+        form,
+        [
+            shape,
+            proof_result,
+            *_after_proof(credential, method, key, issued_at, now, keys, statuses),
+        ],
+    )
+
+
+def _verify_jwt(
+    token: str, now: datetime, keys: KeySet, statuses: Mapping[str, Mapping[str, Any]]
+) -> CredentialReport:
+    form = "vc+jwt"
+    try:
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError as exc:
+        bad = checks.result("well_formed", Outcome.FAILED, f"not a compact JWT: {exc}", "malformed")
+        return _report(
+            {},
+            form,
+            [bad]
+            + [
+                checks.not_checked(c, "the credential is malformed")
+                for c in ("proof", *LATER_CHECKS)
+            ],
+        )
+    resolved: list[KeyInfo] = []
+
+    def resolve(kid: str) -> Any:
+        resolved.append(keys.resolve(kid))
+        return resolved[-1].public_key
+
+    try:
+        credential, kid, claims = decode_vc_jwt(token, resolve)
+    except UnknownKeyError as exc:
+        credential = {
+            k: v
+            for k, v in unverified.items()
+            if k not in ("iss", "jti", "sub", "nbf", "exp", "iat")
+        }
+        shape = checks.well_formed(credential)
+        kid = str(jwt.get_unverified_header(token).get("kid", ""))
+        return _report(
+            credential,
+            form,
+            [
+                shape,
+                checks.result("proof", Outcome.UNKNOWN, f"cannot check the signature: {exc}"),
+                *_after_proof(credential, kid, None, None, now, keys, statuses),
+            ],
+        )
+    except ProofError as exc:
+        return _report(
+            unverified,
+            form,
+            [
+                checks.well_formed(unverified),
+                checks.result("proof", Outcome.FAILED, str(exc), "bad_signature"),
+            ]
+            + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
+        )
+    shape = checks.well_formed(credential)
+    if shape.outcome is not Outcome.PASSED:
+        return _report(
+            credential,
+            form,
+            [shape]
+            + [
+                checks.not_checked(c, "the credential is malformed")
+                for c in ("proof", *LATER_CHECKS)
+            ],
+        )
+    issued_at = _epoch_time(claims.get("iat")) or parse_time(credential.get("validFrom"))
+    proof_result = checks.result(
+        "proof", Outcome.PASSED, f"vc+jwt EdDSA signature verifies with {kid}"
+    )
+    return _report(
+        credential,
+        form,
+        [
+            shape,
+            proof_result,
+            *_after_proof(credential, kid, resolved[-1], issued_at, now, keys, statuses),
+        ],
+    )
+
+
+def _epoch_time(value: object) -> datetime | None:
+    from datetime import UTC  # noqa: PLC0415
+
+    return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
+
+
+def parse_document(data: bytes | str | Mapping[str, Any]) -> Mapping[str, Any] | str:
+    """Read a file's content: a JSON object, or a compact JWT. Anything else is malformed."""
+    if isinstance(data, Mapping):
+        return data
+    if len(data) > MAX_INPUT_BYTES:
+        raise MalformedInputError(f"input is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB")
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError:
+        raise MalformedInputError("input is not UTF-8 text") from None
+    stripped = text.strip()
+    if stripped.count(".") == 2 and not stripped.startswith(("{", "[")):
+        return stripped
+    try:
+        parsed = json.loads(stripped)
+    except json.JSONDecodeError as exc:
+        raise MalformedInputError(f"input is neither JSON nor a compact JWT ({exc.msg})") from None
+    if not isinstance(parsed, dict):
+        raise MalformedInputError("input is JSON but not an object")
+    return parsed
+
+
+def verify_document(
+    data: bytes | str | Mapping[str, Any], *, now: datetime, key_set: KeySet | None = None
+) -> DocumentReport:
+    """Verify whatever the file holds: a credential, a presentation or a passport file."""
+    document = parse_document(data)
+    if isinstance(document, str):
+        return DocumentReport(
+            "credential", (verify_credential(document, now=now, key_set=key_set),)
+        )
+    types = document.get("type")
+    types = types if isinstance(types, list) else [types]
+    if "VerifiablePresentation" in types:
+        return _verify_presentation(document, now, key_set, "StaffPassport" in types)
+    if "VerifiableCredential" in types or "EnvelopedVerifiableCredential" in types:
+        return DocumentReport(
+            "credential", (verify_credential(document, now=now, key_set=key_set),)
+        )
+    raise MalformedInputError(
+        "unknown format: expected a VerifiableCredential, a VerifiablePresentation or a JWT"
+    )
+
+
+def _verify_presentation(
+    document: Mapping[str, Any], now: datetime, key_set: KeySet | None, is_passport: bool
+) -> DocumentReport:
+    held = document.get("verifiableCredential") or []
+    held = held if isinstance(held, list) else [held]
+    extension = document.get("staffPassport") if is_passport else None
+    extension = extension if isinstance(extension, Mapping) else {}
+    keys = key_set or KeySet.from_issuers(extension.get("issuers") or [])
+    statuses = extension.get("statuses") or {}
+    jwts = extension.get("jwts") or {}
+    reports = [verify_credential(c, now=now, key_set=keys, statuses=statuses) for c in held]
+    doc_checks: list[CheckResult] = []
+    if not held:
+        doc_checks.append(
+            CheckResult(
+                "contents",
+                "Holds credentials",
+                Outcome.FAILED,
+                "the file holds no credentials",
+                "malformed",
+            )
+        )
+    for credential in held:
+        ident = credential.get("id") if isinstance(credential, Mapping) else None
+        token = jwts.get(ident) if isinstance(ident, str) else None
+        if not isinstance(token, str):
+            continue
+        jwt_report = verify_credential(token, now=now, key_set=keys, statuses=statuses)
+        reports.append(
+            CredentialReport(
+                jwt_report.credential_id,
+                f"{jwt_report.name} (JWT)",
+                jwt_report.issuer,
+                jwt_report.form,
+                jwt_report.checks,
+            )
+        )
+        doc_checks.append(_same_content(credential, token, ident or ""))
+    kind = "passport" if is_passport else "presentation"
+    return DocumentReport(kind, tuple(reports), tuple(doc_checks))
+
+
+def _same_content(credential: Mapping[str, Any], token: str, ident: str) -> CheckResult:
+    try:
+        payload = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        payload = {}
+    claims = {
+        k: v for k, v in payload.items() if k not in ("iss", "jti", "sub", "nbf", "exp", "iat")
+    }
+    embedded = {k: v for k, v in credential.items() if k != "proof"}
+    if claims == embedded:
+        return CheckResult(
+            "jwt_matches",
+            "JWT form matches",
+            Outcome.PASSED,
+            f"the JWT of {ident} carries the same credential",
+        )
+    return CheckResult(
+        "jwt_matches",
+        "JWT form matches",
+        Outcome.FAILED,
+        f"the JWT of {ident} carries a different credential",
+        "malformed",
+    )
