@@ -9,9 +9,6 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from verifier.eddsa_jcs_2022 import create_proof
-from verifier.jose import encode_vc_jwt
-
 from events.application import Ledger
 from events.errors import AchievementNotFoundError, IssuerKeyError
 from events.issuer import AchievementKind
@@ -22,6 +19,8 @@ from issuers.credentials import (
     xsd_datetime,
 )
 from keys import KeyStore, did_web
+from verifier.eddsa_jcs_2022 import create_proof
+from verifier.jose import encode_vc_jwt
 
 AWARD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://staff-passport.nhs.example/awards")
 
@@ -158,7 +157,7 @@ class Awarding:
         credential = create_proof(
             unsigned, signer, issuer.current_key, created=at, proof_as_array=True
         )
-        jwt = encode_vc_jwt(unsigned, signer, issuer.current_key)
+        jwt = encode_vc_jwt(unsigned, signer, issuer.current_key, issued_at=at)
         self._ledger.issue_credential(
             learner_id,
             unsigned["id"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -59,9 +60,13 @@ class PublicKey:
         """The public JWK (RFC 8037); never carries a private part."""
         return {"kty": "OKP", "crv": "Ed25519", "x": _b64url(self.raw)}
 
+    @cached_property
+    def _cryptography_key(self) -> Ed25519PublicKey:
+        return Ed25519PublicKey.from_public_bytes(self.raw)
+
     def to_cryptography(self) -> Ed25519PublicKey:
         """The same key as a `cryptography` object (for libraries such as pyjwt)."""
-        return Ed25519PublicKey.from_public_bytes(self.raw)
+        return self._cryptography_key
 
     def verify(self, signature: bytes, message: bytes) -> None:
         """Return if `signature` signs `message`, else raise `InvalidSignatureError`."""

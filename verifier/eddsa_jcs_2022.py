@@ -13,10 +13,9 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-import rfc8785
-
 from keys import InvalidSignatureError, MalformedKeyError, PublicKey, SigningKey
 from keys.multibase import decode_base58btc, encode_base58btc
+from verifier.canonical import canonical_json
 from verifier.errors import ProofError
 
 CRYPTOSUITE = "eddsa-jcs-2022"
@@ -30,8 +29,8 @@ def _timestamp(moment: datetime) -> str:
 def hash_data(document: dict[str, Any], proof_config: dict[str, Any]) -> bytes:
     """The 64 bytes that are signed: SHA-256 of the proof configuration, then of the document."""
     return (
-        hashlib.sha256(rfc8785.dumps(proof_config)).digest()
-        + hashlib.sha256(rfc8785.dumps(document)).digest()
+        hashlib.sha256(canonical_json(proof_config)).digest()
+        + hashlib.sha256(canonical_json(document)).digest()
     )
 
 

@@ -7,12 +7,17 @@ choose its own algorithm (`none`, or HS256 keyed with the public key).
 
 from __future__ import annotations
 
+import base64
 import calendar
+import json
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import jwt
+from jwt.algorithms import OKPAlgorithm
 
 from keys import PublicKey, SigningKey
 from verifier.errors import ProofError
@@ -20,6 +25,8 @@ from verifier.errors import ProofError
 ALGORITHM = "EdDSA"
 MEDIA_TYPE = "vc+jwt"
 REGISTERED_CLAIMS = ("iss", "jti", "sub", "nbf", "exp", "iat", "aud")
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+_EDDSA = OKPAlgorithm()
 
 
 def _epoch(xsd: str) -> int:
@@ -34,9 +41,17 @@ def _issuer_id(credential: dict[str, Any]) -> str | None:
     return issuer if isinstance(issuer, str) else None
 
 
-def encode_vc_jwt(credential: dict[str, Any], key: SigningKey, kid: str) -> str:
-    """The compact `vc+jwt` of an unsecured credential, signed with `key` named by `kid`."""
+def encode_vc_jwt(
+    credential: dict[str, Any], key: SigningKey, kid: str, issued_at: datetime | None = None
+) -> str:
+    """The compact `vc+jwt` of an unsecured credential, signed with `key` named by `kid`.
+
+    `issued_at` becomes `iat`: when the signature was made, which decides whether the key was
+    current then (`validFrom`, when the achievement was earned, may be earlier).
+    """
     claims: dict[str, Any] = {k: v for k, v in credential.items() if k != "proof"}
+    if issued_at is not None:
+        claims["iat"] = calendar.timegm(issued_at.utctimetuple())
     if (issuer := _issuer_id(credential)) is not None:
         claims["iss"] = issuer
     if isinstance(credential.get("id"), str):
@@ -56,47 +71,72 @@ def encode_vc_jwt(credential: dict[str, Any], key: SigningKey, kid: str) -> str:
     )
 
 
-def jwt_header(token: str) -> dict[str, Any]:
-    """The unverified header, or `ProofError` if the text is not a compact JWS."""
+@dataclass(frozen=True)
+class CompactJws:
+    """A compact JWS split into its parts; nothing in it is trusted until `verify_compact`."""
+
+    header: dict[str, Any]
+    claims: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
+
+
+def _segment(text: str, name: str) -> bytes:
+    if not _BASE64URL.fullmatch(text):
+        raise ProofError(f"not a compact JWT: the {name} is not unpadded base64url")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def parse_compact(token: str) -> CompactJws:
+    """Split and decode a compact JWS (RFC 7515 §7.1); `ProofError` if it is not one."""
+    parts = token.strip().split(".")
+    if len(parts) != 3:
+        raise ProofError("not a compact JWT: expected three dot-separated parts")
     try:
-        return dict(jwt.get_unverified_header(token))
-    except jwt.PyJWTError as exc:
-        raise ProofError(f"not a compact JWT: {exc}") from exc
+        header = json.loads(_segment(parts[0], "header"))
+        claims = json.loads(_segment(parts[1], "payload"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProofError("not a compact JWT: header or payload is not JSON") from exc
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise ProofError("not a compact JWT: header and payload must be JSON objects")
+    return CompactJws(
+        header, claims, f"{parts[0]}.{parts[1]}".encode("ascii"), _segment(parts[2], "signature")
+    )
+
+
+def credential_of(jws: CompactJws) -> dict[str, Any]:
+    """The credential a JWT carries: the payload (`vc+jwt`), or a legacy `vc` claim."""
+    typ = jws.header.get("typ")
+    if typ in (None, "JWT") and isinstance(jws.claims.get("vc"), dict):
+        return dict(jws.claims["vc"])  # the legacy VC-JWT form some Open Badges 3.0 tokens use
+    if typ not in (None, "JWT", MEDIA_TYPE):
+        raise ProofError(f"JWT type must be {MEDIA_TYPE}, got {typ!r}")
+    return {k: v for k, v in jws.claims.items() if k not in REGISTERED_CLAIMS}
+
+
+def verify_compact(jws: CompactJws, resolve: Callable[[str], PublicKey]) -> str:
+    """Check the signature with pyjwt's EdDSA algorithm; return the `kid`, or raise `ProofError`.
+
+    Only EdDSA is accepted (RFC 8725 §3.1), and a `crit` header we do not understand is refused
+    (RFC 7515 §4.1.11).
+    """
+    if jws.header.get("alg") != ALGORITHM:
+        raise ProofError(f"JWT algorithm must be {ALGORITHM}, got {jws.header.get('alg')!r}")
+    if "crit" in jws.header:
+        raise ProofError("JWT header has critical extensions this verifier does not support")
+    kid = jws.header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise ProofError("JWT header has no kid naming the issuer's key")
+    public_key = resolve(kid)
+    if not _EDDSA.verify(jws.signing_input, public_key.to_cryptography(), jws.signature):
+        raise ProofError("signature does not match the credential's content")
+    return kid
 
 
 def decode_vc_jwt(
     token: str, resolve: Callable[[str], PublicKey]
 ) -> tuple[dict[str, Any], str, dict[str, Any]]:
     """Verify a `vc+jwt`; return (credential, kid, all claims) or raise `ProofError`."""
-    header = jwt_header(token)
-    if header.get("alg") != ALGORITHM:
-        raise ProofError(f"JWT algorithm must be {ALGORITHM}, got {header.get('alg')!r}")
-    kid = header.get("kid")
-    if not isinstance(kid, str) or not kid:
-        raise ProofError("JWT header has no kid naming the issuer's key")
-    public_key = resolve(kid)
-    try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            public_key.to_cryptography(),
-            algorithms=[ALGORITHM],
-            options={
-                "verify_exp": False,
-                "verify_nbf": False,
-                "verify_iat": False,
-                "verify_aud": False,
-                "verify_iss": False,
-            },
-        )
-    except jwt.InvalidSignatureError as exc:
-        raise ProofError("signature does not match the credential's content") from exc
-    except jwt.PyJWTError as exc:
-        raise ProofError(f"JWT does not verify: {exc}") from exc
-    typ = header.get("typ")
-    if typ in (None, "JWT") and isinstance(claims.get("vc"), dict):
-        credential = dict(claims["vc"])  # the legacy VC-JWT form some Open Badges 3.0 tokens use
-    elif typ in (None, "JWT", MEDIA_TYPE):
-        credential = {k: v for k, v in claims.items() if k not in REGISTERED_CLAIMS}
-    else:
-        raise ProofError(f"JWT type must be {MEDIA_TYPE}, got {typ!r}")
-    return credential, kid, claims
+    jws = parse_compact(token)
+    kid = verify_compact(jws, resolve)
+    return credential_of(jws), kid, jws.claims

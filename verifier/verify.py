@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-import jwt
-
+from keys import PublicKey
 from verifier import checks
 from verifier.eddsa_jcs_2022 import single_proof, verification_method_of, verify_proof
 from verifier.errors import MalformedInputError, ProofError
-from verifier.jose import decode_vc_jwt
+from verifier.jose import credential_of, parse_compact, verify_compact
 from verifier.keyset import KeyInfo, KeySet, UnknownKeyError, parse_time
 from verifier.report import CheckResult, CredentialReport, DocumentReport, Outcome
 
@@ -171,9 +170,10 @@ def _verify_jwt(
 ) -> CredentialReport:
     form = "vc+jwt"
     try:
-        unverified = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError as exc:
-        bad = checks.result("well_formed", Outcome.FAILED, f"not a compact JWT: {exc}", "malformed")
+        jws = parse_compact(token)
+        credential = credential_of(jws)
+    except ProofError as exc:
+        bad = checks.result("well_formed", Outcome.FAILED, str(exc), "malformed")
         return _report(
             {},
             form,
@@ -182,41 +182,6 @@ def _verify_jwt(
                 checks.not_checked(c, "the credential is malformed")
                 for c in ("proof", *LATER_CHECKS)
             ],
-        )
-    resolved: list[KeyInfo] = []
-
-    def resolve(kid: str) -> Any:
-        resolved.append(keys.resolve(kid))
-        return resolved[-1].public_key
-
-    try:
-        credential, kid, claims = decode_vc_jwt(token, resolve)
-    except UnknownKeyError as exc:
-        credential = {
-            k: v
-            for k, v in unverified.items()
-            if k not in ("iss", "jti", "sub", "nbf", "exp", "iat")
-        }
-        shape = checks.well_formed(credential)
-        kid = str(jwt.get_unverified_header(token).get("kid", ""))
-        return _report(
-            credential,
-            form,
-            [
-                shape,
-                checks.result("proof", Outcome.UNKNOWN, f"cannot check the signature: {exc}"),
-                *_after_proof(credential, kid, None, None, now, keys, statuses),
-            ],
-        )
-    except ProofError as exc:
-        return _report(
-            unverified,
-            form,
-            [
-                checks.well_formed(unverified),
-                checks.result("proof", Outcome.FAILED, str(exc), "bad_signature"),
-            ]
-            + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
         )
     shape = checks.well_formed(credential)
     if shape.outcome is not Outcome.PASSED:
@@ -229,7 +194,33 @@ def _verify_jwt(
                 for c in ("proof", *LATER_CHECKS)
             ],
         )
-    issued_at = _epoch_time(claims.get("iat")) or parse_time(credential.get("validFrom"))
+    resolved: list[KeyInfo] = []
+
+    def resolve(kid: str) -> PublicKey:
+        resolved.append(keys.resolve(kid))
+        return resolved[-1].public_key
+
+    kid = str(jws.header.get("kid", ""))
+    try:
+        verify_compact(jws, resolve)
+    except UnknownKeyError as exc:
+        return _report(
+            credential,
+            form,
+            [
+                shape,
+                checks.result("proof", Outcome.UNKNOWN, f"cannot check the signature: {exc}"),
+                *_after_proof(credential, kid, None, None, now, keys, statuses),
+            ],
+        )
+    except ProofError as exc:
+        return _report(
+            credential,
+            form,
+            [shape, checks.result("proof", Outcome.FAILED, str(exc), "bad_signature")]
+            + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
+        )
+    issued_at = _epoch_time(jws.claims.get("iat")) or parse_time(credential.get("validFrom"))
     proof_result = checks.result(
         "proof", Outcome.PASSED, f"vc+jwt EdDSA signature verifies with {kid}"
     )
@@ -245,8 +236,6 @@ def _verify_jwt(
 
 
 def _epoch_time(value: object) -> datetime | None:
-    from datetime import UTC  # noqa: PLC0415
-
     return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
 
 
@@ -338,12 +327,9 @@ def _verify_presentation(
 
 def _same_content(credential: Mapping[str, Any], token: str, ident: str) -> CheckResult:
     try:
-        payload = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        payload = {}
-    claims = {
-        k: v for k, v in payload.items() if k not in ("iss", "jti", "sub", "nbf", "exp", "iat")
-    }
+        claims = credential_of(parse_compact(token))
+    except ProofError:
+        claims = {}
     embedded = {k: v for k, v in credential.items() if k != "proof"}
     if claims == embedded:
         return CheckResult(

@@ -1,0 +1,123 @@
+"""Awarding on real stores: both forms verify, retries issue nothing twice, rotation holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from events.errors import AchievementNotFoundError
+from events.issuer import AchievementKind
+from issuers.awarding import Learner
+from passport.export import issuers_document
+from passport.services import Services
+from passport.settings import Settings
+from verifier import KeySet, verify_credential
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+ANN = Learner("NMC-12A3456B", "Ann Example", "ann@example.nhs.net")
+
+
+@pytest.fixture
+def services(settings: Settings) -> Iterator[Services]:
+    opened = Services.open(settings)
+    yield opened
+    opened.close()
+
+
+def _key_set(services: Services) -> KeySet:
+    services.projections.catch_up()
+    return KeySet.from_issuers(issuers_document(services.views))
+
+
+def _academy(services: Services) -> tuple[object, str]:
+    issuer = services.awarding.register_issuer("academy", "Academy", "https://a.example", NOW)
+    achievement = services.awarding.define_achievement(
+        issuer.id,
+        name="Information Governance",
+        description="IG",
+        criteria="Pass",
+        kind=AchievementKind.TRAINING,
+        refresher_months=12,
+    )
+    return issuer.id, achievement
+
+
+def test_an_award_earned_before_the_issuer_key_existed_verifies_in_both_forms(services):
+    """A completion earned last month but signed today verifies as JSON proof and as JWT."""
+    issuer_id, achievement = _academy(services)
+    award = services.awarding.award(
+        issuer_id, achievement, ANN, earned_on=date(2026, 10, 20), at=NOW
+    )
+    keys = _key_set(services)
+    for form in (award.credential, award.jwt):
+        report = verify_credential(form, now=NOW, key_set=keys)
+        assert report.verified, [c for c in report.checks if c.outcome != "passed"]
+    assert award.credential["validUntil"] == "2027-10-20T00:00:00Z"
+
+
+def test_retrying_with_the_same_idempotency_key_issues_nothing_twice(services):
+    """The same request retried returns the same credential and the passport holds one."""
+    issuer_id, achievement = _academy(services)
+    first = services.awarding.award(
+        issuer_id,
+        achievement,
+        ANN,
+        earned_on=date(2026, 10, 20),
+        at=NOW,
+        idempotency_key="lms-run-42/row-7",
+    )
+    again = services.awarding.award(
+        issuer_id,
+        achievement,
+        ANN,
+        earned_on=date(2026, 10, 20),
+        at=NOW + timedelta(minutes=5),
+        idempotency_key="lms-run-42/row-7",
+    )
+    assert again.credential == first.credential
+    assert list(services.ledger.learner(first.learner_id).credentials) == [first.credential_id]
+
+
+def test_after_key_rotation_old_credentials_verify_and_new_ones_use_the_new_key(services):
+    """Rotating the issuer key retires the old one from then on without breaking its credentials."""
+    issuer_id, achievement = _academy(services)
+    old = services.awarding.award(issuer_id, achievement, ANN, earned_on=date(2026, 11, 1), at=NOW)
+    new_key = services.awarding.rotate_issuer_key(issuer_id, NOW + timedelta(days=1))
+    new = services.awarding.award(
+        issuer_id, achievement, ANN, earned_on=date(2026, 11, 2), at=NOW + timedelta(days=2)
+    )
+    keys = _key_set(services)
+    later = NOW + timedelta(days=3)
+    assert verify_credential(old.credential, now=later, key_set=keys).verified
+    assert verify_credential(old.jwt, now=later, key_set=keys).verified
+    assert new.credential["proof"][0]["verificationMethod"] == new_key
+    assert verify_credential(new.credential, now=later, key_set=keys).verified
+
+
+def test_the_same_learner_keeps_one_passport_and_one_salt(services):
+    """Two awards to one staff identifier land in one passport with the same identity hash."""
+    issuer_id, achievement = _academy(services)
+    a = services.awarding.award(issuer_id, achievement, ANN, earned_on=date(2026, 1, 1), at=NOW)
+    b = services.awarding.award(
+        issuer_id,
+        achievement,
+        Learner(ANN.staff_identifier, ANN.name, "ann@new-trust.nhs.net"),
+        earned_on=date(2026, 2, 1),
+        at=NOW,
+    )
+    assert a.learner_id == b.learner_id
+    hashes = {x.credential["credentialSubject"]["identifier"][0]["identityHash"] for x in (a, b)}
+    assert len(hashes) == 1
+
+
+def test_awarding_an_unknown_achievement_changes_nothing(services):
+    """An award of an achievement the issuer never defined is refused before anything is written."""
+    issuer_id, _ = _academy(services)
+    before = services.ledger.recorder.max_notification_id()
+    with pytest.raises(AchievementNotFoundError):
+        services.awarding.award(
+            issuer_id, "no-such-achievement", ANN, earned_on=date(2026, 1, 1), at=NOW
+        )
+    assert services.ledger.recorder.max_notification_id() == before
