@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
 
+import psycopg
 import typer
+from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 
 from events.audit import audit_log
@@ -174,6 +177,10 @@ def main() -> None:
         app()
     except (LedgerError, KeysError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        sys.exit(EXIT_UNUSABLE)
+    except (PersistenceError, psycopg.Error, sqlite3.Error) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        print(f"error: cannot use the database at PASSPORT_DATABASE_URL: {reason}", file=sys.stderr)
         sys.exit(EXIT_UNUSABLE)
 
 

@@ -71,4 +71,6 @@ class Settings(BaseSettings):
             "POSTGRES_PORT": str(url.port or query.get("port", 5432)),
             "POSTGRES_USER": unquote(url.username or ""),
             "POSTGRES_PASSWORD": unquote(url.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_PRE_PING": "y",
         }

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterator
 from uuid import UUID
 
-import psycopg
 import pytest
 
 from events.application import Ledger
@@ -23,6 +21,7 @@ from events.errors import (
 from events.issuer import AchievementKind
 from keys import SigningKey
 from passport.settings import Settings
+from tests.tamper import flip_byte, move_event
 
 
 @pytest.fixture
@@ -50,35 +49,6 @@ def _issuer(ledger: Ledger, signer: SigningKey) -> UUID:
         issuer_id, "did:web:a.example#k1", signer.public_key, "2026-01-01T00:00:00Z"
     )
     return issuer_id
-
-
-def _tamper(settings: Settings, position: int) -> None:
-    """Flip one byte of a stored event's payload, as someone with database access could."""
-    if settings.is_postgres:
-        env = settings.eventsourcing_env()
-        with psycopg.connect(
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            dbname=env["POSTGRES_DBNAME"],
-            autocommit=True,
-        ) as conn:
-            conn.execute(
-                "UPDATE staffpassport_events SET state = overlay(state placing "
-                "convert_to(CASE WHEN substr(convert_from(state, 'UTF8'), 40, 1) = 'X' "
-                "THEN 'Y' ELSE 'X' END, 'UTF8') from 40 for 1) WHERE notification_id = %s",
-                (position,),
-            )
-        return
-    with sqlite3.connect(settings.sqlite_path) as conn:
-        (state,) = conn.execute(
-            "SELECT state FROM stored_events WHERE rowid = ?", (position,)
-        ).fetchone()
-        flipped = bytearray(state)
-        flipped[39] = ord("Y") if flipped[39] == ord("X") else ord("X")
-        conn.execute(
-            "UPDATE stored_events SET state = ? WHERE rowid = ?", (bytes(flipped), position)
-        )
 
 
 def test_issuer_keys_rotate_and_the_history_is_kept(ledger, signer):
@@ -150,7 +120,7 @@ def test_every_stored_event_is_signed_by_the_ledger_key(ledger, signer):
 def test_a_tampered_event_is_refused_on_read_naming_aggregate_and_version(ledger, signer, settings):
     """Change one byte of a stored event: reading it fails, naming the aggregate and version."""
     issuer_id = _issuer(ledger, signer)
-    _tamper(settings, position=2)
+    flip_byte(settings, position=2, offset=39)
     fresh = Ledger(
         settings.eventsourcing_env(),
         signer_id="ledger-1",
@@ -170,14 +140,8 @@ def test_a_tampered_event_is_refused_on_read_naming_aggregate_and_version(ledger
 
 def test_an_event_moved_to_another_aggregate_fails_its_signature(ledger, signer, settings):
     """The signature binds an event to its aggregate: a copy under another id does not verify."""
-    if settings.is_postgres:
-        pytest.skip("the SQLite case shows the binding; the envelope code is shared")
     issuer_id = _issuer(ledger, signer)
-    with sqlite3.connect(settings.sqlite_path) as conn:
-        conn.execute(
-            "UPDATE stored_events SET originator_id = ? WHERE originator_version = 2",
-            (UUID(int=7).hex,),
-        )
+    move_event(settings, version=2, to=UUID(int=7))
     result = audit_log(ledger.recorder, {"ledger-1": signer.public_key})
     assert not result.intact
     assert result.first_failure is not None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 import pytest
 
 from passport.settings import Settings
+from tests.tamper import flip_byte
 
 
 def run(
@@ -129,14 +129,8 @@ def test_export_of_an_unknown_learner_is_a_clear_error(settings, demo):
 
 
 def test_audit_names_the_first_tampered_event(settings, demo):
-    """Flip one byte of a stored event in the SQLite file: audit exits 1 and names it."""
-    if settings.is_postgres:
-        pytest.skip("tampering on PostgreSQL is shown in tests/events")
-    with sqlite3.connect(settings.sqlite_path) as conn:
-        (state,) = conn.execute("SELECT state FROM stored_events WHERE rowid = 5").fetchone()
-        flipped = bytearray(state)
-        flipped[30] ^= 0x01
-        conn.execute("UPDATE stored_events SET state = ? WHERE rowid = 5", (bytes(flipped),))
+    """Flip one byte of a stored event (SQLite file or PostgreSQL): audit exits 1 and names it."""
+    flip_byte(settings, position=5, offset=30)
     done = run(settings, "audit")
     assert done.returncode == 1
     assert "log position 5" in done.stdout
@@ -162,3 +156,10 @@ def test_missing_passphrase_is_a_clear_error(settings):
     assert done.returncode == 2
     assert "PASSPORT_KEY_PASSPHRASE" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_unsupported_database_url_is_refused_with_the_setting_named(settings):
+    """A database URL of an unknown kind is a configuration error naming the variable."""
+    done = run(settings.model_copy(update={"database_url": "mysql://db/passport"}), "audit")
+    assert done.returncode == 2
+    assert "PASSPORT_DATABASE_URL must start with sqlite:/// or postgresql://" in done.stderr
