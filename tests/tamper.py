@@ -29,12 +29,12 @@ def _cursor(settings: Settings) -> Iterator[tuple[Any, str, str]]:
         ) as conn:
             yield conn, PG_EVENTS, "%s"
     else:
-        conn = sqlite3.connect(settings.sqlite_path)
+        lite: sqlite3.Connection = sqlite3.connect(settings.sqlite_path)
         try:
-            with conn:
-                yield conn, "stored_events", "?"
+            with lite:
+                yield lite, "stored_events", "?"
         finally:
-            conn.close()
+            lite.close()
 
 
 def flip_byte(settings: Settings, position: int, offset: int) -> None:
