@@ -14,7 +14,9 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper
 
+from events.client import ApiClient
 from events.errors import (
+    ClientNotFoundError,
     ConcurrentChangeError,
     IssuerAlreadyRegisteredError,
     IssuerNotFoundError,
@@ -117,6 +119,24 @@ class Ledger(Application[UUID]):
             lambda i: i.define_achievement(achievement_id, kind, refresher_months, achievement),
         )
 
+    def update_achievement(
+        self,
+        issuer_id: UUID,
+        achievement_id: str,
+        refresher_months: int | None,
+        achievement: dict[str, Any],
+    ) -> None:
+        """Publish a new version of an achievement."""
+        self._change(
+            Issuer,
+            issuer_id,
+            lambda i: i.update_achievement(achievement_id, refresher_months, achievement),
+        )
+
+    def retire_achievement(self, issuer_id: UUID, achievement_id: str) -> None:
+        """Stop awarding an achievement."""
+        self._change(Issuer, issuer_id, lambda i: i.retire_achievement(achievement_id))
+
     def issuer(self, issuer_id: UUID) -> IssuerDetails:
         """The issuer's record, or `IssuerNotFoundError`."""
         issuer = self._get(Issuer, issuer_id)
@@ -130,6 +150,16 @@ class Ledger(Application[UUID]):
             keys=tuple(dict(k) for k in issuer.keys.values()),
             achievements=dict(issuer.achievements),
         )
+
+    # API clients
+
+    def register_client(self, client_id: str, owner: str, secret_hash: str) -> None:
+        """Record a client's id, owner (an issuer id or the operator) and secret hash."""
+        self.save(ApiClient(client_id=client_id, owner=owner, secret_hash=secret_hash))
+
+    def revoke_client(self, client_id: str) -> None:
+        """Stop a client from obtaining tokens."""
+        self._change(ApiClient, ApiClient.create_id(client_id), lambda c: c.revoke())
 
     # Learners and their credentials
 
@@ -205,17 +235,19 @@ class Ledger(Application[UUID]):
         if not isinstance(aggregate, cls):
             if cls is Issuer:
                 raise IssuerNotFoundError(aggregate_id)
+            if cls is ApiClient:
+                raise ClientNotFoundError(aggregate_id)
             raise LearnerNotFoundError(aggregate_id)
         return aggregate
 
     def _exists(self, cls: type[A], aggregate_id: UUID) -> bool:
         try:
             self._get(cls, aggregate_id)
-        except (IssuerNotFoundError, LearnerNotFoundError):
+        except (IssuerNotFoundError, LearnerNotFoundError, ClientNotFoundError):
             return False
         return True
 
-    def _change(self, cls: type[A], aggregate_id: UUID, command: Callable[[A], None]) -> None:
+    def _change(self, cls: type[A], aggregate_id: UUID, command: Callable[[A], object]) -> None:
         """Run a command on the latest state and save it, retrying optimistic conflicts."""
         for attempt in range(MAX_ATTEMPTS):
             aggregate = self._get(cls, aggregate_id)

@@ -35,12 +35,28 @@ class AchievementNotFoundError(LedgerError, LookupError):
         self.achievement_id = achievement_id
 
 
+class AchievementRetiredError(LedgerError):
+    """The achievement is retired: it can no longer be awarded or changed."""
+
+    def __init__(self, achievement_id: str) -> None:
+        super().__init__(f"achievement {achievement_id} is retired")
+        self.achievement_id = achievement_id
+
+
 class LearnerNotFoundError(LedgerError, LookupError):
     """No learner is enrolled with this id."""
 
     def __init__(self, learner_id: UUID | str) -> None:
         super().__init__(f"no learner with id {learner_id}")
         self.learner_id = learner_id
+
+
+class ClientNotFoundError(LedgerError, LookupError):
+    """No API client with this id is registered."""
+
+    def __init__(self, client_id: UUID | str) -> None:
+        super().__init__(f"no API client {client_id}")
+        self.client_id = client_id
 
 
 class CredentialNotFoundError(LedgerError, LookupError):

@@ -8,7 +8,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from events.errors import AchievementNotFoundError, IssuerKeyError
+from events.errors import AchievementNotFoundError, AchievementRetiredError, IssuerKeyError
 
 ISSUER_NAMESPACE = uuid5(NAMESPACE_URL, "https://staff-passport.nhs.example/issuers")
 
@@ -98,7 +98,44 @@ class Issuer(Aggregate):
             "kind": kind,
             "refresherMonths": refresher_months,
             "achievement": achievement,
+            "version": 1,
+            "retired": False,
         }
+
+    def update_achievement(
+        self, achievement_id: str, refresher_months: int | None, achievement: dict[str, Any]
+    ) -> int:
+        """Publish a new version; awards already made keep the version they were made under."""
+        current = self.achievement(achievement_id)
+        if current["retired"]:
+            raise AchievementRetiredError(achievement_id)
+        self._achievement_updated(
+            achievement_id=achievement_id,
+            refresher_months=refresher_months,
+            achievement=achievement,
+        )
+        return int(self.achievements[achievement_id]["version"])
+
+    @event("AchievementUpdated")
+    def _achievement_updated(
+        self, achievement_id: str, refresher_months: int | None, achievement: dict[str, Any]
+    ) -> None:
+        current = self.achievements[achievement_id]
+        current.update(
+            refresherMonths=refresher_months,
+            achievement=achievement,
+            version=current["version"] + 1,
+        )
+
+    def retire_achievement(self, achievement_id: str) -> None:
+        """Stop awarding an achievement; credentials already issued are unaffected."""
+        if self.achievement(achievement_id)["retired"]:
+            raise AchievementRetiredError(achievement_id)
+        self._achievement_retired(achievement_id=achievement_id)
+
+    @event("AchievementRetired")
+    def _achievement_retired(self, achievement_id: str) -> None:
+        self.achievements[achievement_id]["retired"] = True
 
     def achievement(self, achievement_id: str) -> dict[str, Any]:
         """The definition of one achievement, or `AchievementNotFoundError`."""

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from events.application import Ledger
-from events.errors import AchievementNotFoundError, IssuerKeyError
+from events.errors import AchievementNotFoundError, AchievementRetiredError, IssuerKeyError
 from events.issuer import AchievementKind
 from issuers.credentials import (
     achievement_document,
@@ -88,8 +88,9 @@ class Awarding:
         refresher_months: int | None = None,
         credits_available: float | None = None,
         field_of_study: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> str:
-        """Define an achievement; returns its id."""
+        """Define an achievement; returns its id. `extra` adds Open Badges fields (image…)."""
         achievement_id = str(uuid.uuid4())
         document = achievement_document(
             achievement_id,
@@ -99,9 +100,43 @@ class Awarding:
             kind.value,
             credits_available,
             field_of_study,
-        )
+        ) | (extra or {})
         self._ledger.define_achievement(issuer_id, achievement_id, kind, refresher_months, document)
         return achievement_id
+
+    def update_achievement(
+        self,
+        issuer_id: UUID,
+        achievement_id: str,
+        *,
+        name: str,
+        description: str,
+        criteria: str,
+        kind: AchievementKind,
+        refresher_months: int | None = None,
+        credits_available: float | None = None,
+        field_of_study: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> int:
+        """Publish a new version of an achievement; returns the new version number."""
+        current = self._ledger.issuer(issuer_id).achievements.get(achievement_id)
+        if current is None:
+            raise AchievementNotFoundError(achievement_id)
+        document = (
+            achievement_document(
+                achievement_id,
+                name,
+                description,
+                criteria,
+                kind.value,
+                credits_available,
+                field_of_study,
+            )
+            | (extra or {})
+            | {"version": str(int(current["version"]) + 1)}
+        )
+        self._ledger.update_achievement(issuer_id, achievement_id, refresher_months, document)
+        return int(current["version"]) + 1
 
     def award(
         self,
@@ -119,6 +154,8 @@ class Awarding:
         definition = issuer.achievements.get(achievement_id)
         if definition is None:
             raise AchievementNotFoundError(achievement_id)
+        if definition["retired"]:
+            raise AchievementRetiredError(achievement_id)
         if issuer.current_key is None:
             raise IssuerKeyError(f"issuer {issuer_id} has no current key to sign with")
         fresh_salt = secrets.token_hex(16)

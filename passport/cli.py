@@ -29,6 +29,10 @@ projections_app = typer.Typer(
     help="Manage the read models built from the log.", no_args_is_help=True
 )
 app.add_typer(projections_app, name="projections")
+issuer_app = typer.Typer(help="Register and manage issuers (academies).", no_args_is_help=True)
+app.add_typer(issuer_app, name="issuer")
+operator_app = typer.Typer(help="The ledger operator's own API access.", no_args_is_help=True)
+app.add_typer(operator_app, name="operator")
 
 EXIT_UNUSABLE = 2
 MAX_INPUT_BYTES = 5 * 1024 * 1024
@@ -169,6 +173,57 @@ def rebuild() -> None:
     finally:
         services.close()
     typer.echo(f"rebuilt read models from {count} events")
+
+
+@issuer_app.command("register")
+def issuer_register(
+    name: Annotated[str, typer.Argument(help="The academy's name, e.g. 'NHS Digital Academy'.")],
+    url: Annotated[str, typer.Option("--url", help="The academy's public web address.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Register an issuer; prints its DID and API client credentials (the secret only now)."""
+    from issuers.schemas import IssuerCreate  # noqa: PLC0415
+
+    try:
+        request = IssuerCreate.model_validate({"name": name, "url": url})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        _fail(f"{first['loc'][0]}: {first['msg']}")
+    services = _services()
+    try:
+        account = services.accounts.register_issuer(request.name, str(request.url), utcnow())
+    finally:
+        services.close()
+    result = {
+        "id": str(account.id),
+        "did": account.did,
+        "client_id": account.client_id,
+        "client_secret": account.client_secret,
+    }
+    _print_record(result, as_json)
+
+
+def _print_record(record: dict[str, str], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(record, indent=2))
+        return
+    for key, value in record.items():
+        typer.echo(f"{key:<14} {value}")
+    typer.echo("Keep the client secret now: only its hash is stored.", err=True)
+
+
+@operator_app.command("client")
+def operator_client(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create client credentials for the admin API (POST /api/v1/admin/issuers)."""
+    services = _services()
+    try:
+        credentials = services.accounts.new_operator_client()
+    finally:
+        services.close()
+    result = {"client_id": credentials.client_id, "client_secret": credentials.client_secret}
+    _print_record(result, as_json)
 
 
 def main() -> None:

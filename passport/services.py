@@ -9,6 +9,8 @@ from typing import Self
 from psycopg.conninfo import make_conninfo
 
 from events.application import Ledger
+from issuers.accounts import Accounts
+from issuers.auth import AccessTokens
 from issuers.awarding import Awarding
 from keys import KeyStore, PublicKey
 from passport.settings import Settings
@@ -17,6 +19,7 @@ from projections.runner import ProjectionRunner
 from projections.views import Views
 
 LEDGER_ROLE = "ledger"
+TOKEN_ROLE = "access-tokens"  # noqa: S105 - a key role name
 
 
 def utcnow() -> datetime:
@@ -35,6 +38,8 @@ class Services:
     projections: ProjectionRunner
     views: Views
     awarding: Awarding
+    accounts: Accounts
+    tokens: AccessTokens
 
     @classmethod
     def open(cls, settings: Settings) -> Self:
@@ -62,6 +67,14 @@ class Services:
             )
         else:
             read_models = SQLiteReadModels(settings.sqlite_path)
+        awarding = Awarding(ledger, key_store, settings.base_url)
+        token_key = key_store.current_for_role(TOKEN_ROLE)
+        tokens = AccessTokens(
+            token_key,
+            key_store.signer(token_key),
+            {kid: PublicKey.from_multibase(kid) for kid in key_store.role_keys(TOKEN_ROLE)},
+            audience=settings.base_url,
+        )
         return cls(
             settings=settings,
             key_store=key_store,
@@ -69,7 +82,9 @@ class Services:
             read_models=read_models,
             projections=ProjectionRunner(ledger, read_models),
             views=Views(read_models),
-            awarding=Awarding(ledger, key_store, settings.base_url),
+            awarding=awarding,
+            accounts=Accounts(ledger, awarding),
+            tokens=tokens,
         )
 
     def close(self) -> None:

@@ -51,6 +51,25 @@ def _achievement_defined(tx: Transaction, e: Any, _: int) -> None:
     )
 
 
+def _achievement_updated(tx: Transaction, e: Any, _: int) -> None:
+    tx.execute(
+        "UPDATE rm_achievements SET name = ?, refresher_months = ?, definition = ?, "
+        "version = version + 1 WHERE achievement_id = ?",
+        (
+            e.achievement.get("name", ""),
+            e.refresher_months,
+            json.dumps(e.achievement),
+            e.achievement_id,
+        ),
+    )
+
+
+def _achievement_retired(tx: Transaction, e: Any, _: int) -> None:
+    tx.execute(
+        "UPDATE rm_achievements SET retired = 1 WHERE achievement_id = ?", (e.achievement_id,)
+    )
+
+
 def _enrolled(tx: Transaction, e: Any, _: int) -> None:
     tx.execute(
         "INSERT INTO rm_learners (learner_id, name, email, identity_hash, enrolled_at) "
@@ -96,11 +115,26 @@ def _status_changer(status: str) -> Handler:
     return handle
 
 
+def _client_registered(tx: Transaction, e: Any, _: int) -> None:
+    tx.execute(
+        "INSERT INTO rm_clients (client_id, aggregate_id, owner, secret_hash) VALUES (?, ?, ?, ?)",
+        (e.client_id, str(e.originator_id), e.owner, e.secret_hash),
+    )
+
+
+def _client_revoked(tx: Transaction, e: Any, _: int) -> None:
+    tx.execute("UPDATE rm_clients SET revoked = 1 WHERE aggregate_id = ?", (str(e.originator_id),))
+
+
 HANDLERS: dict[str, Handler] = {
+    "ApiClient.Registered": _client_registered,
+    "ApiClient.Revoked": _client_revoked,
     "Issuer.Registered": _issuer_registered,
     "Issuer.KeyAdded": _key_added,
     "Issuer.KeyRetired": _key_retired,
     "Issuer.AchievementDefined": _achievement_defined,
+    "Issuer.AchievementUpdated": _achievement_updated,
+    "Issuer.AchievementRetired": _achievement_retired,
     "Passport.Enrolled": _enrolled,
     "Passport.CredentialIssued": _credential_issued,
     "Passport.CredentialRevoked": _status_changer("revoked"),

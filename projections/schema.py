@@ -2,7 +2,14 @@
 
 from projections.database import Transaction
 
-TABLES = ("rm_issuers", "rm_issuer_keys", "rm_achievements", "rm_learners", "rm_credentials")
+TABLES = (
+    "rm_issuers",
+    "rm_issuer_keys",
+    "rm_achievements",
+    "rm_learners",
+    "rm_credentials",
+    "rm_clients",
+)
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS rm_tracking (
@@ -15,7 +22,8 @@ SCHEMA = (
         valid_from TEXT NOT NULL, retired_at TEXT)""",
     """CREATE TABLE IF NOT EXISTS rm_achievements (
         achievement_id TEXT PRIMARY KEY, issuer_id TEXT NOT NULL, name TEXT NOT NULL,
-        kind TEXT NOT NULL, refresher_months INTEGER, definition TEXT NOT NULL)""",
+        kind TEXT NOT NULL, refresher_months INTEGER, definition TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1, retired INTEGER NOT NULL DEFAULT 0)""",
     """CREATE TABLE IF NOT EXISTS rm_learners (
         learner_id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL,
         identity_hash TEXT NOT NULL, enrolled_at TEXT NOT NULL)""",
@@ -26,6 +34,10 @@ SCHEMA = (
         status TEXT NOT NULL, status_reason TEXT, status_changed_at TEXT,
         credential TEXT NOT NULL, jwt TEXT NOT NULL, position BIGINT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS rm_credentials_learner ON rm_credentials (learner_id)",
+    """CREATE TABLE IF NOT EXISTS rm_clients (
+        client_id TEXT PRIMARY KEY, aggregate_id TEXT NOT NULL, owner TEXT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        revoked INTEGER NOT NULL DEFAULT 0)""",
 )
 
 

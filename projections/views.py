@@ -145,6 +145,26 @@ class Views:
             )
         return [(json.loads(r[0]), r[1], r[2], r[3]) for r in rows]
 
+    def credential(self, credential_id: str) -> dict[str, Any] | None:
+        """One credential's record: learner, issuer, the signed forms and its stored status."""
+        with self._database.transaction() as tx:
+            rows = tx.execute(
+                "SELECT learner_id, issuer_id, credential, jwt, status, status_reason "
+                "FROM rm_credentials WHERE credential_id = ?",
+                (credential_id,),
+            )
+        if not rows:
+            return None
+        r = rows[0]
+        return {
+            "learner_id": r[0],
+            "issuer_id": r[1],
+            "credential": json.loads(r[2]),
+            "jwt": r[3],
+            "status": r[4],
+            "reason": r[5],
+        }
+
     def recorded_status(self, credential_id: str) -> tuple[str, str | None] | None:
         """A credential's stored status and reason, or None if the ledger does not hold it."""
         with self._database.transaction() as tx:
@@ -181,6 +201,15 @@ class Views:
             )
             for i in issuers
         ]
+
+    def client(self, client_id: str) -> tuple[str, str, bool] | None:
+        """An API client's owner, secret hash and whether it is revoked; None if unknown."""
+        with self._database.transaction() as tx:
+            rows = tx.execute(
+                "SELECT owner, secret_hash, revoked FROM rm_clients WHERE client_id = ?",
+                (client_id,),
+            )
+        return (rows[0][0], rows[0][1], bool(rows[0][2])) if rows else None
 
     def learners_exist(self, learner_id: str) -> bool:
         """Whether a learner with this id is enrolled."""

@@ -68,8 +68,8 @@ def verify_credential(
     keys = key_set or KeySet()
     token = _as_jwt(credential)
     if token is not None:
-        return _verify_jwt(token, now, keys, statuses or {})
-    return _verify_embedded(credential, now, keys, statuses or {})
+        return _verify_jwt(token, now, keys, statuses if statuses is not None else {})
+    return _verify_embedded(credential, now, keys, statuses if statuses is not None else {})
 
 
 def _report(credential: Any, form: str, results: list[CheckResult]) -> CredentialReport:

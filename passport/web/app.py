@@ -10,13 +10,13 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from issuers.credentials import xsd_datetime
-from passport.export import export_passport, issuers_document
+from issuers import api as issuer_api
+from passport.export import export_passport
 from passport.services import Services, utcnow
 from passport.settings import Settings
+from passport.verification import verify_against_ledger
 from passport.web import problems
 from projections.views import PassportView
-from verifier import KeySet, verify_credential
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -71,6 +71,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
+    app.include_router(issuer_api.router)
 
     @app.middleware("http")
     async def limit_body(
@@ -123,23 +124,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     def verify(body: VerifyCredentialRequest, services: ServicesDep) -> JSONResponse:
         """W3C VC API: verify a credential; 200 when verified, 400 with the reasons when not."""
         services.projections.catch_up()
-        now = utcnow()
-        credential = body.verifiableCredential
-        ident = credential.get("id") if isinstance(credential, dict) else None
-        recorded = services.views.recorded_status(ident) if isinstance(ident, str) else None
-        statuses = {}
-        if ident is not None and recorded is not None:
-            statuses[ident] = {
-                "status": recorded[0],
-                "reason": recorded[1],
-                "asOf": xsd_datetime(now),
-            }
-        report = verify_credential(
-            credential,
-            now=now,
-            key_set=KeySet.from_issuers(issuers_document(services.views)),
-            statuses=statuses,
-        )
+        report = verify_against_ledger(services.views, body.verifiableCredential, utcnow())
         checks = report.to_dict()["checks"]
         result = VerifyCredentialResult(
             verified=report.verified,

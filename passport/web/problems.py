@@ -9,12 +9,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from events.errors import (
     AchievementNotFoundError,
+    ClientNotFoundError,
     ConcurrentChangeError,
     CredentialNotFoundError,
     IssuerNotFoundError,
     LearnerNotFoundError,
     LedgerError,
 )
+from issuers.errors import AuthenticationError, ForbiddenError
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -31,7 +33,8 @@ def _status_of(exc: LedgerError) -> tuple[int, str]:
         IssuerNotFoundError
         | LearnerNotFoundError
         | CredentialNotFoundError
-        | AchievementNotFoundError,
+        | AchievementNotFoundError
+        | ClientNotFoundError,
     ):
         return 404, "Not found"
     if isinstance(exc, ConcurrentChangeError):
@@ -46,6 +49,20 @@ def install(app: FastAPI) -> None:
     async def ledger_error(_: Request, exc: LedgerError) -> JSONResponse:
         status, title = _status_of(exc)
         return problem(status, title, str(exc))
+
+    @app.exception_handler(AuthenticationError)
+    async def unauthenticated(_: Request, exc: AuthenticationError) -> JSONResponse:
+        response = problem(401, "Unauthorized", str(exc))
+        response.headers["WWW-Authenticate"] = 'Bearer realm="staff-passport"'
+        return response
+
+    @app.exception_handler(ForbiddenError)
+    async def forbidden(_: Request, exc: ForbiddenError) -> JSONResponse:
+        return problem(403, "Forbidden", str(exc))
+
+    @app.exception_handler(ValueError)
+    async def invalid_value(_: Request, exc: ValueError) -> JSONResponse:
+        return problem(422, "Invalid request", str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

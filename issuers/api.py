@@ -1,0 +1,378 @@
+"""The issuer API: OAuth token, issuer registration, achievements, awards and status changes."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Form, Header, Request, status
+from fastapi.responses import JSONResponse
+
+from events.errors import AchievementNotFoundError, CredentialNotFoundError, IssuerNotFoundError
+from issuers.auth import authenticate_client
+from issuers.awarding import Learner
+from issuers.deps import ActingIssuer, Operator, Services
+from issuers.errors import AuthenticationError
+from issuers.schemas import (
+    AchievementCreate,
+    AchievementPublic,
+    AwardCreate,
+    AwardPublic,
+    IssuerAccountPublic,
+    IssuerCreate,
+    IssuerKeyPublic,
+    IssuerPublic,
+    OAuthError,
+    StatusChange,
+    TokenResponse,
+)
+
+router = APIRouter()
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing, invalid or expired access token"},
+    403: {"description": "The client may not act for this issuer"},
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _oauth_error(code: int, error: str, description: str) -> JSONResponse:
+    headers = {"Cache-Control": "no-store"}
+    if code == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="staff-passport"'
+    return JSONResponse(
+        {"error": error, "error_description": description}, status_code=code, headers=headers
+    )
+
+
+def _basic(authorization: str | None) -> tuple[str, str] | None:
+    if not authorization or not authorization.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return ("", "")
+    client_id, _, secret = decoded.partition(":")
+    return client_id, secret
+
+
+@router.post(
+    "/oauth/token",
+    tags=["auth"],
+    response_model=TokenResponse,
+    responses={400: {"model": OAuthError}, 401: {"model": OAuthError}},
+)
+def token(
+    services: Services,
+    grant_type: Annotated[str, Form(max_length=64)],
+    client_id: Annotated[str | None, Form(max_length=200)] = None,
+    client_secret: Annotated[str | None, Form(max_length=200)] = None,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> JSONResponse:
+    """OAuth 2.0 client credentials grant (RFC 6749 §4.4): HTTP Basic or body credentials."""
+    if grant_type != "client_credentials":
+        return _oauth_error(400, "unsupported_grant_type", "only client_credentials is supported")
+    basic = _basic(authorization)
+    if basic and (client_id or client_secret):
+        return _oauth_error(400, "invalid_request", "send client credentials one way, not both")
+    cid, secret = basic or (client_id, client_secret)
+    if not cid or not secret:
+        return _oauth_error(401, "invalid_client", "client authentication failed")
+    services.projections.catch_up()
+    try:
+        principal = authenticate_client(services.views.client, cid, secret)
+    except AuthenticationError:
+        return _oauth_error(401, "invalid_client", "client authentication failed")
+    access_token, lifetime = services.tokens.mint(principal, _now())
+    body = TokenResponse(access_token=access_token, expires_in=lifetime)
+    return JSONResponse(body.model_dump(), headers={"Cache-Control": "no-store"})
+
+
+@router.post(
+    "/api/v1/admin/issuers",
+    tags=["admin"],
+    status_code=status.HTTP_201_CREATED,
+    responses={**AUTH_ERRORS, 409: {"description": "An issuer of that name exists"}},
+)
+def register_issuer(body: IssuerCreate, services: Services, _: Operator) -> IssuerAccountPublic:
+    """Register an academy (operator only); the response holds its client secret, once."""
+    account = services.accounts.register_issuer(body.name, str(body.url), _now())
+    return IssuerAccountPublic(
+        id=str(account.id),
+        did=account.did,
+        client_id=account.client_id,
+        client_secret=account.client_secret,
+    )
+
+
+@router.get("/api/v1/issuers/{issuer_id}", tags=["issuers"], responses=AUTH_ERRORS)
+def read_issuer(issuer_id: ActingIssuer, services: Services) -> IssuerPublic:
+    """The issuer with its current and retired keys."""
+    issuer = services.ledger.issuer(issuer_id)
+    return IssuerPublic(
+        id=str(issuer.id),
+        name=issuer.name,
+        url=issuer.url,
+        did=issuer.did,
+        keys=[
+            IssuerKeyPublic(
+                id=k["id"],
+                public_key_multibase=k["publicKeyMultibase"],
+                valid_from=k["validFrom"],
+                retired_at=k["retiredAt"],
+            )
+            for k in issuer.keys
+        ],
+    )
+
+
+def _achievement(record: dict[str, Any]) -> AchievementPublic:
+    return AchievementPublic(
+        id=record["id"],
+        version=record["version"],
+        retired=record["retired"],
+        kind=record["kind"],
+        refresher_months=record["refresherMonths"],
+        achievement=record["achievement"],
+    )
+
+
+def _extra(body: AchievementCreate) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if body.image:
+        extra["image"] = {"id": str(body.image), "type": "Image"}
+    if body.achievement_type:
+        extra["achievementType"] = body.achievement_type
+    if body.alignment:
+        extra["alignment"] = [
+            {"type": ["Alignment"], **a.model_dump(by_alias=True, mode="json", exclude_none=True)}
+            for a in body.alignment
+        ]
+    return extra
+
+
+@router.post(
+    "/api/v1/issuers/{issuer_id}/achievements",
+    tags=["achievements"],
+    status_code=status.HTTP_201_CREATED,
+    responses=AUTH_ERRORS,
+)
+def create_achievement(
+    issuer_id: ActingIssuer, body: AchievementCreate, services: Services
+) -> AchievementPublic:
+    """Define an achievement (an Open Badges 3.0 `Achievement`)."""
+    achievement_id = services.awarding.define_achievement(
+        issuer_id,
+        name=body.name,
+        description=body.description,
+        criteria=body.criteria,
+        kind=body.kind,
+        refresher_months=body.refresher_months,
+        credits_available=body.credits_available,
+        field_of_study=body.field_of_study,
+        extra=_extra(body),
+    )
+    return _achievement(services.ledger.issuer(issuer_id).achievements[achievement_id])
+
+
+@router.get(
+    "/api/v1/issuers/{issuer_id}/achievements", tags=["achievements"], responses=AUTH_ERRORS
+)
+def list_achievements(issuer_id: ActingIssuer, services: Services) -> list[AchievementPublic]:
+    """Every achievement this issuer has defined, retired ones included."""
+    return [_achievement(a) for a in services.ledger.issuer(issuer_id).achievements.values()]
+
+
+def _find_achievement(services: Services, issuer_id: UUID, achievement_id: str) -> dict[str, Any]:
+    record = services.ledger.issuer(issuer_id).achievements.get(achievement_id)
+    if record is None:
+        raise AchievementNotFoundError(achievement_id)
+    return record
+
+
+@router.get(
+    "/api/v1/issuers/{issuer_id}/achievements/{achievement_id}",
+    tags=["achievements"],
+    responses={**AUTH_ERRORS, 404: {"description": "No such achievement"}},
+)
+def read_achievement(
+    issuer_id: ActingIssuer, achievement_id: str, services: Services
+) -> AchievementPublic:
+    """One achievement, at its latest version."""
+    return _achievement(_find_achievement(services, issuer_id, achievement_id))
+
+
+@router.put(
+    "/api/v1/issuers/{issuer_id}/achievements/{achievement_id}",
+    tags=["achievements"],
+    responses={
+        **AUTH_ERRORS,
+        404: {"description": "No such achievement"},
+        409: {"description": "The achievement is retired"},
+    },
+)
+def update_achievement(
+    issuer_id: ActingIssuer, achievement_id: str, body: AchievementCreate, services: Services
+) -> AchievementPublic:
+    """Publish a new version; credentials already issued keep the version they were made under."""
+    services.awarding.update_achievement(
+        issuer_id,
+        achievement_id,
+        name=body.name,
+        description=body.description,
+        criteria=body.criteria,
+        kind=body.kind,
+        refresher_months=body.refresher_months,
+        credits_available=body.credits_available,
+        field_of_study=body.field_of_study,
+        extra=_extra(body),
+    )
+    return _achievement(_find_achievement(services, issuer_id, achievement_id))
+
+
+@router.post(
+    "/api/v1/issuers/{issuer_id}/achievements/{achievement_id}/retire",
+    tags=["achievements"],
+    responses={
+        **AUTH_ERRORS,
+        404: {"description": "No such achievement"},
+        409: {"description": "Already retired"},
+    },
+)
+def retire_achievement(
+    issuer_id: ActingIssuer, achievement_id: str, services: Services
+) -> AchievementPublic:
+    """Stop awarding an achievement; credentials already issued are unaffected."""
+    _find_achievement(services, issuer_id, achievement_id)
+    services.ledger.retire_achievement(issuer_id, achievement_id)
+    return _achievement(_find_achievement(services, issuer_id, achievement_id))
+
+
+def _stable_identifier(services: Services, issuer_id: UUID, body: AwardCreate) -> str:
+    if body.learner.staff_identifier:
+        return body.learner.staff_identifier
+    return f"{services.ledger.issuer(issuer_id).slug}:{body.learner.reference}"
+
+
+@router.post(
+    "/api/v1/issuers/{issuer_id}/awards",
+    tags=["awards"],
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **AUTH_ERRORS,
+        404: {"description": "No such achievement"},
+        409: {"description": "The achievement is retired"},
+    },
+)
+def award(
+    issuer_id: ActingIssuer,
+    body: AwardCreate,
+    services: Services,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> AwardPublic:
+    """Award an achievement to a learner, enrolling them on their first award.
+
+    Send an `Idempotency-Key` header: a retried request with the same key issues nothing twice.
+    """
+    learner = Learner(
+        _stable_identifier(services, issuer_id, body), body.learner.name, body.learner.email or ""
+    )
+    made = services.awarding.award(
+        issuer_id,
+        body.achievement_id,
+        learner,
+        earned_on=body.earned_on,
+        at=_now(),
+        credits_earned=body.credits_earned,
+        idempotency_key=idempotency_key,
+    )
+    return _award_public(services, issuer_id, made.credential_id)
+
+
+def _award_public(services: Services, issuer_id: UUID, credential_id: str) -> AwardPublic:
+    services.projections.catch_up()
+    record = services.views.credential(credential_id)
+    if record is None or record["issuer_id"] != str(issuer_id):
+        raise CredentialNotFoundError(credential_id)
+    return AwardPublic(
+        credential_id=credential_id,
+        learner_id=record["learner_id"],
+        status=record["status"],
+        credential=record["credential"],
+        jwt=record["jwt"],
+    )
+
+
+@router.get(
+    "/api/v1/issuers/{issuer_id}/awards/{credential_id}",
+    tags=["awards"],
+    responses={**AUTH_ERRORS, 404: {"description": "No such award of this issuer"}},
+)
+def read_award(issuer_id: ActingIssuer, credential_id: str, services: Services) -> AwardPublic:
+    """One of this issuer's awards with its current status."""
+    return _award_public(services, issuer_id, credential_id)
+
+
+def _change_status(
+    services: Services, issuer_id: UUID, credential_id: str, change: str, reason: str
+) -> AwardPublic:
+    current = _award_public(services, issuer_id, credential_id)
+    learner = UUID(current.learner_id)
+    actions = {
+        "revoke": services.ledger.revoke_credential,
+        "suspend": services.ledger.suspend_credential,
+        "reinstate": services.ledger.reinstate_credential,
+    }
+    actions[change](learner, credential_id, reason)
+    return _award_public(services, issuer_id, credential_id)
+
+
+STATUS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **AUTH_ERRORS,
+    404: {"description": "No such award of this issuer"},
+    409: {"description": "The credential's status does not allow this change"},
+}
+
+
+@router.post(
+    "/api/v1/issuers/{issuer_id}/awards/{credential_id}/revoke",
+    tags=["awards"],
+    responses=STATUS_RESPONSES,
+)
+def revoke(
+    issuer_id: ActingIssuer, credential_id: str, body: StatusChange, services: Services
+) -> AwardPublic:
+    """Revoke for good, with a reason."""
+    return _change_status(services, issuer_id, credential_id, "revoke", body.reason)
+
+
+@router.post(
+    "/api/v1/issuers/{issuer_id}/awards/{credential_id}/suspend",
+    tags=["awards"],
+    responses=STATUS_RESPONSES,
+)
+def suspend(
+    issuer_id: ActingIssuer, credential_id: str, body: StatusChange, services: Services
+) -> AwardPublic:
+    """Suspend until reinstated, with a reason."""
+    return _change_status(services, issuer_id, credential_id, "suspend", body.reason)
+
+
+@router.post(
+    "/api/v1/issuers/{issuer_id}/awards/{credential_id}/reinstate",
+    tags=["awards"],
+    responses=STATUS_RESPONSES,
+)
+def reinstate(
+    issuer_id: ActingIssuer, credential_id: str, body: StatusChange, services: Services
+) -> AwardPublic:
+    """Lift a suspension, with a reason."""
+    return _change_status(services, issuer_id, credential_id, "reinstate", body.reason)
+
+
+__all__ = ["IssuerNotFoundError", "Request", "router"]

@@ -1,0 +1,68 @@
+"""The issuer API's dependencies: the services it needs and the authenticated principal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Protocol
+from uuid import UUID
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from events.application import Ledger
+from issuers.accounts import Accounts
+from issuers.auth import AccessTokens, Principal
+from issuers.awarding import Awarding
+from issuers.errors import AuthenticationError, ForbiddenError
+from projections.runner import ProjectionRunner
+from projections.views import Views
+
+
+class IssuerServices(Protocol):
+    """What the issuer API needs of the composition root."""
+
+    ledger: Ledger
+    awarding: Awarding
+    accounts: Accounts
+    tokens: AccessTokens
+    views: Views
+    projections: ProjectionRunner
+
+
+def _services(request: Request) -> IssuerServices:
+    services: IssuerServices = request.app.state.services
+    return services
+
+
+Services = Annotated[IssuerServices, Depends(_services)]
+_bearer = HTTPBearer(auto_error=False, description="An access token from POST /oauth/token.")
+
+
+def _principal(
+    services: Services,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise AuthenticationError("a bearer access token is required (POST /oauth/token)")
+    return services.tokens.validate(
+        credentials.credentials, datetime.now(UTC), services.views.client
+    )
+
+
+def _operator(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+    if not principal.is_operator:
+        raise ForbiddenError("only the ledger operator may do this")
+    return principal
+
+
+def _acting_issuer(
+    issuer_id: Annotated[UUID, Path(description="The issuer the request acts for.")],
+    principal: Annotated[Principal, Depends(_principal)],
+) -> UUID:
+    if principal.owner != str(issuer_id):
+        raise ForbiddenError("a client may act only for its own issuer")
+    return issuer_id
+
+
+Operator = Annotated[Principal, Depends(_operator)]
+ActingIssuer = Annotated[UUID, Depends(_acting_issuer)]

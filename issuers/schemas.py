@@ -1,0 +1,154 @@
+"""Request and response models of the issuer API (kept apart from the domain's own models)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.alias_generators import to_camel
+
+from events.issuer import AchievementKind
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+Email = Annotated[str, StringConstraints(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class ApiModel(BaseModel):
+    """camelCase on the wire (as Open Badges 3.0), snake_case in Python; unknown fields refused."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class TokenResponse(BaseModel):
+    """RFC 6749 §5.1 access token response."""
+
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the scheme name
+    expires_in: int
+
+
+class OAuthError(BaseModel):
+    """RFC 6749 §5.2 error response."""
+
+    error: str
+    error_description: str | None = None
+
+
+class IssuerCreate(ApiModel):
+    """Register an academy."""
+
+    name: Text
+    url: AnyHttpUrl
+
+
+class IssuerAccountPublic(BaseModel):
+    """A registered issuer and its API credentials; the secret is shown this once only."""
+
+    id: str
+    did: str
+    client_id: str
+    client_secret: str
+
+
+class IssuerKeyPublic(ApiModel):
+    """One of the issuer's keys and when it could sign."""
+
+    id: str
+    public_key_multibase: str
+    valid_from: str
+    retired_at: str | None
+
+
+class IssuerPublic(ApiModel):
+    """An issuer as the API shows it."""
+
+    id: str
+    name: str
+    url: str
+    did: str
+    keys: list[IssuerKeyPublic]
+
+
+class Alignment(ApiModel):
+    """Open Badges 3.0 `Alignment`: a framework the achievement maps to (e.g. a CSTF subject)."""
+
+    target_name: Text
+    target_url: AnyHttpUrl
+    target_framework: Text | None = None
+    target_code: Text | None = None
+    target_description: LongText | None = None
+
+
+class AchievementCreate(ApiModel):
+    """Define (or, with PUT, publish a new version of) an achievement."""
+
+    name: Text
+    description: LongText
+    criteria: LongText = Field(description="The criteria narrative: what earns it.")
+    kind: AchievementKind = Field(description="training, badge or cpd")
+    image: AnyHttpUrl | None = None
+    achievement_type: Text | None = Field(
+        None, description="Open Badges 3.0 achievementType; defaults from the kind."
+    )
+    credits_available: float | None = Field(None, ge=0, le=1000)
+    field_of_study: Text | None = None
+    alignment: list[Alignment] = Field(default_factory=list, max_length=50)
+    refresher_months: int | None = Field(
+        None, ge=1, le=240, description="Months until an award expires; none: it never does."
+    )
+
+
+class AchievementPublic(ApiModel):
+    """An achievement as the API shows it."""
+
+    id: str
+    version: int
+    retired: bool
+    kind: str
+    refresher_months: int | None
+    achievement: dict[str, Any] = Field(description="The Open Badges 3.0 Achievement.")
+
+
+class LearnerRef(ApiModel):
+    """Who an award is for. A staff identifier (ESR, NMC, GMC…) follows them across trusts."""
+
+    reference: Text = Field(description="The academy's own learner reference.")
+    staff_identifier: Text | None = Field(None, description="ESR number or registration number.")
+    email: (
+        Annotated[str, StringConstraints(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None
+    ) = None
+    name: Text
+
+    @model_validator(mode="after")
+    def _identifiable(self) -> LearnerRef:
+        if not self.staff_identifier and not self.email:
+            raise ValueError("give the learner's staffIdentifier or email")
+        return self
+
+
+class AwardCreate(ApiModel):
+    """Award an achievement to one learner."""
+
+    achievement_id: Text
+    learner: LearnerRef
+    earned_on: date
+    credits_earned: float | None = Field(None, ge=0, le=1000)
+
+
+class AwardPublic(ApiModel):
+    """An issued credential, in both securing forms."""
+
+    credential_id: str
+    learner_id: str
+    status: str
+    credential: dict[str, Any]
+    jwt: str
+
+
+class StatusChange(ApiModel):
+    """Why a credential is revoked, suspended or reinstated."""
+
+    reason: Reason

@@ -1,0 +1,44 @@
+"""Server-side verification: the verifier, given the ledger's issuer keys and recorded statuses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from issuers.credentials import xsd_datetime
+from passport.export import issuers_document
+from projections.views import Views
+from verifier import CredentialReport, KeySet, verify_credential
+
+
+class RecordedStatuses(Mapping[str, Mapping[str, Any]]):
+    """Credential statuses as the ledger records them now, looked up only when asked for."""
+
+    def __init__(self, views: Views, as_of: datetime) -> None:
+        self._views = views
+        self._as_of = xsd_datetime(as_of)
+
+    def __getitem__(self, credential_id: str) -> Mapping[str, Any]:
+        recorded = self._views.recorded_status(credential_id)
+        if recorded is None:
+            raise KeyError(credential_id)
+        return {"status": recorded[0], "reason": recorded[1], "asOf": self._as_of}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def verify_against_ledger(
+    views: Views, credential: Mapping[str, Any] | str, now: datetime
+) -> CredentialReport:
+    """Verify a credential with our issuers' key histories and the statuses the ledger holds."""
+    return verify_credential(
+        credential,
+        now=now,
+        key_set=KeySet.from_issuers(issuers_document(views)),
+        statuses=RecordedStatuses(views, now),
+    )

@@ -1,0 +1,297 @@
+"""The issuer API over real HTTP: OAuth, achievements, awards, status, isolation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+
+from keys import SigningKey
+from passport.services import Services
+from passport.settings import Settings
+from tests.passport.server import serving
+
+ACHIEVEMENT = {
+    "name": "Resuscitation Level 2",
+    "description": "Adult basic life support (Core Skills Training Framework).",
+    "criteria": "Complete the practical assessment.",
+    "kind": "training",
+    "refresherMonths": 12,
+    "fieldOfStudy": "Core Skills Training Framework",
+    "alignment": [
+        {
+            "targetName": "Resuscitation - Level 2",
+            "targetUrl": "https://www.skillsforhealth.org.uk/cstf/resuscitation",
+            "targetFramework": "Core Skills Training Framework",
+        }
+    ],
+}
+
+
+def award_body(achievement_id: str, staff: str = "NMC-18A2345E") -> dict[str, Any]:
+    return {
+        "achievementId": achievement_id,
+        "earnedOn": "2026-10-01",
+        "learner": {
+            "reference": "L-001",
+            "staffIdentifier": staff,
+            "name": "Amira Okafor",
+            "email": "amira@example.nhs.net",
+        },
+    }
+
+
+class Api:
+    """A client of the running app, with helpers for tokens."""
+
+    def __init__(self, http: httpx.Client, operator: tuple[str, str]) -> None:
+        self.http = http
+        self.operator = operator
+
+    def token(self, client_id: str, secret: str) -> dict[str, str]:
+        response = self.http.post(
+            "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    def register(self, name: str) -> tuple[dict[str, str], dict[str, str]]:
+        response = self.http.post(
+            "/api/v1/admin/issuers",
+            headers=self.token(*self.operator),
+            json={"name": name, "url": "https://academy.example"},
+        )
+        assert response.status_code == 201, response.text
+        account = response.json()
+        return account, self.token(account["client_id"], account["client_secret"])
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[Api]:
+    services = Services.open(settings)
+    operator = services.accounts.new_operator_client()
+    services.close()
+    with serving(settings) as base, httpx.Client(base_url=base, timeout=30) as http:
+        yield Api(http, (operator.client_id, operator.client_secret))
+
+
+def test_token_endpoint_accepts_basic_or_body_credentials_and_hides_which_part_failed(api):
+    """Client credentials work both ways; a wrong secret and an unknown client look the same."""
+    body = api.http.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": api.operator[0],
+            "client_secret": api.operator[1],
+        },
+    )
+    assert body.status_code == 200
+    assert body.json()["token_type"] == "Bearer"
+    assert body.headers["cache-control"] == "no-store"
+    wrong_secret = api.http.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=(api.operator[0], "wrong")
+    )
+    unknown = api.http.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=("client_nobody", "wrong")
+    )
+    assert wrong_secret.status_code == unknown.status_code == 401
+    assert (
+        wrong_secret.json()
+        == unknown.json()
+        == {"error": "invalid_client", "error_description": "client authentication failed"}
+    )
+    grant = api.http.post("/oauth/token", data={"grant_type": "password"}, auth=api.operator)
+    assert grant.status_code == 400
+    assert grant.json()["error"] == "unsupported_grant_type"
+
+
+def test_only_the_operator_registers_issuers(api):
+    """No token is 401, an issuer's token is 403, the operator's is 201 with credentials."""
+    assert (
+        api.http.post(
+            "/api/v1/admin/issuers", json={"name": "A", "url": "https://a.example"}
+        ).status_code
+        == 401
+    )
+    account, issuer_token = api.register("North East Digital Academy")
+    assert account["did"] == "did:web:passport.test:issuers:north-east-digital-academy"
+    assert set(account) == {"id", "did", "client_id", "client_secret"}
+    again = api.http.post(
+        "/api/v1/admin/issuers",
+        headers=issuer_token,
+        json={"name": "B", "url": "https://b.example"},
+    )
+    assert again.status_code == 403
+
+
+def test_a_forged_or_foreign_token_is_refused(api):
+    """A token signed by someone else, or with alg none, is a 401."""
+    forged = jwt.encode(
+        {"sub": "operator", "client_id": api.operator[0]},
+        SigningKey.generate().to_cryptography(),
+        algorithm="EdDSA",
+        headers={"typ": "at+jwt", "kid": "z6MkForged"},
+    )
+    response = api.http.post(
+        "/api/v1/admin/issuers",
+        headers={"Authorization": f"Bearer {forged}"},
+        json={"name": "A", "url": "https://a.example"},
+    )
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    none = jwt.encode({"sub": "operator"}, "", algorithm="none")
+    assert (
+        api.http.post(
+            "/api/v1/admin/issuers",
+            headers={"Authorization": f"Bearer {none}"},
+            json={"name": "A", "url": "https://a.example"},
+        ).status_code
+        == 401
+    )
+
+
+def test_achievement_versions_are_kept_by_the_awards_made_under_them(api):
+    """An update makes version 2; an award made before keeps version 1's text."""
+    account, token = api.register("Digital Academy")
+    base = f"/api/v1/issuers/{account['id']}"
+    created = api.http.post(f"{base}/achievements", headers=token, json=ACHIEVEMENT)
+    assert created.status_code == 201, created.text
+    achievement = created.json()
+    assert achievement["version"] == 1
+    assert achievement["achievement"]["alignment"][0]["targetFramework"] == (
+        "Core Skills Training Framework"
+    )
+    first = api.http.post(f"{base}/awards", headers=token, json=award_body(achievement["id"]))
+    assert first.status_code == 201, first.text
+    updated = api.http.put(
+        f"{base}/achievements/{achievement['id']}",
+        headers=token,
+        json={**ACHIEVEMENT, "description": "Now includes paediatric BLS."},
+    )
+    assert updated.json()["version"] == 2
+    second = api.http.post(
+        f"{base}/awards", headers=token, json=award_body(achievement["id"], staff="NMC-99Z9999Z")
+    )
+    old_text = first.json()["credential"]["credentialSubject"]["achievement"]["description"]
+    new_text = second.json()["credential"]["credentialSubject"]["achievement"]["description"]
+    assert (old_text, new_text) == (ACHIEVEMENT["description"], "Now includes paediatric BLS.")
+    listed = api.http.get(f"{base}/achievements", headers=token).json()
+    assert [a["version"] for a in listed] == [2]
+    retired = api.http.post(f"{base}/achievements/{achievement['id']}/retire", headers=token)
+    assert retired.json()["retired"] is True
+    refused = api.http.post(f"{base}/awards", headers=token, json=award_body(achievement["id"]))
+    assert refused.status_code == 409
+    assert "retired" in refused.json()["detail"]
+
+
+def test_an_award_verifies_in_both_forms_and_a_retry_issues_nothing_twice(api):
+    """The response carries both securing forms; the same Idempotency-Key returns the same award."""
+    account, token = api.register("Digital Academy")
+    base = f"/api/v1/issuers/{account['id']}"
+    achievement = api.http.post(f"{base}/achievements", headers=token, json=ACHIEVEMENT).json()
+    headers = {**token, "Idempotency-Key": "lms-batch-7-row-1"}
+    first = api.http.post(f"{base}/awards", headers=headers, json=award_body(achievement["id"]))
+    again = api.http.post(f"{base}/awards", headers=headers, json=award_body(achievement["id"]))
+    assert first.json()["credentialId"] == again.json()["credentialId"]
+    award = first.json()
+    for form in (award["credential"], award["jwt"]):
+        check = api.http.post("/credentials/verify", json={"verifiableCredential": form})
+        assert check.status_code == 200, check.text
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"earnedOn": "yesterday"}, "earnedOn"),
+        ({"learner": {"reference": "x", "name": "A"}}, "learner"),
+        ({"creditsEarned": -1}, "creditsEarned"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
+def test_bad_award_input_is_a_422_naming_the_field(api, change, field):
+    """A wrong or missing field is refused with a message naming it; nothing is issued."""
+    account, token = api.register("Digital Academy")
+    base = f"/api/v1/issuers/{account['id']}"
+    achievement = api.http.post(f"{base}/achievements", headers=token, json=ACHIEVEMENT).json()
+    response = api.http.post(
+        f"{base}/awards", headers=token, json={**award_body(achievement["id"]), **change}
+    )
+    assert response.status_code == 422
+    assert field in response.json()["detail"]
+
+
+def test_an_issuer_cannot_touch_another_issuers_achievements_or_awards(api):
+    """Issuer B gets 403 on A's paths and 404 for A's award under its own path."""
+    a, a_token = api.register("Academy A")
+    b, b_token = api.register("Academy B")
+    a_base, b_base = f"/api/v1/issuers/{a['id']}", f"/api/v1/issuers/{b['id']}"
+    achievement = api.http.post(f"{a_base}/achievements", headers=a_token, json=ACHIEVEMENT).json()
+    award = api.http.post(
+        f"{a_base}/awards", headers=a_token, json=award_body(achievement["id"])
+    ).json()
+    credential_id = award["credentialId"]
+    attempts = [
+        api.http.post(f"{a_base}/achievements", headers=b_token, json=ACHIEVEMENT),
+        api.http.get(f"{a_base}/achievements", headers=b_token),
+        api.http.post(f"{a_base}/awards", headers=b_token, json=award_body(achievement["id"])),
+        api.http.get(f"{a_base}/awards/{credential_id}", headers=b_token),
+        api.http.post(
+            f"{a_base}/awards/{credential_id}/revoke", headers=b_token, json={"reason": "hostile"}
+        ),
+    ]
+    assert [r.status_code for r in attempts] == [403] * 5
+    assert api.http.get(f"{b_base}/awards/{credential_id}", headers=b_token).status_code == 404
+    assert (
+        api.http.post(
+            f"{b_base}/awards/{credential_id}/revoke", headers=b_token, json={"reason": "hostile"}
+        ).status_code
+        == 404
+    )
+    assert (
+        api.http.post(
+            f"{b_base}/awards", headers=b_token, json=award_body(achievement["id"])
+        ).status_code
+        == 404
+    )
+    status = api.http.get(f"{a_base}/awards/{credential_id}", headers=a_token).json()["status"]
+    assert status == "active"
+
+
+def test_revoke_suspend_and_reinstate_show_in_verification(api):
+    """Suspended and revoked credentials fail verification; a reinstated one verifies again."""
+    account, token = api.register("Digital Academy")
+    base = f"/api/v1/issuers/{account['id']}"
+    achievement = api.http.post(f"{base}/achievements", headers=token, json=ACHIEVEMENT).json()
+    award = api.http.post(
+        f"{base}/awards", headers=token, json=award_body(achievement["id"])
+    ).json()
+    path = f"{base}/awards/{award['credentialId']}"
+
+    def verify() -> httpx.Response:
+        return api.http.post("/credentials/verify", json={"verifiableCredential": award["jwt"]})
+
+    assert (
+        api.http.post(f"{path}/suspend", headers=token, json={"reason": "audit"}).json()["status"]
+        == "suspended"
+    )
+    assert verify().status_code == 400
+    assert "suspended" in verify().text
+    assert (
+        api.http.post(
+            f"{path}/reinstate", headers=token, json={"reason": "audit closed"}
+        ).status_code
+        == 200
+    )
+    assert verify().status_code == 200
+    assert (
+        api.http.post(f"{path}/revoke", headers=token, json={"reason": "error"}).status_code == 200
+    )
+    assert "revoked" in verify().text
+    again = api.http.post(f"{path}/suspend", headers=token, json={"reason": "x"})
+    assert again.status_code == 409
+    assert "it is revoked" in again.json()["detail"]
+    empty = api.http.post(f"{path}/revoke", headers=token, json={"reason": ""})
+    assert empty.status_code == 422
