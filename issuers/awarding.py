@@ -18,7 +18,9 @@ from issuers.credentials import (
     open_badge_credential,
     xsd_datetime,
 )
+from issuers.status_list import PURPOSES, status_entries
 from keys import KeyStore, did_web
+from projections.status_lists import StatusIndexes
 from verifier.eddsa_jcs_2022 import create_proof
 from verifier.jose import encode_vc_jwt
 
@@ -55,10 +57,17 @@ class Award:
 class Awarding:
     """Issuing on behalf of academies: every credential signed with the issuer's current key."""
 
-    def __init__(self, ledger: Ledger, key_store: KeyStore, base_url: str) -> None:
+    def __init__(
+        self, ledger: Ledger, key_store: KeyStore, base_url: str, status_indexes: StatusIndexes
+    ) -> None:
         self._ledger = ledger
         self._keys = key_store
         self._base_url = base_url
+        self._status_indexes = status_indexes
+
+    def status_list_url(self, slug: str, purpose: str, list_no: int) -> str:
+        """Where an issuer's status list is published."""
+        return f"{self._base_url}/status/{slug}/{purpose}/{list_no}"
 
     def register_issuer(self, slug: str, name: str, url: str, at: datetime) -> RegisteredIssuer:
         """Register an academy with a did:web DID under this ledger, and give it a first key."""
@@ -189,6 +198,10 @@ class Awarding:
             earned_on=earned_on,
             refresher_months=definition["refresherMonths"],
             credits_earned=credits_earned,
+        )
+        list_no, index = self._status_indexes.reserve(str(issuer_id), unsigned["id"])
+        unsigned["credentialStatus"] = status_entries(
+            {p: self.status_list_url(issuer.slug, p, list_no) for p in PURPOSES}, index
         )
         signer = self._keys.signer(issuer.current_key.rsplit("#", 1)[1])
         credential = create_proof(

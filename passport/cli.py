@@ -96,12 +96,11 @@ def export(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
 ) -> None:
     """Write a learner's portable, offline-verifiable passport."""
-    from passport.export import export_passport  # noqa: PLC0415
+    from passport.publishing import passport_file  # noqa: PLC0415
 
     services = _services()
     try:
-        services.projections.catch_up()
-        bundle = export_passport(services.views, learner_id, utcnow())
+        bundle = passport_file(services, learner_id, utcnow())
     finally:
         services.close()
     if bundle is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -31,8 +32,33 @@ def issuers_document(views: Views, dids: set[str] | None = None) -> list[dict[st
     ]
 
 
-def export_passport(views: Views, learner_id: str, at: datetime) -> dict[str, Any] | None:
-    """The learner's passport bundle, or None if there is no such learner."""
+def _status_lists(
+    held: list[tuple[dict[str, Any], str, str, str | None]],
+    status_list_at: Callable[[str], dict[str, Any] | None],
+) -> dict[str, Any]:
+    urls = sorted(
+        {
+            entry["statusListCredential"]
+            for credential, _, _, _ in held
+            for entry in credential.get("credentialStatus") or []
+            if isinstance(entry, dict) and isinstance(entry.get("statusListCredential"), str)
+        }
+    )
+    found = {url: status_list_at(url) for url in urls}
+    return {url: document for url, document in found.items() if document is not None}
+
+
+def export_passport(
+    views: Views,
+    learner_id: str,
+    at: datetime,
+    status_list_at: Callable[[str], dict[str, Any] | None] = lambda _: None,
+) -> dict[str, Any] | None:
+    """The learner's passport bundle, or None if there is no such learner.
+
+    `status_list_at` gives the signed status list at a URL, so the file carries every list its
+    credentials point to and their status can be checked offline.
+    """
     if not views.learners_exist(learner_id):
         return None
     held = views.credentials_of(learner_id)
@@ -51,5 +77,6 @@ def export_passport(views: Views, learner_id: str, at: datetime) -> dict[str, An
                 for credential, _, status, reason in held
             },
             "jwts": {credential["id"]: jwt for credential, jwt, _, _ in held},
+            "statusLists": _status_lists(held, status_list_at),
         },
     }

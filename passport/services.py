@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Self
@@ -16,6 +17,7 @@ from keys import KeyStore, PublicKey
 from passport.settings import Settings
 from projections.database import PostgresReadModels, ReadModelDatabase, SQLiteReadModels
 from projections.runner import ProjectionRunner
+from projections.status_lists import StatusIndexes
 from projections.views import Views
 
 LEDGER_ROLE = "ledger"
@@ -39,6 +41,7 @@ class Services:
     views: Views
     awarding: Awarding
     accounts: Accounts
+    status_indexes: StatusIndexes
     tokens: AccessTokens
 
     @classmethod
@@ -67,7 +70,9 @@ class Services:
             )
         else:
             read_models = SQLiteReadModels(settings.sqlite_path)
-        awarding = Awarding(ledger, key_store, settings.base_url)
+        status_indexes = StatusIndexes(read_models, secrets.SystemRandom().randrange)
+        projections = ProjectionRunner(ledger, read_models)  # creates the tables first
+        awarding = Awarding(ledger, key_store, settings.base_url, status_indexes)
         token_key = key_store.current_for_role(TOKEN_ROLE)
         tokens = AccessTokens(
             token_key,
@@ -80,7 +85,8 @@ class Services:
             key_store=key_store,
             ledger=ledger,
             read_models=read_models,
-            projections=ProjectionRunner(ledger, read_models),
+            projections=projections,
+            status_indexes=status_indexes,
             views=Views(read_models),
             awarding=awarding,
             accounts=Accounts(ledger, awarding),

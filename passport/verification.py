@@ -1,4 +1,4 @@
-"""Server-side verification: the verifier, given the ledger's issuer keys and recorded statuses."""
+"""Server-side verification: the verifier, given the ledger's issuer keys, statuses and lists."""
 
 from __future__ import annotations
 
@@ -8,8 +8,13 @@ from typing import Any
 
 from issuers.credentials import xsd_datetime
 from passport.export import issuers_document
+from passport.publishing import LedgerStatusLists
+from passport.services import Services
 from projections.views import Views
 from verifier import CredentialReport, KeySet, verify_credential
+from verifier.checks import StatusLists
+
+LEDGER_LISTS = "the issuer's status list published by this ledger"
 
 
 class RecordedStatuses(Mapping[str, Mapping[str, Any]]):
@@ -33,12 +38,13 @@ class RecordedStatuses(Mapping[str, Mapping[str, Any]]):
 
 
 def verify_against_ledger(
-    views: Views, credential: Mapping[str, Any] | str, now: datetime
+    services: Services, credential: Mapping[str, Any] | str, now: datetime
 ) -> CredentialReport:
-    """Verify a credential with our issuers' key histories and the statuses the ledger holds."""
+    """Verify with our issuers' key histories and our status lists, built here, never fetched."""
     return verify_credential(
         credential,
         now=now,
-        key_set=KeySet.from_issuers(issuers_document(views)),
-        statuses=RecordedStatuses(views, now),
+        key_set=KeySet.from_issuers(issuers_document(services.views)),
+        statuses=RecordedStatuses(services.views, now),
+        status_lists=StatusLists(LedgerStatusLists(services), LEDGER_LISTS),
     )

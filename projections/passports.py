@@ -83,10 +83,18 @@ def _credential_issued(tx: Transaction, e: Any, position: int) -> None:
     subject = credential.get("credentialSubject", {})
     achievement = subject.get("achievement", {})
     credits = subject.get("creditsEarned")
+    list_no, index = _status_position(credential)
+    if list_no is not None:
+        tx.execute(
+            "INSERT INTO rm_status_allocations (issuer_id, list_no, idx, credential_id) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (issuer_id, list_no, idx) DO NOTHING",
+            (e.issuer_id, list_no, index, e.credential_id),
+        )
     tx.execute(
         "INSERT INTO rm_credentials (credential_id, learner_id, issuer_id, achievement_id, name, "
-        "kind, valid_from, valid_until, credits, status, credential, jwt, position) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
+        "kind, valid_from, valid_until, credits, status, credential, jwt, position, "
+        "status_list, status_index) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)",
         (
             e.credential_id,
             str(e.originator_id),
@@ -100,8 +108,21 @@ def _credential_issued(tx: Transaction, e: Any, position: int) -> None:
             json.dumps(credential),
             e.jwt,
             position,
+            list_no,
+            index,
         ),
     )
+
+
+def _status_position(credential: dict[str, Any]) -> tuple[int | None, int | None]:
+    """The (list number, index) of the credential's status entries; list URLs end in /{n}."""
+    entries = credential.get("credentialStatus") or []
+    for entry in entries if isinstance(entries, list) else [entries]:
+        url = str(entry.get("statusListCredential", ""))
+        number, index = url.rsplit("/", 1)[-1], str(entry.get("statusListIndex", ""))
+        if number.isdigit() and index.isdigit():
+            return int(number), int(index)
+    return None, None
 
 
 def _status_changer(status: str) -> Handler:

@@ -32,8 +32,12 @@ SCHEMA = (
         achievement_id TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
         valid_from TEXT NOT NULL, valid_until TEXT, credits DOUBLE PRECISION,
         status TEXT NOT NULL, status_reason TEXT, status_changed_at TEXT,
-        credential TEXT NOT NULL, jwt TEXT NOT NULL, position BIGINT NOT NULL)""",
+        credential TEXT NOT NULL, jwt TEXT NOT NULL, position BIGINT NOT NULL,
+        status_list INTEGER, status_index INTEGER)""",
     "CREATE INDEX IF NOT EXISTS rm_credentials_learner ON rm_credentials (learner_id)",
+    """CREATE TABLE IF NOT EXISTS rm_status_allocations (
+        issuer_id TEXT NOT NULL, list_no INTEGER NOT NULL, idx INTEGER NOT NULL,
+        credential_id TEXT NOT NULL, PRIMARY KEY (issuer_id, list_no, idx))""",
     """CREATE TABLE IF NOT EXISTS rm_clients (
         client_id TEXT PRIMARY KEY, aggregate_id TEXT NOT NULL, owner TEXT NOT NULL,
         secret_hash TEXT NOT NULL,

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from verifier.keyset import KeyInfo, parse_time
+from verifier.eddsa_jcs_2022 import verification_method_of, verify_proof
+from verifier.errors import ProofError
+from verifier.keyset import KeyInfo, KeySet, UnknownKeyError, parse_time
 from verifier.report import CheckResult, Outcome
+from verifier.status_list import ENTRY_TYPE, check_status
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 XSD_DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
@@ -143,28 +147,105 @@ def validity_period(credential: Mapping[str, Any], now: datetime) -> CheckResult
     return result(check, Outcome.PASSED, "valid, with no expiry date")
 
 
-def status(credential: Mapping[str, Any], recorded: Mapping[str, Any] | None) -> CheckResult:
-    """Revocation and suspension, as far as the information at hand says. Unknown is not 'clear'."""
-    check = "status"
+@dataclass(frozen=True)
+class StatusLists:
+    """Status list credentials at hand (by URL) and where they came from, for the reason text."""
+
+    lists: Mapping[str, Mapping[str, Any]]
+    source: str
+
+
+def _entries(credential: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     declared = credential.get("credentialStatus")
-    if recorded is None:
-        if declared:
+    items = declared if isinstance(declared, list) else [declared] if declared else []
+    return [e for e in items if isinstance(e, Mapping)]
+
+
+def _checked_list(
+    url: str, lists: StatusLists, issuer: str, keys: KeySet
+) -> tuple[Mapping[str, Any] | None, str | None]:
+    """The list credential if its proof holds and its issuer is the credential's issuer."""
+    found = lists.lists.get(url)
+    if found is None:
+        return None, None
+    try:
+        method = verification_method_of(dict(found))
+        if method.split("#", 1)[0] != issuer or issuer_id(found) != issuer:
+            return None, f"the status list {url} is not signed by the credential's issuer"
+        verify_proof(dict(found), keys.resolve(method).public_key)
+    except (ProofError, UnknownKeyError) as exc:
+        return None, f"the status list {url} does not verify: {exc}"
+    return found, None
+
+
+def status(
+    credential: Mapping[str, Any],
+    recorded: Mapping[str, Any] | None,
+    *,
+    lists: StatusLists | None = None,
+    keys: KeySet | None = None,
+    now: datetime | None = None,
+) -> CheckResult:
+    """Revocation and suspension from the issuer's status lists or, for credentials without
+    status list entries, as recorded in the passport file. Unknown is never reported as clear."""
+    entries = [e for e in _entries(credential) if e.get("type") == ENTRY_TYPE]
+    if entries and now is not None:
+        return _from_lists(credential, entries, lists, keys or KeySet(), now)
+    if recorded is not None:
+        return _from_record(recorded)
+    if credential.get("credentialStatus"):
+        return result(
+            "status",
+            Outcome.UNKNOWN,
+            "the credential's status method is not supported offline",
+            "status_unknown",
+        )
+    return result("status", Outcome.NOT_APPLICABLE, "the credential declares no status")
+
+
+def _from_lists(
+    credential: Mapping[str, Any],
+    entries: list[Mapping[str, Any]],
+    lists: StatusLists | None,
+    keys: KeySet,
+    now: datetime,
+) -> CheckResult:
+    issuer = issuer_id(credential) or ""
+    source = lists.source if lists else "the status list"
+    outcomes, problems = [], []
+    for entry in entries:
+        url = str(entry.get("statusListCredential", ""))
+        found, problem_text = (
+            _checked_list(url, lists, issuer, keys) if lists is not None else (None, None)
+        )
+        if problem_text:
+            problems.append(problem_text)
+        outcomes.append(check_status(entry, found, now=now))
+    for outcome in outcomes:
+        if outcome.state == "set":
+            word = {"revocation": "revoked", "suspension": "suspended"}.get(outcome.purpose)
             return result(
-                check,
-                Outcome.UNKNOWN,
-                "the credential has a status entry but its status list is not available offline",
-                "status_unknown",
+                "status",
+                Outcome.FAILED,
+                f"{word or outcome.purpose}, according to {source}",
+                word or "status_unknown",
             )
-        return result(check, Outcome.NOT_APPLICABLE, "the credential declares no status")
+    unknown = [o.reason for o in outcomes if o.state == "unknown"]
+    if unknown:
+        return result("status", Outcome.UNKNOWN, "; ".join(problems or unknown), "status_unknown")
+    return result("status", Outcome.PASSED, f"neither revoked nor suspended, according to {source}")
+
+
+def _from_record(recorded: Mapping[str, Any]) -> CheckResult:
     state = recorded.get("status")
     as_of = recorded.get("asOf", "unknown time")
     reason = f": {recorded['reason']}" if recorded.get("reason") else ""
     if state == "active":
         return result(
-            check,
+            "status",
             Outcome.PASSED,
             f"neither revoked nor suspended, as recorded in the passport file at {as_of}",
         )
     if state in ("revoked", "suspended"):
-        return result(check, Outcome.FAILED, f"{state}{reason}", state)
-    return result(check, Outcome.UNKNOWN, f"unrecognised status {state!r}", "status_unknown")
+        return result("status", Outcome.FAILED, f"{state}{reason}", str(state))
+    return result("status", Outcome.UNKNOWN, f"unrecognised status {state!r}", "status_unknown")

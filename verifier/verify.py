@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from keys import PublicKey
 from verifier import checks
+from verifier.checks import StatusLists
 from verifier.eddsa_jcs_2022 import single_proof, verification_method_of, verify_proof
 from verifier.errors import MalformedInputError, ProofError
 from verifier.jose import credential_of, parse_compact, verify_compact
@@ -63,13 +65,26 @@ def verify_credential(
     now: datetime,
     key_set: KeySet | None = None,
     statuses: Mapping[str, Mapping[str, Any]] | None = None,
+    status_lists: StatusLists | None = None,
 ) -> CredentialReport:
     """Run every named check on one credential (embedded proof, JWT, or enveloped JWT)."""
-    keys = key_set or KeySet()
+    context = _Context(
+        now, key_set or KeySet(), statuses if statuses is not None else {}, status_lists
+    )
     token = _as_jwt(credential)
     if token is not None:
-        return _verify_jwt(token, now, keys, statuses if statuses is not None else {})
-    return _verify_embedded(credential, now, keys, statuses if statuses is not None else {})
+        return _verify_jwt(token, context)
+    return _verify_embedded(credential, context)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What one verification knows besides the credential: one clock, keys, statuses."""
+
+    now: datetime
+    keys: KeySet
+    statuses: Mapping[str, Mapping[str, Any]]
+    lists: StatusLists | None
 
 
 def _report(credential: Any, form: str, results: list[CheckResult]) -> CredentialReport:
@@ -89,29 +104,25 @@ def _after_proof(
     method: str,
     key: KeyInfo | None,
     issued_at: datetime | None,
-    now: datetime,
-    keys: KeySet,
-    statuses: Mapping[str, Mapping[str, Any]],
+    ctx: _Context,
 ) -> list[CheckResult]:
     issuer = checks.issuer_id(credential) or ""
-    results = [checks.issuer_controls_key(credential, method, keys.is_known_issuer(issuer))]
+    results = [checks.issuer_controls_key(credential, method, ctx.keys.is_known_issuer(issuer))]
     if key is None:
         return results + [
             checks.not_checked(c, "the proof could not be checked") for c in LATER_CHECKS[1:]
         ]
     ident = credential.get("id")
-    recorded = statuses.get(ident) if isinstance(ident, str) else None
+    recorded = ctx.statuses.get(ident) if isinstance(ident, str) else None
     return [
         *results,
         checks.key_valid_at(key, issued_at),
-        checks.validity_period(credential, now),
-        checks.status(credential, recorded),
+        checks.validity_period(credential, ctx.now),
+        checks.status(credential, recorded, lists=ctx.lists, keys=ctx.keys, now=ctx.now),
     ]
 
 
-def _verify_embedded(
-    credential: Any, now: datetime, keys: KeySet, statuses: Mapping[str, Mapping[str, Any]]
-) -> CredentialReport:
+def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
     form = "eddsa-jcs-2022"
     shape = checks.well_formed(credential)
     if shape.outcome is not Outcome.PASSED:
@@ -136,7 +147,7 @@ def _verify_embedded(
             + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
         )
     try:
-        key: KeyInfo | None = keys.resolve(method)
+        key: KeyInfo | None = ctx.keys.resolve(method)
     except UnknownKeyError as exc:
         key = None
         proof_result = checks.result("proof", Outcome.UNKNOWN, f"cannot check the signature: {exc}")
@@ -160,14 +171,12 @@ def _verify_embedded(
         [
             shape,
             proof_result,
-            *_after_proof(credential, method, key, issued_at, now, keys, statuses),
+            *_after_proof(credential, method, key, issued_at, ctx),
         ],
     )
 
 
-def _verify_jwt(
-    token: str, now: datetime, keys: KeySet, statuses: Mapping[str, Mapping[str, Any]]
-) -> CredentialReport:
+def _verify_jwt(token: str, ctx: _Context) -> CredentialReport:
     form = "vc+jwt"
     try:
         jws = parse_compact(token)
@@ -197,7 +206,7 @@ def _verify_jwt(
     resolved: list[KeyInfo] = []
 
     def resolve(kid: str) -> PublicKey:
-        resolved.append(keys.resolve(kid))
+        resolved.append(ctx.keys.resolve(kid))
         return resolved[-1].public_key
 
     kid = str(jws.header.get("kid", ""))
@@ -210,7 +219,7 @@ def _verify_jwt(
             [
                 shape,
                 checks.result("proof", Outcome.UNKNOWN, f"cannot check the signature: {exc}"),
-                *_after_proof(credential, kid, None, None, now, keys, statuses),
+                *_after_proof(credential, kid, None, None, ctx),
             ],
         )
     except ProofError as exc:
@@ -230,7 +239,7 @@ def _verify_jwt(
         [
             shape,
             proof_result,
-            *_after_proof(credential, kid, resolved[-1], issued_at, now, keys, statuses),
+            *_after_proof(credential, kid, resolved[-1], issued_at, ctx),
         ],
     )
 
@@ -292,8 +301,16 @@ def _verify_presentation(
     extension = extension if isinstance(extension, Mapping) else {}
     keys = key_set or KeySet.from_issuers(extension.get("issuers") or [])
     statuses = extension.get("statuses") or {}
+    found_lists = extension.get("statusLists")
+    lists = checks.StatusLists(
+        found_lists if isinstance(found_lists, Mapping) else {},
+        "the issuer's signed status list carried in the passport file",
+    )
     jwts = extension.get("jwts") or {}
-    reports = [verify_credential(c, now=now, key_set=keys, statuses=statuses) for c in held]
+    reports = [
+        verify_credential(c, now=now, key_set=keys, statuses=statuses, status_lists=lists)
+        for c in held
+    ]
     doc_checks: list[CheckResult] = []
     if not held:
         doc_checks.append(
@@ -310,7 +327,9 @@ def _verify_presentation(
         token = jwts.get(ident) if isinstance(ident, str) else None
         if not isinstance(token, str):
             continue
-        jwt_report = verify_credential(token, now=now, key_set=keys, statuses=statuses)
+        jwt_report = verify_credential(
+            token, now=now, key_set=keys, statuses=statuses, status_lists=lists
+        )
         reports.append(
             CredentialReport(
                 jwt_report.credential_id,

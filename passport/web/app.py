@@ -11,11 +11,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from issuers import api as issuer_api
-from passport.export import export_passport
+from passport.publishing import passport_file
 from passport.services import Services, utcnow
 from passport.settings import Settings
 from passport.verification import verify_against_ledger
-from passport.web import problems
+from passport.web import problems, public
 from projections.views import PassportView
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -72,6 +72,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     )
     problems.install(app)
     app.include_router(issuer_api.router)
+    app.include_router(public.router)
 
     @app.middleware("http")
     async def limit_body(
@@ -109,8 +110,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     )
     def export(learner_id: str, services: ServicesDep) -> dict[str, Any]:
         """The learner's portable passport, verifiable offline by `passport verify`."""
-        services.projections.catch_up()
-        bundle = export_passport(services.views, learner_id, utcnow())
+        bundle = passport_file(services, learner_id, utcnow())
         if bundle is None:
             return problems.problem(404, "Not found", f"no learner with id {learner_id}")  # type: ignore[return-value]
         return bundle
@@ -124,7 +124,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     def verify(body: VerifyCredentialRequest, services: ServicesDep) -> JSONResponse:
         """W3C VC API: verify a credential; 200 when verified, 400 with the reasons when not."""
         services.projections.catch_up()
-        report = verify_against_ledger(services.views, body.verifiableCredential, utcnow())
+        report = verify_against_ledger(services, body.verifiableCredential, utcnow())
         checks = report.to_dict()["checks"]
         result = VerifyCredentialResult(
             verified=report.verified,

@@ -10,10 +10,9 @@ import pytest
 from events.errors import AchievementNotFoundError
 from events.issuer import AchievementKind
 from issuers.awarding import Learner
-from passport.export import issuers_document
 from passport.services import Services
 from passport.settings import Settings
-from verifier import KeySet, verify_credential
+from passport.verification import verify_against_ledger
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ANN = Learner("NMC-12A3456B", "Ann Example", "ann@example.nhs.net")
@@ -24,11 +23,6 @@ def services(settings: Settings) -> Iterator[Services]:
     opened = Services.open(settings)
     yield opened
     opened.close()
-
-
-def _key_set(services: Services) -> KeySet:
-    services.projections.catch_up()
-    return KeySet.from_issuers(issuers_document(services.views))
 
 
 def _academy(services: Services) -> tuple[object, str]:
@@ -50,9 +44,9 @@ def test_an_award_earned_before_the_issuer_key_existed_verifies_in_both_forms(se
     award = services.awarding.award(
         issuer_id, achievement, ANN, earned_on=date(2026, 10, 20), at=NOW
     )
-    keys = _key_set(services)
+    services.projections.catch_up()
     for form in (award.credential, award.jwt):
-        report = verify_credential(form, now=NOW, key_set=keys)
+        report = verify_against_ledger(services, form, NOW)
         assert report.verified, [c for c in report.checks if c.outcome != "passed"]
     assert award.credential["validUntil"] == "2027-10-20T00:00:00Z"
 
@@ -88,12 +82,12 @@ def test_after_key_rotation_old_credentials_verify_and_new_ones_use_the_new_key(
     new = services.awarding.award(
         issuer_id, achievement, ANN, earned_on=date(2026, 11, 2), at=NOW + timedelta(days=2)
     )
-    keys = _key_set(services)
+    services.projections.catch_up()
     later = NOW + timedelta(days=3)
-    assert verify_credential(old.credential, now=later, key_set=keys).verified
-    assert verify_credential(old.jwt, now=later, key_set=keys).verified
+    assert verify_against_ledger(services, old.credential, later).verified
+    assert verify_against_ledger(services, old.jwt, later).verified
     assert new.credential["proof"][0]["verificationMethod"] == new_key
-    assert verify_credential(new.credential, now=later, key_set=keys).verified
+    assert verify_against_ledger(services, new.credential, later).verified
 
 
 def test_the_same_learner_keeps_one_passport_and_one_salt(services):

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import httpx
 import jwt
 import pytest
 
+from issuers.status_list import bitstring_with, encode_bitstring
 from keys import SigningKey
 from passport.services import Services
 from passport.settings import Settings
 from tests.passport.server import serving
+from verifier import KeySet, verify_credential
+from verifier.checks import StatusLists
+from verifier.status_list import bit_at, decode_encoded_list
 
 ACHIEVEMENT = {
     "name": "Resuscitation Level 2",
@@ -295,3 +301,112 @@ def test_revoke_suspend_and_reinstate_show_in_verification(api):
     assert "it is revoked" in again.json()["detail"]
     empty = api.http.post(f"{path}/revoke", headers=token, json={"reason": ""})
     assert empty.status_code == 422
+
+
+def test_published_status_list_is_signed_cacheable_and_follows_revocation(api):
+    """The revocation list verifies, answers 304 to its ETag, and gains the bit on revocation."""
+    account, token = api.register("Digital Academy")
+    base = f"/api/v1/issuers/{account['id']}"
+    achievement = api.http.post(f"{base}/achievements", headers=token, json=ACHIEVEMENT).json()
+    award = api.http.post(
+        f"{base}/awards", headers=token, json=award_body(achievement["id"])
+    ).json()
+    entries = {e["statusPurpose"]: e for e in award["credential"]["credentialStatus"]}
+    assert set(entries) == {"revocation", "suspension"}
+    url = entries["revocation"]["statusListCredential"]
+    path = url.removeprefix("https://passport.test")
+    first = api.http.get(path)
+    assert first.status_code == 200
+    keys = KeySet.from_issuers(
+        [
+            {
+                "id": account["did"],
+                "keys": api.http.get(f"/api/v1/issuers/{account['id']}", headers=token).json()[
+                    "keys"
+                ],
+            }
+        ]
+    )
+    suspension_url = entries["suspension"]["statusListCredential"]
+    suspension = api.http.get(suspension_url.removeprefix("https://passport.test")).json()
+    only_revocation = verify_credential(
+        award["credential"],
+        now=datetime.now(UTC),
+        key_set=keys,
+        status_lists=StatusLists({url: first.json()}, "test"),
+    )
+    assert only_revocation.check("status").outcome.value == "unknown"
+    lists = StatusLists({url: first.json(), suspension_url: suspension}, "test")
+    report = verify_credential(
+        award["credential"], now=datetime.now(UTC), key_set=keys, status_lists=lists
+    )
+    assert report.check("status").outcome.value == "passed"
+    assert api.http.get(path, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    api.http.post(
+        f"{base}/awards/{award['credentialId']}/revoke", headers=token, json={"reason": "error"}
+    )
+    after = api.http.get(path)
+    assert after.headers["etag"] != first.headers["etag"]
+    revoked = verify_credential(
+        award["credential"],
+        now=datetime.now(UTC),
+        key_set=keys,
+        status_lists=StatusLists({url: after.json()}, "test"),
+    )
+    assert revoked.check("status").problem == "revoked"
+    index = int(entries["revocation"]["statusListIndex"])
+    bits = decode_encoded_list(after.json()["credentialSubject"]["encodedList"])
+    assert bit_at(bits, index) == 1
+    assert sum(bin(b).count("1") for b in bits) == 1
+
+
+def test_status_lists_tampered_or_from_another_issuer_leave_status_unknown(api):
+    """A list whose proof fails does not clear a credential: the status is unknown."""
+    account, token = api.register("Digital Academy")
+    base = f"/api/v1/issuers/{account['id']}"
+    achievement = api.http.post(f"{base}/achievements", headers=token, json=ACHIEVEMENT).json()
+    award = api.http.post(
+        f"{base}/awards", headers=token, json=award_body(achievement["id"])
+    ).json()
+    url = award["credential"]["credentialStatus"][0]["statusListCredential"]
+    document = api.http.get(url.removeprefix("https://passport.test")).json()
+    document["credentialSubject"]["encodedList"] = encode_bitstring(bitstring_with([]))
+    document["validFrom"] = "2020-01-01T00:00:00Z"
+    keys = KeySet.from_issuers(
+        [
+            {
+                "id": account["did"],
+                "keys": api.http.get(f"/api/v1/issuers/{account['id']}", headers=token).json()[
+                    "keys"
+                ],
+            }
+        ]
+    )
+    report = verify_credential(
+        award["credential"],
+        now=datetime.now(UTC),
+        key_set=keys,
+        status_lists=StatusLists({url: document}, "test"),
+    )
+    assert report.check("status").outcome.value == "unknown"
+    assert "does not verify" in report.check("status").reason
+
+
+def test_did_web_document_lists_current_and_retired_keys(api, settings):
+    """/issuers/{slug}/did.json is the issuer's DID document with every key it has had."""
+    account, _ = api.register("Digital Academy")
+    services = Services.open(settings)
+    try:
+        services.awarding.rotate_issuer_key(UUID(account["id"]), datetime.now(UTC))
+    finally:
+        services.close()
+    response = api.http.get("/issuers/digital-academy/did.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["id"] == account["did"]
+    assert len(document["verificationMethod"]) == 2
+    assert all(
+        m["type"] == "Multikey" and m["controller"] == account["did"]
+        for m in document["verificationMethod"]
+    )
+    assert api.http.get("/issuers/nobody/did.json").status_code == 404

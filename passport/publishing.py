@@ -1,0 +1,78 @@
+"""The ledger's public documents, by URL: issuers' DID documents and signed status lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from events.errors import IssuerNotFoundError
+from events.issuer import Issuer
+from issuers.publication import STATUS_FOR_PURPOSE, did_document, signed_status_list
+from passport.export import export_passport
+from passport.services import Services
+
+
+def issuer_did_document(services: Services, slug: str) -> dict[str, Any] | None:
+    """The did:web document of an issuer, or None."""
+    try:
+        return did_document(services.ledger.issuer(Issuer.create_id(slug)))
+    except IssuerNotFoundError:
+        return None
+
+
+def status_list(services: Services, slug: str, purpose: str, list_no: int) -> dict[str, Any] | None:
+    """An issuer's signed status list, or None if there is no such list."""
+    if purpose not in STATUS_FOR_PURPOSE or list_no < 1:
+        return None
+    try:
+        issuer = services.ledger.issuer(Issuer.create_id(slug))
+    except IssuerNotFoundError:
+        return None
+    if list_no > 1 and not services.status_indexes.set_bits_exist(str(issuer.id), list_no):
+        return None
+    url = services.awarding.status_list_url(slug, purpose, list_no)
+    return signed_status_list(
+        issuer, url, purpose, list_no, services.status_indexes, services.key_store
+    )
+
+
+def status_list_at(services: Services, url: str) -> dict[str, Any] | None:
+    """The status list published at one of this ledger's URLs; None for any other URL."""
+    prefix = f"{services.settings.base_url}/status/"
+    if not url.startswith(prefix):
+        return None
+    parts = url.removeprefix(prefix).split("/")
+    if len(parts) != 3 or not parts[2].isdigit():
+        return None
+    return status_list(services, parts[0], parts[1], int(parts[2]))
+
+
+class LedgerStatusLists(Mapping[str, Mapping[str, Any]]):
+    """Our own status lists by URL, built from the ledger when asked; never fetched."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._built: dict[str, Mapping[str, Any] | None] = {}
+
+    def __getitem__(self, url: str) -> Mapping[str, Any]:
+        if url not in self._built:
+            self._built[url] = status_list_at(self._services, url)
+        found = self._built[url]
+        if found is None:
+            raise KeyError(url)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def passport_file(services: Services, learner_id: str, at: datetime) -> dict[str, Any] | None:
+    """The learner's portable passport with the status lists its credentials point to."""
+    services.projections.catch_up()
+    return export_passport(
+        services.views, learner_id, at, lambda url: status_list_at(services, url)
+    )

@@ -1,0 +1,123 @@
+"""W3C Bitstring Status List v1.0: reading a status list credential and one entry's status.
+
+Validate algorithm (§3.2): the entry names a list credential; that list must be a
+`BitstringStatusListCredential` for the same purpose, within its validity period, at least
+131,072 entries long (§2.1 privacy), and the index must fall inside it. Bits are compared after
+decoding (index 0 is the most significant bit of the first byte), never as encoded text.
+Verifying the list credential's own proof is the caller's job: this module only reads it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from verifier.keyset import parse_time
+
+MIN_LIST_BITS = 131_072
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
+MAX_DECODED_BYTES = 16 * 1024 * 1024
+ENTRY_TYPE = "BitstringStatusListEntry"
+LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
+LIST_TYPE = "BitstringStatusList"
+
+
+class StatusListError(ValueError):
+    """A status list that cannot be decoded."""
+
+
+@dataclass(frozen=True)
+class StatusOutcome:
+    """What one status entry says: the bit is set, clear, or the status cannot be known."""
+
+    state: Literal["set", "clear", "unknown"]
+    purpose: str
+    reason: str
+
+
+def decode_encoded_list(encoded: str) -> bytes:
+    """The bitstring of an `encodedList`: multibase base64url (`u`), then GZIP (§3.3)."""
+    if not encoded.startswith("u"):
+        raise StatusListError("encodedList must be multibase base64url (start with 'u')")
+    if not _BASE64URL.fullmatch(encoded[1:]):
+        raise StatusListError("encodedList is not valid base64url")
+    try:
+        compressed = base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise StatusListError("encodedList is not valid base64url") from exc
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        bits = inflater.decompress(compressed, MAX_DECODED_BYTES + 1)
+    except zlib.error as exc:
+        raise StatusListError("encodedList is not GZIP data") from exc
+    if len(bits) > MAX_DECODED_BYTES or inflater.unconsumed_tail:
+        raise StatusListError("encodedList expands beyond 16 MiB")
+    return bits
+
+
+def bit_at(bitstring: bytes, index: int, status_size: int = 1) -> int:
+    """The value at `index` (in units of `status_size` bits; index 0 is the leftmost bit)."""
+    value = 0
+    for offset in range(index * status_size, (index + 1) * status_size):
+        byte = bitstring[offset // 8]
+        value = (value << 1) | ((byte >> (7 - offset % 8)) & 1)
+    return value
+
+
+def _subject(list_credential: Mapping[str, Any]) -> Mapping[str, Any]:
+    subject = list_credential.get("credentialSubject")
+    return subject if isinstance(subject, Mapping) else {}
+
+
+def check_status(  # noqa: PLR0911 - one return per rule of the validate algorithm
+    entry: Mapping[str, Any], list_credential: Mapping[str, Any] | None, *, now: datetime
+) -> StatusOutcome:
+    """The status one `BitstringStatusListEntry` records, following the validate algorithm."""
+    purpose = str(entry.get("statusPurpose") or "")
+
+    def unknown(reason: str) -> StatusOutcome:
+        return StatusOutcome("unknown", purpose, reason)
+
+    if entry.get("type") != ENTRY_TYPE:
+        return unknown(f"status entry of unsupported type {entry.get('type')!r}")
+    index_text = entry.get("statusListIndex")
+    if not isinstance(index_text, str) or not index_text.isdigit():
+        return unknown("statusListIndex must be a decimal string")
+    if list_credential is None:
+        return unknown(f"the status list {entry.get('statusListCredential')} is not available")
+    types = list_credential.get("type") or ()
+    subject = _subject(list_credential)
+    if LIST_CREDENTIAL_TYPE not in types or subject.get("type") != LIST_TYPE:
+        return unknown("the status list is not a BitstringStatusListCredential")
+    if subject.get("statusPurpose") != purpose:
+        return unknown(
+            f"the status list is for {subject.get('statusPurpose')!r}, the entry for {purpose!r}"
+        )
+    valid_from = parse_time(list_credential.get("validFrom"))
+    valid_until = parse_time(list_credential.get("validUntil"))
+    if (valid_from and now < valid_from) or (valid_until and now >= valid_until):
+        return unknown("the status list credential is outside its validity period")
+    try:
+        bits = decode_encoded_list(str(subject.get("encodedList", "")))
+    except StatusListError as exc:
+        return unknown(f"the status list cannot be read: {exc}")
+    size = int(entry.get("statusSize", 1)) if str(entry.get("statusSize", 1)).isdigit() else 0
+    if size < 1:
+        return unknown("statusSize must be a positive integer")
+    entries = len(bits) * 8 // size
+    if entries < MIN_LIST_BITS:
+        return unknown(
+            f"status list has {entries} entries; at least {MIN_LIST_BITS} are "
+            "required, so the status is unknown"
+        )
+    index = int(index_text)
+    if index >= entries:
+        return unknown(f"statusListIndex {index} is beyond the list's {entries} entries")
+    value = bit_at(bits, index, size)
+    return StatusOutcome("set" if value else "clear", purpose, f"{purpose} bit {index} is {value}")
