@@ -7,6 +7,7 @@ import gzip
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -20,12 +21,12 @@ NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
 
 @pytest.fixture
-def example_list() -> dict:
+def example_list() -> dict[str, Any]:
     return json.loads((DATA / "example-5-list.json").read_text())
 
 
 @pytest.fixture
-def example_entry() -> dict:
+def example_entry() -> dict[str, Any]:
     return json.loads((DATA / "example-4-entry.json").read_text())
 
 
@@ -62,7 +63,7 @@ def test_a_set_bit_is_reported_set(example_list, example_entry):
     assert check_status(example_entry, example_list, now=NOW).state == "set"
 
 
-def _short_list(example_list: dict) -> dict:
+def _short_list(example_list: dict) -> dict[str, Any]:
     compressed = gzip.compress(bytes(128), mtime=0)
     encoded = "u" + base64.urlsafe_b64encode(compressed).rstrip(b"=").decode()
     example_list["credentialSubject"]["encodedList"] = encoded
