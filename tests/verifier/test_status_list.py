@@ -63,7 +63,7 @@ def test_a_set_bit_is_reported_set(example_list, example_entry):
     assert check_status(example_entry, example_list, now=NOW).state == "set"
 
 
-def _short_list(example_list: dict) -> dict[str, Any]:
+def _short_list(example_list: dict[str, Any]) -> dict[str, Any]:
     compressed = gzip.compress(bytes(128), mtime=0)
     encoded = "u" + base64.urlsafe_b64encode(compressed).rstrip(b"=").decode()
     example_list["credentialSubject"]["encodedList"] = encoded
