@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
@@ -56,6 +56,23 @@ class LearnerDetails:
     name: str
     email: str
     credentials: Mapping[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class AwardEntry:
+    """One signed credential to record, with who it is for (enrolled on first award)."""
+
+    staff_identifier: str
+    identity_hash: str
+    salt: str
+    name: str
+    email: str
+    credential_id: str
+    issuer_id: UUID
+    achievement_id: str
+    kind: str
+    credential: dict[str, Any]
+    jwt: str
 
 
 class Ledger(Application[UUID]):
@@ -181,6 +198,35 @@ class Ledger(Application[UUID]):
             self.save(passport)
         return learner_id
 
+    def record_awards(self, entries: Sequence[AwardEntry]) -> int:
+        """Record many awards in one atomic write: all of them or, on any failure, none.
+
+        Learners are enrolled on their first award; a credential already in a passport (a
+        retried request) is skipped. Returns how many credentials were newly recorded.
+        """
+        passports: dict[UUID, Passport] = {}
+        recorded = 0
+        for e in entries:
+            passport_id = Passport.create_id(e.staff_identifier)
+            passport = passports.get(passport_id) or self._find(Passport, passport_id)
+            if passport is None:
+                passport = Passport(
+                    identity_hash=e.identity_hash,
+                    salt=e.salt,
+                    name=e.name,
+                    email=e.email,
+                    staff_identifier=e.staff_identifier,
+                )
+            passports[passport_id] = passport
+            if e.credential_id in passport.credentials:
+                continue
+            passport.issue_credential(
+                e.credential_id, str(e.issuer_id), e.achievement_id, e.kind, e.credential, e.jwt
+            )
+            recorded += 1
+        self.save(*passports.values())
+        return recorded
+
     def learner(self, learner_id: UUID) -> LearnerDetails:
         """The learner's record, or `LearnerNotFoundError`."""
         passport = self._get(Passport, learner_id)
@@ -240,12 +286,14 @@ class Ledger(Application[UUID]):
             raise LearnerNotFoundError(aggregate_id)
         return aggregate
 
-    def _exists(self, cls: type[A], aggregate_id: UUID) -> bool:
+    def _find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         try:
-            self._get(cls, aggregate_id)
+            return self._get(cls, aggregate_id)
         except (IssuerNotFoundError, LearnerNotFoundError, ClientNotFoundError):
-            return False
-        return True
+            return None
+
+    def _exists(self, cls: type[A], aggregate_id: UUID) -> bool:
+        return self._find(cls, aggregate_id) is not None
 
     def _change(self, cls: type[A], aggregate_id: UUID, command: Callable[[A], object]) -> None:
         """Run a command on the latest state and save it, retrying optimistic conflicts."""

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from events.application import Ledger
-from events.errors import AchievementNotFoundError, AchievementRetiredError, IssuerKeyError
+from eventsourcing.persistence import IntegrityError
+
+from events.application import AwardEntry, IssuerDetails, Ledger
+from events.errors import (
+    AchievementNotFoundError,
+    AchievementRetiredError,
+    ConcurrentChangeError,
+    IssuerKeyError,
+    LearnerNotFoundError,
+)
 from events.issuer import AchievementKind
+from events.passport import Passport
 from issuers.credentials import (
     achievement_document,
     identity_hash,
@@ -24,6 +34,7 @@ from projections.status_lists import StatusIndexes
 from verifier.eddsa_jcs_2022 import create_proof
 from verifier.jose import encode_vc_jwt
 
+MAX_ATTEMPTS = 5
 AWARD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://staff-passport.nhs.example/awards")
 
 
@@ -42,6 +53,17 @@ class Learner:
     staff_identifier: str
     name: str
     email: str
+
+
+@dataclass(frozen=True)
+class AwardRequest:
+    """One row of an award request: what, to whom, when; the key makes retries safe."""
+
+    achievement_id: str
+    learner: Learner
+    earned_on: date
+    credits_earned: float | None
+    idempotency_key: str
 
 
 @dataclass(frozen=True)
@@ -158,63 +180,105 @@ class Awarding:
         credits_earned: float | None = None,
         idempotency_key: str | None = None,
     ) -> Award:
-        """Issue a signed credential to a learner, enrolling them on their first award."""
-        issuer = self._ledger.issuer(issuer_id)
-        definition = issuer.achievements.get(achievement_id)
-        if definition is None:
-            raise AchievementNotFoundError(achievement_id)
-        if definition["retired"]:
-            raise AchievementRetiredError(achievement_id)
-        if issuer.current_key is None:
-            raise IssuerKeyError(f"issuer {issuer_id} has no current key to sign with")
-        fresh_salt = secrets.token_hex(16)
-        learner_id = self._ledger.enrol_learner(
-            learner.staff_identifier,
-            identity_hash(learner.staff_identifier, fresh_salt),
-            fresh_salt,
-            learner.name,
-            learner.email,
+        """Issue a signed credential to a learner, enrolling them on their first award.
+
+        With an idempotency key, a retried request returns the award made the first time.
+        """
+        request = AwardRequest(
+            achievement_id, learner, earned_on, credits_earned, idempotency_key or str(uuid.uuid4())
         )
-        record = self._ledger.learner(learner_id)
-        credential_id = str(
-            uuid.uuid5(AWARD_NAMESPACE, f"{issuer_id}:{idempotency_key}")
-            if idempotency_key
-            else uuid.uuid4()
-        )
-        earlier = record.credentials.get(f"urn:uuid:{credential_id}")
-        if earlier is not None:  # a retried request: the award exists, issue nothing twice
-            return Award(
-                f"urn:uuid:{credential_id}", learner_id, earlier["credential"], earlier["jwt"]
-            )
-        salt = record.salt
-        unsigned = open_badge_credential(
-            credential_id=credential_id,
-            issuer_did=issuer.did,
-            issuer_name=issuer.name,
-            issuer_url=issuer.url,
-            achievement=definition["achievement"],
-            staff_identifier=learner.staff_identifier,
-            salt=salt,
-            earned_on=earned_on,
-            refresher_months=definition["refresherMonths"],
-            credits_earned=credits_earned,
-        )
-        list_no, index = self._status_indexes.reserve(str(issuer_id), unsigned["id"])
-        unsigned["credentialStatus"] = status_entries(
-            {p: self.status_list_url(issuer.slug, p, list_no) for p in PURPOSES}, index
-        )
+        return self.award_many(issuer_id, [request], at=at)[0]
+
+    def award_many(
+        self, issuer_id: UUID, requests: Sequence[AwardRequest], *, at: datetime
+    ) -> list[Award]:
+        """Issue many awards in one atomic write: all are recorded, or (on failure) none.
+
+        Rows already recorded (same issuer and idempotency key) are returned, not issued again.
+        A concurrent writer changing the same passports makes the whole write retry.
+        """
+        for _ in range(MAX_ATTEMPTS):
+            issuer = self._ledger.issuer(issuer_id)
+            if issuer.current_key is None:
+                raise IssuerKeyError(f"issuer {issuer_id} has no current key to sign with")
+            awards, entries = self._prepare(issuer, requests, at)
+            try:
+                self._ledger.record_awards(entries)
+            except IntegrityError:
+                continue
+            return awards
+        raise ConcurrentChangeError(issuer_id)
+
+    def _prepare(
+        self, issuer: IssuerDetails, requests: Sequence[AwardRequest], at: datetime
+    ) -> tuple[list[Award], list[AwardEntry]]:
+        assert issuer.current_key is not None
         signer = self._keys.signer(issuer.current_key.rsplit("#", 1)[1])
-        credential = create_proof(
-            unsigned, signer, issuer.current_key, created=at, proof_as_array=True
-        )
-        jwt = encode_vc_jwt(unsigned, signer, issuer.current_key, issued_at=at)
-        self._ledger.issue_credential(
-            learner_id,
-            unsigned["id"],
-            issuer_id,
-            achievement_id,
-            definition["kind"],
-            credential,
-            jwt,
-        )
-        return Award(unsigned["id"], learner_id, credential, jwt)
+        learners: dict[str, tuple[UUID, str, Mapping[str, Any]]] = {}
+        awards: list[Award] = []
+        entries: list[AwardEntry] = []
+        for request in requests:
+            definition = issuer.achievements.get(request.achievement_id)
+            if definition is None:
+                raise AchievementNotFoundError(request.achievement_id)
+            if definition["retired"]:
+                raise AchievementRetiredError(request.achievement_id)
+            staff_id = request.learner.staff_identifier
+            if staff_id not in learners:
+                learners[staff_id] = self._learner_salt(staff_id)
+            learner_id, salt, held = learners[staff_id]
+            credential_id = "urn:uuid:" + str(
+                uuid.uuid5(AWARD_NAMESPACE, f"{issuer.id}:{request.idempotency_key}")
+            )
+            if credential_id in held:  # a retried request: issue nothing twice
+                earlier = held[credential_id]
+                awards.append(
+                    Award(credential_id, learner_id, earlier["credential"], earlier["jwt"])
+                )
+                continue
+            unsigned = open_badge_credential(
+                credential_id=credential_id.removeprefix("urn:uuid:"),
+                issuer_did=issuer.did,
+                issuer_name=issuer.name,
+                issuer_url=issuer.url,
+                achievement=definition["achievement"],
+                staff_identifier=staff_id,
+                salt=salt,
+                earned_on=request.earned_on,
+                refresher_months=definition["refresherMonths"],
+                credits_earned=request.credits_earned,
+            )
+            list_no, index = self._status_indexes.reserve(str(issuer.id), credential_id)
+            unsigned["credentialStatus"] = status_entries(
+                {p: self.status_list_url(issuer.slug, p, list_no) for p in PURPOSES}, index
+            )
+            credential = create_proof(
+                unsigned, signer, issuer.current_key, created=at, proof_as_array=True
+            )
+            jwt = encode_vc_jwt(unsigned, signer, issuer.current_key, issued_at=at)
+            entries.append(
+                AwardEntry(
+                    staff_identifier=staff_id,
+                    identity_hash=identity_hash(staff_id, salt),
+                    salt=salt,
+                    name=request.learner.name,
+                    email=request.learner.email,
+                    credential_id=credential_id,
+                    issuer_id=issuer.id,
+                    achievement_id=request.achievement_id,
+                    kind=definition["kind"],
+                    credential=credential,
+                    jwt=jwt,
+                )
+            )
+            awards.append(Award(credential_id, learner_id, credential, jwt))
+        return awards, entries
+
+    def _learner_salt(self, staff_identifier: str) -> tuple[UUID, str, Mapping[str, Any]]:
+        """The learner's id, salt and credentials; a fresh salt if they are not enrolled yet."""
+        learner_id = Passport.create_id(staff_identifier)
+        try:
+            record = self._ledger.learner(learner_id)
+        except LearnerNotFoundError:
+            return learner_id, secrets.token_hex(16), {}
+        return learner_id, record.salt, record.credentials

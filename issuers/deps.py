@@ -14,6 +14,7 @@ from issuers.accounts import Accounts
 from issuers.auth import AccessTokens, Principal
 from issuers.awarding import Awarding
 from issuers.errors import AuthenticationError, ForbiddenError
+from issuers.jobs import CohortRunner, JobStore
 from projections.runner import ProjectionRunner
 from projections.views import Views
 
@@ -27,6 +28,8 @@ class IssuerServices(Protocol):
     tokens: AccessTokens
     views: Views
     projections: ProjectionRunner
+    jobs: JobStore
+    cohorts: CohortRunner
 
 
 def _services(request: Request) -> IssuerServices:

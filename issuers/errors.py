@@ -8,5 +8,9 @@ class AuthenticationError(Exception):
         super().__init__(detail)
 
 
+class JobNotFoundError(LookupError):
+    """No cohort job with this id for this issuer."""
+
+
 class ForbiddenError(Exception):
     """The caller is authenticated but may not do this."""

@@ -148,6 +148,38 @@ class AwardPublic(ApiModel):
     jwt: str
 
 
+class CohortCreate(ApiModel):
+    """A whole cohort: up to 10,000 awards, validated row by row before anything is written."""
+
+    mode: Literal["all-or-nothing", "per-row"] = Field(
+        "all-or-nothing",
+        description="all-or-nothing: any bad row stops the whole cohort (422, nothing issued); "
+        "per-row: good rows are awarded, bad rows reported.",
+    )
+    awards: list[dict[str, Any]] = Field(
+        min_length=1, max_length=10_000, description="Rows in the shape of a single award."
+    )
+
+
+class RowProblem(BaseModel):
+    """Why one row was refused (rows count from 1)."""
+
+    row: int | None
+    field: str | None
+    message: str
+
+
+class JobPublic(ApiModel):
+    """A cohort job's progress."""
+
+    id: str
+    status: str = Field(description="running, completed, completed_with_errors or failed")
+    mode: str
+    total: int
+    done: int
+    errors: list[RowProblem]
+
+
 class StatusChange(ApiModel):
     """Why a credential is revoked, suspended or reinstated."""
 

@@ -13,6 +13,7 @@ from events.application import Ledger
 from issuers.accounts import Accounts
 from issuers.auth import AccessTokens
 from issuers.awarding import Awarding
+from issuers.jobs import CohortRunner, JobStore
 from keys import KeyStore, PublicKey
 from passport.settings import Settings
 from projections.database import PostgresReadModels, ReadModelDatabase, SQLiteReadModels
@@ -42,6 +43,8 @@ class Services:
     awarding: Awarding
     accounts: Accounts
     status_indexes: StatusIndexes
+    jobs: JobStore
+    cohorts: CohortRunner
     tokens: AccessTokens
 
     @classmethod
@@ -73,6 +76,7 @@ class Services:
         status_indexes = StatusIndexes(read_models, secrets.SystemRandom().randrange)
         projections = ProjectionRunner(ledger, read_models)  # creates the tables first
         awarding = Awarding(ledger, key_store, settings.base_url, status_indexes)
+        jobs = JobStore(read_models)
         token_key = key_store.current_for_role(TOKEN_ROLE)
         tokens = AccessTokens(
             token_key,
@@ -87,6 +91,8 @@ class Services:
             read_models=read_models,
             projections=projections,
             status_indexes=status_indexes,
+            jobs=jobs,
+            cohorts=CohortRunner(awarding, jobs),
             views=Views(read_models),
             awarding=awarding,
             accounts=Accounts(ledger, awarding),

@@ -19,6 +19,7 @@ from passport.web import problems, public
 from projections.views import PassportView
 
 MAX_BODY_BYTES = 1024 * 1024
+MAX_COHORT_BYTES = 8 * 1024 * 1024
 
 
 def _services(request: Request) -> Services:
@@ -78,10 +79,15 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     async def limit_body(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+        limit = MAX_COHORT_BYTES if "/awards/batch" in request.url.path else MAX_BODY_BYTES
+        if "chunked" in request.headers.get("transfer-encoding", "").lower():
             return problems.problem(
-                413, "Request too large", f"the body must be at most {MAX_BODY_BYTES} bytes"
+                411, "Length required", "send the body with a Content-Length header"
+            )
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            return problems.problem(
+                413, "Request too large", f"the body must be at most {limit} bytes"
             )
         return await call_next(request)
 

@@ -16,15 +16,10 @@ from events.errors import (
     LearnerNotFoundError,
     LedgerError,
 )
-from issuers.errors import AuthenticationError, ForbiddenError
+from issuers.errors import AuthenticationError, ForbiddenError, JobNotFoundError
+from issuers.problems import problem
 
-PROBLEM_JSON = "application/problem+json"
-
-
-def problem(status: int, title: str, detail: str, **extra: object) -> JSONResponse:
-    """An RFC 9457 problem response."""
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+__all__ = ["install", "problem"]
 
 
 def _status_of(exc: LedgerError) -> tuple[int, str]:
@@ -55,6 +50,10 @@ def install(app: FastAPI) -> None:
         response = problem(401, "Unauthorized", str(exc))
         response.headers["WWW-Authenticate"] = 'Bearer realm="staff-passport"'
         return response
+
+    @app.exception_handler(JobNotFoundError)
+    async def no_job(_: Request, exc: JobNotFoundError) -> JSONResponse:
+        return problem(404, "Not found", f"no job {exc} for this issuer")
 
     @app.exception_handler(ForbiddenError)
     async def forbidden(_: Request, exc: ForbiddenError) -> JSONResponse:

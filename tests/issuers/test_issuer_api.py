@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
 import httpx
@@ -14,74 +12,10 @@ import pytest
 from issuers.status_list import bitstring_with, encode_bitstring
 from keys import SigningKey
 from passport.services import Services
-from passport.settings import Settings
-from tests.passport.server import serving
+from tests.issuers.conftest import ACHIEVEMENT, award_body
 from verifier import KeySet, verify_credential
 from verifier.checks import StatusLists
 from verifier.status_list import bit_at, decode_encoded_list
-
-ACHIEVEMENT = {
-    "name": "Resuscitation Level 2",
-    "description": "Adult basic life support (Core Skills Training Framework).",
-    "criteria": "Complete the practical assessment.",
-    "kind": "training",
-    "refresherMonths": 12,
-    "fieldOfStudy": "Core Skills Training Framework",
-    "alignment": [
-        {
-            "targetName": "Resuscitation - Level 2",
-            "targetUrl": "https://www.skillsforhealth.org.uk/cstf/resuscitation",
-            "targetFramework": "Core Skills Training Framework",
-        }
-    ],
-}
-
-
-def award_body(achievement_id: str, staff: str = "NMC-18A2345E") -> dict[str, Any]:
-    return {
-        "achievementId": achievement_id,
-        "earnedOn": "2026-10-01",
-        "learner": {
-            "reference": "L-001",
-            "staffIdentifier": staff,
-            "name": "Amira Okafor",
-            "email": "amira@example.nhs.net",
-        },
-    }
-
-
-class Api:
-    """A client of the running app, with helpers for tokens."""
-
-    def __init__(self, http: httpx.Client, operator: tuple[str, str]) -> None:
-        self.http = http
-        self.operator = operator
-
-    def token(self, client_id: str, secret: str) -> dict[str, str]:
-        response = self.http.post(
-            "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
-        )
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-    def register(self, name: str) -> tuple[dict[str, str], dict[str, str]]:
-        response = self.http.post(
-            "/api/v1/admin/issuers",
-            headers=self.token(*self.operator),
-            json={"name": name, "url": "https://academy.example"},
-        )
-        assert response.status_code == 201, response.text
-        account = response.json()
-        return account, self.token(account["client_id"], account["client_secret"])
-
-
-@pytest.fixture
-def api(settings: Settings) -> Iterator[Api]:
-    services = Services.open(settings)
-    operator = services.accounts.new_operator_client()
-    services.close()
-    with serving(settings) as base, httpx.Client(base_url=base, timeout=30) as http:
-        yield Api(http, (operator.client_id, operator.client_secret))
 
 
 def test_token_endpoint_accepts_basic_or_body_credentials_and_hides_which_part_failed(api):
