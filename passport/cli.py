@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
+from uuid import UUID
 
 import psycopg
 import typer
@@ -15,6 +17,8 @@ from pydantic import ValidationError
 
 from events.audit import audit_log
 from events.errors import LedgerError
+from issuers.cohort import CSV_COLUMNS, MAX_ROWS, Mode, csv_rows, validate
+from issuers.jobs import Job, job_id_for
 from keys import KeysError, PublicKey
 from passport.services import LEDGER_ROLE, Services, utcnow
 from passport.settings import Settings
@@ -209,6 +213,67 @@ def _print_record(record: dict[str, str], as_json: bool) -> None:
     for key, value in record.items():
         typer.echo(f"{key:<14} {value}")
     typer.echo("Keep the client secret now: only its hash is stored.", err=True)
+
+
+@app.command()
+def award(
+    issuer_id: Annotated[str, typer.Option("--issuer", help="The issuer's id.")],
+    csv_file: Annotated[Path, typer.Option("--csv", help="Rows: " + ",".join(CSV_COLUMNS))],
+    key: Annotated[
+        str | None,
+        typer.Option("--key", help="Idempotency key; default: derived from the file's content."),
+    ] = None,
+    mode: Annotated[Mode, typer.Option(help="all-or-nothing or per-row.")] = Mode.ALL_OR_NOTHING,
+) -> None:
+    """Award a whole cohort from a CSV file, with a progress bar. Exit 1 if any row failed."""
+    try:
+        issuer_uuid = UUID(issuer_id)
+    except ValueError:
+        _fail(f"--issuer must be an issuer id (a UUID), got {issuer_id!r}")
+    if not csv_file.is_file():
+        _fail(f"no such file: {csv_file}")
+    raw = csv_file.read_bytes()
+    try:
+        rows = csv_rows(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        _fail(f"{csv_file}: {exc}")
+    if not rows or len(rows) > MAX_ROWS:
+        _fail(f"{csv_file}: a cohort has 1 to {MAX_ROWS} rows")
+    batch_key = key or "csv-sha256:" + hashlib.sha256(raw).hexdigest()
+    services = _services()
+    try:
+        issuer = services.ledger.issuer(issuer_uuid)
+        valid, refused = validate(rows, issuer, issuer.slug, batch_key)
+        for error in refused:
+            typer.echo(f"row {error.row}: {error.field}: {error.message}", err=True)
+        if refused and mode is Mode.ALL_OR_NOTHING:
+            _fail(
+                f"{len(refused)} of {len(rows)} rows are invalid; nothing was issued "
+                "(fix them, or use --mode per-row)",
+                code=1,
+            )
+        job = Job(
+            job_id_for(issuer_uuid, batch_key),
+            str(issuer_uuid),
+            mode.value,
+            len(rows),
+            done=len(refused),
+            errors=[e.to_dict() for e in refused],
+        )
+        with typer.progressbar(length=len(rows), label="awarding") as bar:
+            bar.update(len(refused))
+            last = [job.done]
+
+            def advance(current: Job) -> None:
+                bar.update(current.done - last[0])
+                last[0] = current.done
+
+            services.cohorts.run(job, issuer_uuid, valid, utcnow(), progress=advance)
+        services.projections.catch_up()
+    finally:
+        services.close()
+    typer.echo(f"awarded {len(valid)} of {len(rows)} rows (job {job.id})")
+    raise typer.Exit(1 if refused else 0)
 
 
 @operator_app.command("client")

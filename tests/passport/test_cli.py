@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from passport.services import Services
 from passport.settings import Settings
 from tests.tamper import flip_byte
 
@@ -163,3 +164,39 @@ def test_an_unsupported_database_url_is_refused_with_the_setting_named(settings)
     done = run(settings.model_copy(update={"database_url": "mysql://db/passport"}), "audit")
     assert done.returncode == 2
     assert "PASSPORT_DATABASE_URL must start with sqlite:/// or postgresql://" in done.stderr
+
+
+def test_award_csv_reports_bad_rows_and_a_rerun_issues_nothing_twice(settings, demo, tmp_path):
+    """`passport award --csv`: all-or-nothing refuses; per-row awards the rest once, even twice."""
+    services = Services.open(settings)
+    try:
+        with services.read_models.transaction() as tx:
+            achievement = tx.execute(
+                "SELECT achievement_id FROM rm_achievements WHERE retired = 0 LIMIT 1"
+            )[0][0]
+            before = tx.execute("SELECT COUNT(*) FROM rm_credentials")[0][0]
+    finally:
+        services.close()
+    lines = [f"{achievement},R{i},ESR-{i:07d},,Learner {i},2026-10-01,\n" for i in range(40)]
+    lines.append(f"{achievement},RX,ESR-X,,Bad Date,2026-13-01,\n")
+    cohort = tmp_path / "cohort.csv"
+    cohort.write_text(
+        "achievementId,reference,staffIdentifier,email,name,earnedOn,"
+        "creditsEarned\n" + "".join(lines)
+    )
+    issuer = demo["issuers"][0]["id"]
+    refused = run(settings, "award", "--issuer", issuer, "--csv", str(cohort))
+    assert refused.returncode == 1
+    assert "row 41: earnedOn" in refused.stderr
+    assert "nothing was issued" in refused.stderr
+    for _ in range(2):
+        done = run(settings, "award", "--issuer", issuer, "--csv", str(cohort), "--mode", "per-row")
+        assert done.returncode == 1
+        assert "awarded 40 of 41 rows" in done.stdout
+    services = Services.open(settings)
+    try:
+        with services.read_models.transaction() as tx:
+            after = tx.execute("SELECT COUNT(*) FROM rm_credentials")[0][0]
+    finally:
+        services.close()
+    assert after - before == 40
