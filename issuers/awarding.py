@@ -274,6 +274,49 @@ class Awarding:
             awards.append(Award(credential_id, learner_id, credential, jwt))
         return awards, entries
 
+    def issue_document(
+        self, issuer_id: UUID, unsigned: dict[str, Any], at: datetime
+    ) -> dict[str, Any]:
+        """W3C VC API issuance: add an id and status entries, sign, record, return it.
+
+        The credential is recorded in the passport of its subject's id (a pseudonymous
+        holder), or of the issuer's VC API holder when the subject has none.
+        """
+        issuer = self._ledger.issuer(issuer_id)
+        if issuer.current_key is None:
+            raise IssuerKeyError(f"issuer {issuer_id} has no current key to sign with")
+        document = {k: v for k, v in unsigned.items() if k != "proof"}
+        document.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
+        list_no, index = self._status_indexes.reserve(str(issuer.id), document["id"])
+        document["credentialStatus"] = status_entries(
+            {p: self.status_list_url(issuer.slug, p, list_no) for p in PURPOSES}, index
+        )
+        signer = self._keys.signer(issuer.current_key.rsplit("#", 1)[1])
+        credential = create_proof(document, signer, issuer.current_key, created=at)
+        jwt = encode_vc_jwt(document, signer, issuer.current_key, issued_at=at)
+        subject = document.get("credentialSubject")
+        holder = subject.get("id") if isinstance(subject, dict) else None
+        staff_id = f"subject:{holder}" if isinstance(holder, str) else f"vc-api:{issuer.slug}"
+        salt = secrets.token_hex(16)
+        self._ledger.record_awards(
+            [
+                AwardEntry(
+                    staff_identifier=staff_id,
+                    identity_hash=identity_hash(staff_id, salt),
+                    salt=salt,
+                    name="",
+                    email="",
+                    credential_id=document["id"],
+                    issuer_id=issuer.id,
+                    achievement_id="",
+                    kind="vc-api",
+                    credential=credential,
+                    jwt=jwt,
+                )
+            ]
+        )
+        return credential
+
     def _learner_salt(self, staff_identifier: str) -> tuple[UUID, str, Mapping[str, Any]]:
         """The learner's id, salt and credentials; a fresh salt if they are not enrolled yet."""
         learner_id = Passport.create_id(staff_identifier)

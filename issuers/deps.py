@@ -41,7 +41,7 @@ Services = Annotated[IssuerServices, Depends(_services)]
 _bearer = HTTPBearer(auto_error=False, description="An access token from POST /oauth/token.")
 
 
-def _principal(
+def principal(
     services: Services,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -52,17 +52,17 @@ def _principal(
     )
 
 
-def _operator(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
-    if not principal.is_operator:
+def _operator(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+    if not caller.is_operator:
         raise ForbiddenError("only the ledger operator may do this")
-    return principal
+    return caller
 
 
 def _acting_issuer(
     issuer_id: Annotated[UUID, Path(description="The issuer the request acts for.")],
-    principal: Annotated[Principal, Depends(_principal)],
+    caller: Annotated[Principal, Depends(principal)],
 ) -> UUID:
-    if principal.owner != str(issuer_id):
+    if caller.owner != str(issuer_id):
         raise ForbiddenError("a client may act only for its own issuer")
     return issuer_id
 

@@ -81,6 +81,7 @@ def _enrolled(tx: Transaction, e: Any, _: int) -> None:
 def _credential_issued(tx: Transaction, e: Any, position: int) -> None:
     credential: dict[str, Any] = e.credential
     subject = credential.get("credentialSubject", {})
+    subject = subject if isinstance(subject, dict) else {}
     achievement = subject.get("achievement", {})
     credits = subject.get("creditsEarned")
     list_no, index = _status_position(credential)
@@ -102,7 +103,7 @@ def _credential_issued(tx: Transaction, e: Any, position: int) -> None:
             e.achievement_id,
             achievement.get("name", credential.get("name", "")),
             e.kind,
-            credential["validFrom"],
+            credential.get("validFrom") or _iso(e),
             credential.get("validUntil"),
             float(credits) if credits is not None else None,
             json.dumps(credential),

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from issuers import api as issuer_api
+from issuers import vc_api
 from passport.publishing import passport_file
 from passport.services import Services, utcnow
 from passport.settings import Settings
@@ -74,6 +75,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(issuer_api.router)
     app.include_router(public.router)
+    app.include_router(vc_api.router)
 
     @app.middleware("http")
     async def limit_body(

@@ -1,0 +1,135 @@
+"""The W3C VC API issuer endpoints: `POST /credentials/issue` and `POST /credentials/status`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from issuers.auth import Principal
+from issuers.deps import Services, principal
+from issuers.errors import ForbiddenError
+from issuers.problems import problem
+from verifier.checks import issuer_id, well_formed
+from verifier.report import Outcome
+
+router = APIRouter(tags=["VC API"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The credential is malformed (the rule it breaks is named)"},
+    401: {"description": "Missing or invalid access token"},
+    403: {"description": "The credential's issuer is not the caller"},
+}
+
+
+class IssueRequest(BaseModel):
+    """VC API `IssueCredentialRequest`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    credential: dict[str, Any] = Field(description="The unsecured credential (VCDM 2.0).")
+    options: dict[str, Any] | None = Field(None, description="Accepted; unknown keys ignored.")
+
+
+class IssueResponse(BaseModel):
+    """VC API `IssueCredentialResponse`."""
+
+    verifiableCredential: dict[str, Any]  # noqa: N815 - the VC API's name
+
+
+class StatusUpdate(BaseModel):
+    """One status change: `status` `revoked`/`suspended`/`active`, or a purpose and a boolean."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str | None = None
+    statusPurpose: str | None = None  # noqa: N815 - the VC API's name
+    status: str | bool
+
+
+class UpdateStatusRequest(BaseModel):
+    """VC API `UpdateCredentialStatus`."""
+
+    credentialId: str = Field(min_length=1, max_length=300)  # noqa: N815 - the VC API's name
+    credentialStatus: list[StatusUpdate] = Field(min_length=1, max_length=4)  # noqa: N815
+
+
+def _acting_issuer(caller: Principal) -> UUID:
+    if caller.is_operator:
+        raise ForbiddenError("the operator does not issue credentials; use an issuer's client")
+    return UUID(caller.owner)
+
+
+Caller = Annotated[Principal, Depends(principal)]
+
+
+@router.post(
+    "/credentials/issue",
+    status_code=status.HTTP_201_CREATED,
+    responses=ERRORS,
+    response_model=IssueResponse,
+)
+def issue(body: IssueRequest, services: Services, caller: Caller) -> IssueResponse | JSONResponse:
+    """Sign a credential as the calling issuer (eddsa-jcs-2022), with status list entries."""
+    issuer_uuid = _acting_issuer(caller)
+    issuer = services.ledger.issuer(issuer_uuid)
+    credential = dict(body.credential)
+    if "issuer" not in credential:
+        credential["issuer"] = issuer.did
+    shape = well_formed(credential)
+    if shape.outcome is not Outcome.PASSED:
+        return problem(400, "Malformed credential", shape.reason)
+    if issuer_id(credential) != issuer.did:
+        raise ForbiddenError(f"the credential's issuer must be {issuer.did}, the caller's DID")
+    signed = services.awarding.issue_document(issuer_uuid, credential, datetime.now(UTC))
+    return IssueResponse(verifiableCredential=signed)
+
+
+WORDS = {
+    ("revocation", True): "revoked",
+    ("suspension", True): "suspended",
+    ("suspension", False): "active",
+}
+
+
+@router.post(
+    "/credentials/status",
+    response_model=dict[str, Any],
+    responses={
+        **ERRORS,
+        404: {"description": "Not found"},
+        409: {"description": "Change not allowed"},
+    },
+)
+def update_status(
+    body: UpdateStatusRequest, services: Services, caller: Caller
+) -> dict[str, Any] | JSONResponse:
+    """Revoke, suspend or reinstate a credential this issuer issued."""
+    issuer_uuid = _acting_issuer(caller)
+    services.projections.catch_up()
+    record = services.views.credential(body.credentialId)
+    if record is None or record["issuer_id"] != str(issuer_uuid):
+        return problem(404, "Not found", f"no credential {body.credentialId} of this issuer")
+    for change in body.credentialStatus:
+        target = (
+            change.status
+            if isinstance(change.status, str)
+            else WORDS.get((change.statusPurpose or "", change.status))
+        )
+        actions = {
+            "revoked": services.ledger.revoke_credential,
+            "suspended": services.ledger.suspend_credential,
+            "active": services.ledger.reinstate_credential,
+        }
+        if target not in actions:
+            return problem(
+                400,
+                "Unsupported status",
+                "status must be revoked, suspended or active (or a statusPurpose "
+                "of revocation/suspension with true/false)",
+            )
+        actions[target](UUID(record["learner_id"]), body.credentialId, "changed through the VC API")
+    return {}

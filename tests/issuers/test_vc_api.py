@@ -1,0 +1,104 @@
+"""The W3C VC API issuer endpoints: issue and status, as standard clients call them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.issuers.conftest import Api
+
+
+def _credential(did: str) -> dict[str, Any]:
+    return {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://www.w3.org/ns/credentials/examples/v2",
+        ],
+        "type": ["VerifiableCredential", "ExampleAlumniCredential"],
+        "issuer": did,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {
+            "id": "did:example:ebfeb1f712ebc6f1c276e12ec21",
+            "alumniOf": "Example University",
+        },
+    }
+
+
+def test_issue_signs_with_status_entries_and_the_result_verifies(api: Api):
+    """POST /credentials/issue returns 201 with a proof and status entries; verify says 200."""
+    account, token = api.register("VC API Academy")
+    response = api.http.post(
+        "/credentials/issue",
+        headers=token,
+        json={"credential": _credential(account["did"]), "options": {"unknownOption": True}},
+    )
+    assert response.status_code == 201, response.text
+    signed = response.json()["verifiableCredential"]
+    assert signed["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    assert signed["id"].startswith("urn:uuid:")
+    assert {e["statusPurpose"] for e in signed["credentialStatus"]} == {"revocation", "suspension"}
+    verified = api.http.post(
+        "/credentials/verify",
+        json={"verifiableCredential": signed, "options": {"checks": ["proof"]}},
+    )
+    assert verified.status_code == 200, verified.text
+    revoked = api.http.post(
+        "/credentials/status",
+        headers=token,
+        json={
+            "credentialId": signed["id"],
+            "credentialStatus": [{"type": "BitstringStatusListCredential", "status": "revoked"}],
+        },
+    )
+    assert revoked.status_code == 200, revoked.text
+    after = api.http.post("/credentials/verify", json={"verifiableCredential": signed})
+    assert after.status_code == 400
+    assert "revoked" in after.text
+
+
+@pytest.mark.parametrize(
+    ("mutate", "status"),
+    [
+        (lambda c: c.pop("@context"), 400),
+        (lambda c: c.update(issuer="did:web:someone.else"), 403),
+        (lambda c: c.update(validFrom="yesterday"), 400),
+        (lambda c: c.pop("credentialSubject"), 400),
+    ],
+)
+def test_issue_refuses_malformed_or_foreign_credentials(api: Api, mutate, status):
+    """A credential breaking VCDM 2.0, or naming another issuer, is refused with a 4xx."""
+    account, token = api.register("VC API Academy")
+    credential = _credential(account["did"])
+    mutate(credential)
+    response = api.http.post("/credentials/issue", headers=token, json={"credential": credential})
+    assert response.status_code == status, response.text
+
+
+def test_issue_needs_an_issuer_token(api: Api):
+    """No token is 401; the operator's token is 403 (the operator issues nothing)."""
+    account, _ = api.register("VC API Academy")
+    body = {"credential": _credential(account["did"])}
+    assert api.http.post("/credentials/issue", json=body).status_code == 401
+    assert (
+        api.http.post("/credentials/issue", json=body, headers=api.token(*api.operator)).status_code
+        == 403
+    )
+
+
+def test_status_of_another_issuers_credential_is_not_found(api: Api):
+    """An issuer cannot change the status of a credential it did not issue."""
+    a, a_token = api.register("Academy A")
+    _, b_token = api.register("Academy B")
+    signed = api.http.post(
+        "/credentials/issue", headers=a_token, json={"credential": _credential(a["did"])}
+    ).json()
+    response = api.http.post(
+        "/credentials/status",
+        headers=b_token,
+        json={
+            "credentialId": signed["verifiableCredential"]["id"],
+            "credentialStatus": [{"type": "BitstringStatusListCredential", "status": "revoked"}],
+        },
+    )
+    assert response.status_code == 404
