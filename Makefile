@@ -36,8 +36,9 @@ lint: $(STAMP)
 test: $(STAMP) postgres lint
 	$(BIN)/pytest -q
 
-bench: $(STAMP) .env
+bench: $(STAMP)
 	$(BIN)/python -m bench.ledger
+	$(BIN)/python -m bench.issuance
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

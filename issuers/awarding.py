@@ -201,7 +201,7 @@ class Awarding:
             issuer = self._ledger.issuer(issuer_id)
             if issuer.current_key is None:
                 raise IssuerKeyError(f"issuer {issuer_id} has no current key to sign with")
-            awards, entries = self._prepare(issuer, requests, at)
+            awards, entries = self.prepare(issuer, requests, at)
             try:
                 self._ledger.record_awards(entries)
             except IntegrityError:
@@ -209,9 +209,10 @@ class Awarding:
             return awards
         raise ConcurrentChangeError(issuer_id)
 
-    def _prepare(
+    def prepare(
         self, issuer: IssuerDetails, requests: Sequence[AwardRequest], at: datetime
     ) -> tuple[list[Award], list[AwardEntry]]:
+        """Build and sign the credentials of a batch (nothing recorded yet); skip earlier ones."""
         assert issuer.current_key is not None
         signer = self._keys.signer(issuer.current_key.rsplit("#", 1)[1])
         learners: dict[str, tuple[UUID, str, Mapping[str, Any]]] = {}

@@ -1,0 +1,181 @@
+"""Prints cohort issuance throughput, each figure against the bare ledger append of the same run.
+
+- bare ledger append: `Ledger.record_awards` of credentials signed beforehand, in batches of
+  100 (the cost of recording signed events alone);
+- library: `Awarding.award_many` in the cohort runner's chunks (build, sign both forms, reserve
+  status indexes, record);
+- API: `POST /api/v1/issuers/{id}/awards/batch` on a local server, polled until the job is done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import httpx
+
+from events.issuer import AchievementKind
+from issuers.accounts import IssuerAccount
+from issuers.awarding import AwardRequest, Learner
+from issuers.cohort import Mode, validate
+from issuers.jobs import CHUNK, Job
+from passport.services import Services
+from passport.settings import Settings
+from tests.passport.server import serving
+
+
+def _services(directory: Path, name: str) -> Services:
+    return Services.open(
+        Settings(
+            database_url=f"sqlite:///{directory / f'{name}.sqlite3'}",
+            key_dir=directory / "keys",
+            key_passphrase="bench",  # noqa: S106 - a throwaway store
+            _env_file=None,
+        )
+    )
+
+
+def _academy(services: Services) -> tuple[IssuerAccount, str]:
+    account = services.accounts.register_issuer(
+        "Bench Academy", "https://b.example", datetime.now(UTC)
+    )
+    achievement = services.awarding.define_achievement(
+        account.id,
+        name="Information Governance",
+        description="IG",
+        criteria="Pass",
+        kind=AchievementKind.TRAINING,
+        refresher_months=12,
+    )
+    return account, achievement
+
+
+def _requests(achievement: str, rows: int, tag: str) -> list[AwardRequest]:
+    return [
+        AwardRequest(
+            achievement,
+            Learner(f"ESR-{tag}-{i:07d}", f"Learner {i}", ""),
+            date(2026, 10, 1),
+            None,
+            f"{tag}#{i}",
+        )
+        for i in range(rows)
+    ]
+
+
+def bench_bare(rows: int, directory: Path) -> float:
+    """Signed entries prepared first; only their recording is timed."""
+    services = _services(directory, "bare")
+    account, achievement = _academy(services)
+    issuer = services.ledger.issuer(account.id)
+    requests = _requests(achievement, rows, "bare")
+    batches = [
+        services.awarding.prepare(issuer, requests[i : i + CHUNK], datetime.now(UTC))[1]
+        for i in range(0, rows, CHUNK)
+    ]
+    start = time.perf_counter()
+    for entries in batches:
+        services.ledger.record_awards(entries)
+    elapsed = time.perf_counter() - start
+    services.close()
+    return rows / elapsed
+
+
+def bench_library(rows: int, directory: Path) -> float:
+    services = _services(directory, "library")
+    account, achievement = _academy(services)
+    issuer_id = account.id
+    valid, _ = validate(
+        [
+            {
+                "achievementId": achievement,
+                "earnedOn": "2026-10-01",
+                "learner": {
+                    "reference": f"R{i}",
+                    "staffIdentifier": f"ESR-{i:07d}",
+                    "name": f"Learner {i}",
+                },
+            }
+            for i in range(rows)
+        ],
+        services.ledger.issuer(issuer_id),
+        "bench-academy",
+        "library",
+    )
+    job = Job("bench", str(issuer_id), Mode.PER_ROW.value, rows)
+    start = time.perf_counter()
+    services.cohorts.run(job, issuer_id, valid, datetime.now(UTC))
+    elapsed = time.perf_counter() - start
+    services.close()
+    return rows / elapsed
+
+
+def bench_api(rows: int, directory: Path) -> float:
+    settings = Settings(
+        database_url=f"sqlite:///{directory / 'api.sqlite3'}",
+        key_dir=directory / "keys",
+        key_passphrase="bench",  # noqa: S106
+        _env_file=None,
+    )
+    services = Services.open(settings)
+    account, achievement = _academy(services)
+    services.close()
+    cohort = {
+        "mode": "per-row",
+        "awards": [
+            {
+                "achievementId": achievement,
+                "earnedOn": "2026-10-01",
+                "learner": {
+                    "reference": f"R{i}",
+                    "staffIdentifier": f"ESR-{i:07d}",
+                    "name": f"Learner {i}",
+                },
+            }
+            for i in range(rows)
+        ],
+    }
+    with serving(settings) as base, httpx.Client(base_url=base, timeout=300) as http:
+        token = http.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(account.client_id, account.client_secret),
+        ).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}", "Idempotency-Key": "b"}
+        start = time.perf_counter()
+        response = http.post(
+            f"/api/v1/issuers/{account.id}/awards/batch", headers=headers, json=cohort
+        )
+        location = response.headers["location"]
+        while http.get(location, headers=headers).json()["status"] == "running":
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - start
+    return rows / elapsed
+
+
+def main() -> None:
+    """Run the three measurements and print them with their ratios to the bare append."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=2000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        bare = bench_bare(args.rows, Path(tmp))
+        library = bench_library(args.rows, Path(tmp))
+        api = bench_api(args.rows, Path(tmp))
+    print(f"cohort issuance, {args.rows} awards, SQLite file")
+    print(f"  bare ledger append (pre-signed, batches of {CHUNK}) : {bare:8.0f} awards/s")
+    print(
+        f"  library (award_many, build + sign + record)    : {library:8.0f} awards/s   "
+        f"ratio {library / bare:.2f}"
+    )
+    print(
+        f"  API (POST …/awards/batch, job polled to done)  : {api:8.0f} awards/s   "
+        f"ratio {api / bare:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
