@@ -121,13 +121,27 @@ def export(
 def verify(
     file: Annotated[str, typer.Argument(help="Credential, presentation or passport; - for stdin.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    online: Annotated[
+        bool,
+        typer.Option(
+            "--online",
+            help="Fetch current status lists from this ledger (PASSPORT_BASE_URL) "
+            "instead of using the copies in the file.",
+        ),
+    ] = False,
 ) -> None:
     """Verify a credential, presentation or passport offline. Exit 0 valid, 1 not, 2 unusable."""
+    from passport.online import FetchedStatusLists  # noqa: PLC0415
     from verifier import MalformedInputError, verify_document  # noqa: PLC0415
+    from verifier.checks import StatusLists  # noqa: PLC0415
 
+    lists = None
+    if online:
+        fetched = FetchedStatusLists(_settings().base_url)
+        lists = StatusLists(fetched, fetched.source)
     try:
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1) if file == "-" else _read(Path(file))
-        report = verify_document(data, now=utcnow())
+        report = verify_document(data, now=utcnow(), status_lists=lists)
     except MalformedInputError as exc:
         _fail(str(exc))
     if as_json:

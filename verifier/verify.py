@@ -271,21 +271,31 @@ def parse_document(data: bytes | str | Mapping[str, Any]) -> Mapping[str, Any] |
 
 
 def verify_document(
-    data: bytes | str | Mapping[str, Any], *, now: datetime, key_set: KeySet | None = None
+    data: bytes | str | Mapping[str, Any],
+    *,
+    now: datetime,
+    key_set: KeySet | None = None,
+    status_lists: StatusLists | None = None,
 ) -> DocumentReport:
-    """Verify whatever the file holds: a credential, a presentation or a passport file."""
+    """Verify whatever the file holds: a credential, a presentation or a passport file.
+
+    `status_lists`, when given, replaces the lists a passport file carries (e.g. lists just
+    fetched from the ledger that published them).
+    """
     document = parse_document(data)
     if isinstance(document, str):
         return DocumentReport(
-            "credential", (verify_credential(document, now=now, key_set=key_set),)
+            "credential",
+            (verify_credential(document, now=now, key_set=key_set, status_lists=status_lists),),
         )
     types = document.get("type")
     types = types if isinstance(types, list) else [types]
     if "VerifiablePresentation" in types:
-        return _verify_presentation(document, now, key_set, "StaffPassport" in types)
+        return _verify_presentation(document, now, key_set, "StaffPassport" in types, status_lists)
     if "VerifiableCredential" in types or "EnvelopedVerifiableCredential" in types:
         return DocumentReport(
-            "credential", (verify_credential(document, now=now, key_set=key_set),)
+            "credential",
+            (verify_credential(document, now=now, key_set=key_set, status_lists=status_lists),),
         )
     raise MalformedInputError(
         "unknown format: expected a VerifiableCredential, a VerifiablePresentation or a JWT"
@@ -293,7 +303,11 @@ def verify_document(
 
 
 def _verify_presentation(
-    document: Mapping[str, Any], now: datetime, key_set: KeySet | None, is_passport: bool
+    document: Mapping[str, Any],
+    now: datetime,
+    key_set: KeySet | None,
+    is_passport: bool,
+    status_lists: StatusLists | None,
 ) -> DocumentReport:
     held = document.get("verifiableCredential") or []
     held = held if isinstance(held, list) else [held]
@@ -302,7 +316,7 @@ def _verify_presentation(
     keys = key_set or KeySet.from_issuers(extension.get("issuers") or [])
     statuses = extension.get("statuses") or {}
     found_lists = extension.get("statusLists")
-    lists = checks.StatusLists(
+    lists = status_lists or checks.StatusLists(
         found_lists if isinstance(found_lists, Mapping) else {},
         "the issuer's signed status list carried in the passport file",
     )

@@ -14,12 +14,17 @@ from passport.settings import Settings
 from passport.web.app import create_app
 
 
-@contextmanager
-def serving(settings: Settings) -> Iterator[str]:
-    """Serve the app on 127.0.0.1 and yield its base URL; stop it afterwards."""
+def free_port() -> int:
+    """A port nothing listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(settings: Settings, port: int | None = None) -> Iterator[str]:
+    """Serve the app on 127.0.0.1 and yield its base URL; stop it afterwards."""
+    port = port or free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -8,11 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 
 from passport.services import Services
 from passport.settings import Settings
+from tests.passport.server import free_port, serving
 from tests.tamper import flip_byte
 
 
@@ -200,3 +202,41 @@ def test_award_csv_reports_bad_rows_and_a_rerun_issues_nothing_twice(settings, d
     finally:
         services.close()
     assert after - before == 40
+
+
+def test_verify_online_fetches_current_status_from_this_ledger_only(settings, tmp_path):
+    """A file exported before a revocation still reads valid offline; --online says revoked."""
+    port = free_port()
+    live = settings.model_copy(update={"base_url": f"http://127.0.0.1:{port}"})
+    demo = json.loads(run(live, "demo", "--json").stdout)
+    learner = _learner(demo, "Priya Raman")
+    out = tmp_path / "priya.json"
+    run(live, "export", learner, "-o", str(out))
+    services = Services.open(live)
+    try:
+        credential_id = json.loads(out.read_text())["verifiableCredential"][0]["id"]
+        services.ledger.revoke_credential(UUID(learner), credential_id, "revoked after export")
+    finally:
+        services.close()
+    assert run(live, "verify", str(out)).returncode == 0
+    with serving(live, port):
+        online = run(live, "verify", str(out), "--online", "--json")
+    assert online.returncode == 1
+    statuses = [
+        k
+        for c in json.loads(online.stdout)["credentials"]
+        for k in c["checks"]
+        if k["id"] == "status" and k["problem"] == "revoked"
+    ]
+    assert statuses
+    assert all(f"fetched from http://127.0.0.1:{port}/status/" in k["reason"] for k in statuses)
+    elsewhere = live.model_copy(update={"base_url": "http://127.0.0.1:9"})
+    unknown = run(elsewhere, "verify", str(out), "--online", "--json")
+    assert unknown.returncode == 1
+    outcomes = {
+        k["outcome"]
+        for c in json.loads(unknown.stdout)["credentials"]
+        for k in c["checks"]
+        if k["id"] == "status"
+    }
+    assert outcomes == {"unknown"}
