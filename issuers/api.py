@@ -6,14 +6,14 @@ import base64
 import binascii
 import csv
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Form, Header, Query, Request, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from events.errors import AchievementNotFoundError, CredentialNotFoundError, IssuerNotFoundError
+from events.errors import AchievementNotFoundError, CredentialNotFoundError
 from issuers.auth import authenticate_client
 from issuers.awarding import Learner
 from issuers.cohort import CSV_COLUMNS, MAX_ROWS, Mode, csv_rows, validate
@@ -461,39 +461,16 @@ STATUS_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.post(
-    "/api/v1/issuers/{issuer_id}/awards/{credential_id}/revoke",
+    "/api/v1/issuers/{issuer_id}/awards/{credential_id}/{change}",
     tags=["awards"],
     responses=STATUS_RESPONSES,
 )
-def revoke(
-    issuer_id: ActingIssuer, credential_id: str, body: StatusChange, services: Services
+def change_status(
+    issuer_id: ActingIssuer,
+    credential_id: str,
+    change: Literal["revoke", "suspend", "reinstate"],
+    body: StatusChange,
+    services: Services,
 ) -> AwardPublic:
-    """Revoke for good, with a reason."""
-    return _change_status(services, issuer_id, credential_id, "revoke", body.reason)
-
-
-@router.post(
-    "/api/v1/issuers/{issuer_id}/awards/{credential_id}/suspend",
-    tags=["awards"],
-    responses=STATUS_RESPONSES,
-)
-def suspend(
-    issuer_id: ActingIssuer, credential_id: str, body: StatusChange, services: Services
-) -> AwardPublic:
-    """Suspend until reinstated, with a reason."""
-    return _change_status(services, issuer_id, credential_id, "suspend", body.reason)
-
-
-@router.post(
-    "/api/v1/issuers/{issuer_id}/awards/{credential_id}/reinstate",
-    tags=["awards"],
-    responses=STATUS_RESPONSES,
-)
-def reinstate(
-    issuer_id: ActingIssuer, credential_id: str, body: StatusChange, services: Services
-) -> AwardPublic:
-    """Lift a suspension, with a reason."""
-    return _change_status(services, issuer_id, credential_id, "reinstate", body.reason)
-
-
-__all__ = ["IssuerNotFoundError", "Request", "router"]
+    """Revoke (for good), suspend (until reinstated) or reinstate an award, with a reason."""
+    return _change_status(services, issuer_id, credential_id, change, body.reason)
