@@ -20,6 +20,7 @@ from events.errors import LedgerError
 from issuers.cohort import CSV_COLUMNS, MAX_ROWS, Mode, csv_rows, validate
 from issuers.jobs import Job, job_id_for
 from keys import KeysError, PublicKey
+from passport.log import checkpoints, first_divergence
 from passport.services import LEDGER_ROLE, Services, utcnow
 from passport.settings import Settings
 
@@ -33,6 +34,8 @@ projections_app = typer.Typer(
     help="Manage the read models built from the log.", no_args_is_help=True
 )
 app.add_typer(projections_app, name="projections")
+log_app = typer.Typer(help="The transparency log: signed checkpoints.", no_args_is_help=True)
+app.add_typer(log_app, name="log")
 issuer_app = typer.Typer(help="Register and manage issuers (academies).", no_args_is_help=True)
 app.add_typer(issuer_app, name="issuer")
 operator_app = typer.Typer(help="The ledger operator's own API access.", no_args_is_help=True)
@@ -161,7 +164,7 @@ def _read(path: Path) -> bytes:
 
 @app.command()
 def audit() -> None:
-    """Check every stored event's signature. Exit 0 intact, 1 tampered (names the first bad one)."""
+    """Check every event's signature and the Merkle log. Exit 0 intact, 1 tampered."""
     services = _services()
     try:
         trusted = {
@@ -178,7 +181,32 @@ def audit() -> None:
         )
         typer.echo(f"{result.checked} events before it verified.")
         raise typer.Exit(1)
-    typer.echo(f"intact: {result.checked} events, every signature verified")
+    services = _services()
+    try:
+        divergence = first_divergence(services)
+        published = len(checkpoints(services))
+    finally:
+        services.close()
+    if divergence is not None:
+        typer.echo(f"TAMPERED: {divergence}")
+        raise typer.Exit(1)
+    typer.echo(
+        f"intact: {result.checked} events, every signature verified; the Merkle tree "
+        f"matches the log and all {published} published checkpoints"
+    )
+
+
+@log_app.command("checkpoint")
+def log_checkpoint() -> None:
+    """Sign and publish a checkpoint of the log now; prints the signed note."""
+    from passport.log import publish_checkpoint  # noqa: PLC0415
+
+    services = _services()
+    try:
+        _, note = publish_checkpoint(services, utcnow())
+    finally:
+        services.close()
+    typer.echo(note, nl=False)
 
 
 @projections_app.command("rebuild")

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 
-from projections import passports
+from projections import merkle_log, passports
 from projections.database import ReadModelDatabase, Transaction
 from projections.schema import clear, create_tables
 
@@ -68,6 +68,7 @@ class ProjectionRunner:
         for notification in notifications:
             event = self._ledger.mapper.to_domain_event(notification)
             passports.apply(tx, event, notification.id)
+            merkle_log.append(tx, notification, notification.id)
         if notifications:
             tx.execute(
                 "UPDATE rm_tracking SET position = ? WHERE name = ?",

@@ -9,6 +9,8 @@ TABLES = (
     "rm_learners",
     "rm_credentials",
     "rm_clients",
+    "rm_merkle_nodes",
+    "rm_merkle_leaves",
 )
 
 SCHEMA = (
@@ -38,6 +40,15 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS rm_status_allocations (
         issuer_id TEXT NOT NULL, list_no INTEGER NOT NULL, idx INTEGER NOT NULL,
         credential_id TEXT NOT NULL, PRIMARY KEY (issuer_id, list_no, idx))""",
+    """CREATE TABLE IF NOT EXISTS rm_merkle_nodes (
+        level INTEGER NOT NULL, idx BIGINT NOT NULL, hash TEXT NOT NULL,
+        PRIMARY KEY (level, idx))""",
+    """CREATE TABLE IF NOT EXISTS rm_merkle_leaves (
+        leaf_index BIGINT PRIMARY KEY, notification_id BIGINT NOT NULL UNIQUE,
+        aggregate_id TEXT NOT NULL, version INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS log_checkpoints (
+        size BIGINT PRIMARY KEY, root TEXT NOT NULL, note TEXT NOT NULL,
+        published_at TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS rm_clients (
         client_id TEXT PRIMARY KEY, aggregate_id TEXT NOT NULL, owner TEXT NOT NULL,
         secret_hash TEXT NOT NULL,

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
 
+from passport.log import inclusion_for_credential, publish_checkpoint, verifier_keys
 from passport.publishing import issuer_did_document, status_list
 from passport.services import Services
 from passport.web.problems import problem
+from projections.merkle_log import MerkleLog
 
 router = APIRouter(tags=["public documents"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such document"}}
@@ -61,3 +66,47 @@ def status_list_credential(
     if document is None:
         return problem(404, "Not found", f"no {purpose} status list {list_no} for {slug}")
     return _cacheable(document, "application/vc+ld+json", if_none_match, 60)
+
+
+@router.get("/log/checkpoint", response_class=PlainTextResponse)
+def checkpoint(services: Annotated[Services, Depends(_services)]) -> PlainTextResponse:
+    """The latest signed checkpoint (C2SP tlog-checkpoint), published now if the log grew."""
+    _, note = publish_checkpoint(services, datetime.now(UTC))
+    return PlainTextResponse(note, headers={"Cache-Control": "public, max-age=10"})
+
+
+@router.get("/log/key", response_class=PlainTextResponse)
+def log_keys(services: Annotated[Services, Depends(_services)]) -> PlainTextResponse:
+    """The ledger's note verifier keys (`name+keyhash+key`), one a line, oldest first."""
+    return PlainTextResponse("".join(f"{key}\n" for key in verifier_keys(services)))
+
+
+@router.get("/log/proof/inclusion", responses={**NOT_FOUND, 422: {"description": "Bad size"}})
+def inclusion(
+    credential_id: Annotated[str, Query(min_length=1, max_length=300)],
+    services: Annotated[Services, Depends(_services)],
+    tree_size: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """The inclusion proof of a credential's issuing event, with its entry and a checkpoint."""
+    proof = inclusion_for_credential(services, credential_id, tree_size)
+    if proof is None:
+        return problem(404, "Not found", f"no credential {credential_id} in the log")
+    return JSONResponse(proof)
+
+
+@router.get("/log/proof/consistency", responses={422: {"description": "Bad sizes"}})
+def consistency(
+    first: Annotated[int, Query(ge=1)],
+    second: Annotated[int, Query(ge=1)],
+    services: Annotated[Services, Depends(_services)],
+) -> dict[str, Any]:
+    """A consistency proof (RFC 9162) between two tree sizes."""
+    services.projections.catch_up()
+    tree = MerkleLog(services.read_models)
+    if not first <= second <= tree.size():
+        raise ValueError(f"need first <= second <= {tree.size()} (the tree's size)")
+    return {
+        "first": first,
+        "second": second,
+        "proof": [base64.b64encode(h).decode() for h in tree.consistency(first, second)],
+    }

@@ -1,0 +1,125 @@
+"""The ledger's transparency log: signed checkpoints (C2SP) of the Merkle tree, and proofs."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from keys import PublicKey
+from passport.services import LEDGER_ROLE, Services
+from projections.merkle_log import MerkleLog, log_entry
+from projections.merkle_tree import MemoryNodes, append_leaf, root
+from verifier.merkle import leaf_hash
+from verifier.signed_note import Checkpoint, note_verifier_key, sign_note
+
+
+def origin(services: Services) -> str:
+    """The log's name in checkpoints: the ledger's host and path, then `/log`."""
+    parts = urlsplit(services.settings.base_url)
+    return f"{parts.netloc}{parts.path.rstrip('/')}/log"
+
+
+def verifier_keys(services: Services) -> list[str]:
+    """Note verifier keys of every ledger key, oldest first (rotation keeps old ones)."""
+    name = origin(services)
+    return [
+        note_verifier_key(name, PublicKey.from_multibase(kid))
+        for kid in services.key_store.role_keys(LEDGER_ROLE)
+    ]
+
+
+def publish_checkpoint(services: Services, at: datetime) -> tuple[int, str]:
+    """Sign and keep a checkpoint of the current tree (once per size); return (size, note)."""
+    services.projections.catch_up()
+    tree = MerkleLog(services.read_models)
+    size = tree.size()
+    with services.read_models.transaction() as tx:
+        rows = tx.execute("SELECT note FROM log_checkpoints WHERE size = ?", (size,))
+    if rows:
+        return size, str(rows[0][0])
+    root_hash = tree.root(size)
+    key = services.key_store.signer(services.key_store.current_for_role(LEDGER_ROLE))
+    note = sign_note(Checkpoint(origin(services), size, root_hash).text(), origin(services), key)
+    with services.read_models.transaction() as tx:
+        tx.execute(
+            "INSERT INTO log_checkpoints (size, root, note, published_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (size) DO NOTHING",
+            (size, root_hash.hex(), note, at.isoformat()),
+        )
+        kept = tx.execute("SELECT note FROM log_checkpoints WHERE size = ?", (size,))
+    return size, str(kept[0][0])
+
+
+def checkpoints(services: Services) -> list[tuple[int, bytes, str]]:
+    """Every checkpoint published: (size, root, note), smallest first."""
+    with services.read_models.transaction() as tx:
+        rows = tx.execute("SELECT size, root, note FROM log_checkpoints ORDER BY size")
+    return [(int(r[0]), bytes.fromhex(r[1]), str(r[2])) for r in rows]
+
+
+def inclusion_for_credential(
+    services: Services, credential_id: str, tree_size: int | None = None
+) -> dict[str, object] | None:
+    """What anyone needs to check, without our code, that the credential's issuing event is in
+    the log: the leaf entry, its index, the inclusion path, a signed checkpoint and its key."""
+    services.projections.catch_up()
+    tree = MerkleLog(services.read_models)
+    located = tree.leaf_of_credential(credential_id)
+    if located is None:
+        return None
+    leaf_index, notification_id = located
+    size, note = publish_checkpoint(services, datetime.now().astimezone())
+    if tree_size is not None:
+        if not leaf_index < tree_size <= size:
+            raise ValueError(f"tree_size must be between {leaf_index + 1} and {size}")
+        size, note = tree_size, _note_for(services, tree_size)
+    event = services.ledger.recorder.select_notifications(notification_id, 1)[0]
+    return {
+        "leafIndex": leaf_index,
+        "treeSize": size,
+        "entry": base64.b64encode(log_entry(event)).decode(),
+        "inclusionPath": [base64.b64encode(h).decode() for h in tree.inclusion(leaf_index, size)],
+        "checkpoint": note,
+        "noteVerifierKeys": verifier_keys(services),
+    }
+
+
+def _note_for(services: Services, size: int) -> str:
+    with services.read_models.transaction() as tx:
+        rows = tx.execute("SELECT note FROM log_checkpoints WHERE size = ?", (size,))
+    if not rows:
+        raise ValueError(f"no checkpoint was published at size {size}")
+    return str(rows[0][0])
+
+
+def first_divergence(services: Services) -> str | None:
+    """Recompute the tree from the stored events and compare it with what was recorded and
+    published: each leaf with the tree's stored leaf, each checkpoint's root. The first
+    difference is described; None when all agree."""
+    published = {size: (root_hash, note) for size, root_hash, note in checkpoints(services)}
+    stored = MerkleLog(services.read_models)
+    nodes = MemoryNodes()
+    size, position, stored_size = 0, 0, stored.size()
+    while True:
+        batch = services.ledger.recorder.select_notifications(
+            position, 1000, inclusive_of_start=False
+        )
+        for event in batch:
+            leaf = leaf_hash(log_entry(event))
+            if size < stored_size and stored.leaf(size) != leaf:
+                return (
+                    f"log position {event.id} (aggregate {event.originator_id}, version "
+                    f"{event.originator_version}) no longer hashes to leaf {size} of the tree"
+                )
+            append_leaf(size, leaf, nodes.put, nodes.get)
+            size += 1
+            if size in published and root(size, nodes.get) != published[size][0]:
+                return f"the log no longer matches the checkpoint published at size {size}"
+        if len(batch) < 1000:
+            break
+        position = batch[-1].id
+    missing = [s for s in published if s > size]
+    if missing:
+        return f"the log is shorter ({size}) than a published checkpoint ({min(missing)})"
+    return None

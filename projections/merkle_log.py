@@ -1,0 +1,111 @@
+"""The Merkle log: every stored event, in log order, is a leaf (RFC 9162), kept incrementally.
+
+A leaf's entry is the RFC 8785 canonical JSON of the event's aggregate id, version, topic and
+signed envelope, so the entry visibly holds the event (and a credential, for an award). Leaf
+indexes are a dense counter of our own: notification ids have gaps on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+
+import rfc8785
+from eventsourcing.persistence import StoredEvent
+
+from projections.database import ReadModelDatabase, Transaction
+from projections.merkle_tree import (
+    GetNode,
+    append_leaf,
+    consistency_proof,
+    inclusion_proof,
+    root,
+)
+from verifier.merkle import leaf_hash
+
+
+def log_entry(event: StoredEvent) -> bytes:
+    """The exact bytes hashed as the event's leaf."""
+    return rfc8785.dumps(
+        {
+            "aggregateId": str(event.originator_id),
+            "version": event.originator_version,
+            "topic": event.topic,
+            "event": json.loads(event.state),
+        }
+    )
+
+
+def _tree_size(tx: Transaction) -> int:
+    return int(tx.execute("SELECT COUNT(*) FROM rm_merkle_leaves")[0][0])
+
+
+def _node_reader(tx: Transaction) -> GetNode:
+    def get(level: int, index: int) -> bytes:
+        rows = tx.execute(
+            "SELECT hash FROM rm_merkle_nodes WHERE level = ? AND idx = ?", (level, index)
+        )
+        return bytes.fromhex(rows[0][0])
+
+    return get
+
+
+def append(tx: Transaction, event: StoredEvent, notification_id: int) -> int:
+    """Add the event as the next leaf; return its leaf index. O(log n) rows written."""
+    index = _tree_size(tx)
+
+    def put(level: int, position: int, value: bytes) -> None:
+        tx.execute(
+            "INSERT INTO rm_merkle_nodes (level, idx, hash) VALUES (?, ?, ?)",
+            (level, position, value.hex()),
+        )
+
+    append_leaf(index, leaf_hash(log_entry(event)), put, _node_reader(tx))
+    tx.execute(
+        "INSERT INTO rm_merkle_leaves (leaf_index, notification_id, aggregate_id, version) "
+        "VALUES (?, ?, ?, ?)",
+        (index, notification_id, str(event.originator_id), event.originator_version),
+    )
+    return index
+
+
+class MerkleLog:
+    """Reads of the tree: size, roots and proofs, each O(log n) stored nodes."""
+
+    def __init__(self, database: ReadModelDatabase) -> None:
+        self._database = database
+
+    def size(self) -> int:
+        """How many leaves the tree has."""
+        with self._database.transaction() as tx:
+            return _tree_size(tx)
+
+    def root(self, size: int) -> bytes:
+        """The root hash of the first `size` leaves."""
+        with self._database.transaction() as tx:
+            return root(size, _node_reader(tx))
+
+    def inclusion(self, leaf_index: int, size: int) -> list[bytes]:
+        """The inclusion path of a leaf in the tree of `size`."""
+        with self._database.transaction() as tx:
+            return inclusion_proof(leaf_index, size, _node_reader(tx))
+
+    def consistency(self, first: int, second: int) -> list[bytes]:
+        """The consistency proof between two sizes."""
+        with self._database.transaction() as tx:
+            return consistency_proof(first, second, _node_reader(tx))
+
+    def leaf(self, index: int) -> bytes:
+        """The stored hash of one leaf."""
+        with self._database.transaction() as tx:
+            return _node_reader(tx)(0, index)
+
+    def leaf_of_credential(self, credential_id: str) -> tuple[int, int] | None:
+        """(leaf index, notification id) of the event that issued a credential."""
+        with self._database.transaction() as tx:
+            rows = tx.execute(
+                "SELECT l.leaf_index, l.notification_id FROM rm_credentials c "
+                "JOIN rm_merkle_leaves l ON l.notification_id = c.position "
+                "WHERE c.credential_id = ?",
+                (credential_id,),
+            )
+        return (int(rows[0][0]), int(rows[0][1])) if rows else None

@@ -1,0 +1,135 @@
+"""The transparency log over HTTP: signed checkpoints, inclusion and consistency proofs, audit."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from uuid import UUID
+
+import httpx
+import pytest
+
+from passport.demo import seed_demo
+from passport.services import Services
+from passport.settings import Settings
+from projections.merkle_log import log_entry
+from tests.passport.server import serving
+from tests.passport.test_cli import run
+from verifier.merkle import verify_consistency, verify_inclusion
+from verifier.signed_note import Checkpoint, open_note
+
+
+def independent_root(entries: list[bytes]) -> bytes:
+    """RFC 6962 §2.1 MTH written out directly, to check the ledger's incremental tree."""
+    if not entries:
+        return hashlib.sha256(b"").digest()
+    if len(entries) == 1:
+        return hashlib.sha256(b"\x00" + entries[0]).digest()
+    k = 1 << ((len(entries) - 1).bit_length() - 1)
+    return hashlib.sha256(
+        b"\x01" + independent_root(entries[:k]) + independent_root(entries[k:])
+    ).digest()
+
+
+@pytest.fixture
+def seeded(settings: Settings) -> dict[str, str]:
+    services = Services.open(settings)
+    try:
+        demo = seed_demo(services, datetime.now(UTC))
+    finally:
+        services.close()
+    return {x["name"]: x["id"] for x in demo.learners}
+
+
+@pytest.fixture
+def http(settings: Settings, seeded: dict[str, str]) -> Iterator[httpx.Client]:
+    with serving(settings) as base, httpx.Client(base_url=base, timeout=30) as client:
+        yield client
+
+
+def _entries(settings: Settings) -> list[bytes]:
+    services = Services.open(settings)
+    try:
+        return [log_entry(e) for e in services.ledger.recorder.select_notifications(1, 10_000)]
+    finally:
+        services.close()
+
+
+def test_checkpoint_is_signed_and_its_root_is_the_rfc6962_root_of_the_log(http, settings):
+    """The published checkpoint opens with the ledger's key and commits to every event."""
+    note = http.get("/log/checkpoint").text
+    keys = http.get("/log/key").text.splitlines()
+    checkpoint = Checkpoint.parse(open_note(note, keys))
+    assert checkpoint.origin == "passport.test/log"
+    entries = _entries(settings)
+    assert checkpoint.size == len(entries) == 34
+    assert checkpoint.root == independent_root(entries)
+
+
+def test_a_credentials_inclusion_proof_verifies_without_our_code(http, seeded):
+    """Entry, index, path and checkpoint from the API prove the credential is in the log."""
+    bundle = http.get(f"/api/v1/learners/{seeded['Priya Raman']}/export").json()
+    credential = bundle["verifiableCredential"][0]
+    proof = http.get("/log/proof/inclusion", params={"credential_id": credential["id"]}).json()
+    entry = base64.b64decode(proof["entry"])
+    assert json.loads(entry)["event"]["body"]["credential"] == credential
+    checkpoint = Checkpoint.parse(open_note(proof["checkpoint"], proof["noteVerifierKeys"]))
+    leaf = hashlib.sha256(b"\x00" + entry).digest()
+    verify_inclusion(
+        leaf,
+        proof["leafIndex"],
+        checkpoint.size,
+        [base64.b64decode(p) for p in proof["inclusionPath"]],
+        checkpoint.root,
+    )
+    assert (
+        http.get("/log/proof/inclusion", params={"credential_id": "urn:uuid:nope"}).status_code
+        == 404
+    )
+
+
+def test_checkpoints_stay_consistent_as_the_log_grows(http, settings, seeded):
+    """A later checkpoint extends an earlier one, as its consistency proof shows."""
+    keys = http.get("/log/key").text.splitlines()
+    first = Checkpoint.parse(open_note(http.get("/log/checkpoint").text, keys))
+    services = Services.open(settings)
+    try:
+        learner = UUID(seeded["Amira Okafor"])
+        credential_id = next(iter(services.ledger.learner(learner).credentials))
+        services.ledger.suspend_credential(learner, credential_id, "audit")
+    finally:
+        services.close()
+    second = Checkpoint.parse(open_note(http.get("/log/checkpoint").text, keys))
+    assert second.size == first.size + 1
+    proof = http.get(
+        "/log/proof/consistency", params={"first": first.size, "second": second.size}
+    ).json()
+    verify_consistency(
+        first.size,
+        second.size,
+        [base64.b64decode(p) for p in proof["proof"]],
+        first.root,
+        second.root,
+    )
+    assert (
+        http.get("/log/proof/consistency", params={"first": 5, "second": 10_000}).status_code == 422
+    )
+
+
+def test_audit_notices_a_tree_that_no_longer_matches_the_log(settings, seeded):
+    """Changing a stored tree leaf is caught: audit exits 1 and names the event."""
+    assert run(settings, "log", "checkpoint").returncode == 0
+    services = Services.open(settings)
+    try:
+        with services.read_models.transaction() as tx:
+            tx.execute(
+                "UPDATE rm_merkle_nodes SET hash = ? WHERE level = 0 AND idx = 3", ("00" * 32,)
+            )
+    finally:
+        services.close()
+    done = run(settings, "audit")
+    assert done.returncode == 1
+    assert "no longer hashes to leaf 3" in done.stdout
