@@ -10,6 +10,7 @@ from events.errors import IssuerNotFoundError
 from events.issuer import Issuer
 from issuers.publication import STATUS_FOR_PURPOSE, did_document, signed_status_list
 from passport.export import export_passport
+from passport.log import inclusion_for_credential, publish_checkpoint, verifier_keys
 from passport.services import Services
 
 
@@ -71,8 +72,21 @@ class LedgerStatusLists(Mapping[str, Mapping[str, Any]]):
 
 
 def passport_file(services: Services, learner_id: str, at: datetime) -> dict[str, Any] | None:
-    """The learner's portable passport with the status lists its credentials point to."""
+    """The learner's portable passport: with the status lists its credentials point to, and
+    for each credential its inclusion proof against one signed checkpoint of the log."""
     services.projections.catch_up()
-    return export_passport(
+    bundle = export_passport(
         services.views, learner_id, at, lambda url: status_list_at(services, url)
     )
+    if bundle is None:
+        return None
+    size, _ = publish_checkpoint(services, at)
+    proofs = {}
+    for credential in bundle["verifiableCredential"]:
+        proof = inclusion_for_credential(services, credential["id"], size)
+        if proof is not None:
+            proof.pop("noteVerifierKeys")
+            proofs[credential["id"]] = proof
+    bundle["staffPassport"]["ledger"] = proofs
+    bundle["staffPassport"]["noteVerifierKeys"] = verifier_keys(services)
+    return bundle

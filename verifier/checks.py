@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,7 +13,9 @@ from typing import Any
 from verifier.eddsa_jcs_2022 import verification_method_of, verify_proof
 from verifier.errors import ProofError
 from verifier.keyset import KeyInfo, KeySet, UnknownKeyError, parse_time
+from verifier.merkle import MerkleProofError, leaf_hash, verify_inclusion
 from verifier.report import CheckResult, Outcome
+from verifier.signed_note import Checkpoint, SignedNoteError, open_note
 from verifier.status_list import ENTRY_TYPE, check_status
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -25,6 +29,7 @@ NAMES = {
     "key_valid_at_issuance": "Key valid when issued",
     "validity_period": "Validity period",
     "status": "Not revoked or suspended",
+    "ledger_inclusion": "Recorded in the ledger",
 }
 
 
@@ -79,6 +84,8 @@ def well_formed(credential: Any) -> CheckResult:  # noqa: PLR0911 - one return p
             return broken(
                 f"{field} must be an XML Schema dateTime with a time zone (VCDM 2.0 §4.9)"
             )
+        if value is not None and parse_time(value) is None:
+            return broken(f"{field} {value!r} is not a real date and time (VCDM 2.0 §4.9)")
     return result(check, Outcome.PASSED, "has the properties VC Data Model 2.0 requires")
 
 
@@ -131,11 +138,19 @@ def key_valid_at(key: KeyInfo, issued_at: datetime | None) -> CheckResult:
     return result(check, Outcome.PASSED, f"the key was current when it was issued{later}")
 
 
-def validity_period(credential: Mapping[str, Any], now: datetime) -> CheckResult:
-    """`validFrom` <= now < `validUntil` (VCDM 2.0 §4.9)."""
+def validity_period(
+    credential: Mapping[str, Any],
+    now: datetime,
+    *,
+    not_before: datetime | None = None,
+    expires: datetime | None = None,
+) -> CheckResult:
+    """`validFrom` <= now < `validUntil` (VCDM 2.0 §4.9), narrowed by a JWT's `nbf` and `exp`."""
     check = "validity_period"
-    valid_from = parse_time(credential.get("validFrom"))
-    valid_until = parse_time(credential.get("validUntil"))
+    starts = [t for t in (parse_time(credential.get("validFrom")), not_before) if t is not None]
+    ends = [t for t in (parse_time(credential.get("validUntil")), expires) if t is not None]
+    valid_from = max(starts, default=None)
+    valid_until = min(ends, default=None)
     if valid_from is not None and now < valid_from:
         return result(
             check, Outcome.FAILED, f"not valid until {valid_from:%d %B %Y}", "not_yet_valid"
@@ -190,7 +205,13 @@ def status(
     status list entries, as recorded in the passport file. Unknown is never reported as clear."""
     entries = [e for e in _entries(credential) if e.get("type") == ENTRY_TYPE]
     if entries and now is not None:
-        return _from_lists(credential, entries, lists, keys or KeySet(), now)
+        from_lists = _from_lists(credential, entries, lists, keys or KeySet(), now)
+        if from_lists.outcome is not Outcome.FAILED and recorded is not None:
+            # The file's own record is unsigned: trusted to fail a credential, never to clear one.
+            from_record = _from_record(recorded)
+            if from_record.outcome is Outcome.FAILED:
+                return from_record
+        return from_lists
     if recorded is not None:
         return _from_record(recorded)
     if credential.get("credentialStatus"):
@@ -237,6 +258,10 @@ def _from_lists(
 
 
 def _from_record(recorded: Mapping[str, Any]) -> CheckResult:
+    if not isinstance(recorded, Mapping):
+        return result(
+            "status", Outcome.UNKNOWN, "the recorded status is unreadable", "status_unknown"
+        )
     state = recorded.get("status")
     as_of = recorded.get("asOf", "unknown time")
     reason = f": {recorded['reason']}" if recorded.get("reason") else ""
@@ -249,3 +274,42 @@ def _from_record(recorded: Mapping[str, Any]) -> CheckResult:
     if state in ("revoked", "suspended"):
         return result("status", Outcome.FAILED, f"{state}{reason}", str(state))
     return result("status", Outcome.UNKNOWN, f"unrecognised status {state!r}", "status_unknown")
+
+
+def ledger_inclusion(
+    credential: Mapping[str, Any],
+    record: Mapping[str, Any] | None,
+    note_keys: list[str],
+    token: str | None = None,
+) -> CheckResult:
+    """The credential's issuing event is a leaf of the ledger's signed Merkle tree (RFC 9162),
+    and that leaf's entry holds this very credential."""
+    check = "ledger_inclusion"
+    if record is None:
+        return result(check, Outcome.NOT_APPLICABLE, "the file carries no ledger proof for it")
+    try:
+        checkpoint = Checkpoint.parse(open_note(str(record["checkpoint"]), note_keys))
+        entry = base64.b64decode(str(record["entry"]), validate=True)
+        path = [base64.b64decode(p, validate=True) for p in record["inclusionPath"]]
+        verify_inclusion(
+            leaf_hash(entry), int(record["leafIndex"]), checkpoint.size, path, checkpoint.root
+        )
+        body = json.loads(entry)["event"]["body"]
+    except (SignedNoteError, MerkleProofError, KeyError, TypeError, ValueError) as exc:
+        return result(
+            check, Outcome.FAILED, f"the ledger proof does not hold: {exc}", "not_in_ledger"
+        )
+    recorded = body.get("jwt") if token is not None else body.get("credential")
+    if recorded != (token if token is not None else dict(credential)):
+        return result(
+            check,
+            Outcome.FAILED,
+            "the ledger recorded a different credential under this entry",
+            "not_in_ledger",
+        )
+    return result(
+        check,
+        Outcome.PASSED,
+        f"leaf {record['leafIndex']} of the ledger's tree of "
+        f"{checkpoint.size}, in a checkpoint signed by {checkpoint.origin}",
+    )

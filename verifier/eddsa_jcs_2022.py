@@ -13,6 +13,8 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
+import rfc8785
+
 from keys import InvalidSignatureError, MalformedKeyError, PublicKey, SigningKey
 from keys.multibase import decode_base58btc, encode_base58btc
 from verifier.canonical import canonical_json
@@ -107,7 +109,12 @@ def verify_proof(
             raise ProofError("the proof's @context does not match the document's")
         document["@context"] = proof_context
     try:
+        signed_data = hash_data(document, options)
+    except rfc8785.CanonicalizationError as exc:
+        # RFC 8785 §3.2.2: no NaN, no infinities, integers beyond 2**53 cannot be canonicalised.
+        raise ProofError(f"the credential has no canonical JSON form (RFC 8785): {exc}") from exc
+    try:
         signature = decode_base58btc(proof_value)
-        public_key.verify(signature, hash_data(document, options))
+        public_key.verify(signature, signed_data)
     except (MalformedKeyError, InvalidSignatureError) as exc:
         raise ProofError("signature does not match the credential's content") from exc

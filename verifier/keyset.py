@@ -52,16 +52,19 @@ class KeySet:
         self._issuers = dict(issuers or {})
 
     @classmethod
-    def from_issuers(cls, issuers: Iterable[Mapping[str, Any]]) -> Self:
+    def from_issuers(cls, issuers: Iterable[Any]) -> Self:
         """From the `issuers` list of a passport file: `{id, name, keys: [{id, …}]}`."""
         keys: dict[str, KeyInfo] = {}
         names: dict[str, str] = {}
         for issuer in issuers:
-            did = issuer.get("id")
+            did = issuer.get("id") if isinstance(issuer, Mapping) else None
             if not isinstance(did, str):
-                continue
+                continue  # an entry that is not an issuer object vouches for nothing
             names[did] = str(issuer.get("name") or did)
-            for key in issuer.get("keys") or ():
+            listed = issuer.get("keys")
+            for key in listed if isinstance(listed, list) else ():
+                if not isinstance(key, Mapping):
+                    continue
                 method, multibase = key.get("id"), key.get("publicKeyMultibase")
                 if not isinstance(method, str) or controller_of(method) != did:
                     continue  # a key may only speak for the issuer that lists it

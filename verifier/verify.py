@@ -9,7 +9,8 @@ For each credential, in order:
    computation (W3C did:key), other DIDs from the key set that came with the file;
 4. key_valid_at_issuance — the key was the issuer's and not retired when the credential was
    issued (rotation: a key retired later does not invalidate earlier credentials);
-5. validity_period — `validFrom` <= now < `validUntil` (VCDM 2.0 §4.9), with one clock for all;
+5. validity_period — `validFrom` <= now < `validUntil` (VCDM 2.0 §4.9), and for a JWT also its
+   `nbf` and `exp` (RFC 7519 §4.1.4-5), with one clock for all;
 6. status — revoked or suspended as recorded; a status that cannot be checked is `unknown`.
 Nothing here opens a network connection or reads a database.
 """
@@ -25,7 +26,7 @@ from typing import Any
 from keys import PublicKey
 from verifier import checks
 from verifier.checks import StatusLists
-from verifier.eddsa_jcs_2022 import single_proof, verification_method_of, verify_proof
+from verifier.eddsa_jcs_2022 import CRYPTOSUITE, single_proof, verification_method_of, verify_proof
 from verifier.errors import MalformedInputError, ProofError
 from verifier.jose import credential_of, parse_compact, verify_compact
 from verifier.keyset import KeyInfo, KeySet, UnknownKeyError, parse_time
@@ -33,7 +34,7 @@ from verifier.report import CheckResult, CredentialReport, DocumentReport, Outco
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024
 JWT_DATA_URL = "data:application/vc+jwt,"
-LATER_CHECKS = ("issuer", "key_valid_at_issuance", "validity_period", "status")
+LATER_CHECKS = ("issuer", "key_valid_at_issuance", "validity_period", "status", "ledger_inclusion")
 
 
 def _name(credential: Mapping[str, Any]) -> str | None:
@@ -66,10 +67,11 @@ def verify_credential(
     key_set: KeySet | None = None,
     statuses: Mapping[str, Mapping[str, Any]] | None = None,
     status_lists: StatusLists | None = None,
+    ledger: LedgerProofs | None = None,
 ) -> CredentialReport:
     """Run every named check on one credential (embedded proof, JWT, or enveloped JWT)."""
     context = _Context(
-        now, key_set or KeySet(), statuses if statuses is not None else {}, status_lists
+        now, key_set or KeySet(), statuses if statuses is not None else {}, status_lists, ledger
     )
     token = _as_jwt(credential)
     if token is not None:
@@ -85,6 +87,15 @@ class _Context:
     keys: KeySet
     statuses: Mapping[str, Mapping[str, Any]]
     lists: StatusLists | None
+    ledger: LedgerProofs | None = None
+
+
+@dataclass(frozen=True)
+class LedgerProofs:
+    """Inclusion proofs by credential id, and the note keys that sign the checkpoints."""
+
+    proofs: Mapping[str, Mapping[str, Any]]
+    note_keys: list[str]
 
 
 def _report(credential: Any, form: str, results: list[CheckResult]) -> CredentialReport:
@@ -105,6 +116,8 @@ def _after_proof(
     key: KeyInfo | None,
     issued_at: datetime | None,
     ctx: _Context,
+    token: str | None = None,
+    claims: Mapping[str, Any] | None = None,
 ) -> list[CheckResult]:
     issuer = checks.issuer_id(credential) or ""
     results = [checks.issuer_controls_key(credential, method, ctx.keys.is_known_issuer(issuer))]
@@ -117,8 +130,19 @@ def _after_proof(
     return [
         *results,
         checks.key_valid_at(key, issued_at),
-        checks.validity_period(credential, ctx.now),
+        checks.validity_period(
+            credential,
+            ctx.now,
+            not_before=_epoch_time((claims or {}).get("nbf")),
+            expires=_epoch_time((claims or {}).get("exp")),
+        ),
         checks.status(credential, recorded, lists=ctx.lists, keys=ctx.keys, now=ctx.now),
+        checks.ledger_inclusion(
+            credential,
+            ctx.ledger.proofs.get(ident) if ctx.ledger and isinstance(ident, str) else None,
+            ctx.ledger.note_keys if ctx.ledger else [],
+            token,
+        ),
     ]
 
 
@@ -139,6 +163,8 @@ def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
         method = verification_method_of(credential)
         proof = single_proof(credential)
         form = str(proof.get("cryptosuite") or form)
+        if proof.get("cryptosuite") != CRYPTOSUITE:  # said before any key is looked up
+            raise ProofError(f"unsupported cryptosuite {proof.get('cryptosuite')!r}")
     except ProofError as exc:
         return _report(
             credential,
@@ -239,20 +265,33 @@ def _verify_jwt(token: str, ctx: _Context) -> CredentialReport:
         [
             shape,
             proof_result,
-            *_after_proof(credential, kid, resolved[-1], issued_at, ctx),
+            *_after_proof(credential, kid, resolved[-1], issued_at, ctx, token, jws.claims),
         ],
     )
 
 
 def _epoch_time(value: object) -> datetime | None:
-    return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
+    """A JWT NumericDate (RFC 7519 §2); None when absent or not a usable number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _refuse_constant(name: str) -> Any:
+    """RFC 8259 §6 has no NaN or Infinity; Python's json would otherwise accept them."""
+    raise MalformedInputError(f"input is not valid JSON ({name} is not a JSON number)")
 
 
 def parse_document(data: bytes | str | Mapping[str, Any]) -> Mapping[str, Any] | str:
     """Read a file's content: a JSON object, or a compact JWT. Anything else is malformed."""
     if isinstance(data, Mapping):
         return data
-    if len(data) > MAX_INPUT_BYTES:
+    if len(data) > MAX_INPUT_BYTES or (
+        isinstance(data, str) and len(data.encode("utf-8", "surrogatepass")) > MAX_INPUT_BYTES
+    ):
         raise MalformedInputError(f"input is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB")
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
@@ -262,9 +301,11 @@ def parse_document(data: bytes | str | Mapping[str, Any]) -> Mapping[str, Any] |
     if stripped.count(".") == 2 and not stripped.startswith(("{", "[")):
         return stripped
     try:
-        parsed = json.loads(stripped)
+        parsed = json.loads(stripped, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise MalformedInputError(f"input is neither JSON nor a compact JWT ({exc.msg})") from None
+    except RecursionError:
+        raise MalformedInputError("input is JSON nested too deeply to read") from None
     if not isinstance(parsed, dict):
         raise MalformedInputError("input is JSON but not an object")
     return parsed
@@ -313,16 +354,26 @@ def _verify_presentation(
     held = held if isinstance(held, list) else [held]
     extension = document.get("staffPassport") if is_passport else None
     extension = extension if isinstance(extension, Mapping) else {}
-    keys = key_set or KeySet.from_issuers(extension.get("issuers") or [])
-    statuses = extension.get("statuses") or {}
+    keys = key_set or KeySet.from_issuers(_list_of(extension.get("issuers")))
+    statuses = {  # a bare string is read as the status itself; anything else is unrecognised
+        ident: entry if isinstance(entry, Mapping) else {"status": entry}
+        for ident, entry in _mapping_of(extension.get("statuses")).items()
+    }
     found_lists = extension.get("statusLists")
     lists = status_lists or checks.StatusLists(
         found_lists if isinstance(found_lists, Mapping) else {},
         "the issuer's signed status list carried in the passport file",
     )
-    jwts = extension.get("jwts") or {}
+    jwts = _mapping_of(extension.get("jwts"))
+    found_proofs = extension.get("ledger")
+    ledger = LedgerProofs(
+        found_proofs if isinstance(found_proofs, Mapping) else {},
+        [str(k) for k in _list_of(extension.get("noteVerifierKeys"))],
+    )
     reports = [
-        verify_credential(c, now=now, key_set=keys, statuses=statuses, status_lists=lists)
+        verify_credential(
+            c, now=now, key_set=keys, statuses=statuses, status_lists=lists, ledger=ledger
+        )
         for c in held
     ]
     doc_checks: list[CheckResult] = []
@@ -342,12 +393,12 @@ def _verify_presentation(
         if not isinstance(token, str):
             continue
         jwt_report = verify_credential(
-            token, now=now, key_set=keys, statuses=statuses, status_lists=lists
+            token, now=now, key_set=keys, statuses=statuses, status_lists=lists, ledger=ledger
         )
         reports.append(
             CredentialReport(
                 jwt_report.credential_id,
-                f"{jwt_report.name} (JWT)",
+                f"{jwt_report.name or jwt_report.credential_id or 'credential'} (JWT)",
                 jwt_report.issuer,
                 jwt_report.form,
                 jwt_report.checks,
@@ -356,6 +407,16 @@ def _verify_presentation(
         doc_checks.append(_same_content(credential, token, ident or ""))
     kind = "passport" if is_passport else "presentation"
     return DocumentReport(kind, tuple(reports), tuple(doc_checks))
+
+
+def _list_of(value: object) -> list[Any]:
+    """A passport file member that must be a list; anything else counts as empty."""
+    return value if isinstance(value, list) else []
+
+
+def _mapping_of(value: object) -> Mapping[str, Any]:
+    """A passport file member that must be an object; anything else counts as empty."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def _same_content(credential: Mapping[str, Any], token: str, ident: str) -> CheckResult:

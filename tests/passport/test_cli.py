@@ -240,3 +240,33 @@ def test_verify_online_fetches_current_status_from_this_ledger_only(settings, tm
         if k["id"] == "status"
     }
     assert outcomes == {"unknown"}
+
+
+def test_exported_credentials_are_proven_in_the_ledger_and_a_swapped_proof_fails(
+    settings, demo, tmp_path
+):
+    """Each credential in the file is a leaf of a signed checkpoint; another's proof fails."""
+    out = tmp_path / "priya.json"
+    run(settings, "export", _learner(demo, "Priya Raman"), "-o", str(out))
+    report = json.loads(run(settings, "verify", str(out), "--json").stdout)
+    ledger_checks = [
+        k for c in report["credentials"] for k in c["checks"] if k["id"] == "ledger_inclusion"
+    ]
+    assert len(ledger_checks) == 6
+    assert all(k["outcome"] == "passed" for k in ledger_checks)
+    assert "signed by passport.test/log" in ledger_checks[0]["reason"]
+    bundle = json.loads(out.read_text())
+    first, second = (c["id"] for c in bundle["verifiableCredential"][:2])
+    proofs = bundle["staffPassport"]["ledger"]
+    proofs[first], proofs[second] = proofs[second], proofs[first]
+    out.write_text(json.dumps(bundle))
+    swapped = run(settings, "verify", str(out), "--json")
+    assert swapped.returncode == 1
+    failed = {
+        c["id"]
+        for c in json.loads(swapped.stdout)["credentials"]
+        if any(
+            k["id"] == "ledger_inclusion" and k["problem"] == "not_in_ledger" for k in c["checks"]
+        )
+    }
+    assert failed == {first, second}
