@@ -15,6 +15,7 @@ from issuers.auth import AccessTokens
 from issuers.awarding import Awarding
 from issuers.jobs import CohortRunner, JobStore
 from keys import KeyStore, PublicKey
+from passport.immutability import protect_event_store
 from passport.settings import Settings
 from projections.database import PostgresReadModels, ReadModelDatabase, SQLiteReadModels
 from projections.runner import ProjectionRunner
@@ -59,6 +60,7 @@ class Services:
             signer=key_store.signer(signer_id),
             trusted=trusted,
         )
+        protect_event_store(settings)
         read_models: ReadModelDatabase
         if settings.is_postgres:
             env = settings.eventsourcing_env()

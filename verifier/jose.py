@@ -114,6 +114,24 @@ def credential_of(jws: CompactJws) -> dict[str, Any]:
     return {k: v for k, v in jws.claims.items() if k not in REGISTERED_CLAIMS}
 
 
+def conflicting_claim(jws: CompactJws, credential: dict[str, Any]) -> str | None:
+    """The first registered claim that contradicts the credential it secures, if any.
+
+    VC-JOSE-COSE §3.1: when a payload carries both JWT claims and the data model's properties,
+    they must not conflict (`iss` = issuer, `jti` = id, `sub` = credentialSubject.id).
+    """
+    subject = credential.get("credentialSubject")
+    pairs = {
+        "iss": ("issuer", _issuer_id(credential)),
+        "jti": ("id", credential.get("id")),
+        "sub": ("credentialSubject.id", subject.get("id") if isinstance(subject, dict) else None),
+    }
+    for claim, (member, value) in pairs.items():
+        if claim in jws.claims and value is not None and jws.claims[claim] != value:
+            return f"JWT claim {claim} {jws.claims[claim]!r} conflicts with {member} {value!r}"
+    return None
+
+
 def verify_compact(jws: CompactJws, resolve: Callable[[str], PublicKey]) -> str:
     """Check the signature with pyjwt's EdDSA algorithm; return the `kid`, or raise `ProofError`.
 
@@ -133,10 +151,11 @@ def verify_compact(jws: CompactJws, resolve: Callable[[str], PublicKey]) -> str:
     return kid
 
 
-def decode_vc_jwt(
-    token: str, resolve: Callable[[str], PublicKey]
-) -> tuple[dict[str, Any], str, dict[str, Any]]:
-    """Verify a `vc+jwt`; return (credential, kid, all claims) or raise `ProofError`."""
+def decode_vc_jwt(token: str, resolve: Callable[[str], PublicKey]) -> tuple[dict[str, Any], str]:
+    """Verify a `vc+jwt`; return (credential, kid) or raise `ProofError`.
+
+    Only the signature is judged here: `nbf` and `exp` are left to the validity check.
+    """
     jws = parse_compact(token)
     kid = verify_compact(jws, resolve)
-    return credential_of(jws), kid, jws.claims
+    return credential_of(jws), kid

@@ -22,6 +22,7 @@ from verifier.keyset import parse_time
 
 MIN_LIST_BITS = 131_072
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
+_DECIMAL = re.compile(r"[0-9]{1,10}")  # ASCII digits only: str.isdigit() also accepts "²"
 MAX_DECODED_BYTES = 16 * 1024 * 1024
 ENTRY_TYPE = "BitstringStatusListEntry"
 LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
@@ -91,7 +92,8 @@ def check_status(  # noqa: PLR0911 - one return per rule of the validate algorit
         return unknown("statusListIndex must be a decimal string")
     if list_credential is None:
         return unknown(f"the status list {entry.get('statusListCredential')} is not available")
-    types = list_credential.get("type") or ()
+    types = list_credential.get("type")
+    types = types if isinstance(types, list) else [types]
     subject = _subject(list_credential)
     if LIST_CREDENTIAL_TYPE not in types or subject.get("type") != LIST_TYPE:
         return unknown("the status list is not a BitstringStatusListCredential")
@@ -107,7 +109,8 @@ def check_status(  # noqa: PLR0911 - one return per rule of the validate algorit
         bits = decode_encoded_list(str(subject.get("encodedList", "")))
     except StatusListError as exc:
         return unknown(f"the status list cannot be read: {exc}")
-    size = int(entry.get("statusSize", 1)) if str(entry.get("statusSize", 1)).isdigit() else 0
+    size_text = str(entry.get("statusSize", 1))
+    size = int(size_text) if _DECIMAL.fullmatch(size_text) else 0
     if size < 1:
         return unknown("statusSize must be a positive integer")
     entries = len(bits) * 8 // size

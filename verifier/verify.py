@@ -28,7 +28,7 @@ from verifier import checks
 from verifier.checks import StatusLists
 from verifier.eddsa_jcs_2022 import CRYPTOSUITE, single_proof, verification_method_of, verify_proof
 from verifier.errors import MalformedInputError, ProofError
-from verifier.jose import credential_of, parse_compact, verify_compact
+from verifier.jose import conflicting_claim, credential_of, parse_compact, verify_compact
 from verifier.keyset import KeyInfo, KeySet, UnknownKeyError, parse_time
 from verifier.report import CheckResult, CredentialReport, DocumentReport, Outcome
 
@@ -47,13 +47,17 @@ def _name(credential: Mapping[str, Any]) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def _types(document: Mapping[str, Any]) -> list[Any]:
+    """The `type` member as a list (VCDM 2.0 §4.5 allows one string)."""
+    types = document.get("type")
+    return types if isinstance(types, list) else [types]
+
+
 def _as_jwt(credential: Any) -> str | None:
     """The compact JWT of a credential given as a JWT or an `EnvelopedVerifiableCredential`."""
     if isinstance(credential, str):
         return credential.strip()
-    if isinstance(credential, Mapping) and "EnvelopedVerifiableCredential" in (
-        credential.get("type") or ()
-    ):
+    if isinstance(credential, Mapping) and "EnvelopedVerifiableCredential" in _types(credential):
         ident = credential.get("id")
         if isinstance(ident, str) and ident.startswith(JWT_DATA_URL):
             return ident.removeprefix(JWT_DATA_URL)
@@ -76,6 +80,16 @@ def verify_credential(
     token = _as_jwt(credential)
     if token is not None:
         return _verify_jwt(token, context)
+    if isinstance(credential, Mapping) and "EnvelopedVerifiableCredential" in _types(credential):
+        shape = checks.result(
+            "well_formed",
+            Outcome.FAILED,
+            f"an enveloped credential's id must be a {JWT_DATA_URL}… URL (VC-JOSE-COSE §3.1.1)",
+            "malformed",
+        )
+        reason = "the credential is malformed"
+        rest = [checks.not_checked(c, reason) for c in ("proof", *LATER_CHECKS)]
+        return _report(credential, "enveloped", [shape, *rest])
     return _verify_embedded(credential, context)
 
 
@@ -219,6 +233,9 @@ def _verify_jwt(token: str, ctx: _Context) -> CredentialReport:
             ],
         )
     shape = checks.well_formed(credential)
+    conflict = conflicting_claim(jws, credential)
+    if shape.outcome is Outcome.PASSED and conflict is not None:
+        shape = checks.result("well_formed", Outcome.FAILED, conflict, "malformed")
     if shape.outcome is not Outcome.PASSED:
         return _report(
             credential,
@@ -329,8 +346,7 @@ def verify_document(
             "credential",
             (verify_credential(document, now=now, key_set=key_set, status_lists=status_lists),),
         )
-    types = document.get("type")
-    types = types if isinstance(types, list) else [types]
+    types = _types(document)
     if "VerifiablePresentation" in types:
         return _verify_presentation(document, now, key_set, "StaffPassport" in types, status_lists)
     if "VerifiableCredential" in types or "EnvelopedVerifiableCredential" in types:
