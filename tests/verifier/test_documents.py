@@ -458,3 +458,35 @@ def test_no_signed_credential_makes_the_verifier_raise(
         "status",
     ]
     report.to_dict()
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"statusListIndex": "²"},
+        {"statusListIndex": "-1"},
+        {"statusListIndex": "99999999999"},
+        {"statusListIndex": 4},
+        {"statusSize": "²"},
+        {"statusSize": "0"},
+        {"statusPurpose": "suspension"},
+    ],
+    ids=repr,
+)
+def test_an_odd_status_entry_is_unknown_never_clear(unsigned_credential, issuer_key, method, entry):
+    """A status entry the verifier cannot read with certainty makes the status unknown."""
+    unsigned_credential["credentialStatus"] = {
+        "id": f"{LIST_URL}#4",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "4",
+        "statusListCredential": LIST_URL,
+        **entry,
+    }
+    signed = create_proof(unsigned_credential, issuer_key, method, SIGNED_AT)
+    lists = StatusLists(
+        {LIST_URL: _status_list(issuer_key, set(), unsigned_credential["issuer"], method)}, "test"
+    )
+    report = verify_credential(signed, now=NOW, status_lists=lists)
+    assert report.check("status").outcome is Outcome.UNKNOWN
+    assert report.check("status").problem == "status_unknown"
