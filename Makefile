@@ -39,6 +39,7 @@ test: $(STAMP) postgres lint
 bench: $(STAMP)
 	$(BIN)/python -m bench.ledger
 	$(BIN)/python -m bench.issuance
+	$(BIN)/python -m bench.log
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -17,25 +17,18 @@ from pathlib import Path
 
 import httpx
 
+from bench.store import throwaway_settings
 from events.issuer import AchievementKind
 from issuers.accounts import IssuerAccount
 from issuers.awarding import AwardRequest, Learner
 from issuers.cohort import Mode, validate
 from issuers.jobs import CHUNK, Job
 from passport.services import Services
-from passport.settings import Settings
 from tests.passport.server import serving
 
 
 def _services(directory: Path, name: str) -> Services:
-    return Services.open(
-        Settings(
-            database_url=f"sqlite:///{directory / f'{name}.sqlite3'}",
-            key_dir=directory / "keys",
-            key_passphrase="bench",  # noqa: S106 - a throwaway store
-            _env_file=None,
-        )
-    )
+    return Services.open(throwaway_settings(directory, name))
 
 
 def _academy(services: Services) -> tuple[IssuerAccount, str]:
@@ -114,12 +107,7 @@ def bench_library(rows: int, directory: Path) -> float:
 
 
 def bench_api(rows: int, directory: Path) -> float:
-    settings = Settings(
-        database_url=f"sqlite:///{directory / 'api.sqlite3'}",
-        key_dir=directory / "keys",
-        key_passphrase="bench",  # noqa: S106
-        _env_file=None,
-    )
+    settings = throwaway_settings(directory, "api")
     services = Services.open(settings)
     account, achievement = _academy(services)
     services.close()

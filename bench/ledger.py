@@ -19,12 +19,12 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from bench.store import throwaway_settings
 from events.application import Ledger
 from events.issuer import AchievementKind
 from issuers.awarding import Learner
 from keys import SigningKey
 from passport.services import Services
-from passport.settings import Settings
 
 
 class Note(Aggregate):
@@ -73,12 +73,7 @@ def bench_verify(count: int, directory: Path) -> dict[str, float]:
     """Verifications per second: raw Ed25519, eddsa-jcs-2022 credential, vc+jwt credential."""
     from verifier import verify_credential  # noqa: PLC0415
 
-    settings = Settings(
-        database_url=f"sqlite:///{directory / 'verify.sqlite3'}",
-        key_dir=directory / "keys",
-        key_passphrase="bench",  # noqa: S106 - a throwaway store
-        _env_file=None,
-    )
+    settings = throwaway_settings(directory, "verify")
     services = Services.open(settings)
     now = datetime.now(UTC)
     issuer = services.awarding.register_issuer("bench", "Bench Academy", "https://b.example", now)
