@@ -183,6 +183,8 @@ def _checked_list(
     found = lists.lists.get(url)
     if found is None:
         return None, None
+    if not isinstance(found, Mapping):
+        return None, f"the status list {url} is not a credential"
     try:
         method = verification_method_of(dict(found))
         if method.split("#", 1)[0] != issuer or issuer_id(found) != issuer:

@@ -88,7 +88,7 @@ def check_status(  # noqa: PLR0911 - one return per rule of the validate algorit
     if entry.get("type") != ENTRY_TYPE:
         return unknown(f"status entry of unsupported type {entry.get('type')!r}")
     index_text = entry.get("statusListIndex")
-    if not isinstance(index_text, str) or not index_text.isdigit():
+    if not isinstance(index_text, str) or not _DECIMAL.fullmatch(index_text):
         return unknown("statusListIndex must be a decimal string")
     if list_credential is None:
         return unknown(f"the status list {entry.get('statusListCredential')} is not available")

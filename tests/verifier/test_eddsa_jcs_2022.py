@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import string
 from datetime import datetime
@@ -124,3 +125,52 @@ def test_round_trip_holds_and_any_changed_string_fails(subject, replacement):
     if replacement != "Original":
         with pytest.raises(ProofError):
             verify_proof({**signed, "name": replacement}, key.public_key)
+
+
+def _string_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, str):
+        return [prefix]
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    return [path for key, item in items for path in _string_paths(item, (*prefix, key))]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    subject=st.dictionaries(
+        st.text(string.ascii_letters, min_size=1, max_size=8), json_value, min_size=1, max_size=5
+    ),
+    data=st.data(),
+)
+def test_one_changed_character_in_any_string_of_the_secured_document_fails(subject, data):
+    """Whatever the subject holds, the proof verifies, and changing any one character of any
+    string anywhere in the secured document (proof included) fails it."""
+    key = SigningKey.generate()
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:issuer",
+        "credentialSubject": subject,
+    }
+    signed = create_proof(
+        credential, key, "did:example:issuer#k", datetime(2026, 1, 1).astimezone()
+    )
+    verify_proof(signed, key.public_key)
+    path = data.draw(st.sampled_from(_string_paths(signed)))
+    tampered = copy.deepcopy(signed)
+    parent = tampered
+    for step in path[:-1]:
+        parent = parent[step]
+    original = parent[path[-1]]
+    position = data.draw(st.integers(0, max(len(original) - 1, 0)))
+    replacement = data.draw(
+        st.characters(codec="utf-8").filter(lambda c: c != original[position : position + 1])
+    )
+    parent[path[-1]] = original[:position] + replacement + original[position + 1 :]
+    with pytest.raises(ProofError):
+        verify_proof(tampered, key.public_key)

@@ -1,0 +1,132 @@
+"""Credentials as `vc+jwt`: the Open Badges 3.0 claims, EdDSA only, validity from nbf/exp."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import jwt
+import pytest
+
+from keys import SigningKey, resolve_did_key
+from tests.verifier.conftest import NOW
+from verifier import Outcome, ProofError, verify_credential
+from verifier.jose import decode_vc_jwt, encode_vc_jwt
+
+SIGNED_AT = datetime(2026, 2, 1, tzinfo=UTC)
+
+
+def _b64(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def _sign(key: SigningKey, header: dict[str, Any], claims: dict[str, Any]) -> str:
+    """A token with exactly the header given (pyjwt adds only `alg`)."""
+    return jwt.encode(
+        claims, key.to_cryptography(), algorithm="EdDSA", headers=header, sort_headers=False
+    )
+
+
+def test_decoding_returns_the_credential_and_the_key_it_names(
+    unsigned_credential, issuer_key, method
+):
+    """Round trip: the payload minus the JWT claims is the credential; `kid` names the key."""
+    token = encode_vc_jwt(unsigned_credential, issuer_key, method, SIGNED_AT)
+    credential, kid = decode_vc_jwt(token, resolve_did_key)
+    assert credential == unsigned_credential
+    assert kid == method
+
+
+def test_the_header_and_claims_are_what_open_badges_expects(
+    unsigned_credential, issuer_key, method
+):
+    """Header `alg`/`kid`/`typ: vc+jwt`; claims iss, jti, sub, nbf, exp beside the credential."""
+    token = encode_vc_jwt(unsigned_credential, issuer_key, method, SIGNED_AT)
+    assert jwt.get_unverified_header(token) == {"alg": "EdDSA", "kid": method, "typ": "vc+jwt"}
+    claims = jwt.decode(
+        token, issuer_key.public_key.to_cryptography(), algorithms=["EdDSA"], leeway=10**9
+    )
+    assert claims["iss"] == unsigned_credential["issuer"]
+    assert claims["jti"] == unsigned_credential["id"]
+    assert claims["sub"] == "urn:example:learner"
+    assert claims["nbf"] == int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
+    assert claims["exp"] == int(datetime(2027, 1, 1, tzinfo=UTC).timestamp())
+    assert "vc" not in claims
+
+
+def test_an_expired_jwt_is_reported_expired_not_refused(unsigned_credential, issuer_key, method):
+    """pyjwt does not judge `exp`: the signature passes and the validity check says expired."""
+    token = encode_vc_jwt(unsigned_credential, issuer_key, method, SIGNED_AT)
+    report = verify_credential(token, now=datetime(2027, 3, 1, tzinfo=UTC))
+    assert report.check("proof").outcome is Outcome.PASSED
+    assert report.check("validity_period").problem == "expired"
+
+
+def test_a_jwt_exp_earlier_than_valid_until_decides(unsigned_credential, issuer_key, method):
+    """A token's own `exp` ends its validity even when the credential names no validUntil."""
+    del unsigned_credential["validUntil"]
+    claims = {
+        **unsigned_credential,
+        "iss": unsigned_credential["issuer"],
+        "exp": int(datetime(2026, 6, 1, tzinfo=UTC).timestamp()),
+    }
+    token = _sign(issuer_key, {"kid": method, "typ": "vc+jwt"}, claims)
+    report = verify_credential(token, now=NOW)
+    assert report.check("validity_period").problem == "expired"
+
+
+def test_a_claim_contradicting_the_credential_is_malformed(unsigned_credential, issuer_key, method):
+    """`iss` naming someone other than the issuer is refused (VC-JOSE-COSE: no conflicts)."""
+    claims = {**unsigned_credential, "iss": "did:web:someone-else.example"}
+    token = _sign(issuer_key, {"kid": method, "typ": "vc+jwt"}, claims)
+    report = verify_credential(token, now=NOW)
+    assert report.check("well_formed").problem == "malformed"
+    assert "iss" in report.check("well_formed").reason
+
+
+def test_a_legacy_vc_claim_is_read_only_without_the_vc_jwt_type(
+    unsigned_credential, issuer_key, method
+):
+    """Open Badges tokens with `typ: JWT` and a `vc` claim verify; under `vc+jwt` they do not."""
+    claims = {"iss": unsigned_credential["issuer"], "vc": unsigned_credential}
+    legacy = _sign(issuer_key, {"kid": method, "typ": "JWT"}, claims)
+    assert verify_credential(legacy, now=NOW).verified
+    modern = _sign(issuer_key, {"kid": method, "typ": "vc+jwt"}, claims)
+    report = verify_credential(modern, now=NOW)
+    assert report.check("well_formed").outcome is Outcome.FAILED
+
+
+@pytest.mark.parametrize("alg", ["none", "HS256", "ES256", None])
+def test_only_eddsa_is_accepted(unsigned_credential, issuer_key, method, alg):
+    """Any `alg` but EdDSA is refused before a key is even looked up (RFC 8725 §3.1)."""
+    token = encode_vc_jwt(unsigned_credential, issuer_key, method)
+    _, payload, signature = token.split(".")
+    forged_header = {"kid": method, "typ": "vc+jwt"} | ({"alg": alg} if alg else {})
+    forged = f"{_b64(forged_header)}.{payload}.{signature}"
+
+    def must_not_resolve(kid: str) -> Any:
+        raise AssertionError(f"looked up {kid} for a token that names another algorithm")
+
+    with pytest.raises(ProofError, match="JWT algorithm must be EdDSA"):
+        decode_vc_jwt(forged, must_not_resolve)
+
+
+def test_a_jwt_with_critical_extensions_is_refused(unsigned_credential, issuer_key, method):
+    """A `crit` header the verifier does not understand is refused (RFC 7515 §4.1.11)."""
+    token = _sign(
+        issuer_key,
+        {"kid": method, "typ": "vc+jwt", "crit": ["b64"], "b64": True},
+        unsigned_credential,
+    )
+    with pytest.raises(ProofError, match="critical"):
+        decode_vc_jwt(token, resolve_did_key)
+
+
+def test_a_jwt_signed_by_another_key_fails(unsigned_credential, issuer_key, method):
+    """A token whose `kid` names the issuer's key but is signed by another fails its proof."""
+    token = encode_vc_jwt(unsigned_credential, SigningKey.generate(), method)
+    report = verify_credential(token, now=NOW)
+    assert report.check("proof").problem == "bad_signature"
+    assert report.check("issuer").reason == "not checked: the proof failed"
