@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from passport.settings import Settings
 from tests.postgres_cluster import Cluster, throwaway_cluster
+
+# CI explores the same examples every run (a fixed seed per test): a red build is reproducible,
+# never a coin toss. Locally, runs keep exploring new examples.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 DATA = Path(__file__).parent / "data"
 _db_counter = itertools.count()
