@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlite3
 
 import psycopg
-from psycopg.conninfo import make_conninfo
 
 from passport.settings import Settings
 
@@ -43,14 +42,7 @@ def protect_event_store(settings: Settings) -> None:
             for statement in SQLITE_TRIGGERS:
                 lite.execute(statement)
         return
-    env = settings.eventsourcing_env()
-    conninfo = make_conninfo(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"] or None,
-    )
+    conninfo = settings.postgres_conninfo()
     with psycopg.connect(conninfo, autocommit=True) as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(727274)")  # one installer at a time
         for statement in PG_STATEMENTS:

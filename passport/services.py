@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Self
 
-from psycopg.conninfo import make_conninfo
-
 from events.application import Ledger
 from issuers.accounts import Accounts
 from issuers.auth import AccessTokens
@@ -63,16 +61,7 @@ class Services:
         protect_event_store(settings)
         read_models: ReadModelDatabase
         if settings.is_postgres:
-            env = settings.eventsourcing_env()
-            read_models = PostgresReadModels(
-                make_conninfo(
-                    dbname=env["POSTGRES_DBNAME"],
-                    host=env["POSTGRES_HOST"],
-                    port=env["POSTGRES_PORT"],
-                    user=env["POSTGRES_USER"],
-                    password=env["POSTGRES_PASSWORD"] or None,
-                )
-            )
+            read_models = PostgresReadModels(settings.postgres_conninfo())
         else:
             read_models = SQLiteReadModels(settings.sqlite_path)
         status_indexes = StatusIndexes(read_models, secrets.SystemRandom().randrange)

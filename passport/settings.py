@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from psycopg.conninfo import make_conninfo
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -52,6 +53,17 @@ class Settings(BaseSettings):
     def sqlite_path(self) -> Path:
         """The SQLite file of the embedded store."""
         return Path(unquote(self.database_url.removeprefix("sqlite:///")))
+
+    def postgres_conninfo(self) -> str:
+        """A libpq connection string for the PostgreSQL store."""
+        env = self.eventsourcing_env()
+        return make_conninfo(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+        )
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The `eventsourcing` library's settings for this store."""

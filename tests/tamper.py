@@ -19,14 +19,7 @@ PG_EVENTS = "staffpassport_events"
 def _cursor(settings: Settings) -> Iterator[tuple[Any, str, str]]:
     """A connection to the store, its events table and its placeholder."""
     if settings.is_postgres:
-        env = settings.eventsourcing_env()
-        with psycopg.connect(
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            dbname=env["POSTGRES_DBNAME"],
-            autocommit=True,
-        ) as conn:
+        with psycopg.connect(settings.postgres_conninfo(), autocommit=True) as conn:
             # A superuser can switch triggers off for the session; the application does not.
             conn.execute("SET session_replication_role = replica")
             yield conn, PG_EVENTS, "%s"

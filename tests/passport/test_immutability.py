@@ -31,14 +31,7 @@ def test_the_database_refuses_to_change_stored_events(ledger_with_events, statem
     """Every change to a stored event is rejected by the database with a plain message."""
     settings = ledger_with_events
     if settings.is_postgres:
-        env = settings.eventsourcing_env()
-        with psycopg.connect(
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            dbname=env["POSTGRES_DBNAME"],
-            autocommit=True,
-        ) as conn:
+        with psycopg.connect(settings.postgres_conninfo(), autocommit=True) as conn:
             with pytest.raises(psycopg.errors.RaiseException, match="immutable"):
                 conn.execute(statement.format(t="staffpassport_events").encode())
             count = conn.execute("SELECT COUNT(*) FROM staffpassport_events").fetchone()

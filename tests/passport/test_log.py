@@ -5,18 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from uuid import UUID
 
-import httpx
-import pytest
-
-from passport.demo import seed_demo
 from passport.services import Services
 from passport.settings import Settings
 from projections.merkle_log import log_entry
-from tests.passport.server import serving
 from tests.passport.test_cli import run
 from verifier.merkle import verify_consistency, verify_inclusion
 from verifier.signed_note import Checkpoint, open_note
@@ -34,22 +27,6 @@ def independent_root(entries: list[bytes]) -> bytes:
     ).digest()
 
 
-@pytest.fixture
-def seeded(settings: Settings) -> dict[str, str]:
-    services = Services.open(settings)
-    try:
-        demo = seed_demo(services, datetime.now(UTC))
-    finally:
-        services.close()
-    return {x["name"]: x["id"] for x in demo.learners}
-
-
-@pytest.fixture
-def http(settings: Settings, seeded: dict[str, str]) -> Iterator[httpx.Client]:
-    with serving(settings) as base, httpx.Client(base_url=base, timeout=30) as client:
-        yield client
-
-
 def _entries(settings: Settings) -> list[bytes]:
     services = Services.open(settings)
     try:
@@ -58,10 +35,10 @@ def _entries(settings: Settings) -> list[bytes]:
         services.close()
 
 
-def test_checkpoint_is_signed_and_its_root_is_the_rfc6962_root_of_the_log(http, settings):
+def test_checkpoint_is_signed_and_its_root_is_the_rfc6962_root_of_the_log(client, settings):
     """The published checkpoint opens with the ledger's key and commits to every event."""
-    note = http.get("/log/checkpoint").text
-    keys = http.get("/log/key").text.splitlines()
+    note = client.get("/log/checkpoint").text
+    keys = client.get("/log/key").text.splitlines()
     checkpoint = Checkpoint.parse(open_note(note, keys))
     assert checkpoint.origin == "passport.test/log"
     entries = _entries(settings)
@@ -69,11 +46,11 @@ def test_checkpoint_is_signed_and_its_root_is_the_rfc6962_root_of_the_log(http, 
     assert checkpoint.root == independent_root(entries)
 
 
-def test_a_credentials_inclusion_proof_verifies_without_our_code(http, seeded):
+def test_a_credentials_inclusion_proof_verifies_without_our_code(client, seeded):
     """Entry, index, path and checkpoint from the API prove the credential is in the log."""
-    bundle = http.get(f"/api/v1/learners/{seeded['Priya Raman']}/export").json()
+    bundle = client.get(f"/api/v1/learners/{seeded['Priya Raman']}/export").json()
     credential = bundle["verifiableCredential"][0]
-    proof = http.get("/log/proof/inclusion", params={"credential_id": credential["id"]}).json()
+    proof = client.get("/log/proof/inclusion", params={"credential_id": credential["id"]}).json()
     entry = base64.b64decode(proof["entry"])
     assert json.loads(entry)["event"]["body"]["credential"] == credential
     checkpoint = Checkpoint.parse(open_note(proof["checkpoint"], proof["noteVerifierKeys"]))
@@ -86,15 +63,15 @@ def test_a_credentials_inclusion_proof_verifies_without_our_code(http, seeded):
         checkpoint.root,
     )
     assert (
-        http.get("/log/proof/inclusion", params={"credential_id": "urn:uuid:nope"}).status_code
+        client.get("/log/proof/inclusion", params={"credential_id": "urn:uuid:nope"}).status_code
         == 404
     )
 
 
-def test_checkpoints_stay_consistent_as_the_log_grows(http, settings, seeded):
+def test_checkpoints_stay_consistent_as_the_log_grows(client, settings, seeded):
     """A later checkpoint extends an earlier one, as its consistency proof shows."""
-    keys = http.get("/log/key").text.splitlines()
-    first = Checkpoint.parse(open_note(http.get("/log/checkpoint").text, keys))
+    keys = client.get("/log/key").text.splitlines()
+    first = Checkpoint.parse(open_note(client.get("/log/checkpoint").text, keys))
     services = Services.open(settings)
     try:
         learner = UUID(seeded["Amira Okafor"])
@@ -102,9 +79,9 @@ def test_checkpoints_stay_consistent_as_the_log_grows(http, settings, seeded):
         services.ledger.suspend_credential(learner, credential_id, "audit")
     finally:
         services.close()
-    second = Checkpoint.parse(open_note(http.get("/log/checkpoint").text, keys))
+    second = Checkpoint.parse(open_note(client.get("/log/checkpoint").text, keys))
     assert second.size == first.size + 1
-    proof = http.get(
+    proof = client.get(
         "/log/proof/consistency", params={"first": first.size, "second": second.size}
     ).json()
     verify_consistency(
@@ -115,7 +92,8 @@ def test_checkpoints_stay_consistent_as_the_log_grows(http, settings, seeded):
         second.root,
     )
     assert (
-        http.get("/log/proof/consistency", params={"first": 5, "second": 10_000}).status_code == 422
+        client.get("/log/proof/consistency", params={"first": 5, "second": 10_000}).status_code
+        == 422
     )
 
 

@@ -1,0 +1,32 @@
+"""Fixtures for the web app: the demo ledger, and the app served over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from passport.demo import seed_demo
+from passport.services import Services
+from passport.settings import Settings
+from tests.passport.server import serving
+
+
+@pytest.fixture
+def seeded(settings: Settings) -> dict[str, str]:
+    """The demo ledger; returns learner names to ids."""
+    services = Services.open(settings)
+    try:
+        demo = seed_demo(services, datetime.now(UTC))
+    finally:
+        services.close()
+    return {x["name"]: x["id"] for x in demo.learners}
+
+
+@pytest.fixture
+def client(settings: Settings, seeded: dict[str, str]) -> Iterator[httpx.Client]:
+    """An HTTP client of the app serving the demo ledger."""
+    with serving(settings) as base, httpx.Client(base_url=base, timeout=30) as http:
+        yield http
