@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -23,8 +24,10 @@ from bench.store import throwaway_settings
 from events.application import Ledger
 from events.issuer import AchievementKind
 from issuers.awarding import Learner
-from keys import SigningKey
+from keys import KeyWrapper, SigningKey
 from passport.services import Services
+from projections.database import SQLiteReadModels
+from projections.personal_data import SqlVault
 
 
 class Note(Aggregate):
@@ -54,8 +57,13 @@ def bench_append(count: int, directory: Path) -> tuple[float, float]:
     """(bare events/s, ledger events/s), one save per event, on SQLite files."""
     bare: Application[Any] = Application(env=_sqlite_env(directory, "bare"))
     key = SigningKey.generate()
+    vault = SqlVault(SQLiteReadModels(directory / "ledger.sqlite3"), KeyWrapper(os.urandom(32)))
     ledger = Ledger(
-        _sqlite_env(directory, "ledger"), signer_id="k", signer=key, trusted={"k": key.public_key}
+        _sqlite_env(directory, "ledger"),
+        signer_id="k",
+        signer=key,
+        trusted={"k": key.public_key},
+        vault=vault,
     )
 
     def run_bare() -> None:

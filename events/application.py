@@ -24,6 +24,7 @@ from events.errors import (
 )
 from events.issuer import AchievementKind, Issuer
 from events.passport import Passport
+from events.personal_data import REASON_FIELD, PersonalData, PersonalDataVault, open_reason
 from events.signing import SigningMapper
 from keys import PublicKey, SigningKey
 
@@ -53,8 +54,8 @@ class LearnerDetails:
     id: UUID
     identity_hash: str
     salt: str
-    name: str
-    email: str
+    personal: PersonalData | None  # None once erased
+    erased: bool
     credentials: Mapping[str, dict[str, Any]]
 
 
@@ -87,7 +88,9 @@ class Ledger(Application[UUID]):
         signer_id: str,
         signer: SigningKey,
         trusted: Mapping[str, PublicKey],
+        vault: PersonalDataVault,
     ) -> None:
+        self._vault = vault
         self._signer_id = signer_id
         self._signer = signer
         self._trusted = dict(trusted)
@@ -187,12 +190,10 @@ class Ledger(Application[UUID]):
         learner_id = Passport.create_id(staff_identifier)
         if self._exists(Passport, learner_id):
             return learner_id
+        key = self._vault.keys_for([learner_id], create=True)[learner_id]
+        personal = PersonalData(name, email, staff_identifier).seal(key)
         passport = Passport(
-            identity_hash=identity_hash,
-            salt=salt,
-            name=name,
-            email=email,
-            staff_identifier=staff_identifier,
+            id=learner_id, identity_hash=identity_hash, salt=salt, personal=personal
         )
         with contextlib.suppress(IntegrityError):  # enrolled concurrently: the same learner
             self.save(passport)
@@ -205,19 +206,25 @@ class Ledger(Application[UUID]):
         retried request) is skipped. Returns how many credentials were newly recorded.
         """
         passports: dict[UUID, Passport] = {}
+        for e in entries:
+            passport_id = Passport.create_id(e.staff_identifier)
+            if passport_id not in passports and (found := self._find(Passport, passport_id)):
+                passports[passport_id] = found
+        new = {Passport.create_id(e.staff_identifier): e for e in entries}.keys() - passports
+        keys = self._vault.keys_for(new, create=True)
         recorded = 0
         for e in entries:
             passport_id = Passport.create_id(e.staff_identifier)
-            passport = passports.get(passport_id) or self._find(Passport, passport_id)
+            passport = passports.get(passport_id)
             if passport is None:
+                personal = PersonalData(e.name, e.email, e.staff_identifier)
                 passport = Passport(
+                    id=passport_id,
                     identity_hash=e.identity_hash,
                     salt=e.salt,
-                    name=e.name,
-                    email=e.email,
-                    staff_identifier=e.staff_identifier,
+                    personal=personal.seal(keys[passport_id]),
                 )
-            passports[passport_id] = passport
+                passports[passport_id] = passport
             if e.credential_id in passport.credentials:
                 continue
             passport.issue_credential(
@@ -228,16 +235,29 @@ class Ledger(Application[UUID]):
         return recorded
 
     def learner(self, learner_id: UUID) -> LearnerDetails:
-        """The learner's record, or `LearnerNotFoundError`."""
+        """The learner's record, or `LearnerNotFoundError`; no personal data once erased."""
         passport = self._get(Passport, learner_id)
+        key = self._vault.keys_for([learner_id], create=False).get(learner_id)
         return LearnerDetails(
             id=passport.id,
             identity_hash=passport.identity_hash,
             salt=passport.salt,
-            name=passport.name,
-            email=passport.email,
-            credentials=dict(passport.credentials),
+            personal=PersonalData.open(key, passport.personal),
+            erased=passport.erased,
+            credentials={
+                cid: {**record, "reason": open_reason(key, record["reason"])}
+                for cid, record in passport.credentials.items()
+            },
         )
+
+    def erase_learner(self, learner_id: UUID, by: str, reason: str) -> None:
+        """Erase the learner's personal data: record who and why, then destroy their key.
+
+        The `Erased` event is written first; the read models destroy the key again when they
+        apply it, so a crash between the two steps still ends with the key gone.
+        """
+        self._change(Passport, learner_id, lambda p: p.erase(by, reason))
+        self._vault.destroy(learner_id)
 
     def issue_credential(
         self,
@@ -260,15 +280,23 @@ class Ledger(Application[UUID]):
 
     def revoke_credential(self, learner_id: UUID, credential_id: str, reason: str) -> None:
         """Revoke a credential for good."""
-        self._change(Passport, learner_id, lambda p: p.revoke(credential_id, reason))
+        sealed = self._seal_reason(learner_id, reason)
+        self._change(Passport, learner_id, lambda p: p.revoke(credential_id, sealed))
 
     def suspend_credential(self, learner_id: UUID, credential_id: str, reason: str) -> None:
         """Suspend a credential until it is reinstated."""
-        self._change(Passport, learner_id, lambda p: p.suspend(credential_id, reason))
+        sealed = self._seal_reason(learner_id, reason)
+        self._change(Passport, learner_id, lambda p: p.suspend(credential_id, sealed))
 
     def reinstate_credential(self, learner_id: UUID, credential_id: str, reason: str) -> None:
         """Lift a suspension."""
-        self._change(Passport, learner_id, lambda p: p.reinstate(credential_id, reason))
+        sealed = self._seal_reason(learner_id, reason)
+        self._change(Passport, learner_id, lambda p: p.reinstate(credential_id, sealed))
+
+    def _seal_reason(self, learner_id: UUID, reason: str) -> str:
+        """A status reason is free text about a person: sealed, or dropped once they are erased."""
+        key = self._vault.keys_for([learner_id], create=False).get(learner_id)
+        return key.seal(REASON_FIELD, reason) if key is not None and reason else ""
 
     # Plumbing
 

@@ -51,6 +51,17 @@ class LearnerNotFoundError(LedgerError, LookupError):
         self.learner_id = learner_id
 
 
+class LearnerErasedError(LedgerError):
+    """The learner's personal data was erased: nothing new can be recorded for them."""
+
+    def __init__(self, learner_id: UUID | str) -> None:
+        super().__init__(
+            f"learner {learner_id} was erased: their credentials stay verifiable, "
+            "but nothing new can be issued to them"
+        )
+        self.learner_id = learner_id
+
+
 class ClientNotFoundError(LedgerError, LookupError):
     """No API client with this id is registered."""
 

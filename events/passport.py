@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate, event
 from events.errors import (
     CredentialAlreadyIssuedError,
     CredentialNotFoundError,
+    LearnerErasedError,
     StatusChangeError,
 )
 
@@ -26,7 +27,11 @@ class CredentialStatus(StrEnum):
 
 
 class Passport(Aggregate):
-    """A learner's passport. The learner is known to credentials only by a salted hash."""
+    """A learner's passport. The learner is known to credentials only by a salted hash.
+
+    Personal data and status reasons are sealed under the learner's own data key before they
+    reach an event; `reason` arguments here are already sealed.
+    """
 
     @staticmethod
     def create_id(staff_identifier: str) -> UUID:
@@ -34,19 +39,12 @@ class Passport(Aggregate):
         return uuid5(PASSPORT_NAMESPACE, staff_identifier.strip().upper())
 
     @event("Enrolled")
-    def __init__(
-        self,
-        identity_hash: str,
-        salt: str,
-        name: str,
-        email: str,
-        staff_identifier: str,
-    ) -> None:
+    def __init__(self, id: UUID, identity_hash: str, salt: str, personal: str) -> None:
+        # `id` (from `create_id`) is the event's originator id, not a field of the event.
         self.identity_hash = identity_hash
         self.salt = salt
-        self.name = name
-        self.email = email
-        self.staff_identifier = staff_identifier
+        self.personal = personal  # name, email and staff identifier, sealed (events.personal_data)
+        self.erased = False
         self.credentials: dict[str, dict[str, Any]] = {}
 
     def issue_credential(
@@ -59,6 +57,8 @@ class Passport(Aggregate):
         jwt: str,
     ) -> None:
         """Record a signed credential in the passport."""
+        if self.erased:
+            raise LearnerErasedError(self.id)
         if credential_id in self.credentials:
             raise CredentialAlreadyIssuedError(credential_id)
         self._credential_issued(
@@ -128,6 +128,22 @@ class Passport(Aggregate):
     @event("CredentialReinstated")
     def _reinstated(self, credential_id: str, reason: str) -> None:
         self._set_status(credential_id, CredentialStatus.ACTIVE, reason)
+
+    def erase(self, by: str, reason: str) -> None:
+        """Record that the learner's personal data was erased (their data key is destroyed).
+
+        Their credentials stay on the log and stay verifiable; no new ones can be issued.
+        """
+        if self.erased:
+            raise LearnerErasedError(self.id)
+        self._erased(by=by, reason=reason)
+
+    @event("Erased")
+    def _erased(self, by: str, reason: str) -> None:
+        self.erased = True
+        self.personal = ""
+        for record in self.credentials.values():
+            record["reason"] = None
 
     def _set_status(self, credential_id: str, status: CredentialStatus, reason: str) -> None:
         self.credentials[credential_id]["status"] = status.value

@@ -18,6 +18,7 @@ from events.errors import (
     AchievementRetiredError,
     ConcurrentChangeError,
     IssuerKeyError,
+    LearnerErasedError,
     LearnerNotFoundError,
 )
 from events.issuer import AchievementKind
@@ -325,4 +326,6 @@ class Awarding:
             record = self._ledger.learner(learner_id)
         except LearnerNotFoundError:
             return learner_id, secrets.token_hex(16), {}
+        if record.erased:
+            raise LearnerErasedError(learner_id)
         return learner_id, record.salt, record.credentials

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from uuid import UUID
 
 from pydantic import ValidationError
 
 from events.application import IssuerDetails
+from events.passport import Passport
 from issuers.awarding import AwardRequest, Learner
 from issuers.schemas import AwardCreate
 
@@ -84,9 +86,13 @@ def csv_rows(text: str) -> list[dict[str, Any]]:
 
 
 def validate(
-    rows: Iterable[Mapping[str, Any]], issuer: IssuerDetails, slug: str, batch_key: str
+    rows: Iterable[Mapping[str, Any]],
+    issuer: IssuerDetails,
+    slug: str,
+    batch_key: str,
+    erased: Container[UUID] = frozenset(),
 ) -> tuple[list[ValidRow], list[RowError]]:
-    """Check every row (shape, then achievement) and return the good ones and the reasons."""
+    """Check every row (shape, achievement, learner not erased); return good rows and reasons."""
     valid: list[ValidRow] = []
     errors: list[RowError] = []
     for number, raw in enumerate(rows, start=1):
@@ -105,6 +111,9 @@ def validate(
             )
             continue
         staff = award.learner.staff_identifier or f"{slug}:{award.learner.reference}"
+        if Passport.create_id(staff) in erased:
+            errors.append(RowError(number, "learner", "this learner's record was erased"))
+            continue
         learner = Learner(staff, award.learner.name, award.learner.email or "")
         valid.append(
             ValidRow(

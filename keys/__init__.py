@@ -8,17 +8,22 @@ from keys.errors import (
     KeysError,
     KeyStorePassphraseError,
     MalformedKeyError,
+    SealedDataError,
 )
+from keys.sealing import DataKey, KeyWrapper
 from keys.store import KeyStore
 
 __all__ = [
+    "DataKey",
     "InvalidSignatureError",
     "KeyNotFoundError",
     "KeyStore",
     "KeyStorePassphraseError",
+    "KeyWrapper",
     "KeysError",
     "MalformedKeyError",
     "PublicKey",
+    "SealedDataError",
     "SigningKey",
     "did_key",
     "did_key_verification_method",

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from keys.errors import InvalidSignatureError, KeyStorePassphraseError, MalformedKeyError
 from keys.multibase import decode_multikey, decode_private_multikey, encode_multikey
@@ -137,6 +138,18 @@ class SigningKey:
     def sign(self, message: bytes) -> bytes:
         """The 64-byte Ed25519 signature of `message`."""
         return self._key.sign(message)
+
+    def derive_secret(self, purpose: bytes) -> bytes:
+        """A 32-byte symmetric key for one purpose (HKDF-SHA256 over the private seed).
+
+        Lets the key store keep symmetric secrets as the same encrypted files as signing keys.
+        """
+        seed = self._key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(seed)
 
     def __repr__(self) -> str:
         return f"SigningKey(public={self.public_key.multibase})"

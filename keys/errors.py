@@ -23,3 +23,7 @@ class KeyNotFoundError(KeysError, LookupError):
 
 class KeyStorePassphraseError(KeysError):
     """The key-store passphrase is missing or does not open the stored keys."""
+
+
+class SealedDataError(KeysError):
+    """A sealed value is malformed, or does not open under the key it was given."""

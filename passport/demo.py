@@ -114,7 +114,7 @@ class DemoLedger:
     """What the demo seeded (or found already seeded)."""
 
     issuers: list[dict[str, str]]
-    learners: list[dict[str, str]]
+    learners: list[dict[str, str | None]]
 
 
 def seed_demo(services: Services, now: datetime) -> DemoLedger:

@@ -12,21 +12,31 @@ from issuers.accounts import Accounts
 from issuers.auth import AccessTokens
 from issuers.awarding import Awarding
 from issuers.jobs import CohortRunner, JobStore
-from keys import KeyStore, PublicKey
+from keys import KeyStore, KeyWrapper, PublicKey
 from passport.immutability import protect_event_store
 from passport.settings import Settings
 from projections.database import PostgresReadModels, ReadModelDatabase, SQLiteReadModels
+from projections.personal_data import SqlVault
 from projections.runner import ProjectionRunner
 from projections.status_lists import StatusIndexes
 from projections.views import Views
 
 LEDGER_ROLE = "ledger"
 TOKEN_ROLE = "access-tokens"  # noqa: S105 - a key role name
+PERSONAL_DATA_ROLE = "personal-data"  # its key derives the key that wraps learners' data keys
+DATA_KEY_PURPOSE = b"staff-passport/learner-data-keys/v1"
 
 
 def utcnow() -> datetime:
     """The one clock read of the composition root; everything below takes the time as input."""
     return datetime.now(UTC)
+
+
+def open_read_models(settings: Settings) -> ReadModelDatabase:
+    """The configured database, for the read models and the vault of learners' data keys."""
+    if settings.is_postgres:
+        return PostgresReadModels(settings.postgres_conninfo())
+    return SQLiteReadModels(settings.sqlite_path)
 
 
 @dataclass
@@ -50,6 +60,9 @@ class Services:
     def open(cls, settings: Settings) -> Self:
         """Open the configured store (creating its tables) and the key store."""
         key_store = KeyStore(settings.key_dir, settings.key_passphrase)
+        read_models = open_read_models(settings)
+        data_key_role = key_store.signer(key_store.current_for_role(PERSONAL_DATA_ROLE))
+        vault = SqlVault(read_models, KeyWrapper(data_key_role.derive_secret(DATA_KEY_PURPOSE)))
         signer_id = key_store.current_for_role(LEDGER_ROLE)
         trusted = {kid: PublicKey.from_multibase(kid) for kid in key_store.role_keys(LEDGER_ROLE)}
         ledger = Ledger(
@@ -57,13 +70,9 @@ class Services:
             signer_id=signer_id,
             signer=key_store.signer(signer_id),
             trusted=trusted,
+            vault=vault,
         )
         protect_event_store(settings)
-        read_models: ReadModelDatabase
-        if settings.is_postgres:
-            read_models = PostgresReadModels(settings.postgres_conninfo())
-        else:
-            read_models = SQLiteReadModels(settings.sqlite_path)
         status_indexes = StatusIndexes(read_models, secrets.SystemRandom().randrange)
         projections = ProjectionRunner(ledger, read_models)  # creates the tables first
         awarding = Awarding(ledger, key_store, settings.base_url, status_indexes)
@@ -84,7 +93,7 @@ class Services:
             status_indexes=status_indexes,
             jobs=jobs,
             cohorts=CohortRunner(awarding, jobs),
-            views=Views(read_models),
+            views=Views(read_models, vault),
             awarding=awarding,
             accounts=Accounts(ledger, awarding),
             tokens=tokens,

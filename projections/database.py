@@ -35,6 +35,10 @@ class ReadModelDatabase(Protocol):
         """A transaction: committed when the block ends, rolled back if it raises."""
         ...
 
+    def scrub(self) -> None:
+        """Push deleted data out of the files the database keeps beside its tables, if any."""
+        ...
+
     def close(self) -> None:
         """Release connections."""
         ...
@@ -68,6 +72,7 @@ class SQLiteReadModels:
     def transaction(self) -> Iterator[Transaction]:
         conn = sqlite3.connect(self._path, isolation_level=None, timeout=30)
         try:
+            conn.execute("PRAGMA secure_delete = ON")  # erased keys are zeroed, not left behind
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield _SQLiteTransaction(conn)
@@ -75,6 +80,14 @@ class SQLiteReadModels:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    def scrub(self) -> None:
+        """Checkpoint and empty the write-ahead log, which still holds the pages as they were."""
+        conn = sqlite3.connect(self._path, isolation_level=None, timeout=30)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             conn.close()
 
@@ -113,6 +126,9 @@ class PostgresReadModels:
     def transaction(self) -> Iterator[Transaction]:
         with self._pool.connection() as conn, conn.transaction():
             yield _PostgresTransaction(conn)
+
+    def scrub(self) -> None:
+        """Nothing to do here: PostgreSQL's own files are the server's to manage."""
 
     def close(self) -> None:
         self._pool.close()

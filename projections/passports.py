@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from projections.database import Transaction
+from projections.personal_data import destroy_key
 
 Handler = Callable[[Transaction, Any, int], None]
 
@@ -72,10 +73,21 @@ def _achievement_retired(tx: Transaction, e: Any, _: int) -> None:
 
 def _enrolled(tx: Transaction, e: Any, _: int) -> None:
     tx.execute(
-        "INSERT INTO rm_learners (learner_id, name, email, identity_hash, enrolled_at) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (str(e.originator_id), e.name, e.email, e.identity_hash, _iso(e)),
+        "INSERT INTO rm_learners (learner_id, personal, identity_hash, enrolled_at) "
+        "VALUES (?, ?, ?, ?)",
+        (str(e.originator_id), e.personal, e.identity_hash, _iso(e)),
     )
+
+
+def _erased(tx: Transaction, e: Any, _: int) -> None:
+    """Drop the sealed data too and destroy the key, so erasure holds even after a crash."""
+    learner_id = str(e.originator_id)
+    tx.execute(
+        "UPDATE rm_learners SET personal = '', erased_at = ? WHERE learner_id = ?",
+        (_iso(e), learner_id),
+    )
+    tx.execute("UPDATE rm_credentials SET status_reason = NULL WHERE learner_id = ?", (learner_id,))
+    destroy_key(tx, learner_id, _iso(e))
 
 
 def _credential_issued(tx: Transaction, e: Any, position: int) -> None:
@@ -162,6 +174,7 @@ HANDLERS: dict[str, Handler] = {
     "Passport.CredentialRevoked": _status_changer("revoked"),
     "Passport.CredentialSuspended": _status_changer("suspended"),
     "Passport.CredentialReinstated": _status_changer("active"),
+    "Passport.Erased": _erased,
 }
 
 

@@ -1,5 +1,6 @@
 """The read models' tables: plain SQL that both SQLite and PostgreSQL accept."""
 
+from projections import personal_data
 from projections.database import Transaction
 
 TABLES = (
@@ -14,6 +15,7 @@ TABLES = (
 )
 
 SCHEMA = (
+    personal_data.SCHEMA,  # not a read model: never cleared, the keys are not in the log
     """CREATE TABLE IF NOT EXISTS rm_tracking (
         name TEXT PRIMARY KEY, position BIGINT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS rm_issuers (
@@ -27,8 +29,8 @@ SCHEMA = (
         kind TEXT NOT NULL, refresher_months INTEGER, definition TEXT NOT NULL,
         version INTEGER NOT NULL DEFAULT 1, retired INTEGER NOT NULL DEFAULT 0)""",
     """CREATE TABLE IF NOT EXISTS rm_learners (
-        learner_id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL,
-        identity_hash TEXT NOT NULL, enrolled_at TEXT NOT NULL)""",
+        learner_id TEXT PRIMARY KEY, personal TEXT NOT NULL,
+        identity_hash TEXT NOT NULL, enrolled_at TEXT NOT NULL, erased_at TEXT)""",
     """CREATE TABLE IF NOT EXISTS rm_credentials (
         credential_id TEXT PRIMARY KEY, learner_id TEXT NOT NULL, issuer_id TEXT NOT NULL,
         achievement_id TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,

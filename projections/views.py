@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from pydantic import BaseModel
 
+from events.personal_data import PersonalData, open_reason
 from projections.database import ReadModelDatabase
+from projections.personal_data import SqlVault
 from projections.schema import TABLES
 
 EXPIRY_WARNING_DAYS = 90
@@ -34,7 +37,9 @@ class PassportView(BaseModel):
     """A learner's passport: every credential, CPD per NHS financial year, what expires soon."""
 
     learner_id: str
-    name: str
+    name: str | None
+    """None once the learner's personal data is erased."""
+    erased: bool
     as_of: date
     credentials: list[CredentialSummary]
     cpd_credits_by_year: dict[str, float]
@@ -87,13 +92,16 @@ def effective_status(stored: str, valid_until: str | None, today: date) -> str:
 class Views:
     """Read-only queries; they cost the same however long the log is."""
 
-    def __init__(self, database: ReadModelDatabase) -> None:
+    def __init__(self, database: ReadModelDatabase, vault: SqlVault) -> None:
         self._database = database
+        self._vault = vault
 
     def passport(self, learner_id: str, today: date) -> PassportView | None:
         """The learner's passport as of `today`, or None if no such learner."""
         with self._database.transaction() as tx:
-            learner = tx.execute("SELECT name FROM rm_learners WHERE learner_id = ?", (learner_id,))
+            learner = tx.execute(
+                "SELECT personal, erased_at FROM rm_learners WHERE learner_id = ?", (learner_id,)
+            )
             if not learner:
                 return None
             rows = tx.execute(
@@ -103,6 +111,8 @@ class Views:
                 "WHERE c.learner_id = ? ORDER BY c.valid_from, c.credential_id",
                 (learner_id,),
             )
+        key = self._vault.open_keys([learner_id]).get(learner_id)
+        personal = PersonalData.open(key, learner[0][0])
         credentials = [
             CredentialSummary(
                 id=r[0],
@@ -114,7 +124,7 @@ class Views:
                 valid_until=r[6],
                 credits=r[7],
                 status=effective_status(r[8], r[6], today),
-                status_reason=r[9],
+                status_reason=open_reason(key, r[9]),
             )
             for r in rows
         ]
@@ -128,7 +138,8 @@ class Views:
         )
         return PassportView(
             learner_id=learner_id,
-            name=learner[0][0],
+            name=personal.name if personal else None,
+            erased=learner[0][1] is not None,
             as_of=today,
             credentials=credentials,
             cpd_credits_by_year=dict(sorted(cpd.items())),
@@ -217,11 +228,19 @@ class Views:
             rows = tx.execute("SELECT 1 FROM rm_learners WHERE learner_id = ?", (learner_id,))
         return bool(rows)
 
-    def learners(self) -> list[tuple[str, str]]:
-        """Every enrolled learner: (id, name)."""
+    def erased_learners(self) -> set[UUID]:
+        """The learners whose personal data was erased."""
         with self._database.transaction() as tx:
-            rows = tx.execute("SELECT learner_id, name FROM rm_learners ORDER BY enrolled_at")
-        return [(r[0], r[1]) for r in rows]
+            rows = tx.execute("SELECT learner_id FROM rm_learners WHERE erased_at IS NOT NULL")
+        return {UUID(r[0]) for r in rows}
+
+    def learners(self) -> list[tuple[str, str | None]]:
+        """Every enrolled learner: (id, name), the name None once erased."""
+        with self._database.transaction() as tx:
+            rows = tx.execute("SELECT learner_id, personal FROM rm_learners ORDER BY enrolled_at")
+        keys = self._vault.open_keys([r[0] for r in rows])
+        named = ((r[0], PersonalData.open(keys.get(r[0]), r[1])) for r in rows)
+        return [(learner_id, p.name if p else None) for learner_id, p in named]
 
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every read-model row, for comparing a rebuild with the live models."""

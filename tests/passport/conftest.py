@@ -22,7 +22,7 @@ def seeded(settings: Settings) -> dict[str, str]:
         demo = seed_demo(services, datetime.now(UTC))
     finally:
         services.close()
-    return {x["name"]: x["id"] for x in demo.learners}
+    return {str(x["name"]): str(x["id"]) for x in demo.learners}
 
 
 @pytest.fixture
