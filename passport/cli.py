@@ -40,6 +40,8 @@ issuer_app = typer.Typer(help="Register and manage issuers (academies).", no_arg
 app.add_typer(issuer_app, name="issuer")
 operator_app = typer.Typer(help="The ledger operator's own API access.", no_args_is_help=True)
 app.add_typer(operator_app, name="operator")
+learner_app = typer.Typer(help="Learners' records: erasure of personal data.", no_args_is_help=True)
+app.add_typer(learner_app, name="learner")
 
 EXIT_UNUSABLE = 2
 MAX_INPUT_BYTES = 5 * 1024 * 1024
@@ -318,6 +320,29 @@ def award(
         services.close()
     typer.echo(f"awarded {len(valid)} of {len(rows)} rows (job {job.id})")
     raise typer.Exit(1 if refused else 0)
+
+
+@learner_app.command("erase")
+def learner_erase(
+    learner_id: Annotated[str, typer.Argument(help="The learner's id (a UUID).")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why, for the record (no personal data in it).")
+    ],
+) -> None:
+    """Erase a learner's personal data for good; their credentials stay verifiable."""
+    try:
+        learner = UUID(learner_id)
+    except ValueError:
+        _fail(f"{learner_id!r} is not a learner id (a UUID, as `passport demo` prints)")
+    if not reason.strip():
+        _fail("give a --reason: it is recorded with the erasure")
+    services = _services()
+    try:
+        services.ledger.erase_learner(learner, by="operator", reason=reason.strip())
+        services.projections.catch_up()
+    finally:
+        services.close()
+    typer.echo(f"erased the personal data of learner {learner}; their credentials still verify")
 
 
 @operator_app.command("client")

@@ -9,10 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from passport.services import Services
 from passport.settings import Settings
+from tests.api_client import Api
+from tests.passport.server import serving
 from tests.postgres_cluster import Cluster, throwaway_cluster
 
 # CI explores the same examples every run (a fixed seed per test): a red build is reproducible,
@@ -60,3 +64,13 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
         key_passphrase="correct horse battery staple",
         _env_file=None,
     )
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[Api]:
+    """The app served over real HTTP, with an operator's client credentials."""
+    services = Services.open(settings)
+    operator = services.accounts.new_operator_client()
+    services.close()
+    with serving(settings) as base, httpx.Client(base_url=base, timeout=30) as http:
+        yield Api(http, (operator.client_id, operator.client_secret))

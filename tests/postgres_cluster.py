@@ -27,6 +27,11 @@ class Cluster:
     port: int
     superuser: str
 
+    @property
+    def data_dir(self) -> Path:
+        """The cluster's files on disk (tables, write-ahead log)."""
+        return Path(self.socket_dir) / "data"
+
     def url(self, dbname: str, user: str | None = None, password: str | None = None) -> str:
         """A `postgresql://` URL for one database on this cluster, over the socket."""
         auth = user or self.superuser

@@ -16,7 +16,7 @@ from passport.publishing import passport_file
 from passport.services import Services, utcnow
 from passport.settings import Settings
 from passport.verification import verify_against_ledger
-from passport.web import problems, public
+from passport.web import admin, problems, public
 from projections.views import PassportView
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -75,6 +75,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(issuer_api.router)
     app.include_router(public.router)
+    app.include_router(admin.router)
     app.include_router(vc_api.router)
 
     @app.middleware("http")

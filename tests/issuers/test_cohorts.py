@@ -18,7 +18,7 @@ import pytest
 
 from passport.services import Services
 from passport.settings import Settings
-from tests.issuers.conftest import ACHIEVEMENT, Api
+from tests.api_client import ACHIEVEMENT, Api
 
 CSV_HEADER = "achievementId,reference,staffIdentifier,email,name,earnedOn,creditsEarned\n"
 

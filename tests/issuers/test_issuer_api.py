@@ -12,7 +12,7 @@ import pytest
 from issuers.status_list import bitstring_with, encode_bitstring
 from keys import SigningKey
 from passport.services import Services
-from tests.issuers.conftest import ACHIEVEMENT, award_body
+from tests.api_client import ACHIEVEMENT, award_body
 from verifier import KeySet, verify_credential
 from verifier.checks import StatusLists
 from verifier.status_list import bit_at, decode_encoded_list

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.issuers.conftest import Api
+from tests.api_client import Api
 
 
 def _credential(did: str) -> dict[str, Any]:

@@ -1,16 +1,10 @@
-"""Fixtures for the issuer API: a running app and an operator's credentials."""
+"""A client of the running app for API tests: an operator's credentials, issuers, awards."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
-
-from passport.services import Services
-from passport.settings import Settings
-from tests.passport.server import serving
 
 ACHIEVEMENT = {
     "name": "Resuscitation Level 2",
@@ -65,12 +59,3 @@ class Api:
         assert response.status_code == 201, response.text
         account = response.json()
         return account, self.token(account["client_id"], account["client_secret"])
-
-
-@pytest.fixture
-def api(settings: Settings) -> Iterator[Api]:
-    services = Services.open(settings)
-    operator = services.accounts.new_operator_client()
-    services.close()
-    with serving(settings) as base, httpx.Client(base_url=base, timeout=30) as http:
-        yield Api(http, (operator.client_id, operator.client_secret))

@@ -1,0 +1,60 @@
+"""The operator's learner administration: erasure of a learner's personal data."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path, Request
+
+from issuers.deps import Operator
+from issuers.schemas import ApiModel, Reason
+from passport.services import Services
+
+router = APIRouter(tags=["admin"])
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+class ErasureRequest(ApiModel):
+    """Why the learner's personal data is erased; recorded on the log, so no personal data."""
+
+    reason: Reason
+
+
+class ErasurePublic(ApiModel):
+    """The erasure as recorded."""
+
+    learner_id: str
+    erased: bool
+    by: str
+    reason: str
+
+
+ERASURE_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing, invalid or expired access token"},
+    403: {"description": "Only the ledger operator may erase a learner"},
+    404: {"description": "No such learner"},
+    409: {"description": "The learner was erased already"},
+}
+
+
+@router.post(
+    "/api/v1/admin/learners/{learner_id}/erasure",
+    responses=ERASURE_ERRORS,
+    response_model_by_alias=True,
+)
+def erase_learner(
+    learner_id: Annotated[UUID, Path(description="The learner whose personal data goes.")],
+    body: ErasureRequest,
+    services: Annotated[Services, Depends(_services)],
+    caller: Operator,
+) -> ErasurePublic:
+    """Erase a learner's personal data for good (operator only); credentials stay verifiable."""
+    by = f"operator:{caller.client_id}"
+    services.ledger.erase_learner(learner_id, by=by, reason=body.reason)
+    services.projections.catch_up()
+    return ErasurePublic(learner_id=str(learner_id), erased=True, by=by, reason=body.reason)
