@@ -20,3 +20,21 @@ class MalformedInputError(VerifierError, ValueError):
 
 class ProofError(VerifierError):
     """A proof or signature does not hold; the message says which rule failed."""
+
+
+class UnknownContextError(VerifierError):
+    """A JSON-LD context URL that is not one of the bundled, pinned contexts; nothing is fetched."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"the JSON-LD context {url!r} is not one of the bundled contexts "
+            "(the verifier never fetches a context from the network)"
+        )
+        self.url = url
+
+    def diagnostics(self) -> str:
+        return f"{self}\nOnly credentials whose contexts are all bundled (pinned) can be checked."
+
+
+class PinnedContextError(VerifierError):
+    """A bundled context file is missing or differs from the SHA-256 pinned in its index."""

@@ -2,9 +2,10 @@
 
 For each credential, in order:
 1. well_formed — VC Data Model 2.0 §4 required properties (fatal: nothing else is judged);
-2. proof — the Data Integrity `eddsa-jcs-2022` proof (vc-di-eddsa §3.3) or the `vc+jwt`
-   signature (VC-JOSE-COSE §3.1.1, EdDSA only: no algorithm confusion, RFC 8725 §3.1) holds for
-   the key the proof names (fatal: the content is not trusted otherwise);
+2. proof — the Data Integrity `eddsa-rdfc-2022` or `eddsa-jcs-2022` proof (vc-di-eddsa §3.2,
+   §3.3; JSON-LD contexts only from the bundled, pinned set) or the `vc+jwt` signature
+   (VC-JOSE-COSE §3.1.1, EdDSA only: no algorithm confusion, RFC 8725 §3.1) holds for the key
+   the proof names (fatal: the content is not trusted otherwise);
 3. issuer — the issuer controls that key (as vc.js requires) and is known: did:key by
    computation (W3C did:key), other DIDs from the key set that came with the file;
 4. key_valid_at_issuance — the key was the issuer's and not retired when the credential was
@@ -18,16 +19,16 @@ Nothing here opens a network connection or reads a database.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from keys import PublicKey
-from verifier import checks
+from verifier import checks, eddsa_jcs_2022, eddsa_rdfc_2022
 from verifier.checks import StatusLists
-from verifier.eddsa_jcs_2022 import CRYPTOSUITE, single_proof, verification_method_of, verify_proof
-from verifier.errors import MalformedInputError, ProofError
+from verifier.eddsa_jcs_2022 import single_proof, verification_method_of
+from verifier.errors import MalformedInputError, ProofError, UnknownContextError
 from verifier.jose import conflicting_claim, credential_of, parse_compact, verify_compact
 from verifier.keyset import KeyInfo, KeySet, UnknownKeyError, parse_time
 from verifier.report import CheckResult, CredentialReport, DocumentReport, Outcome
@@ -35,6 +36,11 @@ from verifier.report import CheckResult, CredentialReport, DocumentReport, Outco
 MAX_INPUT_BYTES = 5 * 1024 * 1024
 JWT_DATA_URL = "data:application/vc+jwt,"
 LATER_CHECKS = ("issuer", "key_valid_at_issuance", "validity_period", "status", "ledger_inclusion")
+# The Data Integrity cryptosuites accepted, each with its `verify_proof`.
+CRYPTOSUITES: Mapping[str, Callable[[dict[str, Any], PublicKey], None]] = {
+    eddsa_rdfc_2022.CRYPTOSUITE: eddsa_rdfc_2022.verify_proof,
+    eddsa_jcs_2022.CRYPTOSUITE: eddsa_jcs_2022.verify_proof,
+}
 
 
 def _name(credential: Mapping[str, Any]) -> str | None:
@@ -176,9 +182,10 @@ def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
     try:
         method = verification_method_of(credential)
         proof = single_proof(credential)
-        form = str(proof.get("cryptosuite") or form)
-        if proof.get("cryptosuite") != CRYPTOSUITE:  # said before any key is looked up
-            raise ProofError(f"unsupported cryptosuite {proof.get('cryptosuite')!r}")
+        suite = proof.get("cryptosuite")
+        form = str(suite or form)
+        if not isinstance(suite, str) or suite not in CRYPTOSUITES:  # before any key look-up
+            raise ProofError(f"unsupported cryptosuite {suite!r}")
     except ProofError as exc:
         return _report(
             credential,
@@ -193,9 +200,14 @@ def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
         proof_result = checks.result("proof", Outcome.UNKNOWN, f"cannot check the signature: {exc}")
     if key is not None:
         try:
-            verify_proof(credential, key.public_key)
+            CRYPTOSUITES[form](credential, key.public_key)
             proof_result = checks.result(
                 "proof", Outcome.PASSED, f"{form} signature verifies with {method}"
+            )
+        except UnknownContextError as exc:
+            key = None  # nothing after the proof can be judged, as with an unknown key
+            proof_result = checks.result(
+                "proof", Outcome.UNKNOWN, f"cannot check the signature: {exc}"
             )
         except ProofError as exc:
             return _report(
