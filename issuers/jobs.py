@@ -52,10 +52,11 @@ def job_id_for(issuer_id: UUID, idempotency_key: str) -> str:
 class JobStore:
     """Jobs kept next to the read models, so progress survives a restart."""
 
-    def __init__(self, database: ReadModelDatabase) -> None:
+    def __init__(self, database: ReadModelDatabase, *, create: bool = True) -> None:
         self._database = database
-        with database.transaction() as tx:
-            tx.execute(SCHEMA)
+        if create:
+            with database.transaction() as tx:
+                tx.execute(SCHEMA)
 
     def get(self, job_id: str) -> Job | None:
         """A job by id, or None."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -42,6 +43,8 @@ operator_app = typer.Typer(help="The ledger operator's own API access.", no_args
 app.add_typer(operator_app, name="operator")
 learner_app = typer.Typer(help="Learners' records: erasure of personal data.", no_args_is_help=True)
 app.add_typer(learner_app, name="learner")
+database_app = typer.Typer(help="The database the ledger runs on.", no_args_is_help=True)
+app.add_typer(database_app, name="database")
 
 EXIT_UNUSABLE = 2
 MAX_INPUT_BYTES = 5 * 1024 * 1024
@@ -343,6 +346,34 @@ def learner_erase(
     finally:
         services.close()
     typer.echo(f"erased the personal data of learner {learner}; their credentials still verify")
+
+
+@database_app.command("restrict")
+def database_restrict(
+    role: Annotated[str, typer.Argument(help="The PostgreSQL role the app will connect as.")],
+) -> None:
+    """Limit the app's PostgreSQL role: the log and checkpoints become insert-and-read only.
+
+    Run it as the tables' owner (PASSPORT_DATABASE_URL naming the owner); it creates the
+    tables and triggers first if they are not there. Then run the app as ROLE.
+    """
+    from passport.immutability import restrict_role  # noqa: PLC0415
+
+    settings = _settings()
+    if not settings.is_postgres:
+        _fail("roles are a PostgreSQL feature: PASSPORT_DATABASE_URL names a SQLite file")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", role):
+        _fail(f"{role!r} is not a PostgreSQL role name (letters, digits and _)")
+    _services().close()  # creates the tables and the triggers, as the owner
+    try:
+        statements = restrict_role(settings, role)
+    except psycopg.errors.UndefinedObject:
+        _fail(f"no role {role!r}: create it first (CREATE ROLE {role} LOGIN PASSWORD '…')")
+    except psycopg.errors.InsufficientPrivilege as exc:
+        _fail(f"run this as the owner of the tables: {str(exc).splitlines()[0]}")
+    for statement in statements:
+        typer.echo(statement)
+    typer.echo(f"role {role} may now only insert into and read the log and its checkpoints")
 
 
 @operator_app.command("client")

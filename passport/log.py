@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+import logging
+import threading
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from keys import PublicKey
@@ -59,13 +61,18 @@ def checkpoints(services: Services) -> list[tuple[int, bytes, str]]:
 
 
 def inclusion_for_credential(
-    services: Services, credential_id: str, tree_size: int | None = None
+    services: Services,
+    credential_id: str,
+    tree_size: int | None = None,
+    *,
+    latest_status: bool = False,
 ) -> dict[str, object] | None:
-    """What anyone needs to check, without our code, that the credential's issuing event is in
-    the log: the leaf entry, its index, the inclusion path, a signed checkpoint and its key."""
+    """What anyone needs to check, without our code, that the credential's issuing event (or
+    the latest change of its status) is in the log: the leaf entry, its index, the inclusion
+    path, a signed checkpoint and its key. None if there is no such event."""
     services.projections.catch_up()
     tree = MerkleLog(services.read_models)
-    located = tree.leaf_of_credential(credential_id)
+    located = tree.leaf_of_credential(credential_id, latest_status=latest_status)
     if located is None:
         return None
     leaf_index, notification_id = located
@@ -123,3 +130,35 @@ def first_divergence(services: Services) -> str | None:
     if missing:
         return f"the log is shorter ({size}) than a published checkpoint ({min(missing)})"
     return None
+
+
+log = logging.getLogger(__name__)
+
+
+class CheckpointSchedule:
+    """Signs a checkpoint every `interval` seconds while the server runs (none if the log did
+    not grow: a checkpoint is kept once per tree size)."""
+
+    def __init__(self, services: Services, interval: float) -> None:
+        self._services = services
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="checkpoints", daemon=True)
+
+    def start(self) -> None:
+        """Begin signing on schedule (nothing happens if the interval is 0)."""
+        if self._interval > 0:
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop, and wait for a checkpoint being signed to finish."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                publish_checkpoint(self._services, datetime.now(UTC))
+            except Exception:  # the next round tries again; the server keeps serving
+                log.exception("could not sign a scheduled checkpoint")

@@ -13,7 +13,11 @@ from issuers.auth import AccessTokens
 from issuers.awarding import Awarding
 from issuers.jobs import CohortRunner, JobStore
 from keys import KeyStore, KeyWrapper, PublicKey
-from passport.immutability import protect_event_store
+from passport.immutability import (
+    owns_schema,
+    protect_event_store,
+    serialise_inserts_without_table_lock,
+)
 from passport.settings import Settings
 from projections.database import PostgresReadModels, ReadModelDatabase, SQLiteReadModels
 from projections.personal_data import SqlVault
@@ -60,23 +64,30 @@ class Services:
     def open(cls, settings: Settings) -> Self:
         """Open the configured store (creating its tables) and the key store."""
         key_store = KeyStore(settings.key_dir, settings.key_passphrase)
+        manage = owns_schema(settings)  # else a restricted role: the owner made the tables
         read_models = open_read_models(settings)
         data_key_role = key_store.signer(key_store.current_for_role(PERSONAL_DATA_ROLE))
-        vault = SqlVault(read_models, KeyWrapper(data_key_role.derive_secret(DATA_KEY_PURPOSE)))
+        vault = SqlVault(
+            read_models,
+            KeyWrapper(data_key_role.derive_secret(DATA_KEY_PURPOSE)),
+            create=manage,
+        )
         signer_id = key_store.current_for_role(LEDGER_ROLE)
         trusted = {kid: PublicKey.from_multibase(kid) for kid in key_store.role_keys(LEDGER_ROLE)}
         ledger = Ledger(
-            settings.eventsourcing_env() | {"CREATE_TABLE": "y"},
+            settings.eventsourcing_env() | {"CREATE_TABLE": "y" if manage else "n"},
             signer_id=signer_id,
             signer=key_store.signer(signer_id),
             trusted=trusted,
             vault=vault,
         )
-        protect_event_store(settings)
+        serialise_inserts_without_table_lock(ledger.recorder)
+        if manage:
+            protect_event_store(settings)
         status_indexes = StatusIndexes(read_models, secrets.SystemRandom().randrange)
-        projections = ProjectionRunner(ledger, read_models)  # creates the tables first
+        projections = ProjectionRunner(ledger, read_models, create=manage)
         awarding = Awarding(ledger, key_store, settings.base_url, status_indexes)
-        jobs = JobStore(read_models)
+        jobs = JobStore(read_models, create=manage)
         token_key = key_store.current_for_role(TOKEN_ROLE)
         tokens = AccessTokens(
             token_key,

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     base_url: str = Field("http://localhost:8000", description="Public URL of this ledger.")
     key_dir: Path = Field(Path("var/keys"), description="Directory of the encrypted key store.")
     key_passphrase: str | None = Field(None, description="Passphrase of the key store.")
+    checkpoint_interval: float = Field(
+        3600.0,
+        ge=0,
+        description="Seconds between signed checkpoints of the log while serving (0: only on "
+        "demand).",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -99,12 +99,16 @@ class MerkleLog:
         with self._database.transaction() as tx:
             return _node_reader(tx)(0, index)
 
-    def leaf_of_credential(self, credential_id: str) -> tuple[int, int] | None:
-        """(leaf index, notification id) of the event that issued a credential."""
+    def leaf_of_credential(
+        self, credential_id: str, *, latest_status: bool = False
+    ) -> tuple[int, int] | None:
+        """(leaf index, notification id) of the event that issued a credential, or of the
+        latest change of its status (None if it never changed)."""
+        column = "status_position" if latest_status else "position"
         with self._database.transaction() as tx:
             rows = tx.execute(
-                "SELECT l.leaf_index, l.notification_id FROM rm_credentials c "
-                "JOIN rm_merkle_leaves l ON l.notification_id = c.position "
+                "SELECT l.leaf_index, l.notification_id FROM rm_credentials c "  # noqa: S608
+                f"JOIN rm_merkle_leaves l ON l.notification_id = c.{column} "
                 "WHERE c.credential_id = ?",
                 (credential_id,),
             )

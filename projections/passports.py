@@ -139,11 +139,11 @@ def _status_position(credential: dict[str, Any]) -> tuple[int | None, int | None
 
 
 def _status_changer(status: str) -> Handler:
-    def handle(tx: Transaction, e: Any, _: int) -> None:
+    def handle(tx: Transaction, e: Any, position: int) -> None:
         tx.execute(
-            "UPDATE rm_credentials SET status = ?, status_reason = ?, status_changed_at = ? "
-            "WHERE credential_id = ?",
-            (status, e.reason, _iso(e), e.credential_id),
+            "UPDATE rm_credentials SET status = ?, status_reason = ?, status_changed_at = ?, "
+            "status_position = ? WHERE credential_id = ?",
+            (status, e.reason, _iso(e), position, e.credential_id),
         )
 
     return handle

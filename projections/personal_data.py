@@ -33,11 +33,14 @@ def destroy_key(tx: Transaction, owner: str, at: str) -> None:
 class SqlVault:
     """`events.personal_data.PersonalDataVault` over the read-model database."""
 
-    def __init__(self, database: ReadModelDatabase, wrapper: KeyWrapper) -> None:
+    def __init__(
+        self, database: ReadModelDatabase, wrapper: KeyWrapper, *, create: bool = True
+    ) -> None:
         self._database = database
         self._wrapper = wrapper
-        with database.transaction() as tx:
-            tx.execute(SCHEMA)
+        if create:
+            with database.transaction() as tx:
+                tx.execute(SCHEMA)
 
     def keys_for(self, owners: Collection[UUID], *, create: bool) -> Mapping[UUID, DataKey]:
         """The learners' keys (absent once destroyed); with `create`, new keys where none."""

@@ -29,11 +29,14 @@ class FollowsLog(Protocol):
 class ProjectionRunner:
     """Keeps the read models up to date with the log."""
 
-    def __init__(self, ledger: FollowsLog, database: ReadModelDatabase) -> None:
+    def __init__(
+        self, ledger: FollowsLog, database: ReadModelDatabase, *, create: bool = True
+    ) -> None:
         self._ledger = ledger
         self._database = database
-        with database.transaction() as tx:
-            create_tables(tx)
+        if create:
+            with database.transaction() as tx:
+                create_tables(tx)
 
     def catch_up(self) -> int:
         """Apply every event recorded after the tracked position; return how many."""

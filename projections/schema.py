@@ -3,6 +3,7 @@
 from projections import personal_data
 from projections.database import Transaction
 
+SCHEMA_VERSION = 2  # raise it whenever a read model's layout changes
 TABLES = (
     "rm_issuers",
     "rm_issuer_keys",
@@ -15,9 +16,9 @@ TABLES = (
 )
 
 SCHEMA = (
-    personal_data.SCHEMA,  # not a read model: never cleared, the keys are not in the log
     """CREATE TABLE IF NOT EXISTS rm_tracking (
         name TEXT PRIMARY KEY, position BIGINT NOT NULL)""",
+    personal_data.SCHEMA,  # not a read model: never cleared, the keys are not in the log
     """CREATE TABLE IF NOT EXISTS rm_issuers (
         issuer_id TEXT PRIMARY KEY, slug TEXT NOT NULL, name TEXT NOT NULL,
         url TEXT NOT NULL, did TEXT NOT NULL, registered_at TEXT NOT NULL)""",
@@ -37,7 +38,7 @@ SCHEMA = (
         valid_from TEXT NOT NULL, valid_until TEXT, credits DOUBLE PRECISION,
         status TEXT NOT NULL, status_reason TEXT, status_changed_at TEXT,
         credential TEXT NOT NULL, jwt TEXT NOT NULL, position BIGINT NOT NULL,
-        status_list INTEGER, status_index INTEGER)""",
+        status_list INTEGER, status_index INTEGER, status_position BIGINT)""",
     "CREATE INDEX IF NOT EXISTS rm_credentials_learner ON rm_credentials (learner_id)",
     """CREATE TABLE IF NOT EXISTS rm_status_allocations (
         issuer_id TEXT NOT NULL, list_no INTEGER NOT NULL, idx INTEGER NOT NULL,
@@ -59,8 +60,21 @@ SCHEMA = (
 
 
 def create_tables(tx: Transaction) -> None:
-    """Create the read-model tables if they are not there yet."""
-    for statement in SCHEMA:
+    """Create the read-model tables if they are not there yet.
+
+    The read models are derived, so a store whose read models were laid out by another version
+    of this code has them dropped here, and the runner rebuilds them from the log.
+    """
+    tx.execute(SCHEMA[0])  # rm_tracking, first
+    tx.execute("CREATE TABLE IF NOT EXISTS rm_schema (version INTEGER NOT NULL)")
+    rows = tx.execute("SELECT version FROM rm_schema")
+    if not rows or rows[0][0] != SCHEMA_VERSION:
+        for table in TABLES:
+            tx.execute(f"DROP TABLE IF EXISTS {table}")
+        tx.execute("DELETE FROM rm_tracking")
+        tx.execute("DELETE FROM rm_schema")
+        tx.execute("INSERT INTO rm_schema (version) VALUES (?)", (SCHEMA_VERSION,))
+    for statement in SCHEMA[1:]:
         tx.execute(statement)
 
 

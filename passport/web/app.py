@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from issuers import api as issuer_api
 from issuers import vc_api
+from passport.log import CheckpointSchedule
 from passport.publishing import passport_file
 from passport.services import Services, utcnow
 from passport.settings import Settings
@@ -59,9 +60,12 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = services or Services.open(settings)
+        schedule = CheckpointSchedule(app.state.services, settings.checkpoint_interval)
+        schedule.start()
         try:
             yield
         finally:
+            schedule.stop()
             if services is None:
                 app.state.services.close()
 

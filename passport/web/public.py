@@ -6,7 +6,7 @@ import base64
 import hashlib
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -86,10 +86,19 @@ def inclusion(
     credential_id: Annotated[str, Query(min_length=1, max_length=300)],
     services: Annotated[Services, Depends(_services)],
     tree_size: Annotated[int | None, Query(ge=1)] = None,
+    event: Annotated[
+        Literal["issued", "status"],
+        Query(description="`issued`: the issuing event; `status`: its latest status change."),
+    ] = "issued",
 ) -> Response:
-    """The inclusion proof of a credential's issuing event, with its entry and a checkpoint."""
-    proof = inclusion_for_credential(services, credential_id, tree_size)
+    """The inclusion proof of a credential's issuing event (or latest status change), with its
+    log entry and a signed checkpoint."""
+    proof = inclusion_for_credential(
+        services, credential_id, tree_size, latest_status=event == "status"
+    )
     if proof is None:
+        if event == "status" and MerkleLog(services.read_models).leaf_of_credential(credential_id):
+            return problem(404, "Not found", f"credential {credential_id} never changed status")
         return problem(404, "Not found", f"no credential {credential_id} in the log")
     return JSONResponse(proof)
 

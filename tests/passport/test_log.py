@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 from uuid import UUID
 
+from passport.log import checkpoints
 from passport.services import Services
 from passport.settings import Settings
 from projections.merkle_log import log_entry
+from tests.passport.server import serving
 from tests.passport.test_cli import run
 from verifier.merkle import verify_consistency, verify_inclusion
 from verifier.signed_note import Checkpoint, open_note
@@ -68,6 +71,36 @@ def test_a_credentials_inclusion_proof_verifies_without_our_code(client, seeded)
     )
 
 
+def test_a_revocation_is_proven_in_the_log_too(client, seeded):
+    """The latest status event of a revoked credential has its own inclusion proof; a credential
+    whose status never changed has none (404 that says so)."""
+    view = client.get(f"/api/v1/learners/{seeded['Tomasz Nowak']}/passport").json()
+    by_status = {c["status"]: c["id"] for c in view["credentials"]}
+    revoked = by_status["revoked"]
+    proof = client.get(
+        "/log/proof/inclusion", params={"credential_id": revoked, "event": "status"}
+    ).json()
+    entry = json.loads(base64.b64decode(proof["entry"]))
+    assert entry["topic"].endswith("Passport.CredentialRevoked")
+    assert entry["event"]["body"]["credential_id"] == revoked
+    issued = client.get("/log/proof/inclusion", params={"credential_id": revoked}).json()
+    assert issued["leafIndex"] < proof["leafIndex"]
+    checkpoint = Checkpoint.parse(open_note(proof["checkpoint"], proof["noteVerifierKeys"]))
+    verify_inclusion(
+        hashlib.sha256(b"\x00" + base64.b64decode(proof["entry"])).digest(),
+        proof["leafIndex"],
+        checkpoint.size,
+        [base64.b64decode(p) for p in proof["inclusionPath"]],
+        checkpoint.root,
+    )
+    unchanged = next(c["id"] for c in view["credentials"] if c["status"] != "revoked")
+    never = client.get(
+        "/log/proof/inclusion", params={"credential_id": unchanged, "event": "status"}
+    )
+    assert never.status_code == 404
+    assert "never changed status" in never.json()["detail"]
+
+
 def test_checkpoints_stay_consistent_as_the_log_grows(client, settings, seeded):
     """A later checkpoint extends an earlier one, as its consistency proof shows."""
     keys = client.get("/log/key").text.splitlines()
@@ -111,3 +144,32 @@ def test_audit_notices_a_tree_that_no_longer_matches_the_log(settings, seeded):
     done = run(settings, "audit")
     assert done.returncode == 1
     assert "no longer hashes to leaf 3" in done.stdout
+
+
+def _wait_for_checkpoint(settings: Settings, size: int) -> list[int]:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        services = Services.open(settings)
+        try:
+            sizes = [s for s, _, _ in checkpoints(services)]
+        finally:
+            services.close()
+        if size in sizes:
+            return sizes
+        time.sleep(0.1)
+    raise AssertionError(f"no checkpoint of size {size} was signed on schedule: {sizes}")
+
+
+def test_the_server_signs_checkpoints_on_a_schedule(settings, seeded):
+    """With no request asking for one, the serving ledger signs the grown log on schedule."""
+    frequent = settings.model_copy(update={"checkpoint_interval": 0.2})
+    with serving(frequent):
+        assert _wait_for_checkpoint(settings, 34) == [34]
+        services = Services.open(settings)
+        try:
+            learner = UUID(seeded["Grace Mensah"])
+            credential_id = next(iter(services.ledger.learner(learner).credentials))
+            services.ledger.suspend_credential(learner, credential_id, "scheduled")
+        finally:
+            services.close()
+        assert _wait_for_checkpoint(settings, 35) == [34, 35]
