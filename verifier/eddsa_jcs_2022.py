@@ -22,17 +22,48 @@ from verifier.errors import ProofError
 
 CRYPTOSUITE = "eddsa-jcs-2022"
 PROOF_TYPE = "DataIntegrityProof"
+_MAX_SAFE_INT = 2**53 - 1  # beyond it, not every integer is a double (RFC 8785 §3.2.2.3)
 
 
 def _timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def _exact_doubles(value: Any) -> Any:
+    """The value with each integer beyond ±(2**53 - 1) that is exactly a double made that double.
+
+    RFC 8785 canonicalises JSON numbers as IEEE 754 doubles, as ECMAScript does (§3.2.2.3): so
+    `100000000000000000000` and `1e20` are one number, written `100000000000000000000`. Python's
+    `json` reads the former as an int, which `rfc8785` refuses beyond 2**53 - 1, though a
+    JavaScript issuer (or any wallet that re-serialises our `1e20` as JavaScript does) signs it.
+    An integer no double holds exactly (2**53 + 1) stays as it is, and is refused: JavaScript
+    would read it as a different number, so which one was signed is ambiguous.
+    """
+    if isinstance(value, dict):
+        return {key: _exact_doubles(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_exact_doubles(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _MAX_SAFE_INT:
+        try:
+            double = float(value)
+        except OverflowError:
+            return value
+        return double if int(double) == value else value
+    return value
+
+
+def _canonical(value: dict[str, Any]) -> bytes:
+    try:
+        return canonical_json(value)
+    except rfc8785.CanonicalizationError:
+        return canonical_json(_exact_doubles(value))  # only then: the common case stays fast
+
+
 def hash_data(document: dict[str, Any], proof_config: dict[str, Any]) -> bytes:
     """The 64 bytes that are signed: SHA-256 of the proof configuration, then of the document."""
     return (
-        hashlib.sha256(canonical_json(proof_config)).digest()
-        + hashlib.sha256(canonical_json(document)).digest()
+        hashlib.sha256(_canonical(proof_config)).digest()
+        + hashlib.sha256(_canonical(document)).digest()
     )
 
 
@@ -111,7 +142,7 @@ def verify_proof(
     try:
         signed_data = hash_data(document, options)
     except rfc8785.CanonicalizationError as exc:
-        # RFC 8785 §3.2.2: no NaN, no infinities, integers beyond 2**53 cannot be canonicalised.
+        # RFC 8785 §3.2.2: no NaN, no infinities, no integer that no double holds exactly.
         raise ProofError(f"the credential has no canonical JSON form (RFC 8785): {exc}") from exc
     try:
         signature = decode_base58btc(proof_value)

@@ -16,8 +16,10 @@ writer does not escape control characters the way RDFC-1.0's canonical N-Quads r
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -26,40 +28,41 @@ from datetime import datetime
 from typing import Any
 
 import pyoxigraph
+from frozendict import frozendict
 from pyld.context_resolver import ContextResolver  # type: ignore[import-untyped]
 from pyld.jsonld import JsonLdProcessor  # type: ignore[import-untyped]
 
 from keys import InvalidSignatureError, MalformedKeyError, PublicKey, SigningKey
 from keys.multibase import decode_base58btc, encode_base58btc
-from verifier.document_loader import document_loader
+from verifier.document_loader import document_loader, load_context, pinned_contexts
 from verifier.eddsa_jcs_2022 import PROOF_TYPE, single_proof
 from verifier.eddsa_jcs_2022 import _timestamp as xsd_timestamp
 from verifier.errors import ProofError, UnknownContextError
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
 RESOLVED_CONTEXT_CACHE_SIZE = 128
+PROCESSED_CONTEXT_CACHE_SIZE = 512
+TEMPLATE_CACHE_SIZE = 512
+TEMPLATE_MAX_CHARS = 200_000
 _ABSOLUTE_IRI = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:|_:)")
 
 
-class _ResolvedContexts:
-    """pyld's resolver cache (a context URL, or an inline context, to the processed context).
-
-    Bounded, because inline contexts come from untrusted documents, and locked, because the web
-    app verifies in several threads.
-    """
+class _LRU:
+    """A bounded, locked mapping: keys come from untrusted documents, and the web app verifies in
+    several threads."""
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._entries: OrderedDict[str, Any] = OrderedDict()
+        self._entries: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> Any:
+    def get(self, key: Any) -> Any:
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
             return self._entries.get(key)
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: Any, value: Any) -> None:
         with self._lock:
             self._entries[key] = value
             self._entries.move_to_end(key)
@@ -67,7 +70,52 @@ class _ResolvedContexts:
                 self._entries.popitem(last=False)
 
 
-_RESOLVED_CONTEXTS = _ResolvedContexts(RESOLVED_CONTEXT_CACHE_SIZE)
+# pyld's resolver cache: a context URL, or an inline context, to its resolved context.
+_RESOLVED_CONTEXTS = _LRU(RESOLVED_CONTEXT_CACHE_SIZE)
+# (active context, local context, flags) to the processed active context; see `_Processor`.
+_PROCESSED_CONTEXTS = _LRU(PROCESSED_CONTEXT_CACHE_SIZE)
+# Document skeleton to its expansion template; see `_expanded_json`.
+_TEMPLATES = _LRU(TEMPLATE_CACHE_SIZE)
+_NO_TEMPLATE = object()
+
+
+class _Processor(JsonLdProcessor):  # type: ignore[misc]
+    """pyld, with processed contexts shared across calls.
+
+    pyld caches a processed context under the id of the active context it was applied to, but a
+    type-scoped context (which does not propagate) is applied to a fresh copy with a fresh id
+    every time, so the Open Badges contexts were reprocessed on every node of every call. Here
+    the result is kept under the id of the frozen (immutable) active context and the JSON of the
+    local context; the base and the loader are the same in every call of this module.
+    """
+
+    def _process_context(
+        self,
+        active_ctx: Any,
+        local_ctx: Any,
+        options: Any,
+        override_protected: bool = False,
+        propagate: bool = True,
+        validate_scoped: bool = True,
+        cycles: Any = None,
+    ) -> Any:
+        key = None
+        if isinstance(active_ctx, frozendict) and "_uuid" in active_ctx:
+            try:
+                local = json.dumps(local_ctx, sort_keys=True)
+            except (TypeError, ValueError):
+                local = None
+            if local is not None:
+                key = (active_ctx["_uuid"], local, override_protected, propagate, validate_scoped)
+                processed = _PROCESSED_CONTEXTS.get(key)
+                if processed is not None:
+                    return processed
+        processed = super()._process_context(
+            active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
+        )
+        if key is not None and isinstance(processed, frozendict):
+            _PROCESSED_CONTEXTS[key] = processed
+        return processed
 
 
 def _refuse_dropped(term: str | None) -> None:
@@ -86,15 +134,32 @@ def _ours(exc: BaseException) -> UnknownContextError | ProofError | None:
     return None
 
 
+def _refuse_imports(node: Any, in_context: bool = False) -> None:
+    """Refuse `@import` in a credential's contexts.
+
+    pyld merges an inline context into the cached document of the context it imports, so one
+    credential could change how every later credential using that context is read.
+    """
+    if isinstance(node, list):
+        for item in node:
+            _refuse_imports(item, in_context)
+    elif isinstance(node, dict):
+        if in_context and "@import" in node:
+            raise ProofError("@import in a credential's @context is not supported")
+        for key, value in node.items():
+            _refuse_imports(value, in_context or key == "@context")
+
+
 def _expand(document: Mapping[str, Any]) -> list[Any]:
     """JSON-LD expansion with the pinned contexts only, refusing any term it would drop."""
+    _refuse_imports(document)
     options = {
         "base": None,  # no document base: a relative IRI stays relative and is refused below
         "documentLoader": document_loader,
         "contextResolver": ContextResolver(_RESOLVED_CONTEXTS, document_loader),
     }
     try:
-        expanded: list[Any] = JsonLdProcessor(on_property_dropped=_refuse_dropped).expand(
+        expanded: list[Any] = _Processor(on_property_dropped=_refuse_dropped).expand(
             dict(document), options
         )
     except RecursionError:
@@ -107,7 +172,36 @@ def _expand(document: Mapping[str, Any]) -> list[Any]:
             raise ours from exc
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise ProofError(f"the credential is not valid JSON-LD: {first_line}") from exc
+    _write_integers(expanded)
     return expanded
+
+
+_XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+_XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
+
+
+def _write_integers(node: Any) -> None:
+    """Give integral numbers below 1e21 their integer lexical form, as JSON-LD 1.1 API §8.6
+    (object to RDF) requires: pyoxigraph 0.5.13 writes those from 1e20 up as doubles, which
+    no other implementation does, so their signatures would not match ours."""
+    if isinstance(node, list):
+        for item in node:
+            _write_integers(item)
+    elif isinstance(node, dict):
+        value = node.get("@value")
+        if (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and node.get("@type") != _XSD_DOUBLE
+            and abs(value) < 1e21  # first: a huge int has no float to test
+            and math.isfinite(value)
+            and float(value).is_integer()
+        ):
+            node["@value"] = str(int(value))
+            node.setdefault("@type", _XSD_INTEGER)
+            return
+        for item in node.values():
+            _write_integers(item)
 
 
 def _refuse_relative_iris(node: Any) -> None:
@@ -137,12 +231,198 @@ def _require_absolute(iri: object, role: str) -> None:
         raise ProofError(f"the {role} {iri!r} is not an absolute IRI, so it would not be signed")
 
 
-def canonical_nquads(document: Mapping[str, Any]) -> str:
-    """RDFC-1.0 canonical N-Quads of a JSON-LD document: sorted lines, each ending in a newline."""
+# Expansion templates.
+#
+# Credentials from one issuer share their shape and differ in their values, and most values
+# are opaque to JSON-LD expansion: a string that becomes an `@value` is copied unchanged, and
+# one that becomes an `@id` through document-relative IRI expansion depends only on its
+# `scheme:` (a prefix term may stand for it) and on being an absolute IRI at all. So the
+# document is expanded once as a skeleton, with such strings replaced by numbered
+# placeholders, and the expansion is kept as JSON text with holes. A placeholder keeps its
+# string's scheme (and `//`), so it takes the same branch of pyld's IRI expansion. The
+# template is kept only if every placeholder came out exactly once, unchanged, as an `@value`
+# or an `@id`: anywhere else (a type, a vocabulary-relative IRI, inside a JSON literal) its
+# value could have mattered, and the document goes through pyld itself.
+
+_MARK = "\ue000"  # a private-use character: no placeholder can be mistaken for document text
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:(?://)?)")
+_PYLD_ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")  # pyld's own test
+_HOLE = re.compile(r'"[A-Za-z0-9+.:/-]*\\ue000(\d+)\\ue000"')
+_STRUCTURAL_KEYS = frozenset({"type", "@type"})
+
+
+class _NotTemplatableError(Exception):
+    """The document has something the template path does not handle; pyld expands it."""
+
+
+@functools.cache
+def _pinned_terms() -> frozenset[str]:
+    """Every key of every bundled context: a superset of the terms a pinned context defines."""
+    terms: set[str] = set()
+    for url in pinned_contexts():
+        _collect_keys(load_context(url), terms)
+    return frozenset(terms)
+
+
+def _collect_keys(node: Any, keys: set[str]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _collect_keys(item, keys)
+    elif isinstance(node, dict):
+        keys.update(node)
+        for value in node.values():
+            _collect_keys(value, keys)
+
+
+class _Skeleton:
+    """The document with its opaque-looking strings replaced by placeholders."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.values: list[str] = []
+        self.placeholders: list[str] = []
+        self.context_terms: set[str] = set()
+        self.tree = self._walk(document, None)
+
+    def _walk(self, node: Any, key: str | None) -> Any:
+        if isinstance(node, str):
+            return self._string(node, key)
+        if isinstance(node, list):
+            return [self._walk(item, key) for item in node]
+        if isinstance(node, Mapping):
+            tree = {}
+            for k, v in node.items():
+                if not isinstance(k, str) or _MARK in k:
+                    raise _NotTemplatableError
+                if k == "@context":
+                    _collect_keys(v, self.context_terms)
+                    tree[k] = v
+                else:
+                    tree[k] = self._walk(v, k)
+            return tree
+        return node
+
+    def _string(self, node: str, key: str | None) -> str:
+        if _MARK in node:
+            raise _NotTemplatableError
+        if (
+            key is None
+            or key in _STRUCTURAL_KEYS
+            or (key.startswith("@") and key not in ("@value", "@id"))
+            or node.startswith("@")
+            or node in _pinned_terms()  # a vocabulary-relative IRI would look the term up
+        ):
+            return node
+        scheme = _SCHEME.match(node)
+        if scheme is not None and _PYLD_ABSOLUTE_IRI.match(node):
+            kept = scheme.group(1)
+        elif ":" in node:
+            return node  # a compact or relative IRI: its expansion reads all of it
+        else:
+            kept = ""
+        placeholder = f"{kept}{_MARK}{len(self.values)}{_MARK}"
+        self.values.append(node)
+        self.placeholders.append(placeholder)
+        return placeholder
+
+    def check_terms(self) -> None:
+        """A placeholder must not stand for a term: expansion would have looked the term up."""
+        if not self.context_terms.isdisjoint(self.values):
+            raise _NotTemplatableError
+
+
+class _Template:
+    """Expanded JSON text split at its placeholders: text, hole, text, hole, ..., text."""
+
+    def __init__(self, texts: list[str], holes: list[int]) -> None:
+        self.texts = texts
+        self.holes = holes
+
+    def fill(self, values: list[str]) -> str:
+        parts = [self.texts[0]]
+        for hole, text in zip(self.holes, self.texts[1:], strict=True):
+            parts.append(json.dumps(values[hole]))
+            parts.append(text)
+        return "".join(parts)
+
+
+def _check_placeholders(
+    node: Any, key: str | None, placeholders: list[str], seen: list[int]
+) -> None:
+    """Raise `_NotTemplatableError` unless every placeholder is a whole `@value` or `@id`."""
+    if isinstance(node, str):
+        if _MARK not in node:
+            return
+        index = node.rsplit(_MARK, 2)[-2] if node.count(_MARK) == 2 else ""
+        if not index.isdigit() or int(index) >= len(placeholders):
+            raise _NotTemplatableError
+        if placeholders[int(index)] != node:
+            raise _NotTemplatableError
+        iri = not node.startswith(_MARK)
+        if key != "@value" and not (key == "@id" and iri):
+            raise _NotTemplatableError
+        seen.append(int(index))
+    elif isinstance(node, list):
+        for item in node:
+            if isinstance(item, str) and _MARK in item:
+                raise _NotTemplatableError  # a placeholder among types, or an IRI in a list
+            _check_placeholders(item, key, placeholders, seen)
+    elif isinstance(node, dict):
+        for k, value in node.items():
+            if _MARK in k:
+                raise _NotTemplatableError
+            _check_placeholders(value, k, placeholders, seen)
+
+
+def _template(skeleton: _Skeleton) -> _Template:
+    """Expand the skeleton and cut the expansion into a template, or `_NotTemplatableError`."""
+    try:
+        expanded = _expand(skeleton.tree)
+    except ProofError as exc:
+        raise _NotTemplatableError from exc  # pyld decides on the document itself
+    seen: list[int] = []
+    _check_placeholders(expanded, None, skeleton.placeholders, seen)
+    if sorted(seen) != list(range(len(skeleton.placeholders))):
+        raise _NotTemplatableError
+    _refuse_relative_iris(expanded)  # placeholders are in no position this looks at
+    pieces = _HOLE.split(json.dumps(expanded))
+    holes = [int(hole) for hole in pieces[1::2]]
+    if sorted(holes) != list(range(len(skeleton.placeholders))):
+        raise _NotTemplatableError
+    return _Template(pieces[0::2], holes)
+
+
+def _expanded_json(document: Mapping[str, Any]) -> str:
+    """The JSON text of the document's expansion, through a template when one applies."""
+    try:
+        skeleton = _Skeleton(document)
+        key = json.dumps(skeleton.tree, allow_nan=False)
+    except (_NotTemplatableError, TypeError, ValueError, RecursionError):
+        key = None
+    if key is not None and len(key) <= TEMPLATE_MAX_CHARS:
+        template = _TEMPLATES.get(key)
+        if template is None:
+            try:
+                skeleton.check_terms()
+                template = _template(skeleton)
+            except _NotTemplatableError:
+                template = _NO_TEMPLATE
+            _TEMPLATES[key] = template
+        if isinstance(template, _Template):
+            return template.fill(skeleton.values)
+    return _pyld_expanded_json(document)
+
+
+def _pyld_expanded_json(document: Mapping[str, Any]) -> str:
     expanded = _expand(document)
     _refuse_relative_iris(expanded)
+    return json.dumps(expanded)
+
+
+def canonical_nquads(document: Mapping[str, Any]) -> str:
+    """RDFC-1.0 canonical N-Quads of a JSON-LD document: sorted lines, each ending in a newline."""
+    expanded = _expanded_json(document)
     try:
-        quads = pyoxigraph.parse(json.dumps(expanded), format=pyoxigraph.RdfFormat.JSON_LD)
+        quads = pyoxigraph.parse(expanded, format=pyoxigraph.RdfFormat.JSON_LD)
         dataset = pyoxigraph.Dataset(quads)
     except (SyntaxError, ValueError) as exc:
         raise ProofError(f"the credential has no RDF form: {exc}") from exc

@@ -299,7 +299,7 @@ def test_an_impossible_date_is_malformed(unsigned_credential, issuer_key, method
 
 
 @pytest.mark.parametrize(
-    "value", [float("nan"), float("inf"), 2**60], ids=["nan", "infinity", "huge-int"]
+    "value", [float("nan"), float("inf"), 2**53 + 1], ids=["nan", "infinity", "int-no-double-holds"]
 )
 def test_numbers_json_cannot_canonicalise_fail_the_proof(unsigned_credential, issuer_key, value):
     """A credential holding a number RFC 8785 refuses fails its proof with that reason."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 import socket
 from datetime import UTC, date, datetime
 from typing import Any
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from issuers.credentials import achievement_document, open_badge_credential
 from keys import SigningKey, did_key, did_key_verification_method
 from tests.verifier.conftest import NOW, VECTORS, Vectors
-from verifier import Outcome, verify_credential
+from verifier import Outcome, eddsa_rdfc_2022, verify_credential
 from verifier.eddsa_rdfc_2022 import canonical_nquads, create_proof, hash_data, verify_proof
 from verifier.errors import ProofError, UnknownContextError
 
@@ -225,6 +226,12 @@ def test_a_changed_open_badge_fails_the_verifier(signed_badge):
     assert "signature does not match" in report.check("proof").reason
 
 
+def _containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    )
+
+
 json_values = st.recursive(
     st.one_of(
         st.none(),
@@ -234,9 +241,7 @@ json_values = st.recursive(
         st.text(max_size=12),
         st.sampled_from(["@id", "@type", "@context", "_:b0", "https://evil.example/", "x:y"]),
     ),
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
-    ),
+    _containers,
     max_leaves=8,
 )
 
@@ -259,7 +264,11 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 def test_no_change_to_a_secured_badge_makes_the_verifier_raise(
     signed_badge, no_network, data, replacement
 ):
-    """Any value swapped anywhere in the badge gives a report, never an exception or a fetch."""
+    """Any value swapped anywhere in the badge gives a report, never an exception or a fetch.
+
+    The proof may still pass when the change leaves the signed RDF as it was: the string "true"
+    for a property typed xsd:boolean is the literal `true` is.
+    """
     document = copy.deepcopy(signed_badge)
     path = data.draw(st.sampled_from(_paths(document)[1:]))
     parent = document
@@ -267,5 +276,79 @@ def test_no_change_to_a_secured_badge_makes_the_verifier_raise(
         parent = parent[step]
     parent[path[-1]] = replacement
     report = verify_credential(document, now=NOW)
-    assert report.check("proof").outcome is not Outcome.PASSED or document == signed_badge
+    if report.check("proof").outcome is Outcome.PASSED:
+        unsecured = {k: v for k, v in document.items() if k != "proof"}
+        original = {k: v for k, v in signed_badge.items() if k != "proof"}
+        assert document["proof"] == signed_badge["proof"]
+        assert canonical_nquads(unsecured) == canonical_nquads(original)
     assert no_network == []
+
+
+def _templated_and_direct(document: dict[str, Any]) -> tuple[Any, Any]:
+    """The expansion through a template (the second call reuses it) and pyld's own expansion."""
+    eddsa_rdfc_2022._expanded_json(document)
+    templated = json.loads(eddsa_rdfc_2022._expanded_json(document))
+    return templated, json.loads(eddsa_rdfc_2022._pyld_expanded_json(document))
+
+
+def test_templated_expansion_is_pyld_expansion_on_the_vectors(rdfc_vectors):
+    """The vector document and its proof configuration: a template gives pyld's result exactly."""
+    for document in (rdfc_vectors.unsigned, rdfc_vectors.proof_config):
+        templated, direct = _templated_and_direct(document)
+        assert templated == direct
+
+
+def test_templated_expansion_is_pyld_expansion_on_open_badges(signed_badge):
+    document = {k: v for k, v in signed_badge.items() if k != "proof"}
+    proof = signed_badge["proof"][0]
+    config = {k: v for k, v in proof.items() if k != "proofValue"}
+    config["@context"] = document["@context"]
+    for item in (document, config):
+        templated, direct = _templated_and_direct(item)
+        assert templated == direct
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "urn:uuid:00000000-0000-4000-8000-000000000000",
+        "did:web:other.example",
+        "https://other.example/a b",  # whitespace: no longer an absolute IRI to pyld
+        "xsd:string",  # a prefix the contexts define
+        'Line one\nline two "quoted" \u2028 \x07 ü',
+        "identifier",  # a term the contexts define
+        "relative/iri",
+        "",
+    ],
+)
+@pytest.mark.parametrize(
+    "path",
+    [("id",), ("name",), ("issuer", "url"), ("credentialSubject", "achievement", "criteria")],
+)
+def test_a_badge_with_other_values_still_expands_as_pyld_expands_it(signed_badge, path, value):
+    """Values substituted into a cached badge template give pyld's expansion, or pyld's error."""
+    document = {k: v for k, v in signed_badge.items() if k != "proof"}
+    eddsa_rdfc_2022._expanded_json(document)  # the template of the original badge
+    changed = copy.deepcopy(document)
+    node = changed
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    try:
+        direct = json.loads(eddsa_rdfc_2022._pyld_expanded_json(changed))
+    except ProofError as exc:
+        with pytest.raises(ProofError, match=re.escape(str(exc))):
+            eddsa_rdfc_2022._expanded_json(changed)
+        return
+    assert json.loads(eddsa_rdfc_2022._expanded_json(changed)) == direct
+
+
+def test_an_imported_context_is_refused(signed_badge):
+    """pyld would merge the importing context into its cached copy of the imported one."""
+    document = {k: v for k, v in signed_badge.items() if k != "proof"}
+    document["@context"] = [
+        *document["@context"],
+        {"@import": "https://www.w3.org/ns/credentials/v2", "name": "https://evil.example/name"},
+    ]
+    with pytest.raises(ProofError, match="@import"):
+        canonical_nquads(document)
