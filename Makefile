@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench postgres demo clean
+.PHONY: run test lint bench postgres chromium demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +28,21 @@ postgres:
 	else echo "installing PostgreSQL from Debian packages"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi
 
+# Chromium from Debian's packages when it is absent, for the page tests (tests/pages). They drive
+# /usr/bin/chromium through Playwright; `playwright install` is never run (it fetches browsers
+# from a CDN). fonts-liberation gives screenshots the metric-compatible Arial/Times faces.
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	else echo "installing Chromium from Debian packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends chromium fonts-liberation >/dev/null; fi
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-test: $(STAMP) postgres lint
+test: $(STAMP) postgres chromium lint
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

@@ -7,6 +7,7 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -29,6 +30,11 @@ from events.signing import SigningMapper
 from keys import PublicKey, SigningKey
 
 A = TypeVar("A", bound=Aggregate)
+STATUS_OF_EVENT = {
+    "Passport.CredentialRevoked": "revoked",
+    "Passport.CredentialSuspended": "suspended",
+    "Passport.CredentialReinstated": "active",
+}
 MAX_ATTEMPTS = 30
 BACKOFF_SECONDS = 0.002
 
@@ -249,6 +255,19 @@ class Ledger(Application[UUID]):
                 for cid, record in passport.credentials.items()
             },
         )
+
+    def status_history(self, learner_id: UUID) -> dict[str, list[tuple[datetime, str]]]:
+        """Each credential's status changes, replayed from the learner's events: (when, status),
+        the first being its issue (`active`). Empty if there is no such learner."""
+        history: dict[str, list[tuple[datetime, str]]] = {}
+        for event in self.repository.event_store.get(learner_id):
+            kind = type(event).__qualname__
+            fields: Any = event  # the passport's events, known here by their names
+            if kind == "Passport.CredentialIssued":
+                history[fields.credential_id] = [(fields.timestamp, "active")]
+            elif kind in STATUS_OF_EVENT:
+                history[fields.credential_id].append((fields.timestamp, STATUS_OF_EVENT[kind]))
+        return history
 
     def erase_learner(self, learner_id: UUID, by: str, reason: str) -> None:
         """Erase the learner's personal data: record who and why, then destroy their key.

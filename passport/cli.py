@@ -41,7 +41,9 @@ issuer_app = typer.Typer(help="Register and manage issuers (academies).", no_arg
 app.add_typer(issuer_app, name="issuer")
 operator_app = typer.Typer(help="The ledger operator's own API access.", no_args_is_help=True)
 app.add_typer(operator_app, name="operator")
-learner_app = typer.Typer(help="Learners' records: erasure of personal data.", no_args_is_help=True)
+learner_app = typer.Typer(
+    help="Learners: personal links, erasure of personal data.", no_args_is_help=True
+)
 app.add_typer(learner_app, name="learner")
 database_app = typer.Typer(help="The database the ledger runs on.", no_args_is_help=True)
 app.add_typer(database_app, name="database")
@@ -100,6 +102,8 @@ def demo(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
         typer.echo(f"issuer  {issuer['id']}  {issuer['did']}")
     for learner in seeded.learners:
         typer.echo(f"learner {learner['id']}  {learner['name']}")
+        typer.echo(f"        their passport: {learner['passport_url']}")
+        typer.echo(f"        shared:         {learner['share_url']}")
 
 
 @app.command()
@@ -325,6 +329,28 @@ def award(
     raise typer.Exit(1 if refused else 0)
 
 
+@learner_app.command("link")
+def learner_link(
+    learner_id: Annotated[str, typer.Argument(help="The learner's id (a UUID).")],
+) -> None:
+    """Make the learner a new personal link to their passport (the old one stops working)."""
+    try:
+        learner = UUID(learner_id)
+    except ValueError:
+        _fail(f"{learner_id!r} is not a learner id (a UUID, as `passport demo` prints)")
+    services = _services()
+    try:
+        services.projections.catch_up()
+        if not services.views.learners_exist(str(learner)) or str(learner) in {
+            str(e) for e in services.views.erased_learners()
+        }:
+            _fail(f"no learner {learner} with a record to show")
+        token = services.sharing.issue_learner_link(str(learner), utcnow())
+    finally:
+        services.close()
+    typer.echo(f"{services.settings.base_url.rstrip('/')}/me/{token}")
+
+
 @learner_app.command("erase")
 def learner_erase(
     learner_id: Annotated[str, typer.Argument(help="The learner's id (a UUID).")],
@@ -333,6 +359,8 @@ def learner_erase(
     ],
 ) -> None:
     """Erase a learner's personal data for good; their credentials stay verifiable."""
+    from passport.erasure import erase_learner  # noqa: PLC0415
+
     try:
         learner = UUID(learner_id)
     except ValueError:
@@ -341,8 +369,7 @@ def learner_erase(
         _fail("give a --reason: it is recorded with the erasure")
     services = _services()
     try:
-        services.ledger.erase_learner(learner, by="operator", reason=reason.strip())
-        services.projections.catch_up()
+        erase_learner(services, learner, by="operator", reason=reason.strip())
     finally:
         services.close()
     typer.echo(f"erased the personal data of learner {learner}; their credentials still verify")

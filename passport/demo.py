@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from events.errors import IssuerAlreadyRegisteredError
@@ -12,6 +12,30 @@ from issuers.awarding import Learner
 from passport.services import Services
 
 DEMO_SLUG = "nhs-digital-academy"
+
+CSTF_URL = "https://www.skillsforhealth.org.uk/"
+
+
+def _cstf(code: str, name: str) -> dict[str, Any]:
+    """An alignment to a Core Skills Training Framework subject, as the role catalogue reads it."""
+    return {
+        "type": ["Alignment"],
+        "targetName": name,
+        "targetUrl": CSTF_URL,
+        "targetFramework": "Core Skills Training Framework",
+        "targetCode": code,
+        "targetType": "ceasn:Competency",
+    }
+
+
+PARTICIPATORY_CPD = {
+    "type": ["Alignment"],
+    "targetName": "Participatory CPD",
+    "targetUrl": "https://www.nmc.org.uk/revalidation/requirements/cpd/",
+    "targetFramework": "NMC revalidation",
+    "targetCode": "CPD-PARTICIPATORY",
+    "targetType": "ext:CPDActivity",
+}
 
 ACHIEVEMENTS: list[dict[str, Any]] = [
     {
@@ -27,6 +51,16 @@ ACHIEVEMENTS: list[dict[str, Any]] = [
         "kind": AchievementKind.BADGE,
         "criteria": "Complete the data champion programme and lead one data improvement project.",
         "field_of_study": "Data and analytics",
+        "alignment": [
+            {
+                "type": ["Alignment"],
+                "targetName": "Data Champion",
+                "targetUrl": "https://digital-academy.example.nhs.uk/achievements/data-champion",
+                "targetFramework": "NHS Digital Academy",
+                "targetCode": "DATA-CHAMPION",
+                "targetType": "ceterms:Credential",
+            }
+        ],
     },
     {
         "key": "epr",
@@ -42,6 +76,7 @@ ACHIEVEMENTS: list[dict[str, Any]] = [
         "refresher_months": 12,
         "criteria": "Pass the Core Skills Training Framework information governance assessment.",
         "field_of_study": "Core Skills Training Framework",
+        "alignment": [_cstf("CSTF-IGDS-L1", "Information Governance and Data Security, level 1")],
     },
     {
         "key": "resus",
@@ -50,6 +85,7 @@ ACHIEVEMENTS: list[dict[str, Any]] = [
         "refresher_months": 12,
         "criteria": "Complete adult basic life support, level 2.",
         "field_of_study": "Core Skills Training Framework",
+        "alignment": [_cstf("CSTF-RESUS-L2", "Resuscitation, level 2")],
     },
     {
         "key": "safeguarding",
@@ -58,6 +94,7 @@ ACHIEVEMENTS: list[dict[str, Any]] = [
         "refresher_months": 36,
         "criteria": "Complete safeguarding adults training at level 2.",
         "field_of_study": "Core Skills Training Framework",
+        "alignment": [_cstf("CSTF-SGA-L2", "Safeguarding Adults, level 2")],
     },
     {
         "key": "masterclass",
@@ -66,6 +103,7 @@ ACHIEVEMENTS: list[dict[str, Any]] = [
         "credits": 3.5,
         "criteria": "Attend the masterclass and submit a reflective account.",
         "field_of_study": "Digital health leadership",
+        "alignment": [PARTICIPATORY_CPD],
     },
     {
         "key": "analyst",
@@ -74,6 +112,7 @@ ACHIEVEMENTS: list[dict[str, Any]] = [
         "credits": 7.0,
         "criteria": "Attend both days and complete the exercises.",
         "field_of_study": "Data and analytics",
+        "alignment": [PARTICIPATORY_CPD],
     },
 ]
 
@@ -140,6 +179,7 @@ def seed_demo(services: Services, now: datetime) -> DemoLedger:
             refresher_months=a.get("refresher_months"),
             credits_available=a.get("credits"),
             field_of_study=a.get("field_of_study"),
+            extra={"alignment": a["alignment"]} if "alignment" in a else None,
         )
     today = now.date()
     for index, (learner_no, key, days_ago, credits) in enumerate(AWARDS):
@@ -164,7 +204,22 @@ def seed_demo(services: Services, now: datetime) -> DemoLedger:
 def _existing(services: Services) -> DemoLedger:
     services.projections.catch_up()
     issuer = services.ledger.issuer(Issuer.create_id(DEMO_SLUG))
-    return DemoLedger(
-        issuers=[{"id": str(issuer.id), "did": issuer.did}],
-        learners=[{"id": i, "name": n} for i, n in services.views.learners()],
-    )
+    base = services.settings.base_url.rstrip("/")
+    now = datetime.now(UTC)
+    learners: list[dict[str, str | None]] = []
+    for learner_id, name in services.views.learners():
+        # Links are shown once and kept only as hashes: each run gives each learner a fresh
+        # personal link (the last one stops working) and a new share link of everything.
+        personal = services.sharing.issue_learner_link(learner_id, now)
+        shared, _ = services.sharing.create_share(
+            learner_id, now, credential_ids=None, note="Shared from the demo."
+        )
+        learners.append(
+            {
+                "id": learner_id,
+                "name": name,
+                "passport_url": f"{base}/me/{personal}",
+                "share_url": f"{base}/s/{shared}",
+            }
+        )
+    return DemoLedger(issuers=[{"id": str(issuer.id), "did": issuer.did}], learners=learners)

@@ -13,12 +13,21 @@ from issuers.auth import AccessTokens
 from issuers.awarding import Awarding
 from issuers.jobs import CohortRunner, JobStore
 from keys import KeyStore, KeyWrapper, PublicKey
+from passport.compliance import (
+    Catalogue,
+    Recognition,
+    default_catalogue,
+    default_recognition,
+    load_catalogue,
+    load_recognition,
+)
 from passport.immutability import (
     owns_schema,
     protect_event_store,
     serialise_inserts_without_table_lock,
 )
 from passport.settings import Settings
+from passport.sharing import Sharing
 from projections.database import PostgresReadModels, ReadModelDatabase, SQLiteReadModels
 from projections.personal_data import SqlVault
 from projections.runner import ProjectionRunner
@@ -59,11 +68,21 @@ class Services:
     jobs: JobStore
     cohorts: CohortRunner
     tokens: AccessTokens
+    sharing: Sharing
+    catalogue: Catalogue
+    recognition: Recognition
 
     @classmethod
     def open(cls, settings: Settings) -> Self:
         """Open the configured store (creating its tables) and the key store."""
         key_store = KeyStore(settings.key_dir, settings.key_passphrase)
+        catalogue = load_catalogue(settings.roles_file) if settings.roles_file else None
+        catalogue = catalogue or default_catalogue()
+        recognition = (
+            load_recognition(settings.recognition_file, catalogue)
+            if settings.recognition_file
+            else default_recognition()
+        )
         manage = owns_schema(settings)  # else a restricted role: the owner made the tables
         read_models = open_read_models(settings)
         data_key_role = key_store.signer(key_store.current_for_role(PERSONAL_DATA_ROLE))
@@ -108,6 +127,9 @@ class Services:
             awarding=awarding,
             accounts=Accounts(ledger, awarding),
             tokens=tokens,
+            sharing=Sharing(read_models, vault, create=manage),
+            catalogue=catalogue,
+            recognition=recognition,
         )
 
     def close(self) -> None:

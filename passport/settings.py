@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     base_url: str = Field("http://localhost:8000", description="Public URL of this ledger.")
     key_dir: Path = Field(Path("var/keys"), description="Directory of the encrypted key store.")
     key_passphrase: str | None = Field(None, description="Passphrase of the key store.")
+    roles_file: Path | None = Field(
+        None, description="An organisation's own role catalogue (JSON); default: the shipped one."
+    )
+    recognition_file: Path | None = Field(
+        None, description="Which issuers the organisation accepts for which subjects (JSON)."
+    )
     checkpoint_interval: float = Field(
         3600.0,
         ge=0,

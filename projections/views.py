@@ -154,7 +154,8 @@ class Views:
                 "WHERE learner_id = ? ORDER BY valid_from, credential_id",
                 (learner_id,),
             )
-        return [(json.loads(r[0]), r[1], r[2], r[3]) for r in rows]
+        key = self._vault.open_keys([learner_id]).get(learner_id)
+        return [(json.loads(r[0]), r[1], r[2], open_reason(key, r[3])) for r in rows]
 
     def credential(self, credential_id: str) -> dict[str, Any] | None:
         """One credential's record: learner, issuer, the signed forms and its stored status."""
@@ -173,17 +174,24 @@ class Views:
             "credential": json.loads(r[2]),
             "jwt": r[3],
             "status": r[4],
-            "reason": r[5],
+            "reason": self._reason(r[0], r[5]),
         }
 
     def recorded_status(self, credential_id: str) -> tuple[str, str | None] | None:
         """A credential's stored status and reason, or None if the ledger does not hold it."""
         with self._database.transaction() as tx:
             rows = tx.execute(
-                "SELECT status, status_reason FROM rm_credentials WHERE credential_id = ?",
+                "SELECT status, status_reason, learner_id FROM rm_credentials "
+                "WHERE credential_id = ?",
                 (credential_id,),
             )
-        return (rows[0][0], rows[0][1]) if rows else None
+        return (rows[0][0], self._reason(rows[0][2], rows[0][1])) if rows else None
+
+    def _reason(self, learner_id: str, sealed: str | None) -> str | None:
+        """A status change's reason in plain text (sealed under the learner's key)."""
+        if not sealed:
+            return None
+        return open_reason(self._vault.open_keys([learner_id]).get(learner_id), sealed)
 
     def issuers(self) -> list[IssuerView]:
         """Every registered issuer with its key history."""

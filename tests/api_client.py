@@ -43,6 +43,10 @@ class Api:
         self.http = http
         self.operator = operator
 
+    def as_operator(self) -> dict[str, str]:
+        """The operator's bearer header (for reading a learner's record by id)."""
+        return self.token(*self.operator)
+
     def token(self, client_id: str, secret: str) -> dict[str, str]:
         response = self.http.post(
             "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Request
 
 from issuers.deps import Operator
 from issuers.schemas import ApiModel, Reason
+from passport.erasure import erase_learner
 from passport.services import Services
 
 router = APIRouter(tags=["admin"])
@@ -47,7 +48,7 @@ ERASURE_ERRORS: dict[int | str, dict[str, Any]] = {
     responses=ERASURE_ERRORS,
     response_model_by_alias=True,
 )
-def erase_learner(
+def erasure(
     learner_id: Annotated[UUID, Path(description="The learner whose personal data goes.")],
     body: ErasureRequest,
     services: Annotated[Services, Depends(_services)],
@@ -55,6 +56,5 @@ def erase_learner(
 ) -> ErasurePublic:
     """Erase a learner's personal data for good (operator only); credentials stay verifiable."""
     by = f"operator:{caller.client_id}"
-    services.ledger.erase_learner(learner_id, by=by, reason=body.reason)
-    services.projections.catch_up()
+    erase_learner(services, learner_id, by=by, reason=body.reason)
     return ErasurePublic(learner_id=str(learner_id), erased=True, by=by, reason=body.reason)

@@ -4,23 +4,30 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
 from issuers import api as issuer_api
 from issuers import vc_api
+from issuers.deps import Operator
 from passport.log import CheckpointSchedule
 from passport.publishing import passport_file
 from passport.services import Services, utcnow
 from passport.settings import Settings
 from passport.verification import verify_against_ledger
-from passport.web import admin, problems, public
+from passport.web import admin, pages, problems, public
 from projections.views import PassportView
 
 MAX_BODY_BYTES = 1024 * 1024
+OPERATOR_ONLY: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing, invalid or expired access token"},
+    403: {"description": "Only the ledger operator may read a learner's record by id"},
+}
 MAX_COHORT_BYTES = 8 * 1024 * 1024
 
 
@@ -80,6 +87,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(issuer_api.router)
     app.include_router(public.router)
     app.include_router(admin.router)
+    app.include_router(pages.router)
+    app.include_router(pages.api)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(vc_api.router)
 
     @app.middleware("http")
@@ -106,10 +116,11 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     @app.get(
         "/api/v1/learners/{learner_id}/passport",
         tags=["passports"],
-        responses={404: {"description": "No such learner"}},
+        responses={**OPERATOR_ONLY, 404: {"description": "No such learner"}},
     )
-    def passport(learner_id: str, services: ServicesDep) -> PassportView:
-        """A learner's passport: credentials with status, CPD by NHS year, what expires soon."""
+    def passport(learner_id: str, services: ServicesDep, _: Operator) -> PassportView:
+        """(Operator) a learner's passport: credentials with status, CPD by NHS year, what
+        expires soon. Learners see theirs at their personal link; employers at a share link."""
         services.projections.catch_up()
         view = services.views.passport(learner_id, utcnow().date())
         if view is None:
@@ -119,10 +130,10 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     @app.get(
         "/api/v1/learners/{learner_id}/export",
         tags=["passports"],
-        responses={404: {"description": "No such learner"}},
+        responses={**OPERATOR_ONLY, 404: {"description": "No such learner"}},
     )
-    def export(learner_id: str, services: ServicesDep) -> dict[str, Any]:
-        """The learner's portable passport, verifiable offline by `passport verify`."""
+    def export(learner_id: str, services: ServicesDep, _: Operator) -> dict[str, Any]:
+        """(Operator) the learner's portable passport, verifiable offline by `passport verify`."""
         bundle = passport_file(services, learner_id, utcnow())
         if bundle is None:
             return problems.problem(404, "Not found", f"no learner with id {learner_id}")  # type: ignore[return-value]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from events.errors import (
@@ -18,6 +18,7 @@ from events.errors import (
 )
 from issuers.errors import AuthenticationError, ForbiddenError, JobNotFoundError
 from issuers.problems import problem
+from passport.web.html import error_page, wants_html
 
 __all__ = ["install", "problem"]
 
@@ -73,7 +74,15 @@ def install(app: FastAPI) -> None:
         return problem(422, "Invalid request", f"{where}: {first['msg']}", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and wants_html(request):
+            return error_page(
+                request,
+                404,
+                "Page not found",
+                "There is no page at this address.",
+                "If you typed it, check it; if you followed a link, it may be out of date.",
+            )
         return problem(exc.status_code, str(exc.detail), str(exc.detail))
 
     @app.exception_handler(Exception)

@@ -27,6 +27,17 @@ def seeded(settings: Settings) -> dict[str, str]:
 
 @pytest.fixture
 def client(settings: Settings, seeded: dict[str, str]) -> Iterator[httpx.Client]:
-    """An HTTP client of the app serving the demo ledger."""
+    """An HTTP client of the app serving the demo ledger, with the operator's access token."""
+    services = Services.open(settings)
+    try:
+        operator = services.accounts.new_operator_client()
+    finally:
+        services.close()
     with serving(settings) as base, httpx.Client(base_url=base, timeout=30) as http:
+        token = http.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(operator.client_id, operator.client_secret),
+        ).json()["access_token"]
+        http.headers["Authorization"] = f"Bearer {token}"
         yield http

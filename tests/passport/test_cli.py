@@ -54,12 +54,20 @@ def _learner(demo: dict[str, list[dict[str, str]]], name: str) -> str:
 
 
 def test_demo_seeds_once_and_prints_its_ids(settings, demo):
-    """`passport demo --json` lists one academy and five learners; a second run adds nothing."""
+    """`passport demo --json` lists one academy and five learners with their personal and share
+    links; a second run adds nothing to the log and gives fresh links."""
     assert len(demo["issuers"]) == 1
     assert demo["issuers"][0]["did"] == "did:web:passport.test:issuers:nhs-digital-academy"
     assert len(demo["learners"]) == 5
-    again = run(settings, "demo", "--json")
-    assert json.loads(again.stdout) == demo
+    for learner in demo["learners"]:
+        assert learner["passport_url"].startswith("https://passport.test/me/")
+        assert learner["share_url"].startswith("https://passport.test/s/")
+    again = json.loads(run(settings, "demo", "--json").stdout)
+    assert again["issuers"] == demo["issuers"]
+    assert [(x["id"], x["name"]) for x in again["learners"]] == [
+        (x["id"], x["name"]) for x in demo["learners"]
+    ]
+    assert again["learners"][0]["passport_url"] != demo["learners"][0]["passport_url"]
     assert "intact: 34 events" in run(settings, "audit").stdout
 
 

@@ -63,7 +63,12 @@ def test_the_app_works_as_the_restricted_role(restricted: tuple[Settings, Settin
         )
         assert award.status_code == 201, award.text
         learner = award.json()["learnerId"]
-        assert http.get(f"/api/v1/learners/{learner}/passport").json()["name"] == "Amira Okafor"
+        assert (
+            http.get(f"/api/v1/learners/{learner}/passport", headers=api.as_operator()).json()[
+                "name"
+            ]
+            == "Amira Okafor"
+        )
         erased = http.post(
             f"/api/v1/admin/learners/{learner}/erasure",
             headers=api.token(*api.operator),

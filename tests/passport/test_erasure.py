@@ -102,7 +102,7 @@ def test_erasure_leaves_no_personal_data_and_every_proof_verifies(
     account, token, learner_id, credential_ids = _award(api)
     passport_url = f"/api/v1/learners/{learner_id}/passport"
 
-    before = api.http.get(passport_url).json()
+    before = api.http.get(passport_url, headers=api.as_operator()).json()
     assert before["name"] == NAME
     assert not before["erased"]
     reasons = {c["id"]: c["status_reason"] for c in before["credentials"]}
@@ -110,7 +110,9 @@ def test_erasure_leaves_no_personal_data_and_every_proof_verifies(
     on_disk = _disk(settings, request)
     assert all(p.encode() not in on_disk for p in PERSONAL), "personal data stored in plain text"
     exported = tmp_path / "passport.json"
-    exported.write_text(api.http.get(f"/api/v1/learners/{learner_id}/export").text)
+    exported.write_text(
+        api.http.get(f"/api/v1/learners/{learner_id}/export", headers=api.as_operator()).text
+    )
     wrapped = _wrapped_key(settings, learner_id)
     assert wrapped is not None and wrapped.encode() in on_disk
 
@@ -118,7 +120,7 @@ def test_erasure_leaves_no_personal_data_and_every_proof_verifies(
     assert erased.status_code == 200, erased.text
     assert erased.json()["erased"] is True
 
-    after = api.http.get(passport_url)
+    after = api.http.get(passport_url, headers=api.as_operator())
     assert after.status_code == 200
     assert after.json()["name"] is None
     assert after.json()["erased"] is True
@@ -127,7 +129,7 @@ def test_erasure_leaves_no_personal_data_and_every_proof_verifies(
     assert statuses == {credential_ids[0]: "valid", credential_ids[1]: "revoked"}
     responses = [
         after.text,
-        api.http.get(f"/api/v1/learners/{learner_id}/export").text,
+        api.http.get(f"/api/v1/learners/{learner_id}/export", headers=api.as_operator()).text,
         *(
             api.http.get(f"/api/v1/issuers/{account['id']}/awards/{c}", headers=token).text
             for c in credential_ids
@@ -166,7 +168,7 @@ def test_erasure_holds_after_a_rebuild_and_refuses_new_awards(api: Api, settings
 
     rebuilt = run(settings, "projections", "rebuild")
     assert rebuilt.returncode == 0, rebuilt.stderr
-    view = api.http.get(f"/api/v1/learners/{learner_id}/passport").json()
+    view = api.http.get(f"/api/v1/learners/{learner_id}/passport", headers=api.as_operator()).json()
     assert view["name"] is None and view["erased"] is True
 
     base = f"/api/v1/issuers/{account['id']}"
@@ -215,7 +217,12 @@ def test_only_the_operator_erases_and_only_once(api: Api, settings: Settings) ->
     twice = _erase(api, learner_id, operator)
     assert twice.status_code == 409
     assert "erased" in twice.json()["detail"]
-    assert api.http.get(f"/api/v1/learners/{learner_id}/passport").json()["name"] is None
+    assert (
+        api.http.get(f"/api/v1/learners/{learner_id}/passport", headers=api.as_operator()).json()[
+            "name"
+        ]
+        is None
+    )
 
 
 def test_the_cli_erases_with_a_recorded_reason(api: Api, settings: Settings) -> None:
@@ -233,4 +240,9 @@ def test_the_cli_erases_with_a_recorded_reason(api: Api, settings: Settings) -> 
     assert again.returncode == 2
     assert "was erased" in again.stderr
     assert "Traceback" not in again.stderr
-    assert api.http.get(f"/api/v1/learners/{learner_id}/passport").json()["name"] is None
+    assert (
+        api.http.get(f"/api/v1/learners/{learner_id}/passport", headers=api.as_operator()).json()[
+            "name"
+        ]
+        is None
+    )

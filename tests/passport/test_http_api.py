@@ -21,6 +21,15 @@ def test_passport_shows_credentials_cpd_by_year_and_expiring_first(client, seede
     ]
 
 
+def test_only_the_operator_reads_a_learner_by_id(client, seeded):
+    """Learner ids derive from staff numbers: without the operator's token, nothing is shown."""
+    learner = seeded["Amira Okafor"]
+    for path in (f"/api/v1/learners/{learner}/passport", f"/api/v1/learners/{learner}/export"):
+        anonymous = client.get(path, headers={"Authorization": ""})
+        assert anonymous.status_code == 401
+        assert "Amira" not in anonymous.text
+
+
 def test_unknown_learner_is_a_404_problem(client):
     """A passport that does not exist is a problem-details 404, not a 500."""
     response = client.get("/api/v1/learners/nobody/passport")
@@ -93,3 +102,14 @@ def test_oversized_bodies_are_refused_with_413(client):
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 413
+
+
+def test_a_revocation_reason_reads_in_plain_words_to_its_learner(client, seeded):
+    """Reasons are sealed in the log; the passport and its export show them opened."""
+    learner = seeded["Tomasz Nowak"]
+    view = client.get(f"/api/v1/learners/{learner}/passport").json()
+    reasons = {c["status"]: c["status_reason"] for c in view["credentials"]}
+    assert reasons["revoked"] == "Awarded in error: assessment not passed."
+    bundle = client.get(f"/api/v1/learners/{learner}/export").json()
+    exported = {s["status"]: s["reason"] for s in bundle["staffPassport"]["statuses"].values()}
+    assert exported["revoked"] == "Awarded in error: assessment not passed."

@@ -1,0 +1,518 @@
+"""The people-facing pages: the learner's passport and the employer's view of a share link.
+
+Server-rendered (Jinja2), readable without script. A learner is known by their personal link
+(`/me/{token}`): `learner_from_link` is the one place that turns a request into a learner, so
+signing in with an organisation's OpenID Connect provider can later resolve the same learner id
+from a session instead. An employer needs only the share link (`/s/{token}`); the same address
+answers `Accept: application/json` with a Verifiable Presentation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from passport.compliance import (
+    HeldCredential,
+    RoleCheck,
+    UnknownRoleError,
+    check_role,
+    revalidation_progress,
+)
+from passport.erasure import erase_learner
+from passport.publishing import passport_file
+from passport.services import Services, utcnow
+from passport.sharing import DEFAULT_SHARE_DAYS, MAX_SHARE_DAYS, ShareLink, ShareState
+from passport.web.graphics import cpd_chart, qr_svg
+from passport.web.html import PRIVATE, error_page, page
+from passport.web.problems import problem
+from projections.views import PassportView
+from verifier import CredentialReport, verify_document
+
+router = APIRouter(include_in_schema=False)
+api = APIRouter(tags=["share links"])
+Token = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{20,100}$")]
+STATUS_WORDS = {
+    "valid": "Valid",
+    "expiring": "Expiring soon",
+    "expired": "Expired",
+    "suspended": "Suspended",
+    "revoked": "Revoked",
+}
+OUTCOME_WORDS = {
+    "passed": "Passed",
+    "failed": "Failed",
+    "unknown": "Could not check",
+    "not_applicable": "Does not apply",
+}
+STATE_WORDS = {
+    "met": "Met",
+    "expires_before": "Met, but lapses before your date",
+    "met_by_unrecognised_issuer": "Met only by an issuer you do not accept",
+    "missing": "Missing",
+}
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
+
+
+def learner_from_link(services: Services, token: str) -> str | None:
+    """The learner a personal link belongs to (None if no current link has this token)."""
+    return services.sharing.learner_for(token)
+
+
+# The learner's side
+
+
+@dataclass(frozen=True)
+class CredentialCard:
+    """One credential as a page shows it."""
+
+    id: str
+    slug: str
+    name: str
+    kind: str
+    issuer: str
+    valid_from: str
+    valid_until: str | None
+    status: str
+    status_words: str
+    reason: str | None
+    counts_for: list[str]
+    credits: float | None
+
+
+def _cards(services: Services, view: PassportView) -> list[CredentialCard]:
+    documents = {c["id"]: c for c, _, _, _ in services.views.credentials_of(view.learner_id)}
+    cards = []
+    for c in view.credentials:
+        achievement = documents.get(c.id, {}).get("credentialSubject", {}).get("achievement", {})
+        aligned = [a.get("targetName") for a in achievement.get("alignment") or []]
+        counts_for = [str(a) for a in aligned if a] or [
+            str(f) for f in [achievement.get("fieldOfStudy")] if f
+        ]
+        cards.append(
+            CredentialCard(
+                id=c.id,
+                slug=c.id.removeprefix("urn:uuid:"),
+                name=c.name,
+                kind=c.kind,
+                issuer=c.issuer_name,
+                valid_from=c.valid_from[:10],
+                valid_until=c.valid_until[:10] if c.valid_until else None,
+                status=c.status,
+                status_words=STATUS_WORDS.get(c.status, c.status),
+                reason=c.status_reason,
+                counts_for=counts_for,
+                credits=c.credits,
+            )
+        )
+    order = {cid: n for n, cid in enumerate(view.expiring_soon)}
+    return sorted(cards, key=lambda card: (card.id not in order, order.get(card.id, 0)))
+
+
+def held_credentials(
+    services: Services, learner_id: str, only: tuple[str, ...] | None = None
+) -> list[HeldCredential]:
+    """The learner's credentials with their status history, replayed from the log."""
+    history = services.ledger.status_history(UUID(learner_id))
+    held = []
+    for credential, _, _, _ in services.views.credentials_of(learner_id):
+        if only is not None and credential["id"] not in only:
+            continue
+        changes = history.get(credential["id"])
+        issuer = credential.get("issuer", {})
+        issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+        if changes and isinstance(issuer_id, str):
+            held.append(
+                HeldCredential(credential=credential, issuer_id=issuer_id, status_history=changes)
+            )
+    return held
+
+
+def _learner_context(
+    services: Services, token: str, learner_id: str, revalidation: date | None
+) -> dict[str, Any] | None:
+    services.projections.catch_up()
+    today = utcnow().date()
+    view = services.views.passport(learner_id, today)
+    if view is None or view.erased:
+        return None
+    cards = _cards(services, view)
+    cycle = revalidation_progress(
+        held_credentials(services, learner_id),
+        revalidation_date=revalidation or today,
+        as_of=today,
+    )
+    return {
+        "token": token,
+        "view": view,
+        "cards": cards,
+        "expiring": [c for c in cards if c.status == "expiring"],
+        "chart": cpd_chart(view.cpd_credits_by_year),
+        "cycle": cycle,
+        "revalidation": (revalidation or today).isoformat(),
+        "shares": services.sharing.shares_of(learner_id),
+        "now": utcnow(),
+        "default_days": DEFAULT_SHARE_DAYS,
+        "max_days": MAX_SHARE_DAYS,
+        "base_url": services.settings.base_url.rstrip("/"),
+    }
+
+
+def _no_such_link(request: Request) -> Any:
+    return error_page(
+        request,
+        404,
+        "This link does not work",
+        "This personal link is not (or no longer) a way into a passport.",
+        "If you replaced your link, use the newest one. If you have lost it, ask the academy "
+        "that trained you to send you a new one.",
+    )
+
+
+@router.get("/me/{token}", response_class=HTMLResponse)
+def learner_page(
+    request: Request,
+    token: Token,
+    services: ServicesDep,
+    revalidation: Annotated[date | None, Query()] = None,
+) -> Any:
+    """The learner's whole passport."""
+    learner_id = learner_from_link(services, token)
+    context = learner_id and _learner_context(services, token, learner_id, revalidation)
+    if not context:
+        return _no_such_link(request)
+    return page(request, "passport.html", context)
+
+
+@router.get("/me/{token}/passport.json")
+def learner_download(request: Request, token: Token, services: ServicesDep) -> Any:
+    """The whole passport as one verifiable file."""
+    learner_id = learner_from_link(services, token)
+    bundle = learner_id and passport_file(services, learner_id, utcnow())
+    if not bundle:
+        return _no_such_link(request)
+    return JSONResponse(
+        bundle,
+        headers={**PRIVATE, "Content-Disposition": 'attachment; filename="passport.json"'},
+    )
+
+
+@router.get("/me/{token}/credentials/{slug}.{form}")
+def credential_download(
+    request: Request,
+    token: Token,
+    slug: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")],
+    form: Annotated[str, Path(pattern=r"^(json|jwt)$")],
+    services: ServicesDep,
+) -> Any:
+    """One credential: the JSON with its proof, or the JWT."""
+    learner_id = learner_from_link(services, token)
+    record = services.views.credential(f"urn:uuid:{slug}")
+    if learner_id is None or record is None or record["learner_id"] != learner_id:
+        return _no_such_link(request)
+    disposition = {"Content-Disposition": f'attachment; filename="{slug}.{form}"'}
+    if form == "jwt":
+        return Response(
+            record["jwt"], media_type="application/vc+jwt", headers={**PRIVATE, **disposition}
+        )
+    return JSONResponse(record["credential"], headers={**PRIVATE, **disposition})
+
+
+@router.post("/me/{token}/shares", response_class=HTMLResponse)
+def create_share(
+    request: Request,
+    token: Token,
+    services: ServicesDep,
+    credential: Annotated[list[str] | None, Form()] = None,
+    days: Annotated[int, Form(ge=1, le=MAX_SHARE_DAYS)] = DEFAULT_SHARE_DAYS,
+    note: Annotated[str, Form(max_length=500)] = "",
+    show_name: Annotated[str | None, Form()] = None,
+    everything: Annotated[str | None, Form()] = None,
+) -> Any:
+    """Make a share link: every credential or the chosen ones, an expiry, a note."""
+    learner_id = learner_from_link(services, token)
+    if learner_id is None:
+        return _no_such_link(request)
+    held = {c["id"] for c, _, _, _ in services.views.credentials_of(learner_id)}
+    chosen = None if everything else tuple(c for c in credential or [] if c in held)
+    if chosen is not None and not chosen:
+        context = _learner_context(services, token, learner_id, None) or {}
+        context["share_error"] = "Choose at least one credential to share, or share them all."
+        return page(request, "passport.html", context, 422)
+    share_token, link = services.sharing.create_share(
+        learner_id,
+        utcnow(),
+        credential_ids=chosen,
+        days=days,
+        note=note.strip() or None,
+        show_name=show_name is not None,
+    )
+    context = _learner_context(services, token, learner_id, None) or {}
+    context["new_share"] = {"url": _share_url(services, share_token), "link": link}
+    return page(request, "passport.html", context, 201)
+
+
+@router.post("/me/{token}/shares/{share_id}/revoke")
+def revoke_share(
+    request: Request,
+    token: Token,
+    share_id: Annotated[str, Path(max_length=40)],
+    services: ServicesDep,
+) -> Any:
+    """Stop a share link from opening."""
+    learner_id = learner_from_link(services, token)
+    if learner_id is None or not services.sharing.revoke_share(learner_id, share_id, utcnow()):
+        return _no_such_link(request)
+    return RedirectResponse(f"/me/{token}#shares", status_code=303, headers=PRIVATE)
+
+
+@router.post("/me/{token}/link", response_class=HTMLResponse)
+def replace_link(request: Request, token: Token, services: ServicesDep) -> Any:
+    """Replace the personal link: the old one stops working at once."""
+    learner_id = learner_from_link(services, token)
+    if learner_id is None:
+        return _no_such_link(request)
+    fresh = services.sharing.issue_learner_link(learner_id, utcnow())
+    context = _learner_context(services, fresh, learner_id, None) or {}
+    context["new_link"] = f"{services.settings.base_url.rstrip('/')}/me/{fresh}"
+    return page(request, "passport.html", context)
+
+
+@router.post("/me/{token}/erase", response_class=HTMLResponse)
+def erase_myself(
+    request: Request,
+    token: Token,
+    services: ServicesDep,
+    confirm: Annotated[str | None, Form()] = None,
+) -> Any:
+    """The learner erases their own personal data (recorded as theirs, with the reason)."""
+    learner_id = learner_from_link(services, token)
+    if learner_id is None:
+        return _no_such_link(request)
+    if confirm != "yes":
+        context = _learner_context(services, token, learner_id, None) or {}
+        context["erase_error"] = "Tick the box to confirm that you want your details erased."
+        return page(request, "passport.html", context, 422)
+    erase_learner(services, UUID(learner_id), by="learner", reason="the learner's own request")
+    return page(
+        request,
+        "error.html",
+        {
+            "title": "Your personal details are erased",
+            "message": "Your name, email and staff number are gone from Staff Passport for good, "
+            "and so are your personal and share links.",
+            "advice": "Credentials you downloaded or shared before stay valid: they never held "
+            "your name or email.",
+        },
+    )
+
+
+# The employer's side
+
+
+def _share_url(services: Services, token: str) -> str:
+    return f"{services.settings.base_url.rstrip('/')}/s/{token}"
+
+
+def _open_share(request: Request, services: Services, token: str) -> ShareLink | Any:
+    """The active share link, or the page (or problem) saying why it does not open."""
+    link = services.sharing.share_for(token)
+    if link is None:
+        return error_page(
+            request,
+            404,
+            "This share link does not exist",
+            "Check that you copied the whole link. Share links are long on purpose.",
+        )
+    state = link.state(utcnow())
+    if state is ShareState.ACTIVE and services.views.learners_exist(link.learner_id):
+        return link
+    when = (link.revoked_at or link.expires_at).strftime("%d %B %Y")
+    message = {
+        ShareState.REVOKED: f"The person who shared this passport withdrew the link on {when}.",
+        ShareState.EXPIRED: f"This share link expired on {when}.",
+    }.get(state, "This passport is no longer shared.")
+    return error_page(
+        request, 410, "This share link has ended", message, "Ask them for a new link."
+    )
+
+
+@dataclass(frozen=True)
+class CheckedCredential:
+    """A shared credential with the verifier's named checks."""
+
+    card: CredentialCard
+    verified: bool
+    checks: list[dict[str, str]]
+
+
+def _checked(services: Services, link: ShareLink) -> tuple[PassportView, list[CheckedCredential]]:
+    """Each shared credential verified as the employer's own verifier would verify the
+    presentation: offline, from what it carries (keys, status lists, ledger proofs)."""
+    services.projections.catch_up()
+    now = utcnow()
+    view = services.views.passport(link.learner_id, now.date())
+    assert view is not None
+    reports: dict[str, CredentialReport] = {}
+    for verified in verify_document(_presentation(services, link), now=now).credentials:
+        reports.setdefault(verified.credential_id or "", verified)  # the JSON form comes first
+    checked = []
+    for card in _cards(services, view):
+        report = reports.get(card.id)
+        if report is None:
+            continue
+        checks = [
+            {
+                "name": c.name,
+                "outcome": c.outcome.value,
+                "words": OUTCOME_WORDS.get(c.outcome.value, c.outcome.value),
+                "reason": c.reason,
+            }
+            for c in report.checks
+        ]
+        checked.append(CheckedCredential(card, report.verified, checks))
+    return view, checked
+
+
+def _role_check(
+    services: Services, link: ShareLink, role: str, as_of: date, before: date | None
+) -> RoleCheck:
+    held = held_credentials(services, link.learner_id, link.credential_ids)
+    return check_role(
+        services.catalogue,
+        role,
+        services.recognition,
+        held,
+        as_of=as_of,
+        expires_before=before,
+    )
+
+
+def _presentation(services: Services, link: ShareLink) -> dict[str, Any]:
+    bundle = passport_file(services, link.learner_id, utcnow()) or {}
+    shared = link.credential_ids
+    if shared is not None:
+        bundle["verifiableCredential"] = [
+            c for c in bundle.get("verifiableCredential", []) if c["id"] in shared
+        ]
+        extras: dict[str, Any] = bundle.get("staffPassport", {})
+        for section in ("statuses", "jwts", "ledger"):
+            extras[section] = {k: v for k, v in extras.get(section, {}).items() if k in shared}
+    if link.show_name:
+        view = services.views.passport(link.learner_id, utcnow().date())
+        bundle.setdefault("staffPassport", {})["holderName"] = view.name if view else None
+    return bundle
+
+
+@router.get("/s/{token}")
+def share_page(
+    request: Request,
+    token: Token,
+    services: ServicesDep,
+    role: Annotated[str | None, Query(max_length=80)] = None,
+    as_of: Annotated[str | None, Query(max_length=10)] = None,
+    before: Annotated[str | None, Query(max_length=10)] = None,
+) -> Any:
+    """What the employer sees: each credential with its checks, and a role check."""
+    opened = _open_share(request, services, token)
+    if not isinstance(opened, ShareLink):
+        return opened
+    link = opened
+    services.sharing.record_opening(link.id, utcnow())
+    if _wants_json(request):
+        return JSONResponse(_presentation(services, link), headers=PRIVATE)
+    view, checked = _checked(services, link)
+    context: dict[str, Any] = {
+        "token": token,
+        "link": link,
+        "name": view.name if link.show_name else None,
+        "checked": checked,
+        "all_verified": all(c.verified for c in checked),
+        "roles": services.catalogue.roles,
+        "role": role or "",
+        "as_of": as_of or "",
+        "before": before or "",
+        "states": STATE_WORDS,
+        "share_url": _share_url(services, token),
+    }
+    if role:
+        try:
+            context["result"] = _role_check(
+                services, link, role, _day(as_of) or utcnow().date(), _day(before)
+            )
+        except (UnknownRoleError, ValueError) as exc:
+            context["role_error"] = str(exc)
+    return page(request, "share.html", context, 422 if "role_error" in context else 200)
+
+
+@router.get("/s/{token}/qr.svg")
+def share_qr(request: Request, token: Token, services: ServicesDep) -> Any:
+    """A QR code of the share link, to show on a phone or print."""
+    opened = _open_share(request, services, token)
+    if not isinstance(opened, ShareLink):
+        return opened
+    return Response(
+        qr_svg(_share_url(services, token)), media_type="image/svg+xml", headers=PRIVATE
+    )
+
+
+@api.get(
+    "/api/v1/shares/{token}/role-check",
+    responses={404: {"description": "No such share link"}, 410: {"description": "It ended"}},
+)
+def role_check_api(
+    request: Request,
+    token: Token,
+    role: Annotated[str, Query(min_length=1, max_length=80, description="A catalogue role id.")],
+    services: ServicesDep,
+    as_of: Annotated[
+        date | None, Query(description="Check as of this day (default today).")
+    ] = None,
+    expires_before: Annotated[
+        date | None, Query(description="Flag what lapses on or before this day.")
+    ] = None,
+) -> RoleCheck:
+    """For onboarding systems: the shared passport checked against a role, as of a day."""
+    opened = _open_share(request, services, token)
+    if not isinstance(opened, ShareLink):
+        return opened  # type: ignore[no-any-return]
+    services.projections.catch_up()
+    try:
+        return _role_check(services, opened, role, as_of or utcnow().date(), expires_before)
+    except UnknownRoleError as exc:
+        return problem(404, "Not found", str(exc))  # type: ignore[return-value]
+    except ValueError as exc:
+        return problem(422, "Invalid request", str(exc))  # type: ignore[return-value]
+
+
+@api.get("/api/v1/roles")
+def roles(services: ServicesDep) -> list[dict[str, Any]]:
+    """The role catalogue: each role with its requirements."""
+    return [json.loads(r.model_dump_json()) for r in services.catalogue.roles]
+
+
+def _wants_json(request: Request) -> bool:  # a browser's Accept lists both
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _day(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
