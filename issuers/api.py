@@ -298,6 +298,7 @@ def award(
         at=_now(),
         credits_earned=body.credits_earned,
         idempotency_key=idempotency_key,
+        cryptosuite=body.cryptosuite,
     )
     return _award_public(services, issuer_id, made.credential_id)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -32,11 +32,18 @@ from issuers.credentials import (
 from issuers.status_list import PURPOSES, status_entries
 from keys import KeyStore, did_web
 from projections.status_lists import StatusIndexes
-from verifier.eddsa_jcs_2022 import create_proof
+from verifier import eddsa_jcs_2022, eddsa_rdfc_2022
 from verifier.jose import encode_vc_jwt
 
 MAX_ATTEMPTS = 5
 AWARD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://staff-passport.nhs.example/awards")
+
+
+SUITES: dict[str, Callable[..., dict[str, Any]]] = {
+    eddsa_jcs_2022.CRYPTOSUITE: eddsa_jcs_2022.create_proof,
+    eddsa_rdfc_2022.CRYPTOSUITE: eddsa_rdfc_2022.create_proof,
+}
+"""The Data Integrity cryptosuites an issuer may secure its credentials with."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,7 @@ class AwardRequest:
     earned_on: date
     credits_earned: float | None
     idempotency_key: str
+    cryptosuite: str = eddsa_jcs_2022.CRYPTOSUITE
 
 
 @dataclass(frozen=True)
@@ -180,13 +188,19 @@ class Awarding:
         at: datetime,
         credits_earned: float | None = None,
         idempotency_key: str | None = None,
+        cryptosuite: str = eddsa_jcs_2022.CRYPTOSUITE,
     ) -> Award:
         """Issue a signed credential to a learner, enrolling them on their first award.
 
         With an idempotency key, a retried request returns the award made the first time.
         """
         request = AwardRequest(
-            achievement_id, learner, earned_on, credits_earned, idempotency_key or str(uuid.uuid4())
+            achievement_id,
+            learner,
+            earned_on,
+            credits_earned,
+            idempotency_key or str(uuid.uuid4()),
+            cryptosuite,
         )
         return self.award_many(issuer_id, [request], at=at)[0]
 
@@ -254,7 +268,7 @@ class Awarding:
             unsigned["credentialStatus"] = status_entries(
                 {p: self.status_list_url(issuer.slug, p, list_no) for p in PURPOSES}, index
             )
-            credential = create_proof(
+            credential = SUITES[request.cryptosuite](
                 unsigned, signer, issuer.current_key, created=at, proof_as_array=True
             )
             jwt = encode_vc_jwt(unsigned, signer, issuer.current_key, issued_at=at)
@@ -277,7 +291,11 @@ class Awarding:
         return awards, entries
 
     def issue_document(
-        self, issuer_id: UUID, unsigned: dict[str, Any], at: datetime
+        self,
+        issuer_id: UUID,
+        unsigned: dict[str, Any],
+        at: datetime,
+        cryptosuite: str = eddsa_jcs_2022.CRYPTOSUITE,
     ) -> dict[str, Any]:
         """W3C VC API issuance: add an id and status entries, sign, record, return it.
 
@@ -294,7 +312,7 @@ class Awarding:
             {p: self.status_list_url(issuer.slug, p, list_no) for p in PURPOSES}, index
         )
         signer = self._keys.signer(issuer.current_key.rsplit("#", 1)[1])
-        credential = create_proof(document, signer, issuer.current_key, created=at)
+        credential = SUITES[cryptosuite](document, signer, issuer.current_key, created=at)
         jwt = encode_vc_jwt(document, signer, issuer.current_key, issued_at=at)
         subject = document.get("credentialSubject")
         holder = subject.get("id") if isinstance(subject, dict) else None

@@ -124,6 +124,7 @@ def validate(
                     award.earned_on,
                     award.credits_earned,
                     f"{batch_key}#row-{number}",
+                    award.cryptosuite,
                 ),
             )
         )

@@ -136,6 +136,11 @@ class AwardCreate(ApiModel):
     learner: LearnerRef
     earned_on: date
     credits_earned: float | None = Field(None, ge=0, le=1000)
+    cryptosuite: Literal["eddsa-jcs-2022", "eddsa-rdfc-2022"] = Field(
+        "eddsa-jcs-2022",
+        description="The Data Integrity proof: eddsa-rdfc-2022 is what Open Badges wallets and "
+        "1EdTech certification expect; eddsa-jcs-2022 is faster to verify.",
+    )
 
 
 class AwardPublic(ApiModel):

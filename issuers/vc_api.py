@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from issuers.auth import Principal
+from issuers.awarding import SUITES
 from issuers.deps import Services, principal
 from issuers.errors import ForbiddenError
 from issuers.problems import problem
@@ -73,7 +74,8 @@ Caller = Annotated[Principal, Depends(principal)]
     response_model=IssueResponse,
 )
 def issue(body: IssueRequest, services: Services, caller: Caller) -> IssueResponse | JSONResponse:
-    """Sign a credential as the calling issuer (eddsa-jcs-2022), with status list entries."""
+    """Sign a credential as the calling issuer, with status list entries: eddsa-jcs-2022, or
+    eddsa-rdfc-2022 with `options.cryptosuite`."""
     issuer_uuid = _acting_issuer(caller)
     issuer = services.ledger.issuer(issuer_uuid)
     credential = dict(body.credential)
@@ -84,7 +86,11 @@ def issue(body: IssueRequest, services: Services, caller: Caller) -> IssueRespon
         return problem(400, "Malformed credential", shape.reason)
     if issuer_id(credential) != issuer.did:
         raise ForbiddenError(f"the credential's issuer must be {issuer.did}, the caller's DID")
-    signed = services.awarding.issue_document(issuer_uuid, credential, datetime.now(UTC))
+    suite = (body.options or {}).get("cryptosuite", "eddsa-jcs-2022")
+    if not isinstance(suite, str) or suite not in SUITES:
+        known = ", ".join(sorted(SUITES))
+        return problem(400, "Unsupported cryptosuite", f"options.cryptosuite is one of {known}")
+    signed = services.awarding.issue_document(issuer_uuid, credential, datetime.now(UTC), suite)
     return IssueResponse(verifiableCredential=signed)
 
 

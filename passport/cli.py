@@ -45,6 +45,8 @@ learner_app = typer.Typer(
     help="Learners: personal links, erasure of personal data.", no_args_is_help=True
 )
 app.add_typer(learner_app, name="learner")
+outbox_app = typer.Typer(help="Emails to learners.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
 database_app = typer.Typer(help="The database the ledger runs on.", no_args_is_help=True)
 app.add_typer(database_app, name="database")
 
@@ -327,6 +329,27 @@ def award(
         services.close()
     typer.echo(f"awarded {len(valid)} of {len(rows)} rows (job {job.id})")
     raise typer.Exit(1 if refused else 0)
+
+
+@outbox_app.command("deliver")
+def outbox_deliver() -> None:
+    """Send each newly enrolled learner their personal link, and anything else queued."""
+    settings = _settings()
+    if not settings.smtp_url:
+        _fail("set PASSPORT_SMTP_URL (smtp://host:port) to say where emails go")
+    services = _services()
+    try:
+        services.projections.catch_up()
+        done = services.outbox.deliver(settings.smtp_url, settings.mail_from, utcnow())
+    except (OSError, ValueError) as exc:
+        _fail(f"cannot send through {settings.smtp_url}: {exc}")
+    finally:
+        services.close()
+    typer.echo(
+        f"queued {done.queued}, sent {done.sent}, failed {done.failed}; "
+        f"{done.without_address} learner(s) have no email address"
+    )
+    raise typer.Exit(1 if done.failed else 0)
 
 
 @learner_app.command("link")

@@ -11,4 +11,5 @@ def erase_learner(services: Services, learner_id: UUID, by: str, reason: str) ->
     """Erase the learner's personal data for good; their credentials stay verifiable."""
     services.ledger.erase_learner(learner_id, by=by, reason=reason)
     services.sharing.forget(str(learner_id))
+    services.outbox.forget(str(learner_id))
     services.projections.catch_up()

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import base64
-import logging
-import threading
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from keys import PublicKey
@@ -130,35 +128,3 @@ def first_divergence(services: Services) -> str | None:
     if missing:
         return f"the log is shorter ({size}) than a published checkpoint ({min(missing)})"
     return None
-
-
-log = logging.getLogger(__name__)
-
-
-class CheckpointSchedule:
-    """Signs a checkpoint every `interval` seconds while the server runs (none if the log did
-    not grow: a checkpoint is kept once per tree size)."""
-
-    def __init__(self, services: Services, interval: float) -> None:
-        self._services = services
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="checkpoints", daemon=True)
-
-    def start(self) -> None:
-        """Begin signing on schedule (nothing happens if the interval is 0)."""
-        if self._interval > 0:
-            self._thread.start()
-
-    def stop(self) -> None:
-        """Stop, and wait for a checkpoint being signed to finish."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                publish_checkpoint(self._services, datetime.now(UTC))
-            except Exception:  # the next round tries again; the server keeps serving
-                log.exception("could not sign a scheduled checkpoint")

@@ -26,6 +26,7 @@ from passport.immutability import (
     protect_event_store,
     serialise_inserts_without_table_lock,
 )
+from passport.outbox import Outbox
 from passport.settings import Settings
 from passport.sharing import Sharing
 from projections.database import PostgresReadModels, ReadModelDatabase, SQLiteReadModels
@@ -69,6 +70,7 @@ class Services:
     cohorts: CohortRunner
     tokens: AccessTokens
     sharing: Sharing
+    outbox: Outbox
     catalogue: Catalogue
     recognition: Recognition
 
@@ -107,6 +109,7 @@ class Services:
         projections = ProjectionRunner(ledger, read_models, create=manage)
         awarding = Awarding(ledger, key_store, settings.base_url, status_indexes)
         jobs = JobStore(read_models, create=manage)
+        sharing = Sharing(read_models, vault, create=manage)
         token_key = key_store.current_for_role(TOKEN_ROLE)
         tokens = AccessTokens(
             token_key,
@@ -127,7 +130,8 @@ class Services:
             awarding=awarding,
             accounts=Accounts(ledger, awarding),
             tokens=tokens,
-            sharing=Sharing(read_models, vault, create=manage),
+            sharing=sharing,
+            outbox=Outbox(read_models, vault, sharing, settings.base_url, create=manage),
             catalogue=catalogue,
             recognition=recognition,
         )

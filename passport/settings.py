@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     recognition_file: Path | None = Field(
         None, description="Which issuers the organisation accepts for which subjects (JSON)."
     )
+    smtp_url: str | None = Field(
+        None,
+        description="Where learners' emails go: smtp://host:port or smtps://user:password@host "
+        "(unset: messages wait in the outbox).",
+    )
+    mail_from: str = Field("Staff Passport <no-reply@localhost>", description="Sender of emails.")
+    mail_interval: float = Field(60.0, ge=0, description="Seconds between mail deliveries.")
     checkpoint_interval: float = Field(
         3600.0,
         ge=0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -67,21 +68,26 @@ class SQLiteReadModels:
 
     def __init__(self, path: Path) -> None:
         self._path = path
+        self._local = threading.local()  # one connection per thread, opened once
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self._path, isolation_level=None, timeout=30)
+            conn.execute("PRAGMA secure_delete = ON")  # erased keys are zeroed, not left behind
+            self._local.conn = conn
+        return conn
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        conn = sqlite3.connect(self._path, isolation_level=None, timeout=30)
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.execute("PRAGMA secure_delete = ON")  # erased keys are zeroed, not left behind
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield _SQLiteTransaction(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
+            yield _SQLiteTransaction(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def scrub(self) -> None:
         """Checkpoint and empty the write-ahead log, which still holds the pages as they were."""
@@ -92,7 +98,10 @@ class SQLiteReadModels:
             conn.close()
 
     def close(self) -> None:
-        pass
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
 
 
 class _PostgresTransaction:

@@ -2,8 +2,9 @@
 
 from verifier.errors import MalformedInputError, ProofError, VerifierError
 from verifier.keyset import KeyInfo, KeySet, UnknownKeyError
+from verifier.presentation import PresentationReport, presentation_checks, sign_presentation
 from verifier.report import CheckResult, CredentialReport, DocumentReport, Outcome
-from verifier.verify import verify_credential, verify_document
+from verifier.verify import verify_credential, verify_document, verify_presentation
 
 __all__ = [
     "CheckResult",
@@ -13,9 +14,13 @@ __all__ = [
     "KeySet",
     "MalformedInputError",
     "Outcome",
+    "PresentationReport",
     "ProofError",
     "UnknownKeyError",
     "VerifierError",
+    "presentation_checks",
+    "sign_presentation",
     "verify_credential",
     "verify_document",
+    "verify_presentation",
 ]

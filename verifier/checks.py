@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -189,10 +192,53 @@ def _checked_list(
         method = verification_method_of(dict(found))
         if method.split("#", 1)[0] != issuer or issuer_id(found) != issuer:
             return None, f"the status list {url} is not signed by the credential's issuer"
-        verify_proof(dict(found), keys.resolve(method).public_key)
+        public_key = keys.resolve(method).public_key
+        seen = _list_fingerprint(found, public_key.raw)
+        if seen is None or seen not in _VERIFIED_LISTS:
+            verify_proof(dict(found), public_key)
+            if seen is not None:
+                _VERIFIED_LISTS.add(seen)
     except (ProofError, UnknownKeyError) as exc:
         return None, f"the status list {url} does not verify: {exc}"
     return found, None
+
+
+class _VerifiedLists:
+    """Fingerprints of status list credentials whose proof verified, most recent kept.
+
+    One list serves thousands of credentials, and every verification of one of them checks
+    the list's proof: the fingerprint (the key and a sorted serialisation of the whole document,
+    proof included) says this exact document verified before under this exact key.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._seen: OrderedDict[bytes, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, fingerprint: object) -> bool:
+        with self._lock:
+            if fingerprint in self._seen:
+                self._seen.move_to_end(fingerprint)  # type: ignore[arg-type]
+                return True
+            return False
+
+    def add(self, fingerprint: bytes) -> None:
+        with self._lock:
+            self._seen[fingerprint] = None
+            while len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+
+
+_VERIFIED_LISTS = _VerifiedLists(512)
+
+
+def _list_fingerprint(document: Mapping[str, Any], key: bytes) -> bytes | None:
+    try:
+        text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(key + text.encode()).digest()
+    except (TypeError, ValueError):
+        return None  # not canonical JSON: verify_proof says why
 
 
 def status(

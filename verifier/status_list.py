@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from verifier.keyset import parse_time
@@ -24,6 +25,7 @@ MIN_LIST_BITS = 131_072
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 _DECIMAL = re.compile(r"[0-9]{1,10}")  # ASCII digits only: str.isdigit() also accepts "²"
 MAX_DECODED_BYTES = 16 * 1024 * 1024
+CACHED_DECODED_BYTES = 1024 * 1024
 ENTRY_TYPE = "BitstringStatusListEntry"
 LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
 LIST_TYPE = "BitstringStatusList"
@@ -43,7 +45,21 @@ class StatusOutcome:
 
 
 def decode_encoded_list(encoded: str) -> bytes:
-    """The bitstring of an `encodedList`: multibase base64url (`u`), then GZIP (§3.3)."""
+    """The bitstring of an `encodedList`: multibase base64url (`u`), then GZIP (§3.3).
+
+    One list serves thousands of credentials: lists of ordinary size are decoded once.
+    """
+    small = _decoded_if_small(encoded)
+    return small if small is not None else _decode(encoded)
+
+
+@lru_cache(maxsize=64)
+def _decoded_if_small(encoded: str) -> bytes | None:
+    bits = _decode(encoded)
+    return bits if len(bits) <= CACHED_DECODED_BYTES else None
+
+
+def _decode(encoded: str) -> bytes:
     if not encoded.startswith("u"):
         raise StatusListError("encodedList must be multibase base64url (start with 'u')")
     if not _BASE64URL.fullmatch(encoded[1:]):

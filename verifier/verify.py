@@ -31,6 +31,12 @@ from verifier.eddsa_jcs_2022 import single_proof, verification_method_of
 from verifier.errors import MalformedInputError, ProofError, UnknownContextError
 from verifier.jose import conflicting_claim, credential_of, parse_compact, verify_compact
 from verifier.keyset import KeyInfo, KeySet, UnknownKeyError, parse_time
+from verifier.presentation import (
+    PresentationReport,
+    held_credentials,
+    holder_id,
+    presentation_checks,
+)
 from verifier.report import CheckResult, CredentialReport, DocumentReport, Outcome
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024
@@ -433,8 +439,53 @@ def _verify_presentation(
             )
         )
         doc_checks.append(_same_content(credential, token, ident or ""))
+    if document.get("proof") is not None:  # a holder-signed presentation: its proof is judged
+        doc_checks[:0] = presentation_checks(
+            document, now=now, key_set=key_set, require_proof=False
+        )
     kind = "passport" if is_passport else "presentation"
     return DocumentReport(kind, tuple(reports), tuple(doc_checks))
+
+
+def verify_presentation(
+    presentation: Mapping[str, Any],
+    *,
+    now: datetime,
+    challenge: str | None = None,
+    domain: str | None = None,
+    require_proof: bool = True,
+    key_set: KeySet | None = None,
+    statuses: Mapping[str, Mapping[str, Any]] | None = None,
+    status_lists: StatusLists | None = None,
+    verify_held: Callable[[Mapping[str, Any] | str], CredentialReport] | None = None,
+) -> PresentationReport:
+    """Verify a presentation as a verifier that asked for `challenge` and `domain`.
+
+    The holder's proof, holder, challenge and domain are checked (`verifier.presentation`), then
+    each credential held, embedded or enveloped `vc+jwt`, with `verify_held` when given (a
+    server passes its own keys and status lists that way) or else `verify_credential` with
+    `key_set`, `statuses` and `status_lists`. `require_proof=False` accepts an unsigned
+    presentation (the VC API's proofless request); a required challenge or domain still fails it.
+    """
+    checks = presentation_checks(
+        presentation,
+        now=now,
+        challenge=challenge,
+        domain=domain,
+        require_proof=require_proof,
+        key_set=key_set,
+    )
+    if checks[0].outcome is not Outcome.PASSED:  # malformed: the credentials are not judged
+        return PresentationReport(checks, ())
+
+    def held(credential: Mapping[str, Any] | str) -> CredentialReport:
+        return verify_credential(
+            credential, now=now, key_set=key_set, statuses=statuses, status_lists=status_lists
+        )
+
+    verify = verify_held or held
+    reports = tuple(verify(c) for c in held_credentials(presentation))
+    return PresentationReport(checks, reports, holder_id(presentation))
 
 
 def _list_of(value: object) -> list[Any]:

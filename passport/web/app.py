@@ -15,12 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from issuers import api as issuer_api
 from issuers import vc_api
 from issuers.deps import Operator
-from passport.log import CheckpointSchedule
+from passport.log import publish_checkpoint
 from passport.publishing import passport_file
+from passport.schedule import Periodic
 from passport.services import Services, utcnow
 from passport.settings import Settings
 from passport.verification import verify_against_ledger
-from passport.web import admin, pages, problems, public
+from passport.web import admin, pages, problems, public, vc_verify
 from projections.views import PassportView
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -67,12 +68,30 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = services or Services.open(settings)
-        schedule = CheckpointSchedule(app.state.services, settings.checkpoint_interval)
-        schedule.start()
+        running: Services = app.state.services
+        schedules = [
+            Periodic(
+                "checkpoint signing",
+                settings.checkpoint_interval,
+                lambda: publish_checkpoint(running, utcnow()),
+            )
+        ]
+        if settings.smtp_url:
+            smtp_url, sender = settings.smtp_url, settings.mail_from
+            schedules.append(
+                Periodic(
+                    "mail delivery",
+                    settings.mail_interval,
+                    lambda: running.outbox.deliver(smtp_url, sender, utcnow()),
+                )
+            )
+        for schedule in schedules:
+            schedule.start()
         try:
             yield
         finally:
-            schedule.stop()
+            for schedule in schedules:
+                schedule.stop()
             if services is None:
                 app.state.services.close()
 
@@ -91,6 +110,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(pages.api)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(vc_api.router)
+    app.include_router(vc_verify.router)
 
     @app.middleware("http")
     async def limit_body(

@@ -344,3 +344,26 @@ def test_did_web_document_lists_current_and_retired_keys(api, settings):
         for m in document["verificationMethod"]
     )
     assert api.http.get("/issuers/nobody/did.json").status_code == 404
+
+
+def test_an_award_can_carry_an_eddsa_rdfc_2022_proof(api):
+    """`cryptosuite: eddsa-rdfc-2022` on an award: the Open Badges proof wallets expect."""
+    account, token = api.register("Wallet Academy")
+    base = f"/api/v1/issuers/{account['id']}"
+    achievement = api.http.post(f"{base}/achievements", headers=token, json=ACHIEVEMENT).json()
+    made = api.http.post(
+        f"{base}/awards",
+        headers={**token, "Idempotency-Key": "rdfc"},
+        json={**award_body(achievement["id"]), "cryptosuite": "eddsa-rdfc-2022"},
+    )
+    assert made.status_code == 201, made.text
+    credential = made.json()["credential"]
+    assert [p["cryptosuite"] for p in credential["proof"]] == ["eddsa-rdfc-2022"]
+    check = api.http.post("/credentials/verify", json={"verifiableCredential": credential})
+    assert check.status_code == 200, check.text
+    unknown = api.http.post(
+        f"{base}/awards",
+        headers=token,
+        json={**award_body(achievement["id"]), "cryptosuite": "rsa"},
+    )
+    assert unknown.status_code == 422

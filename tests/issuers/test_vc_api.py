@@ -102,3 +102,32 @@ def test_status_of_another_issuers_credential_is_not_found(api: Api):
         },
     )
     assert response.status_code == 404
+
+
+def test_an_issuer_can_sign_with_eddsa_rdfc_2022(api: Api):
+    """`options.cryptosuite` picks RDFC-1.0; the result verifies; an unknown suite is a 400."""
+    account, token = api.register("RDFC Academy")
+    response = api.http.post(
+        "/credentials/issue",
+        headers=token,
+        json={
+            "credential": _credential(account["did"]),
+            "options": {"cryptosuite": "eddsa-rdfc-2022"},
+        },
+    )
+    assert response.status_code == 201, response.text
+    signed = response.json()["verifiableCredential"]
+    assert signed["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    check = api.http.post("/credentials/verify", json={"verifiableCredential": signed})
+    assert check.status_code == 200, check.text
+    signed["credentialSubject"]["alumniOf"] = "Another University"
+    tampered = api.http.post("/credentials/verify", json={"verifiableCredential": signed})
+    assert tampered.status_code == 400
+    for suite in ("ecdsa-rdfc-2019", ["eddsa-rdfc-2022"]):
+        refused = api.http.post(
+            "/credentials/issue",
+            headers=token,
+            json={"credential": _credential(account["did"]), "options": {"cryptosuite": suite}},
+        )
+        assert refused.status_code == 400, refused.text
+        assert "cryptosuite" in refused.json()["detail"]

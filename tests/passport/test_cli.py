@@ -28,6 +28,7 @@ def run(
         "PASSPORT_BASE_URL": settings.base_url,
         "PASSPORT_KEY_DIR": str(settings.key_dir),
         "PASSPORT_KEY_PASSPHRASE": settings.key_passphrase or "",
+        **({"PASSPORT_SMTP_URL": settings.smtp_url} if settings.smtp_url else {}),
     }
     return subprocess.run(
         [str(Path(sys.executable).parent / "passport"), *args],

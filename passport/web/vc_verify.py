@@ -1,0 +1,307 @@
+"""W3C VC API `POST /presentations/verify`: a holder's presentation, checked against this
+verifier's `challenge` and `domain`, each credential in it against the ledger.
+
+Status codes (VC API; DESIGN.md): 200 whenever verification ran, whatever it found; 400 only for
+input that could not be verified at all (not JSON, no presentation, a malformed presentation),
+with the same result body naming the rule broken; 413 for a body over the size limit (the app's
+body-size middleware answers that before the body is read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Annotated, Any, Literal, Self
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from passport.services import Services, utcnow
+from passport.verification import verify_against_ledger
+from verifier import CheckResult, CredentialReport, verify_presentation
+from verifier.presentation import PresentationReport
+from verifier.report import GOOD
+
+PROBLEMS = "https://staff-passport.example/problems/"
+
+
+class _BadRequestRoute(APIRoute):
+    """Answers a request body that cannot be read with the VC API's 400 and its result body,
+    not the app's generic 422: for this endpoint that is malformed input."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                errors = exc.errors()
+                first = errors[0] if errors else {}
+                where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+                message = str(first.get("msg", "invalid request"))
+                return _malformed(f"{where}: {message}" if where else message)
+
+        return route
+
+
+router = APIRouter(tags=["VC API"], route_class=_BadRequestRoute)
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
+
+
+class VerifyPresentationOptions(BaseModel):
+    """VC API `VerifyPresentationOptions`; keys this verifier does not know are ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    challenge: str | None = Field(
+        None, description="The challenge the holder's proof must carry (replay protection)."
+    )
+    domain: str | None = Field(
+        None, description="The domain the holder's proof must be made for (this verifier)."
+    )
+    returnPresentation: bool | None = Field(  # noqa: N815 - the VC API's name
+        None, description="Return the verified presentation in the response."
+    )
+
+
+class VerifyPresentationRequest(BaseModel):
+    """VC API `VerifyPresentationRequest` (holder-signed), or `ProoflessVerifyPresentationRequest`
+    (`presentation`, unsigned: no holder binding, and no challenge or domain can hold)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    verifiablePresentation: dict[str, Any] | None = Field(  # noqa: N815 - the VC API's name
+        None,
+        description="The presentation, with its holder's Data Integrity proof "
+        "(eddsa-rdfc-2022 or eddsa-jcs-2022, proofPurpose authentication).",
+    )
+    presentation: dict[str, Any] | None = Field(
+        None, description="An unsigned presentation (the VC API's proofless request)."
+    )
+    options: VerifyPresentationOptions | None = Field(
+        None, description="Verification options; unknown ones are accepted and ignored."
+    )
+
+    @model_validator(mode="after")
+    def _one_presentation(self) -> Self:
+        if (self.verifiablePresentation is None) == (self.presentation is None):
+            raise ValueError("give exactly one of verifiablePresentation and presentation")
+        return self
+
+
+class Check(BaseModel):
+    """One of our named checks."""
+
+    id: str
+    name: str
+    outcome: Literal["passed", "failed", "unknown", "not_applicable"]
+    reason: str
+    problem: str | None = None
+
+
+class ProblemDetail(BaseModel):
+    """VC API `ProblemDetails` item (RFC 9457 members)."""
+
+    type: str
+    title: str
+    detail: str
+
+
+class Validity(BaseModel):
+    """VC API result of one validation: whether it held, and the input judged."""
+
+    valid: bool
+    input: str
+
+
+class ProofValidity(BaseModel):
+    """VC API result of validating one of the presentation's proofs."""
+
+    valid: bool
+    input: dict[str, Any]
+
+
+class PresentationResults(BaseModel):
+    """VC API `results`: the presentation's proofs, holder, challenge and domain."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    proof: list[ProofValidity] = []
+    holder: Validity | None = None
+    challenge: Validity | None = None
+    domain: Validity | None = None
+
+
+class PresentationResult(BaseModel):
+    """The presentation's own named checks (extension, as vc.js reports `presentationResult`)."""
+
+    verified: bool
+    holder: str | None = None
+    checks: list[Check]
+
+
+class CredentialResult(BaseModel):
+    """One held credential's named checks, as `POST /credentials/verify` runs them."""
+
+    id: str | None = None
+    name: str | None = None
+    issuer: str | None = None
+    form: str
+    verified: bool
+    checks: list[Check]
+
+
+class VerifyPresentationResponse(BaseModel):
+    """VC API `VerifyPresentationResponse`, with our named checks beside it."""
+
+    verified: bool = Field(description="The presentation and every credential in it verified.")
+    results: PresentationResults
+    problemDetails: list[ProblemDetail]  # noqa: N815 - the VC API's name
+    presentationResult: PresentationResult  # noqa: N815 - vc.js's name
+    credentialResults: list[CredentialResult]  # noqa: N815 - vc.js's name
+    verifiablePresentation: dict[str, Any] | None = Field(  # noqa: N815 - the VC API's name
+        None, description="The presentation, when options.returnPresentation is true."
+    )
+
+
+def _problem(check: CheckResult, where: str = "") -> ProblemDetail:
+    return ProblemDetail(
+        type=f"{PROBLEMS}{check.problem or check.id}",
+        title=check.name,
+        detail=f"{where}{check.reason}",
+    )
+
+
+def _check(check: CheckResult) -> Check:
+    return Check.model_validate(check.to_dict())
+
+
+def _credential(report: CredentialReport) -> CredentialResult:
+    return CredentialResult.model_validate(report.to_dict())
+
+
+def _json(result: VerifyPresentationResponse) -> dict[str, Any]:
+    """The body: `results` members and the presentation only when they apply; nulls elsewhere."""
+    body = result.model_dump(mode="json")
+    body["results"] = result.results.model_dump(mode="json", exclude_none=True)
+    if result.verifiablePresentation is None:
+        del body["verifiablePresentation"]
+    return body
+
+
+def _malformed(detail: str) -> JSONResponse:
+    body = VerifyPresentationResponse(
+        verified=False,
+        results=PresentationResults(),
+        problemDetails=[
+            ProblemDetail(type=f"{PROBLEMS}malformed", title="Malformed", detail=detail)
+        ],
+        presentationResult=PresentationResult(verified=False, checks=[]),
+        credentialResults=[],
+    )
+    return JSONResponse(_json(body), status_code=400)
+
+
+def _validity(check: CheckResult, value: str) -> Validity:
+    return Validity(valid=check.outcome in GOOD, input=value)
+
+
+def _results(
+    report: PresentationReport,
+    presentation: Mapping[str, Any],
+    options: VerifyPresentationOptions,
+) -> PresentationResults:
+    proofs = presentation.get("proof")
+    proofs = proofs if isinstance(proofs, list) else [proofs] if proofs is not None else []
+    signed = report.check("presentation_proof")
+    return PresentationResults(
+        proof=[
+            ProofValidity(valid=signed.outcome in GOOD, input=p)
+            for p in proofs
+            if isinstance(p, dict)
+        ],
+        holder=_validity(report.check("holder"), report.holder) if report.holder else None,
+        challenge=(
+            _validity(report.check("challenge"), options.challenge)
+            if options.challenge is not None
+            else None
+        ),
+        domain=(
+            _validity(report.check("domain"), options.domain)
+            if options.domain is not None
+            else None
+        ),
+    )
+
+
+def _response(
+    report: PresentationReport,
+    presentation: dict[str, Any],
+    options: VerifyPresentationOptions,
+) -> VerifyPresentationResponse:
+    problems = [_problem(c) for c in report.checks if c.outcome not in GOOD]
+    for held in report.credentials:
+        where = f"credential {held.credential_id or held.name or '(no id)'}: "
+        problems += [_problem(c, where) for c in held.checks if c.outcome not in GOOD]
+    return VerifyPresentationResponse(
+        verified=report.verified,
+        results=_results(report, presentation, options),
+        problemDetails=problems,
+        presentationResult=PresentationResult(
+            verified=report.presentation_verified,
+            holder=report.holder,
+            checks=[_check(c) for c in report.checks],
+        ),
+        credentialResults=[_credential(r) for r in report.credentials],
+        verifiablePresentation=presentation if options.returnPresentation else None,
+    )
+
+
+@router.post(
+    "/presentations/verify",
+    response_model=VerifyPresentationResponse,
+    responses={
+        400: {
+            "model": VerifyPresentationResponse,
+            "description": "Malformed input: no presentation, or one that breaks the data model",
+        },
+        413: {"description": "Payload too large"},
+    },
+)
+def verify_presentation_route(
+    body: VerifyPresentationRequest, services: ServicesDep
+) -> JSONResponse:
+    """W3C VC API: verify a presentation and every credential in it.
+
+    The holder's proof (eddsa-rdfc-2022 or eddsa-jcs-2022, proofPurpose authentication) must
+    carry `options.challenge` and `options.domain` when given: a presentation replayed with
+    another challenge, or made for another domain, fails its named check. Each credential, with
+    an embedded proof or enveloped as `data:application/vc+jwt,…`, is verified as
+    `POST /credentials/verify` does. 200 whenever verification ran, whatever the outcome.
+    """
+    options = body.options or VerifyPresentationOptions()
+    signed = body.verifiablePresentation is not None
+    presentation = (body.verifiablePresentation if signed else body.presentation) or {}
+    services.projections.catch_up()
+    now = utcnow()
+    report = verify_presentation(
+        presentation,
+        now=now,
+        challenge=options.challenge,
+        domain=options.domain,
+        require_proof=signed,
+        verify_held=lambda credential: verify_against_ledger(services, credential, now),
+    )
+    result = _response(report, presentation, options)
+    status = 200 if report.well_formed else 400
+    return JSONResponse(_json(result), status_code=status)

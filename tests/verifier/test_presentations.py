@@ -1,0 +1,447 @@
+"""Holder-signed presentations: the holder's proof, challenge and domain, the credentials held."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import gzip
+import socket
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from keys import SigningKey, did_key, did_key_verification_method
+from tests.verifier.conftest import NOW
+from verifier import (
+    Outcome,
+    PresentationReport,
+    eddsa_jcs_2022,
+    eddsa_rdfc_2022,
+    sign_presentation,
+    verify_document,
+    verify_presentation,
+)
+from verifier.jose import encode_vc_jwt
+
+SUITES = [eddsa_rdfc_2022.CRYPTOSUITE, eddsa_jcs_2022.CRYPTOSUITE]
+V2 = "https://www.w3.org/ns/credentials/v2"
+CHALLENGE = "6e62f66e-67de-11eb-b490-ef3eeefa55f2"
+DOMAIN = "verifier.nhs.example"
+SIGNED_AT = datetime(2026, 2, 1, tzinfo=UTC)
+
+
+def outcomes(report: PresentationReport) -> dict[str, tuple[str, str | None]]:
+    return {c.id: (c.outcome.value, c.problem) for c in report.checks}
+
+
+@pytest.fixture
+def holder_key() -> SigningKey:
+    return SigningKey.generate()
+
+
+@pytest.fixture
+def held(unsigned_credential, issuer_key, method) -> list[dict[str, Any]]:
+    """The same credential three ways: eddsa-rdfc-2022, eddsa-jcs-2022, and an enveloped JWT."""
+    # Every term defined by the contexts, as eddsa-rdfc-2022 requires.
+    unsigned_credential["credentialSubject"] = {"id": "urn:example:learner", "name": "Amira"}
+    rdfc = eddsa_rdfc_2022.create_proof(
+        {**unsigned_credential, "id": "urn:uuid:0b6b9e4c-4a0f-4f4e-9a57-7d5c1d7e0002"},
+        issuer_key,
+        method,
+        SIGNED_AT,
+        proof_as_array=True,
+    )
+    jcs = eddsa_jcs_2022.create_proof(unsigned_credential, issuer_key, method, SIGNED_AT)
+    token = encode_vc_jwt(
+        {**unsigned_credential, "id": "urn:uuid:0b6b9e4c-4a0f-4f4e-9a57-7d5c1d7e0003"},
+        issuer_key,
+        method,
+        SIGNED_AT,
+    )
+    enveloped = {
+        "@context": [V2],
+        "type": ["EnvelopedVerifiableCredential"],
+        "id": f"data:application/vc+jwt,{token}",
+    }
+    return [rdfc, jcs, enveloped]
+
+
+def _presentation(holder: SigningKey, credentials: list[Any]) -> dict[str, Any]:
+    return {
+        "@context": [V2],
+        "id": "urn:uuid:3978344f-8596-4c3a-a978-8fcaba3903c5",
+        "type": ["VerifiablePresentation"],
+        "holder": did_key(holder.public_key),
+        "verifiableCredential": credentials,
+    }
+
+
+def _signed(
+    holder: SigningKey, credentials: list[Any], suite: str, **options: Any
+) -> dict[str, Any]:
+    options = {"challenge": CHALLENGE, "domain": DOMAIN, **options}
+    return sign_presentation(
+        _presentation(holder, credentials),
+        holder,
+        did_key_verification_method(holder.public_key),
+        SIGNED_AT,
+        cryptosuite=suite,
+        **options,
+    )
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_a_holder_signed_presentation_verifies_with_its_credentials(holder_key, held, suite):
+    """Holder's proof, holder, challenge and domain pass; each credential form verifies."""
+    vp = _signed(holder_key, held, suite)
+    assert vp["proof"]["cryptosuite"] == suite
+    assert vp["proof"]["proofPurpose"] == "authentication"
+    report = verify_presentation(vp, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    assert outcomes(report) == {
+        "presentation_well_formed": ("passed", None),
+        "presentation_proof": ("passed", None),
+        "holder": ("passed", None),
+        "challenge": ("passed", None),
+        "domain": ("passed", None),
+    }
+    assert [c.form for c in report.credentials] == ["eddsa-rdfc-2022", "eddsa-jcs-2022", "vc+jwt"]
+    assert all(c.verified for c in report.credentials)
+    assert report.verified
+    assert report.holder == did_key(holder_key.public_key)
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_a_presentation_replayed_with_another_challenge_fails_the_challenge_check(
+    holder_key, held, suite
+):
+    """The signature still holds; the check that fails is named `challenge`, as a replay."""
+    vp = _signed(holder_key, held, suite)
+    report = verify_presentation(vp, now=NOW, challenge="another-request", domain=DOMAIN)
+    assert not report.verified
+    assert report.check("presentation_proof").outcome is Outcome.PASSED
+    challenge = report.check("challenge")
+    assert (challenge.outcome, challenge.problem) == (Outcome.FAILED, "challenge_mismatch")
+    assert "replayed" in challenge.reason
+    assert report.check("domain").outcome is Outcome.PASSED
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_a_presentation_made_for_another_domain_fails_the_domain_check(holder_key, held, suite):
+    vp = _signed(holder_key, held, suite)
+    report = verify_presentation(vp, now=NOW, challenge=CHALLENGE, domain="other.example")
+    assert not report.verified
+    domain = report.check("domain")
+    assert (domain.outcome, domain.problem) == (Outcome.FAILED, "domain_mismatch")
+    assert report.check("challenge").outcome is Outcome.PASSED
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_editing_the_challenge_to_match_breaks_the_holders_signature(holder_key, held, suite):
+    """The challenge is signed: changing it to the verifier's fails the proof."""
+    vp = _signed(holder_key, held, suite, challenge="old-request")
+    vp["proof"]["challenge"] = CHALLENGE
+    report = verify_presentation(vp, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    assert not report.verified
+    assert report.check("presentation_proof").problem == "bad_signature"
+    assert report.check("challenge").outcome is Outcome.UNKNOWN
+
+
+def test_a_required_challenge_missing_from_the_proof_fails(holder_key, held):
+    vp = _signed(holder_key, held, eddsa_rdfc_2022.CRYPTOSUITE, challenge=None)
+    assert "challenge" not in vp["proof"]
+    report = verify_presentation(vp, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    assert not report.verified
+    assert report.check("challenge").problem == "missing_challenge"
+
+
+def test_without_a_required_challenge_or_domain_they_do_not_apply(holder_key, held):
+    """A verifier that asks for neither still gets the holder's proof checked."""
+    report = verify_presentation(_signed(holder_key, held, eddsa_jcs_2022.CRYPTOSUITE), now=NOW)
+    assert report.verified
+    assert report.check("challenge").outcome is Outcome.NOT_APPLICABLE
+    assert "not compared" in report.check("challenge").reason
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_a_tampered_presentation_fails_the_holders_proof(holder_key, held, suite):
+    """Any change after the holder signed — here to a credential it holds — fails the proof."""
+    vp = _signed(holder_key, held, suite)
+    vp["verifiableCredential"][1]["name"] = "Something grander"
+    report = verify_presentation(vp, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    assert not report.verified
+    assert report.check("presentation_proof").problem == "bad_signature"
+    assert report.credentials[1].check("proof").problem == "bad_signature"
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_a_changed_proof_value_fails_the_holders_proof(holder_key, held, suite):
+    vp = _signed(holder_key, held, suite)
+    other = _signed(SigningKey.generate(), held, suite)
+    vp["proof"]["proofValue"] = other["proof"]["proofValue"]
+    report = verify_presentation(vp, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    assert report.check("presentation_proof").problem == "bad_signature"
+    assert report.check("holder").outcome is Outcome.UNKNOWN
+    assert not report.verified
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_a_tampered_credential_signed_by_the_holder_fails_only_that_credential(
+    holder_key, held, suite
+):
+    """The holder's proof holds over what it signed; the credential's own proof does not."""
+    held[0]["credentialSubject"]["name"] = "Someone else"
+    report = verify_presentation(
+        _signed(holder_key, held, suite), now=NOW, challenge=CHALLENGE, domain=DOMAIN
+    )
+    assert report.presentation_verified
+    assert not report.verified
+    assert report.credentials[0].check("proof").problem == "bad_signature"
+    assert [c.verified for c in report.credentials] == [False, True, True]
+
+
+def test_a_tampered_enveloped_jwt_fails(holder_key, held):
+    token = held[2]["id"].removeprefix("data:application/vc+jwt,")
+    head, _, signature = token.split(".")
+    forged = encode_vc_jwt(
+        {"@context": [V2], "type": ["VerifiableCredential"], "issuer": "did:example:x"},
+        SigningKey.generate(),
+        "did:example:x#k",
+    ).split(".")[1]
+    held[2]["id"] = f"data:application/vc+jwt,{head}.{forged}.{signature}"
+    report = verify_presentation(
+        _signed(holder_key, held, eddsa_rdfc_2022.CRYPTOSUITE),
+        now=NOW,
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+    )
+    assert report.credentials[2].form == "vc+jwt"
+    assert not report.credentials[2].verified
+    assert not report.verified
+
+
+def test_a_presentation_signed_by_someone_other_than_its_holder_fails_the_holder_check(held):
+    stranger = SigningKey.generate()
+    vp = _signed(stranger, held, eddsa_rdfc_2022.CRYPTOSUITE)
+    vp_for_holder = {**vp, "holder": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"}
+    resigned = sign_presentation(
+        vp_for_holder,
+        stranger,
+        did_key_verification_method(stranger.public_key),
+        SIGNED_AT,
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+    )
+    report = verify_presentation(resigned, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    assert report.check("presentation_proof").outcome is Outcome.PASSED
+    assert report.check("holder").problem == "holder_mismatch"
+    assert not report.verified
+
+
+def test_a_proof_for_assertion_not_authentication_fails(holder_key, held):
+    """A holder authenticates; a proof made with another purpose is refused."""
+    vp = eddsa_jcs_2022.create_proof(
+        _presentation(holder_key, held),
+        holder_key,
+        did_key_verification_method(holder_key.public_key),
+        SIGNED_AT,
+    )
+    report = verify_presentation(vp, now=NOW)
+    assert report.check("presentation_proof").problem == "bad_signature"
+    assert "authentication" in report.check("presentation_proof").reason
+
+
+def test_an_expired_holder_proof_fails(holder_key, held):
+    vp = _signed(holder_key, held, eddsa_rdfc_2022.CRYPTOSUITE, expires=NOW - timedelta(minutes=5))
+    report = verify_presentation(vp, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    assert report.check("presentation_proof").problem == "proof_expired"
+    fresh = _signed(holder_key, held, eddsa_rdfc_2022.CRYPTOSUITE, expires=NOW + timedelta(days=1))
+    assert verify_presentation(fresh, now=NOW, challenge=CHALLENGE, domain=DOMAIN).verified
+
+
+def test_an_unsigned_presentation_is_refused_unless_proofless_is_asked_for(holder_key, held):
+    unsigned = _presentation(holder_key, held)
+    strict = verify_presentation(unsigned, now=NOW)
+    assert strict.check("presentation_proof").problem == "missing_proof"
+    assert not strict.verified
+    proofless = verify_presentation(unsigned, now=NOW, require_proof=False)
+    assert proofless.verified
+    assert proofless.check("holder").outcome is Outcome.NOT_APPLICABLE
+    asked = verify_presentation(unsigned, now=NOW, require_proof=False, challenge=CHALLENGE)
+    assert asked.check("challenge").problem == "missing_challenge"
+    assert not asked.verified
+
+
+def test_a_holder_key_that_is_not_a_did_key_is_unknown_never_passed(held):
+    key = SigningKey.generate()
+    vp = sign_presentation(
+        {**_presentation(key, held), "holder": "did:web:wallet.example"},
+        key,
+        "did:web:wallet.example#key-1",
+        SIGNED_AT,
+        challenge=CHALLENGE,
+    )
+    report = verify_presentation(vp, now=NOW, challenge=CHALLENGE)
+    assert report.check("presentation_proof").outcome is Outcome.UNKNOWN
+    assert report.check("holder").outcome is Outcome.UNKNOWN
+    assert report.check("challenge").outcome is Outcome.UNKNOWN
+    assert not report.verified
+
+
+@pytest.mark.parametrize(
+    ("change", "rule"),
+    [
+        ({"@context": ["https://www.w3.org/2018/credentials/v1"]}, "@context"),
+        ({"type": ["VerifiableCredential"]}, "VerifiablePresentation"),
+        ({"holder": "not a url"}, "holder"),
+        ({"verifiableCredential": ["eyJ.a.b"]}, "verifiableCredential"),
+        ({"type": ["EnvelopedVerifiablePresentation"]}, "enveloped"),
+    ],
+)
+def test_a_malformed_presentation_names_the_rule_and_judges_nothing_else(
+    holder_key, held, change, rule
+):
+    report = verify_presentation({**_presentation(holder_key, held), **change}, now=NOW)
+    shape = report.check("presentation_well_formed")
+    assert (shape.outcome, shape.problem) == (Outcome.FAILED, "malformed")
+    assert rule in shape.reason
+    assert not report.well_formed
+    assert report.credentials == ()
+    assert all(c.outcome is Outcome.UNKNOWN for c in report.checks[1:])
+
+
+def test_verify_document_checks_a_holder_signed_presentations_proof(holder_key, held):
+    """The CLI's path: a signed presentation file has its proof judged, a tampered one fails."""
+    vp = _signed(holder_key, held, eddsa_rdfc_2022.CRYPTOSUITE)
+    report = verify_document(vp, now=NOW)
+    assert report.verified
+    assert {c.id: c.outcome for c in report.checks}["presentation_proof"] is Outcome.PASSED
+    vp["holder"] = did_key(SigningKey.generate().public_key)
+    tampered = verify_document(vp, now=NOW)
+    assert not tampered.verified
+    assert {c.id: c.problem for c in tampered.checks}["presentation_proof"] == "bad_signature"
+
+
+# --- offline: no verification opens a connection ----------------------------------------------
+
+WEB_ISSUER = "did:web:passport.test:issuers:academy"
+WEB_METHOD = f"{WEB_ISSUER}#key-1"
+LIST_URL = "https://passport.test/status/revocation/7"
+
+
+def _listed_credential(index: int, name: str) -> dict[str, Any]:
+    return {
+        "@context": [V2],
+        "id": f"urn:uuid:9e0f3a4c-0000-4000-8000-00000000000{index}",
+        "type": ["VerifiableCredential"],
+        "issuer": {"id": WEB_ISSUER, "name": "NHS Digital Academy"},
+        "name": name,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "urn:example:learner", "name": "Amira Okafor"},
+        "credentialStatus": {
+            "id": f"{LIST_URL}#{index}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": str(index),
+            "statusListCredential": LIST_URL,
+        },
+    }
+
+
+def _passport_file(key: SigningKey) -> dict[str, Any]:
+    """A passport file of one eddsa-rdfc-2022 and one eddsa-jcs-2022 credential, with its
+    issuer's key and signed status list inside."""
+    credentials = [
+        eddsa_rdfc_2022.create_proof(
+            _listed_credential(1, "Information Governance"), key, WEB_METHOD, SIGNED_AT
+        ),
+        eddsa_jcs_2022.create_proof(
+            _listed_credential(2, "Data Champion"), key, WEB_METHOD, SIGNED_AT
+        ),
+    ]
+    bits = bytearray(131_072 // 8)
+    encoded = "u" + base64.urlsafe_b64encode(gzip.compress(bytes(bits))).decode().rstrip("=")
+    status_list = eddsa_jcs_2022.create_proof(
+        {
+            "@context": [V2],
+            "id": LIST_URL,
+            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+            "issuer": WEB_ISSUER,
+            "validFrom": "2026-11-01T00:00:00Z",
+            "credentialSubject": {
+                "id": f"{LIST_URL}#list",
+                "type": "BitstringStatusList",
+                "statusPurpose": "revocation",
+                "encodedList": encoded,
+            },
+        },
+        key,
+        WEB_METHOD,
+        datetime(2026, 11, 1, tzinfo=UTC),
+    )
+    return {
+        "@context": [V2],
+        "type": ["VerifiablePresentation", "StaffPassport"],
+        "verifiableCredential": credentials,
+        "staffPassport": {
+            "issuers": [
+                {
+                    "id": WEB_ISSUER,
+                    "name": "NHS Digital Academy",
+                    "keys": [{"id": WEB_METHOD, "publicKeyMultibase": key.public_key.multibase}],
+                }
+            ],
+            "statusLists": {LIST_URL: status_list},
+        },
+    }
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every outbound connection attempt is recorded and refused."""
+    attempts: list[Any] = []
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(args)
+        raise OSError("network blocked by the test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    return attempts
+
+
+def test_verification_makes_no_outbound_request(no_network, holder_key, held):
+    """A passport file and a holder-signed presentation, each holding eddsa-rdfc-2022 and
+    eddsa-jcs-2022 credentials (and a status list, and a JWT), verify with the network blocked."""
+    with pytest.raises(OSError, match="blocked"):
+        socket.create_connection(("example.org", 443))  # the block is in force
+    no_network.clear()
+
+    passport = verify_document(_passport_file(SigningKey.generate()), now=NOW)
+    assert passport.kind == "passport"
+    assert passport.verified, passport.to_text()
+    assert [c.form for c in passport.credentials] == ["eddsa-rdfc-2022", "eddsa-jcs-2022"]
+    assert {c.check("status").outcome for c in passport.credentials} == {Outcome.PASSED}
+
+    for suite in SUITES:
+        vp = _signed(holder_key, copy.deepcopy(held), suite)
+        assert verify_document(vp, now=NOW).verified
+        report = verify_presentation(vp, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+        assert report.verified
+        assert {c.form for c in report.credentials} == {
+            "eddsa-rdfc-2022",
+            "eddsa-jcs-2022",
+            "vc+jwt",
+        }
+    assert no_network == []
+
+
+def test_a_signed_presentation_without_credentials_authenticates_its_holder(holder_key):
+    """DID authentication: a holder's signed, empty presentation verifies; an unsigned one never."""
+    empty = _presentation(holder_key, [])
+    del empty["verifiableCredential"]
+    signed = _signed(holder_key, [], eddsa_rdfc_2022.CRYPTOSUITE)
+    assert verify_presentation(signed, now=NOW, challenge=CHALLENGE, domain=DOMAIN).verified
+    assert not verify_presentation(empty, now=NOW, require_proof=False).verified

@@ -1,0 +1,353 @@
+"""Holder-signed presentations: the presentation's own checks, and signing one as a holder.
+
+A verifiable presentation (VCDM 2.0 §4.13) is checked, before the credentials it holds, for:
+1. presentation_well_formed — the properties VCDM 2.0 requires of a presentation (fatal);
+2. presentation_proof — the holder's Data Integrity proof (`eddsa-rdfc-2022` or
+   `eddsa-jcs-2022`, proof purpose `authentication`) holds for the key it names: a did:key by
+   computation, any other key only from the key set given; an `expires` in the past fails it;
+3. holder — the key that signed is the named holder's (VC API: "the holder in the presentation
+   matches the verification method used in the presentation's proof");
+4. challenge, domain — the proof was made for this verifier's `challenge` and `domain`
+   (Data Integrity §4.3 step 5-6; §2.1.1): a presentation replayed to another verifier, or with
+   another challenge, fails here. Both are covered by the signature, so changing them fails 2.
+Nothing here opens a network connection.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from keys import PublicKey, SigningKey
+from keys.multibase import encode_base58btc
+from verifier import eddsa_jcs_2022, eddsa_rdfc_2022
+from verifier.checks import URL_LIKE, VC_V2_CONTEXT
+from verifier.eddsa_jcs_2022 import PROOF_TYPE, single_proof
+from verifier.errors import ProofError, UnknownContextError
+from verifier.keyset import KeySet, UnknownKeyError, controller_of, parse_time
+from verifier.report import GOOD, CheckResult, CredentialReport, Outcome
+
+PROOF_PURPOSE = "authentication"
+ENVELOPED_PRESENTATION = "EnvelopedVerifiablePresentation"
+# Each accepted cryptosuite's `verify_proof(document, key, expected_purpose)`.
+SUITES: Mapping[str, Callable[[dict[str, Any], PublicKey, str], None]] = {
+    eddsa_rdfc_2022.CRYPTOSUITE: eddsa_rdfc_2022.verify_proof,
+    eddsa_jcs_2022.CRYPTOSUITE: eddsa_jcs_2022.verify_proof,
+}
+NAMES = {
+    "presentation_well_formed": "Well-formed presentation",
+    "presentation_proof": "Holder's proof (signature)",
+    "holder": "Holder",
+    "challenge": "Challenge",
+    "domain": "Domain",
+}
+CHECKS = tuple(NAMES)
+
+
+def _result(check: str, outcome: Outcome, reason: str, problem: str | None = None) -> CheckResult:
+    return CheckResult(check, NAMES[check], outcome, reason, problem)
+
+
+def holder_id(presentation: Mapping[str, Any]) -> str | None:
+    """The presentation's holder: a URL, or the `id` of a holder object."""
+    holder = presentation.get("holder")
+    if isinstance(holder, Mapping):
+        holder = holder.get("id")
+    return holder if isinstance(holder, str) else None
+
+
+def held_credentials(presentation: Mapping[str, Any]) -> list[Any]:
+    """The `verifiableCredential` member as a list (one credential may be given bare)."""
+    held = presentation.get("verifiableCredential")
+    if held is None:
+        return []
+    return held if isinstance(held, list) else [held]
+
+
+def well_formed(presentation: Any) -> CheckResult:  # noqa: PLR0911 - one return per rule
+    """VC Data Model 2.0 §4.13: what every presentation must be."""
+    check = "presentation_well_formed"
+
+    def broken(rule: str) -> CheckResult:
+        return _result(check, Outcome.FAILED, rule, "malformed")
+
+    if not isinstance(presentation, Mapping):
+        return broken("a presentation must be a JSON object")
+    types = presentation.get("type")
+    types = types if isinstance(types, list) else [types]
+    if ENVELOPED_PRESENTATION in types:
+        return broken(
+            "enveloped presentations are not supported here: send the presentation itself, "
+            "secured with its holder's Data Integrity proof"
+        )
+    context = presentation.get("@context")
+    if not isinstance(context, list) or not context or context[0] != VC_V2_CONTEXT:
+        return broken(
+            f"@context must be a list whose first item is {VC_V2_CONTEXT} (VCDM 2.0 §4.3)"
+        )
+    if "VerifiablePresentation" not in types:
+        return broken("type must include VerifiablePresentation (VCDM 2.0 §4.13)")
+    if "id" in presentation and not (
+        isinstance(presentation["id"], str) and URL_LIKE.match(presentation["id"])
+    ):
+        return broken("id must be a URL (VCDM 2.0 §4.4)")
+    if "holder" in presentation:
+        holder = holder_id(presentation)
+        if holder is None or not URL_LIKE.match(holder):
+            return broken("holder must be a URL, or an object whose id is a URL (VCDM 2.0 §4.13)")
+    if not all(isinstance(c, Mapping) for c in held_credentials(presentation)):
+        return broken(
+            "each verifiableCredential must be a credential object, or an "
+            "EnvelopedVerifiableCredential object (VCDM 2.0 §4.13)"
+        )
+    return _result(check, Outcome.PASSED, "has the properties VC Data Model 2.0 requires")
+
+
+@dataclass(frozen=True)
+class _Proof:
+    """What the holder's proof check found: its result, the proof, and the key's controller."""
+
+    result: CheckResult
+    proof: Mapping[str, Any] | None = None
+    signer: str | None = None
+
+
+def _unsigned(require_proof: bool) -> CheckResult:
+    if require_proof:
+        return _result(
+            "presentation_proof",
+            Outcome.FAILED,
+            "the presentation carries no proof by its holder (an unsigned presentation "
+            "is verified only when sent as `presentation`)",
+            "missing_proof",
+        )
+    return _result(
+        "presentation_proof", Outcome.NOT_APPLICABLE, "the presentation is not signed by a holder"
+    )
+
+
+def _signature(
+    presentation: Mapping[str, Any], proof: Mapping[str, Any], key_set: KeySet, now: datetime
+) -> CheckResult:
+    """The proof's signature with the key it names, then its `expires`."""
+    check = "presentation_proof"
+    method, suite = str(proof["verificationMethod"]), proof.get("cryptosuite")
+    if not isinstance(suite, str) or suite not in SUITES:  # before any key look-up
+        return _result(check, Outcome.FAILED, f"unsupported cryptosuite {suite!r}", "bad_signature")
+    try:
+        key = key_set.resolve(method)
+        SUITES[suite](dict(presentation), key.public_key, PROOF_PURPOSE)
+    except (UnknownKeyError, UnknownContextError) as exc:
+        return _result(check, Outcome.UNKNOWN, f"cannot check the holder's signature: {exc}")
+    except ProofError as exc:
+        return _result(check, Outcome.FAILED, str(exc), "bad_signature")
+    if "expires" in proof:
+        expires = parse_time(proof["expires"])
+        if expires is None:
+            reason = "the proof's expires is not a date and time with a time zone"
+            return _result(check, Outcome.FAILED, reason, "malformed")
+        if now >= expires:
+            reason = f"the holder's proof expired at {expires:%Y-%m-%d %H:%M} UTC"
+            return _result(check, Outcome.FAILED, reason, "proof_expired")
+    return _result(check, Outcome.PASSED, f"{suite} signature verifies with {method}")
+
+
+def _proof(
+    presentation: Mapping[str, Any], key_set: KeySet, now: datetime, require_proof: bool
+) -> _Proof:
+    if presentation.get("proof") is None:
+        return _Proof(_unsigned(require_proof))
+    try:
+        proof = single_proof(dict(presentation))
+    except ProofError as exc:
+        return _Proof(_result("presentation_proof", Outcome.FAILED, str(exc), "bad_signature"))
+    method = proof.get("verificationMethod")
+    if not isinstance(method, str) or not method:
+        reason = "proof has no verificationMethod"
+        return _Proof(_result("presentation_proof", Outcome.FAILED, reason, "malformed"))
+    return _Proof(_signature(presentation, proof, key_set, now), proof, controller_of(method))
+
+
+def _holder(presentation: Mapping[str, Any], found: _Proof) -> CheckResult:
+    holder = holder_id(presentation)
+    if found.signer is None:
+        return _result(
+            "holder", Outcome.NOT_APPLICABLE, "no holder's proof binds the presentation to anyone"
+        )
+    if holder is None:
+        return _result(
+            "holder",
+            Outcome.NOT_APPLICABLE,
+            f"the presentation names no holder; it is signed by {found.signer}",
+        )
+    if holder != found.signer:
+        return _result(
+            "holder",
+            Outcome.FAILED,
+            f"signed with a key of {found.signer}, not of the holder {holder}",
+            "holder_mismatch",
+        )
+    if found.result.outcome is not Outcome.PASSED:
+        return _result(
+            "holder", Outcome.UNKNOWN, f"names {holder}, but the holder's proof did not verify"
+        )
+    return _result("holder", Outcome.PASSED, f"presented and signed by {holder}")
+
+
+def _bound(check: str, expected: str | None, found: _Proof) -> CheckResult:
+    """The proof's `challenge` or `domain` against the verifier's (Data Integrity §4.3)."""
+    given = found.proof.get(check) if found.proof is not None else None
+    if expected is None:
+        reason = f"the verifier asked for no {check}"
+        if given is not None:
+            reason += f"; the proof's {check} {given!r} was not compared with anything"
+        return _result(check, Outcome.NOT_APPLICABLE, reason)
+    if found.proof is None:
+        return _result(
+            check,
+            Outcome.FAILED,
+            f"the verifier requires {check} {expected!r}, but no holder's proof carries it",
+            f"missing_{check}",
+        )
+    if given is None:
+        return _result(
+            check,
+            Outcome.FAILED,
+            f"the verifier requires {check} {expected!r}; the holder's proof has no {check}",
+            f"missing_{check}",
+        )
+    # A proof's domain may be one string or a set of them (Data Integrity §2.1).
+    values = given if isinstance(given, list) else [given]
+    if expected not in values:
+        return _result(
+            check,
+            Outcome.FAILED,
+            f"the proof was made for {check} {given!r}, not {expected!r}: the presentation "
+            f"was made for another {'request (replayed)' if check == 'challenge' else 'verifier'}",
+            f"{check}_mismatch",
+        )
+    if found.result.outcome is not Outcome.PASSED:
+        return _result(
+            check,
+            Outcome.UNKNOWN,
+            f"the proof names {check} {expected!r}, but the holder's proof did not verify",
+        )
+    return _result(check, Outcome.PASSED, f"the holder's proof was made for {check} {expected!r}")
+
+
+def presentation_checks(
+    presentation: Any,
+    *,
+    now: datetime,
+    challenge: str | None = None,
+    domain: str | None = None,
+    require_proof: bool = True,
+    key_set: KeySet | None = None,
+) -> tuple[CheckResult, ...]:
+    """The presentation's own named checks, in order; the credentials it holds are not judged."""
+    shape = well_formed(presentation)
+    if shape.outcome is not Outcome.PASSED:
+        reason = "not checked: the presentation is malformed"
+        return (shape, *(_result(c, Outcome.UNKNOWN, reason) for c in CHECKS[1:]))
+    found = _proof(presentation, key_set or KeySet(), now, require_proof)
+    return (
+        shape,
+        found.result,
+        _holder(presentation, found),
+        _bound("challenge", challenge, found),
+        _bound("domain", domain, found),
+    )
+
+
+@dataclass(frozen=True)
+class PresentationReport:
+    """The presentation's own checks and the report of each credential it holds."""
+
+    checks: tuple[CheckResult, ...]
+    credentials: tuple[CredentialReport, ...]
+    holder: str | None = None
+
+    @property
+    def presentation_verified(self) -> bool:
+        """The presentation's own checks all passed or did not apply."""
+        return all(c.outcome in GOOD for c in self.checks)
+
+    @property
+    def verified(self) -> bool:
+        """The presentation and every credential in it verified (an unsigned, empty one never)."""
+        signed = any(
+            c.id == "presentation_proof" and c.outcome is Outcome.PASSED for c in self.checks
+        )
+        return (
+            self.presentation_verified
+            and (signed or bool(self.credentials))
+            and all(c.verified for c in self.credentials)
+        )
+
+    @property
+    def well_formed(self) -> bool:
+        """Whether the presentation could be read as one at all."""
+        return self.check("presentation_well_formed").outcome is Outcome.PASSED
+
+    def check(self, check_id: str) -> CheckResult:
+        """The result of one of the presentation's checks; `KeyError` if no such check ran."""
+        for check in self.checks:
+            if check.id == check_id:
+                return check
+        raise KeyError(check_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "verified": self.verified,
+            "holder": self.holder,
+            "checks": [c.to_dict() for c in self.checks],
+            "credentials": [c.to_dict() for c in self.credentials],
+        }
+
+
+def _xsd(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def sign_presentation(
+    presentation: Mapping[str, Any],
+    key: SigningKey,
+    verification_method: str,
+    created: datetime,
+    *,
+    challenge: str | None = None,
+    domain: str | None = None,
+    expires: datetime | None = None,
+    cryptosuite: str = eddsa_rdfc_2022.CRYPTOSUITE,
+) -> dict[str, Any]:
+    """The presentation secured by its holder (proof purpose `authentication`), with the
+    verifier's `challenge` and `domain` in the proof, as a wallet answers a request."""
+    document = {k: copy.deepcopy(v) for k, v in presentation.items() if k != "proof"}
+    options: dict[str, Any] = {
+        "type": PROOF_TYPE,
+        "cryptosuite": cryptosuite,
+        "created": _xsd(created),
+        "verificationMethod": verification_method,
+        "proofPurpose": PROOF_PURPOSE,
+    }
+    if expires is not None:
+        options["expires"] = _xsd(expires)
+    if challenge is not None:
+        options["challenge"] = challenge
+    if domain is not None:
+        options["domain"] = domain
+    config = dict(options)
+    if "@context" in document:
+        config["@context"] = copy.deepcopy(document["@context"])
+    if cryptosuite == eddsa_rdfc_2022.CRYPTOSUITE:
+        signature = key.sign(eddsa_rdfc_2022.hash_data(document, config))
+    elif cryptosuite == eddsa_jcs_2022.CRYPTOSUITE:
+        signature = key.sign(eddsa_jcs_2022.hash_data(document, config))
+        options = config  # eddsa-jcs-2022 keeps the @context in the proof (§3.3.5)
+    else:
+        raise ValueError(f"unsupported cryptosuite {cryptosuite!r}")
+    return {**document, "proof": {**options, "proofValue": encode_base58btc(signature)}}
