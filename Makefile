@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ledger
 	$(BIN)/python -m bench.issuance
 	$(BIN)/python -m bench.log
+	$(BIN)/python -m bench.rdfc
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -67,6 +67,13 @@ def _settings() -> Settings:
         _fail(f"configuration: {first['msg']}")
 
 
+def _learner_id(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        _fail(f"{text!r} is not a learner id (a UUID, as `passport demo` prints)")
+
+
 def _services() -> Services:
     try:
         return Services.open(_settings())
@@ -357,10 +364,7 @@ def learner_link(
     learner_id: Annotated[str, typer.Argument(help="The learner's id (a UUID).")],
 ) -> None:
     """Make the learner a new personal link to their passport (the old one stops working)."""
-    try:
-        learner = UUID(learner_id)
-    except ValueError:
-        _fail(f"{learner_id!r} is not a learner id (a UUID, as `passport demo` prints)")
+    learner = _learner_id(learner_id)
     services = _services()
     try:
         services.projections.catch_up()
@@ -384,10 +388,7 @@ def learner_erase(
     """Erase a learner's personal data for good; their credentials stay verifiable."""
     from passport.erasure import erase_learner  # noqa: PLC0415
 
-    try:
-        learner = UUID(learner_id)
-    except ValueError:
-        _fail(f"{learner_id!r} is not a learner id (a UUID, as `passport demo` prints)")
+    learner = _learner_id(learner_id)
     if not reason.strip():
         _fail("give a --reason: it is recorded with the erasure")
     services = _services()

@@ -6,6 +6,7 @@ import itertools
 import json
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import httpx
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from passport.demo import seed_demo
 from passport.services import Services
 from passport.settings import Settings
 from tests.api_client import Api
@@ -74,3 +76,14 @@ def api(settings: Settings) -> Iterator[Api]:
     services.close()
     with serving(settings) as base, httpx.Client(base_url=base, timeout=30) as http:
         yield Api(http, (operator.client_id, operator.client_secret))
+
+
+@pytest.fixture
+def seeded(settings: Settings) -> dict[str, str]:
+    """The demo ledger; returns learner names to ids."""
+    services = Services.open(settings)
+    try:
+        demo = seed_demo(services, datetime.now(UTC))
+    finally:
+        services.close()
+    return {str(x["name"]): str(x["id"]) for x in demo.learners}

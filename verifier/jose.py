@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -84,7 +84,10 @@ class CompactJws:
 def _segment(text: str, name: str) -> bytes:
     if not _BASE64URL.fullmatch(text):
         raise ProofError(f"not a compact JWT: the {name} is not unpadded base64url")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except ValueError:  # binascii.Error: a length no base64 text has (4n + 1)
+        raise ProofError(f"not a compact JWT: the {name} is not base64url") from None
 
 
 def parse_compact(token: str) -> CompactJws:
@@ -159,3 +162,87 @@ def decode_vc_jwt(token: str, resolve: Callable[[str], PublicKey]) -> tuple[dict
     jws = parse_compact(token)
     kid = verify_compact(jws, resolve)
     return credential_of(jws), kid
+
+
+# --- presentations secured as JWTs (VC-JOSE-COSE §3.1.2, `vp+jwt`) ----------------------------
+
+VP_MEDIA_TYPE = "vp+jwt"
+VP_DATA_URL = "data:application/vp+jwt,"
+# JWT claims a `vp+jwt` payload may carry beside the presentation: `nonce` and `aud` bind it to
+# the verifier's challenge and domain (as a Data Integrity proof's `challenge` and `domain` do).
+PRESENTATION_CLAIMS = (*REGISTERED_CLAIMS, "nonce")
+
+
+def encode_vp_jwt(
+    presentation: dict[str, Any],
+    key: SigningKey,
+    kid: str,
+    *,
+    nonce: str | None = None,
+    audience: str | list[str] | None = None,
+    issued_at: datetime | None = None,
+    not_before: datetime | None = None,
+    expires: datetime | None = None,
+) -> str:
+    """The compact `vp+jwt` of an unsecured presentation, signed by its holder's `key` (`kid`).
+
+    `nonce` and `audience` (`aud`) carry the verifier's challenge and domain; `iss` is the
+    holder and `jti` the presentation's id, when it has them.
+    """
+    claims: dict[str, Any] = {k: v for k, v in presentation.items() if k != "proof"}
+    holder = presentation.get("holder")
+    holder = holder.get("id") if isinstance(holder, dict) else holder
+    if isinstance(holder, str):
+        claims["iss"] = holder
+    if isinstance(presentation.get("id"), str):
+        claims["jti"] = presentation["id"]
+    if nonce is not None:
+        claims["nonce"] = nonce
+    if audience is not None:
+        claims["aud"] = audience
+    for claim, moment in (("iat", issued_at), ("nbf", not_before), ("exp", expires)):
+        if moment is not None:
+            claims[claim] = calendar.timegm(moment.utctimetuple())
+    return jwt.encode(
+        claims,
+        key.to_cryptography(),
+        algorithm=ALGORITHM,
+        headers={"kid": kid, "typ": VP_MEDIA_TYPE},
+    )
+
+
+def presentation_of(jws: CompactJws) -> dict[str, Any]:
+    """The presentation a `vp+jwt` carries: its payload without the JWT claims.
+
+    The header's `typ` must be `vp+jwt` (a `vc+jwt`, or an untyped token, is not a presentation),
+    and the legacy `vp` and `vc` claims must not be present (VC-JOSE-COSE §3.1).
+    """
+    typ = jws.header.get("typ")
+    if typ != VP_MEDIA_TYPE:
+        raise ProofError(f"JWT type must be {VP_MEDIA_TYPE}, got {typ!r}")
+    for legacy in ("vp", "vc"):
+        if legacy in jws.claims:
+            raise ProofError(f"a {VP_MEDIA_TYPE} must not carry the JWT claim {legacy!r}")
+    return {k: v for k, v in jws.claims.items() if k not in PRESENTATION_CLAIMS}
+
+
+def conflicting_presentation_claim(jws: CompactJws, presentation: dict[str, Any]) -> str | None:
+    """The first registered claim that contradicts the presentation it secures, if any
+    (`iss` = holder, `jti` = id)."""
+    holder = presentation.get("holder")
+    holder = holder.get("id") if isinstance(holder, dict) else holder
+    pairs = {"iss": ("holder", holder), "jti": ("id", presentation.get("id"))}
+    for claim, (member, value) in pairs.items():
+        if claim in jws.claims and value is not None and jws.claims[claim] != value:
+            return f"JWT claim {claim} {jws.claims[claim]!r} conflicts with {member} {value!r}"
+    return None
+
+
+def numeric_date(value: object) -> datetime | None:
+    """A JWT NumericDate (RFC 7519 §2) as an aware datetime; None when not a usable number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None

@@ -10,6 +10,11 @@ A verifiable presentation (VCDM 2.0 §4.13) is checked, before the credentials i
 4. challenge, domain — the proof was made for this verifier's `challenge` and `domain`
    (Data Integrity §4.3 step 5-6; §2.1.1): a presentation replayed to another verifier, or with
    another challenge, fails here. Both are covered by the signature, so changing them fails 2.
+
+An enveloped presentation (VC-JOSE-COSE §3.1.2: an `EnvelopedVerifiablePresentation` whose id is
+`data:application/vp+jwt,<JWS>`, or the bare compact `vp+jwt`) is the same presentation secured
+as a JWT: its payload is judged by 1, the JWS (EdDSA only, the holder's `kid`) by 2 with the
+JWT's `exp` and `nbf`, and its `nonce` and `aud` claims stand for the challenge and domain.
 Nothing here opens a network connection.
 """
 
@@ -27,6 +32,16 @@ from verifier import eddsa_jcs_2022, eddsa_rdfc_2022
 from verifier.checks import URL_LIKE, VC_V2_CONTEXT
 from verifier.eddsa_jcs_2022 import PROOF_TYPE, single_proof
 from verifier.errors import ProofError, UnknownContextError
+from verifier.jose import (
+    VP_DATA_URL,
+    VP_MEDIA_TYPE,
+    CompactJws,
+    conflicting_presentation_claim,
+    numeric_date,
+    parse_compact,
+    presentation_of,
+    verify_compact,
+)
 from verifier.keyset import KeySet, UnknownKeyError, controller_of, parse_time
 from verifier.report import GOOD, CheckResult, CredentialReport, Outcome
 
@@ -67,6 +82,60 @@ def held_credentials(presentation: Mapping[str, Any]) -> list[Any]:
     return held if isinstance(held, list) else [held]
 
 
+def _types(document: Mapping[str, Any]) -> list[Any]:
+    types = document.get("type")
+    return types if isinstance(types, list) else [types]
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A presentation as received, opened: the presentation itself (an enveloped one's JWT
+    payload, not yet trusted), the JWS that secures it, or why it could not be opened."""
+
+    presentation: Any
+    jws: CompactJws | None = None
+    error: str | None = None
+
+
+def _envelope_error(envelope: Mapping[str, Any]) -> str | None:
+    context = envelope.get("@context")
+    if not isinstance(context, list) or not context or context[0] != VC_V2_CONTEXT:
+        return (
+            f"an enveloped presentation's @context must be a list whose first item is "
+            f"{VC_V2_CONTEXT} (VCDM 2.0 §4.3)"
+        )
+    ident = envelope.get("id")
+    if not isinstance(ident, str) or not ident.startswith(VP_DATA_URL):
+        return (
+            f"an enveloped presentation's id must be a {VP_DATA_URL}… URL: only {VP_MEDIA_TYPE} "
+            "is supported (VC-JOSE-COSE §3.1.2)"
+        )
+    return None
+
+
+def open_presentation(presentation: Any) -> Opened:
+    """Open an enveloped presentation (an `EnvelopedVerifiablePresentation` or a compact
+    `vp+jwt`) to the presentation it carries; any other input is returned as it is."""
+    if isinstance(presentation, Opened):
+        return presentation
+    if isinstance(presentation, str):
+        token = presentation.strip()
+    elif isinstance(presentation, Mapping) and ENVELOPED_PRESENTATION in _types(presentation):
+        error = _envelope_error(presentation)
+        if error is not None:
+            return Opened(None, error=error)
+        token = str(presentation["id"]).removeprefix(VP_DATA_URL)
+    else:
+        return Opened(presentation)
+    try:
+        jws = parse_compact(token)
+        return Opened(presentation_of(jws), jws)
+    except ProofError as exc:
+        return Opened(None, error=f"enveloped presentation: {exc}")
+    except (ValueError, RecursionError):  # e.g. a signature segment of impossible length
+        return Opened(None, error="enveloped presentation: not a compact JWT")
+
+
 def well_formed(presentation: Any) -> CheckResult:  # noqa: PLR0911 - one return per rule
     """VC Data Model 2.0 §4.13: what every presentation must be."""
     check = "presentation_well_formed"
@@ -76,13 +145,7 @@ def well_formed(presentation: Any) -> CheckResult:  # noqa: PLR0911 - one return
 
     if not isinstance(presentation, Mapping):
         return broken("a presentation must be a JSON object")
-    types = presentation.get("type")
-    types = types if isinstance(types, list) else [types]
-    if ENVELOPED_PRESENTATION in types:
-        return broken(
-            "enveloped presentations are not supported here: send the presentation itself, "
-            "secured with its holder's Data Integrity proof"
-        )
+    types = _types(presentation)
     context = presentation.get("@context")
     if not isinstance(context, list) or not context or context[0] != VC_V2_CONTEXT:
         return broken(
@@ -171,6 +234,46 @@ def _proof(
     return _Proof(_signature(presentation, proof, key_set, now), proof, controller_of(method))
 
 
+# The JWT claims that carry a Data Integrity proof's `challenge` and `domain`.
+JWT_BINDINGS = {"challenge": "nonce", "domain": "aud"}
+
+
+def _jwt_signature(jws: CompactJws, key_set: KeySet, now: datetime) -> CheckResult:
+    """The `vp+jwt` signature (EdDSA only, with the key its `kid` names), then `exp`, `nbf`."""
+    check = "presentation_proof"
+    try:
+        kid = verify_compact(jws, lambda method: key_set.resolve(method).public_key)
+    except UnknownKeyError as exc:
+        return _result(check, Outcome.UNKNOWN, f"cannot check the holder's signature: {exc}")
+    except ProofError as exc:
+        reason = (  # verify_compact speaks of credentials; here the holder signed
+            str(exc)
+            .replace("the credential's content", "the presentation's content")
+            .replace("the issuer's key", "the holder's key")
+        )
+        return _result(check, Outcome.FAILED, reason, "bad_signature")
+    for claim in ("exp", "nbf"):
+        if claim in jws.claims and numeric_date(jws.claims[claim]) is None:
+            reason = f"the JWT's {claim} is not a NumericDate (RFC 7519 §2)"
+            return _result(check, Outcome.FAILED, reason, "malformed")
+    expires, not_before = numeric_date(jws.claims.get("exp")), numeric_date(jws.claims.get("nbf"))
+    if expires is not None and now >= expires:
+        reason = f"the holder's {VP_MEDIA_TYPE} expired at {expires:%Y-%m-%d %H:%M} UTC"
+        return _result(check, Outcome.FAILED, reason, "proof_expired")
+    if not_before is not None and now < not_before:
+        reason = f"the holder's {VP_MEDIA_TYPE} is not valid before {not_before:%Y-%m-%d %H:%M} UTC"
+        return _result(check, Outcome.FAILED, reason, "not_yet_valid")
+    return _result(check, Outcome.PASSED, f"{VP_MEDIA_TYPE} EdDSA signature verifies with {kid}")
+
+
+def _jwt_proof(jws: CompactJws, key_set: KeySet, now: datetime) -> _Proof:
+    """The holder's JWS as a proof: its `nonce` and `aud` stand for `challenge` and `domain`."""
+    bound = {name: jws.claims[claim] for name, claim in JWT_BINDINGS.items() if claim in jws.claims}
+    kid = jws.header.get("kid")
+    signer = controller_of(kid) if isinstance(kid, str) and kid else None
+    return _Proof(_jwt_signature(jws, key_set, now), bound, signer)
+
+
 def _holder(presentation: Mapping[str, Any], found: _Proof) -> CheckResult:
     holder = holder_id(presentation)
     if found.signer is None:
@@ -198,7 +301,8 @@ def _holder(presentation: Mapping[str, Any], found: _Proof) -> CheckResult:
 
 
 def _bound(check: str, expected: str | None, found: _Proof) -> CheckResult:
-    """The proof's `challenge` or `domain` against the verifier's (Data Integrity §4.3)."""
+    """The proof's `challenge` or `domain` against the verifier's (Data Integrity §4.3); for a
+    `vp+jwt`, its `nonce` or `aud` claim."""
     given = found.proof.get(check) if found.proof is not None else None
     if expected is None:
         reason = f"the verifier asked for no {check}"
@@ -247,16 +351,32 @@ def presentation_checks(
     require_proof: bool = True,
     key_set: KeySet | None = None,
 ) -> tuple[CheckResult, ...]:
-    """The presentation's own named checks, in order; the credentials it holds are not judged."""
-    shape = well_formed(presentation)
+    """The presentation's own named checks, in order; the credentials it holds are not judged.
+
+    `presentation` may be enveloped (an `EnvelopedVerifiablePresentation` or a compact
+    `vp+jwt`), or already opened with `open_presentation`.
+    """
+    opened = open_presentation(presentation)
+    if opened.error is not None:
+        shape = _result("presentation_well_formed", Outcome.FAILED, opened.error, "malformed")
+    else:
+        shape = well_formed(opened.presentation)
+    if shape.outcome is Outcome.PASSED and opened.jws is not None:
+        conflict = conflicting_presentation_claim(opened.jws, opened.presentation)
+        if conflict is not None:
+            shape = _result("presentation_well_formed", Outcome.FAILED, conflict, "malformed")
     if shape.outcome is not Outcome.PASSED:
         reason = "not checked: the presentation is malformed"
         return (shape, *(_result(c, Outcome.UNKNOWN, reason) for c in CHECKS[1:]))
-    found = _proof(presentation, key_set or KeySet(), now, require_proof)
+    document: Mapping[str, Any] = opened.presentation
+    if opened.jws is not None:
+        found = _jwt_proof(opened.jws, key_set or KeySet(), now)
+    else:
+        found = _proof(document, key_set or KeySet(), now, require_proof)
     return (
         shape,
         found.result,
-        _holder(presentation, found),
+        _holder(document, found),
         _bound("challenge", challenge, found),
         _bound("domain", domain, found),
     )
@@ -269,6 +389,8 @@ class PresentationReport:
     checks: tuple[CheckResult, ...]
     credentials: tuple[CredentialReport, ...]
     holder: str | None = None
+    # The protected header of an enveloped (`vp+jwt`) presentation's JWS; None otherwise.
+    jose_header: Mapping[str, Any] | None = None
 
     @property
     def presentation_verified(self) -> bool:

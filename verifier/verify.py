@@ -35,6 +35,7 @@ from verifier.presentation import (
     PresentationReport,
     held_credentials,
     holder_id,
+    open_presentation,
     presentation_checks,
 )
 from verifier.report import CheckResult, CredentialReport, DocumentReport, Outcome
@@ -448,7 +449,7 @@ def _verify_presentation(
 
 
 def verify_presentation(
-    presentation: Mapping[str, Any],
+    presentation: Mapping[str, Any] | str,
     *,
     now: datetime,
     challenge: str | None = None,
@@ -466,17 +467,25 @@ def verify_presentation(
     server passes its own keys and status lists that way) or else `verify_credential` with
     `key_set`, `statuses` and `status_lists`. `require_proof=False` accepts an unsigned
     presentation (the VC API's proofless request); a required challenge or domain still fails it.
+
+    An enveloped presentation (`EnvelopedVerifiablePresentation` with a
+    `data:application/vp+jwt,` id, or the bare compact `vp+jwt`) is opened first: the JWS is the
+    holder's proof, its `nonce` and `aud` the challenge and domain, and the credentials in its
+    payload are verified as any others.
     """
+    opened = open_presentation(presentation)
     checks = presentation_checks(
-        presentation,
+        opened,
         now=now,
         challenge=challenge,
         domain=domain,
         require_proof=require_proof,
         key_set=key_set,
     )
+    header = opened.jws.header if opened.jws is not None else None
     if checks[0].outcome is not Outcome.PASSED:  # malformed: the credentials are not judged
-        return PresentationReport(checks, ())
+        return PresentationReport(checks, (), jose_header=header)
+    document: Mapping[str, Any] = opened.presentation
 
     def held(credential: Mapping[str, Any] | str) -> CredentialReport:
         return verify_credential(
@@ -484,8 +493,8 @@ def verify_presentation(
         )
 
     verify = verify_held or held
-    reports = tuple(verify(c) for c in held_credentials(presentation))
-    return PresentationReport(checks, reports, holder_id(presentation))
+    reports = tuple(verify(c) for c in held_credentials(document))
+    return PresentationReport(checks, reports, holder_id(document), header)
 
 
 def _list_of(value: object) -> list[Any]:

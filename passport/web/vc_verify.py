@@ -80,10 +80,13 @@ class VerifyPresentationRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    verifiablePresentation: dict[str, Any] | None = Field(  # noqa: N815 - the VC API's name
+    verifiablePresentation: dict[str, Any] | str | None = Field(  # noqa: N815 - the VC API's name
         None,
         description="The presentation, with its holder's Data Integrity proof "
-        "(eddsa-rdfc-2022 or eddsa-jcs-2022, proofPurpose authentication).",
+        "(eddsa-rdfc-2022 or eddsa-jcs-2022, proofPurpose authentication); or enveloped "
+        "(VC-JOSE-COSE): an EnvelopedVerifiablePresentation whose id is "
+        "data:application/vp+jwt,<JWS>, or that compact vp+jwt itself (EdDSA only; the "
+        "JWT's nonce and aud are the challenge and domain).",
     )
     presentation: dict[str, Any] | None = Field(
         None, description="An unsigned presentation (the VC API's proofless request)."
@@ -169,7 +172,7 @@ class VerifyPresentationResponse(BaseModel):
     problemDetails: list[ProblemDetail]  # noqa: N815 - the VC API's name
     presentationResult: PresentationResult  # noqa: N815 - vc.js's name
     credentialResults: list[CredentialResult]  # noqa: N815 - vc.js's name
-    verifiablePresentation: dict[str, Any] | None = Field(  # noqa: N815 - the VC API's name
+    verifiablePresentation: dict[str, Any] | str | None = Field(  # noqa: N815 - the VC API's name
         None, description="The presentation, when options.returnPresentation is true."
     )
 
@@ -218,11 +221,15 @@ def _validity(check: CheckResult, value: str) -> Validity:
 
 def _results(
     report: PresentationReport,
-    presentation: Mapping[str, Any],
+    presentation: Mapping[str, Any] | str,
     options: VerifyPresentationOptions,
 ) -> PresentationResults:
-    proofs = presentation.get("proof")
-    proofs = proofs if isinstance(proofs, list) else [proofs] if proofs is not None else []
+    proofs: list[Any]
+    if report.jose_header is not None:  # enveloped: the JWS is the proof; its header the input
+        proofs = [dict(report.jose_header)]
+    else:
+        found = presentation.get("proof") if isinstance(presentation, Mapping) else None
+        proofs = found if isinstance(found, list) else [found] if found is not None else []
     signed = report.check("presentation_proof")
     return PresentationResults(
         proof=[
@@ -246,7 +253,7 @@ def _results(
 
 def _response(
     report: PresentationReport,
-    presentation: dict[str, Any],
+    presentation: dict[str, Any] | str,
     options: VerifyPresentationOptions,
 ) -> VerifyPresentationResponse:
     problems = [_problem(c) for c in report.checks if c.outcome not in GOOD]
@@ -285,7 +292,10 @@ def verify_presentation_route(
 
     The holder's proof (eddsa-rdfc-2022 or eddsa-jcs-2022, proofPurpose authentication) must
     carry `options.challenge` and `options.domain` when given: a presentation replayed with
-    another challenge, or made for another domain, fails its named check. Each credential, with
+    another challenge, or made for another domain, fails its named check. An enveloped
+    presentation (`EnvelopedVerifiablePresentation`, `data:application/vp+jwt,…`, or the bare
+    compact `vp+jwt`) is verified by its JWS (EdDSA only), whose `nonce` and `aud` claims must
+    carry the challenge and domain and whose `exp` and `nbf` are honoured. Each credential, with
     an embedded proof or enveloped as `data:application/vc+jwt,…`, is verified as
     `POST /credentials/verify` does. 200 whenever verification ran, whatever the outcome.
     """

@@ -21,14 +21,11 @@ from __future__ import annotations
 import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Error, Page, sync_playwright
 
-from passport.demo import seed_demo
-from passport.services import Services
 from passport.settings import Settings
 from tests.passport.server import serving
 
@@ -65,17 +62,6 @@ def settings(tmp_path: Path) -> Settings:
         key_passphrase="correct horse battery staple",
         _env_file=None,
     )
-
-
-@pytest.fixture
-def seeded(settings: Settings) -> dict[str, str]:
-    """The demo ledger; returns learner names to ids."""
-    services = Services.open(settings)
-    try:
-        demo = seed_demo(services, datetime.now(UTC))
-    finally:
-        services.close()
-    return {str(x["name"]): str(x["id"]) for x in demo.learners}
 
 
 @pytest.fixture

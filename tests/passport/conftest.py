@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import httpx
 import pytest
 
-from passport.demo import seed_demo
 from passport.services import Services
 from passport.settings import Settings
 from tests.passport.server import serving
-
-
-@pytest.fixture
-def seeded(settings: Settings) -> dict[str, str]:
-    """The demo ledger; returns learner names to ids."""
-    services = Services.open(settings)
-    try:
-        demo = seed_demo(services, datetime.now(UTC))
-    finally:
-        services.close()
-    return {str(x["name"]): str(x["id"]) for x in demo.learners}
 
 
 @pytest.fixture

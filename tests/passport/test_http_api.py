@@ -113,3 +113,9 @@ def test_a_revocation_reason_reads_in_plain_words_to_its_learner(client, seeded)
     bundle = client.get(f"/api/v1/learners/{learner}/export").json()
     exported = {s["status"]: s["reason"] for s in bundle["staffPassport"]["statuses"].values()}
     assert exported["revoked"] == "Awarded in error: assessment not passed."
+
+
+def test_vc_api_verify_answers_400_for_a_jwt_that_cannot_be_decoded(client):
+    """A compact JWT with a segment no base64 text can have is bad input, never a 500."""
+    response = client.post("/credentials/verify", json={"verifiableCredential": "eyJh.eyJh.abcde"})
+    assert response.status_code == 400, response.text

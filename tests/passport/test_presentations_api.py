@@ -11,6 +11,7 @@ import pytest
 
 from keys import SigningKey, did_key, did_key_verification_method
 from verifier import eddsa_rdfc_2022, sign_presentation
+from verifier.jose import encode_vp_jwt
 
 V2 = "https://www.w3.org/ns/credentials/v2"
 CHALLENGE = "d436f0c8-fbd9-4e48-bbb2-55fc5d0920a8"
@@ -165,6 +166,63 @@ def test_a_revoked_or_tampered_credential_fails_inside_a_good_presentation(clien
     assert {c["id"]: c["problem"] for c in second["checks"]}["proof"] == "bad_signature"
     details = [p["detail"] for p in body["problemDetails"]]
     assert any(d.startswith(f"credential {revoked['id']}") for d in details)
+
+
+def test_an_enveloped_vp_jwt_presentation_verifies_and_a_replay_does_not(client, priya):
+    """VC-JOSE-COSE: an EnvelopedVerifiablePresentation (or the bare vp+jwt) is 200 verified;
+    replayed with another challenge it is 200, not verified, naming the challenge; a JWT that
+    is not one is 400."""
+    holder = SigningKey.generate()
+    kid = did_key_verification_method(holder.public_key)
+    token = encode_vp_jwt(
+        {
+            "@context": [V2],
+            "type": ["VerifiablePresentation"],
+            "holder": did_key(holder.public_key),
+            "verifiableCredential": priya,
+        },
+        holder,
+        kid,
+        nonce=CHALLENGE,
+        audience=DOMAIN,
+        issued_at=datetime.now(UTC),
+    )
+    enveloped = {
+        "@context": [V2],
+        "type": "EnvelopedVerifiablePresentation",
+        "id": f"data:application/vp+jwt,{token}",
+    }
+    options = {"challenge": CHALLENGE, "domain": DOMAIN}
+    for presentation in (enveloped, token):
+        response = _verify(client, {"verifiablePresentation": presentation, "options": options})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["verified"] is True, body["problemDetails"]
+        assert body["results"] == {
+            "proof": [{"valid": True, "input": {"alg": "EdDSA", "typ": "vp+jwt", "kid": kid}}],
+            "holder": {"valid": True, "input": did_key(holder.public_key)},
+            "challenge": {"valid": True, "input": CHALLENGE},
+            "domain": {"valid": True, "input": DOMAIN},
+        }
+        forms = [c["form"] for c in body["credentialResults"]]
+        assert forms == ["eddsa-jcs-2022", "vc+jwt", "eddsa-rdfc-2022"]
+
+    replayed = _verify(
+        client,
+        {"verifiablePresentation": enveloped, "options": {**options, "challenge": "a-new-one"}},
+    )
+    assert replayed.status_code == 200, replayed.text
+    body = replayed.json()
+    assert body["verified"] is False
+    assert body["results"]["challenge"] == {"valid": False, "input": "a-new-one"}
+    assert body["results"]["proof"][0]["valid"] is True
+    assert [p["type"].rsplit("/", 1)[-1] for p in body["problemDetails"]] == ["challenge_mismatch"]
+
+    for malformed in (token.rsplit(".", 1)[0], {**enveloped, "id": f"{enveloped['id']}.x"}):
+        response = _verify(client, {"verifiablePresentation": malformed, "options": options})
+        assert response.status_code == 400, response.text
+        assert response.json()["verified"] is False
+        assert response.json()["problemDetails"][0]["type"].endswith("/malformed")
 
 
 def test_a_tampered_presentation_fails_its_proof(client, priya):

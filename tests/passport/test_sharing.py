@@ -258,3 +258,17 @@ def test_the_learner_can_erase_their_own_details(settings, http, demo):
         assert services.ledger.learner(UUID(priya["id"])).erased
     finally:
         services.close()
+
+
+def test_a_note_is_shown_as_text_never_as_markup(http, demo):
+    """What a learner types reaches the employer's page escaped."""
+    me = demo["Daniel Hughes"]["me"]
+    created = http.post(
+        f"{me}/shares",
+        headers=HTML,
+        data={"everything": "yes", "days": "3", "note": "<script>alert('x')</script>"},
+    )
+    url = created.text.split('id="new-share-url">')[1].split("<")[0]
+    page = http.get(urlsplit(url).path, headers=HTML).text
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page

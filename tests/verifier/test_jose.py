@@ -130,3 +130,11 @@ def test_a_jwt_signed_by_another_key_fails(unsigned_credential, issuer_key, meth
     report = verify_credential(token, now=NOW)
     assert report.check("proof").problem == "bad_signature"
     assert report.check("issuer").reason == "not checked: the proof failed"
+
+
+@pytest.mark.parametrize("token", ["eyJh.eyJh.abcde", "a.b.c", "eyJhbGciOiJFZERTQSJ9.e30.x"])
+def test_a_segment_of_impossible_length_is_malformed_not_a_crash(token):
+    """A base64url segment of 4n + 1 characters decodes to nothing: refused, with a reason."""
+    report = verify_credential(token, now=NOW)
+    assert not report.verified
+    assert report.checks[0].outcome is not Outcome.PASSED

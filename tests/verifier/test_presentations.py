@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import copy
 import gzip
+import hashlib
+import hmac
+import json
 import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +25,7 @@ from verifier import (
     verify_document,
     verify_presentation,
 )
-from verifier.jose import encode_vc_jwt
+from verifier.jose import encode_vc_jwt, encode_vp_jwt
 
 SUITES = [eddsa_rdfc_2022.CRYPTOSUITE, eddsa_jcs_2022.CRYPTOSUITE]
 V2 = "https://www.w3.org/ns/credentials/v2"
@@ -445,3 +448,228 @@ def test_a_signed_presentation_without_credentials_authenticates_its_holder(hold
     signed = _signed(holder_key, [], eddsa_rdfc_2022.CRYPTOSUITE)
     assert verify_presentation(signed, now=NOW, challenge=CHALLENGE, domain=DOMAIN).verified
     assert not verify_presentation(empty, now=NOW, require_proof=False).verified
+
+
+# --- enveloped presentations: vp+jwt (VC-JOSE-COSE §3.1.2) ------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _vp_jwt(holder: SigningKey, credentials: list[Any], **claims: Any) -> str:
+    """The holder's presentation as a compact vp+jwt, made for CHALLENGE and DOMAIN."""
+    claims = {"nonce": CHALLENGE, "audience": DOMAIN, "issued_at": SIGNED_AT, **claims}
+    return encode_vp_jwt(
+        _presentation(holder, credentials),
+        holder,
+        did_key_verification_method(holder.public_key),
+        **claims,
+    )
+
+
+def _enveloped(token: str) -> dict[str, Any]:
+    return {
+        "@context": [V2],
+        "type": "EnvelopedVerifiablePresentation",
+        "id": f"data:application/vp+jwt,{token}",
+    }
+
+
+def _forged(token: str, header: dict[str, Any], key: bytes | None = None) -> str:
+    """The token's payload under another header: unsigned, or HMAC-signed with `key`."""
+    payload = token.split(".")[1]
+    signing_input = f"{_b64(json.dumps(header).encode())}.{payload}"
+    signature = b"" if key is None else hmac.digest(key, signing_input.encode(), hashlib.sha256)
+    return f"{signing_input}.{_b64(signature)}"
+
+
+@pytest.mark.parametrize("envelope", [_enveloped, lambda token: token])
+def test_an_enveloped_vp_jwt_verifies_with_its_credentials(holder_key, held, envelope):
+    """As an EnvelopedVerifiablePresentation and as the bare compact JWT: the JWS is the
+    holder's proof, nonce and aud the challenge and domain; every credential form verifies."""
+    token = _vp_jwt(holder_key, held)
+    assert json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "==")) == {
+        "alg": "EdDSA",
+        "typ": "vp+jwt",
+        "kid": did_key_verification_method(holder_key.public_key),
+    }
+    report = verify_presentation(envelope(token), now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    assert outcomes(report) == {
+        "presentation_well_formed": ("passed", None),
+        "presentation_proof": ("passed", None),
+        "holder": ("passed", None),
+        "challenge": ("passed", None),
+        "domain": ("passed", None),
+    }
+    assert "vp+jwt" in report.check("presentation_proof").reason
+    assert [c.form for c in report.credentials] == ["eddsa-rdfc-2022", "eddsa-jcs-2022", "vc+jwt"]
+    assert all(c.verified for c in report.credentials)
+    assert report.verified
+    assert report.holder == did_key(holder_key.public_key)
+    assert report.jose_header is not None and report.jose_header["typ"] == "vp+jwt"
+
+
+def test_a_vp_jwt_replayed_with_another_challenge_fails_the_challenge_check(holder_key, held):
+    vp = _enveloped(_vp_jwt(holder_key, held))
+    report = verify_presentation(vp, now=NOW, challenge="another-request", domain=DOMAIN)
+    assert not report.verified
+    assert report.check("presentation_proof").outcome is Outcome.PASSED
+    challenge = report.check("challenge")
+    assert (challenge.outcome, challenge.problem) == (Outcome.FAILED, "challenge_mismatch")
+    assert "replayed" in challenge.reason
+    assert report.check("domain").outcome is Outcome.PASSED
+    unbound = verify_presentation(
+        _enveloped(_vp_jwt(holder_key, held, nonce=None)), now=NOW, challenge=CHALLENGE
+    )
+    assert unbound.check("challenge").problem == "missing_challenge"
+    assert not unbound.verified
+
+
+def test_a_vp_jwt_for_another_audience_fails_the_domain_check(holder_key, held):
+    vp = _enveloped(_vp_jwt(holder_key, held, audience=["other.example", "x.example"]))
+    report = verify_presentation(vp, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    assert not report.verified
+    domain = report.check("domain")
+    assert (domain.outcome, domain.problem) == (Outcome.FAILED, "domain_mismatch")
+    assert report.check("challenge").outcome is Outcome.PASSED
+    listed = _enveloped(_vp_jwt(holder_key, held, audience=["other.example", DOMAIN]))
+    assert verify_presentation(listed, now=NOW, challenge=CHALLENGE, domain=DOMAIN).verified
+    unbound = _enveloped(_vp_jwt(holder_key, held, audience=None))
+    missing = verify_presentation(unbound, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    assert missing.check("domain").problem == "missing_domain"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {},
+        {"holder": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"},
+        {"verifiableCredential": []},
+    ],
+)
+def test_a_tampered_vp_jwt_payload_fails_the_holders_proof(holder_key, held, change):
+    """The nonce edited to the verifier's challenge (a replay), and perhaps more: the EdDSA
+    signature no longer holds."""
+    token = _vp_jwt(holder_key, held, nonce=CHALLENGE + "-edited")
+    head, payload, signature = token.split(".")
+    claims = {**json.loads(base64.urlsafe_b64decode(payload + "==")), **change}
+    claims["nonce"] = CHALLENGE  # edited to the verifier's challenge, as a replay would
+    claims.pop("iss", None)
+    tampered = f"{head}.{_b64(json.dumps(claims).encode())}.{signature}"
+    report = verify_presentation(_enveloped(tampered), now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    assert not report.verified
+    proof = report.check("presentation_proof")
+    assert (proof.outcome, proof.problem) == (Outcome.FAILED, "bad_signature")
+    assert "presentation's content" in proof.reason
+    assert report.check("challenge").outcome is Outcome.UNKNOWN
+    assert report.check("holder").outcome in {Outcome.UNKNOWN, Outcome.FAILED}
+
+
+def test_a_vp_jwt_signed_by_someone_other_than_its_holder_fails_the_holder_check(held):
+    stranger, holder = SigningKey.generate(), SigningKey.generate()
+    token = encode_vp_jwt(
+        {**_presentation(holder, held)},
+        stranger,
+        did_key_verification_method(stranger.public_key),
+        nonce=CHALLENGE,
+    )
+    report = verify_presentation(token, now=NOW, challenge=CHALLENGE)
+    assert report.check("presentation_proof").outcome is Outcome.PASSED
+    assert report.check("holder").problem == "holder_mismatch"
+    assert not report.verified
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"alg": "none", "typ": "vp+jwt"},
+        {"alg": "HS256", "typ": "vp+jwt"},
+        {"alg": "EdDSA", "typ": "vp+jwt", "crit": ["b64"], "b64": False},
+    ],
+)
+def test_a_vp_jwt_with_another_algorithm_is_refused(holder_key, held, header):
+    """No algorithm confusion: `none`, or HS256 keyed with the holder's public key, never
+    verifies, though the token is otherwise the holder's own."""
+    kid = did_key_verification_method(holder_key.public_key)
+    forged = _forged(
+        _vp_jwt(holder_key, held),
+        {**header, "kid": kid},
+        None if header["alg"] == "none" else holder_key.public_key.raw,
+    )
+    report = verify_presentation(_enveloped(forged), now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    proof = report.check("presentation_proof")
+    assert (proof.outcome, proof.problem) == (Outcome.FAILED, "bad_signature")
+    assert report.well_formed
+    assert not report.verified
+    assert report.check("challenge").outcome is Outcome.UNKNOWN
+
+
+def test_an_expired_or_not_yet_valid_vp_jwt_fails(holder_key, held):
+    expired = _vp_jwt(holder_key, held, expires=NOW - timedelta(minutes=5))
+    report = verify_presentation(expired, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    assert report.check("presentation_proof").problem == "proof_expired"
+    assert not report.verified
+    early = _vp_jwt(holder_key, held, not_before=NOW + timedelta(minutes=5))
+    report = verify_presentation(early, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    assert report.check("presentation_proof").problem == "not_yet_valid"
+    fresh = _vp_jwt(
+        holder_key, held, not_before=NOW - timedelta(minutes=1), expires=NOW + timedelta(days=1)
+    )
+    assert verify_presentation(fresh, now=NOW, challenge=CHALLENGE, domain=DOMAIN).verified
+
+
+def test_a_tampered_credential_inside_a_vp_jwt_fails_only_that_credential(holder_key, held):
+    held[0]["credentialSubject"]["name"] = "Someone else"
+    report = verify_presentation(
+        _vp_jwt(holder_key, held), now=NOW, challenge=CHALLENGE, domain=DOMAIN
+    )
+    assert report.presentation_verified
+    assert [c.verified for c in report.credentials] == [False, True, True]
+    assert not report.verified
+
+
+@pytest.mark.parametrize(
+    ("envelope", "rule"),
+    [
+        ("eyJhbGciOiJFZERTQSJ9.e30", "three"),
+        ("eyJhbGciOiJFZERTQSJ9.e30.c2lnbmF0dXJl!", "base64url"),
+        ("eyJhbGciOiJFZERTQSJ9.e30.abcde", "compact JWT"),
+        ({"@context": [V2], "type": "EnvelopedVerifiablePresentation", "id": "urn:x"}, "vp+jwt"),
+        (
+            {
+                "@context": [V2],
+                "type": "EnvelopedVerifiablePresentation",
+                "id": "data:application/vc+jwt,a.b.c",
+            },
+            "enveloped",
+        ),
+        ({"@context": ["x"], "type": "EnvelopedVerifiablePresentation"}, "@context"),
+    ],
+)
+def test_a_malformed_enveloped_presentation_names_the_rule(envelope, rule):
+    report = verify_presentation(envelope, now=NOW, challenge=CHALLENGE)
+    shape = report.check("presentation_well_formed")
+    assert (shape.outcome, shape.problem) == (Outcome.FAILED, "malformed")
+    assert rule in shape.reason
+    assert report.credentials == ()
+    assert all(c.outcome is Outcome.UNKNOWN for c in report.checks[1:])
+
+
+def test_a_vp_jwt_must_be_typed_and_hold_a_presentation(holder_key, held, issuer_key, method):
+    """A vc+jwt is not a presentation; nor is a vp+jwt whose payload is not one, or whose
+    iss contradicts its holder."""
+    credential = held[2]["id"].removeprefix("data:application/vc+jwt,")
+    typ = verify_presentation(credential, now=NOW).check("presentation_well_formed")
+    assert typ.problem == "malformed"
+    assert "vp+jwt" in typ.reason
+    kid = did_key_verification_method(holder_key.public_key)
+    not_a_vp = encode_vp_jwt({"@context": [V2], "type": ["VerifiableCredential"]}, holder_key, kid)
+    shape = verify_presentation(not_a_vp, now=NOW).check("presentation_well_formed")
+    assert "VerifiablePresentation" in shape.reason
+    head, payload, _ = _vp_jwt(holder_key, held).split(".")
+    claims = {**json.loads(base64.urlsafe_b64decode(payload + "==")), "iss": "did:example:other"}
+    body = _b64(json.dumps(claims).encode())
+    signature = _b64(holder_key.sign(f"{head}.{body}".encode()))
+    conflict = verify_presentation(f"{head}.{body}.{signature}", now=NOW)
+    assert "conflicts with holder" in conflict.check("presentation_well_formed").reason
