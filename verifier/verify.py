@@ -29,7 +29,13 @@ from verifier import checks, eddsa_jcs_2022, eddsa_rdfc_2022
 from verifier.checks import StatusLists
 from verifier.eddsa_jcs_2022 import single_proof, verification_method_of
 from verifier.errors import MalformedInputError, ProofError, UnknownContextError
-from verifier.jose import conflicting_claim, credential_of, parse_compact, verify_compact
+from verifier.jose import (
+    VP_MEDIA_TYPE,
+    conflicting_claim,
+    credential_of,
+    parse_compact,
+    verify_compact,
+)
 from verifier.keyset import KeyInfo, KeySet, UnknownKeyError, parse_time
 from verifier.presentation import (
     PresentationReport,
@@ -360,6 +366,9 @@ def verify_document(
     fetched from the ledger that published them).
     """
     document = parse_document(data)
+    if _is_enveloped_presentation(document):
+        report = verify_presentation(document, now=now, key_set=key_set, status_lists=status_lists)
+        return DocumentReport("presentation", report.credentials, report.checks)
     if isinstance(document, str):
         return DocumentReport(
             "credential",
@@ -376,6 +385,16 @@ def verify_document(
     raise MalformedInputError(
         "unknown format: expected a VerifiableCredential, a VerifiablePresentation or a JWT"
     )
+
+
+def _is_enveloped_presentation(document: Mapping[str, Any] | str) -> bool:
+    """A `vp+jwt`, bare or in an `EnvelopedVerifiablePresentation`."""
+    if isinstance(document, str):
+        try:
+            return parse_compact(document).header.get("typ") == VP_MEDIA_TYPE
+        except ProofError:
+            return False
+    return "EnvelopedVerifiablePresentation" in _types(document)
 
 
 def _verify_presentation(

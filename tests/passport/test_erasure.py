@@ -236,6 +236,8 @@ def test_the_cli_erases_with_a_recorded_reason(api: Api, settings: Settings) -> 
     done = run(settings, "learner", "erase", learner_id, "--reason", "subject access request")
     assert done.returncode == 0, done.stderr
     assert "erased" in done.stdout
+    no_link = run(settings, "learner", "link", learner_id)
+    assert no_link.returncode == 2 and "no learner" in no_link.stderr
     again = run(settings, "learner", "erase", learner_id, "--reason", "again")
     assert again.returncode == 2
     assert "was erased" in again.stderr

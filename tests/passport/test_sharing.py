@@ -272,3 +272,16 @@ def test_a_note_is_shown_as_text_never_as_markup(http, demo):
     page = http.get(urlsplit(url).path, headers=HTML).text
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+
+
+def test_the_operator_can_give_a_learner_a_new_link(settings, http, demo):
+    """`passport learner link ID` prints a working link; the learner's earlier one stops."""
+    from tests.passport.test_cli import run  # noqa: PLC0415
+
+    tomasz = demo["Tomasz Nowak"]
+    done = run(settings, "learner", "link", tomasz["id"])
+    assert done.returncode == 0, done.stderr
+    fresh = urlsplit(done.stdout.strip()).path
+    assert fresh.startswith("/me/")
+    assert http.get(fresh, headers=HTML).status_code == 200
+    assert http.get(tomasz["me"], headers=HTML).status_code == 404

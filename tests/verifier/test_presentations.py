@@ -673,3 +673,19 @@ def test_a_vp_jwt_must_be_typed_and_hold_a_presentation(holder_key, held, issuer
     signature = _b64(holder_key.sign(f"{head}.{body}".encode()))
     conflict = verify_presentation(f"{head}.{body}.{signature}", now=NOW)
     assert "conflicts with holder" in conflict.check("presentation_well_formed").reason
+
+
+@pytest.mark.parametrize("envelope", [lambda t: t, _enveloped], ids=["bare", "enveloped"])
+def test_a_file_holding_a_vp_jwt_is_verified_as_a_presentation(holder_key, held, envelope):
+    """`passport verify` on a vp+jwt (bare or enveloped): the holder's proof and each credential;
+    a forged signature fails the file."""
+    token = _vp_jwt(holder_key, held)
+    report = verify_document(
+        json.dumps(envelope(token)) if envelope is _enveloped else token, now=NOW
+    )
+    assert report.kind == "presentation"
+    assert report.verified
+    assert len(report.credentials) == 3
+    header, payload, signature = token.split(".")
+    forged = f"{header}.{payload}.{signature[::-1]}"
+    assert not verify_document(forged, now=NOW).verified
