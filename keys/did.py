@@ -1,5 +1,6 @@
 """did:key (offline) and did:web identifiers for Ed25519 keys."""
 
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from keys.ed25519 import PublicKey
@@ -18,10 +19,12 @@ def did_key_verification_method(public_key: PublicKey) -> str:
     return f"{did_key(public_key)}#{public_key.multibase}"
 
 
+@lru_cache(maxsize=1024)
 def resolve_did_key(did_or_method: str) -> PublicKey:
     """The public key a did:key DID (or one of its verification method ids) stands for.
 
-    Resolution is pure computation (W3C did:key method): it never touches the network.
+    Resolution is pure computation (W3C did:key method): it never touches the network, and
+    the same identifier always gives the same key, so recent answers are kept.
     """
     if not did_or_method.startswith(DID_KEY_PREFIX):
         raise MalformedKeyError(f"not a did:key identifier: {did_or_method[:40]!r}")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from keys import PublicKey
@@ -33,6 +33,7 @@ from verifier.jose import (
     VP_MEDIA_TYPE,
     conflicting_claim,
     credential_of,
+    numeric_date,
     parse_compact,
     verify_compact,
 )
@@ -166,8 +167,8 @@ def _after_proof(
         checks.validity_period(
             credential,
             ctx.now,
-            not_before=_epoch_time((claims or {}).get("nbf")),
-            expires=_epoch_time((claims or {}).get("exp")),
+            not_before=numeric_date((claims or {}).get("nbf")),
+            expires=numeric_date((claims or {}).get("exp")),
         ),
         checks.status(credential, recorded, lists=ctx.lists, keys=ctx.keys, now=ctx.now),
         checks.ledger_inclusion(
@@ -297,7 +298,7 @@ def _verify_jwt(token: str, ctx: _Context) -> CredentialReport:
             [shape, checks.result("proof", Outcome.FAILED, str(exc), "bad_signature")]
             + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
         )
-    issued_at = _epoch_time(jws.claims.get("iat")) or parse_time(credential.get("validFrom"))
+    issued_at = numeric_date(jws.claims.get("iat")) or parse_time(credential.get("validFrom"))
     proof_result = checks.result(
         "proof", Outcome.PASSED, f"vc+jwt EdDSA signature verifies with {kid}"
     )
@@ -310,16 +311,6 @@ def _verify_jwt(token: str, ctx: _Context) -> CredentialReport:
             *_after_proof(credential, kid, resolved[-1], issued_at, ctx, token, jws.claims),
         ],
     )
-
-
-def _epoch_time(value: object) -> datetime | None:
-    """A JWT NumericDate (RFC 7519 §2); None when absent or not a usable number."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        return datetime.fromtimestamp(value, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 def _refuse_constant(name: str) -> Any:
