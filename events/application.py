@@ -211,16 +211,11 @@ class Ledger(Application[UUID]):
         Learners are enrolled on their first award; a credential already in a passport (a
         retried request) is skipped. Returns how many credentials were newly recorded.
         """
-        passports: dict[UUID, Passport] = {}
-        for e in entries:
-            passport_id = Passport.create_id(e.staff_identifier)
-            if passport_id not in passports and (found := self._find(Passport, passport_id)):
-                passports[passport_id] = found
-        new = {Passport.create_id(e.staff_identifier): e for e in entries}.keys() - passports
-        keys = self._vault.keys_for(new, create=True)
+        ids = [Passport.create_id(e.staff_identifier) for e in entries]
+        passports = {pid: found for pid in set(ids) if (found := self._find(Passport, pid))}
+        keys = self._vault.keys_for(set(ids) - passports.keys(), create=True)
         recorded = 0
-        for e in entries:
-            passport_id = Passport.create_id(e.staff_identifier)
+        for passport_id, e in zip(ids, entries, strict=True):
             passport = passports.get(passport_id)
             if passport is None:
                 personal = PersonalData(e.name, e.email, e.staff_identifier)

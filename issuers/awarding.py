@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -27,23 +27,17 @@ from issuers.credentials import (
     achievement_document,
     identity_hash,
     open_badge_credential,
-    xsd_datetime,
 )
 from issuers.status_list import PURPOSES, status_entries
 from keys import KeyStore, did_web
 from projections.status_lists import StatusIndexes
-from verifier import eddsa_jcs_2022, eddsa_rdfc_2022
+from verifier import eddsa_jcs_2022
+from verifier.cryptosuites import CRYPTOSUITES
 from verifier.jose import encode_vc_jwt
+from verifier.timestamps import xsd_datetime
 
 MAX_ATTEMPTS = 5
 AWARD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://staff-passport.nhs.example/awards")
-
-
-SUITES: dict[str, Callable[..., dict[str, Any]]] = {
-    eddsa_jcs_2022.CRYPTOSUITE: eddsa_jcs_2022.create_proof,
-    eddsa_rdfc_2022.CRYPTOSUITE: eddsa_rdfc_2022.create_proof,
-}
-"""The Data Integrity cryptosuites an issuer may secure its credentials with."""
 
 
 @dataclass(frozen=True)
@@ -268,7 +262,7 @@ class Awarding:
             unsigned["credentialStatus"] = status_entries(
                 {p: self.status_list_url(issuer.slug, p, list_no) for p in PURPOSES}, index
             )
-            credential = SUITES[request.cryptosuite](
+            credential = CRYPTOSUITES[request.cryptosuite].create_proof(
                 unsigned, signer, issuer.current_key, created=at, proof_as_array=True
             )
             jwt = encode_vc_jwt(unsigned, signer, issuer.current_key, issued_at=at)
@@ -312,7 +306,9 @@ class Awarding:
             {p: self.status_list_url(issuer.slug, p, list_no) for p in PURPOSES}, index
         )
         signer = self._keys.signer(issuer.current_key.rsplit("#", 1)[1])
-        credential = SUITES[cryptosuite](document, signer, issuer.current_key, created=at)
+        credential = CRYPTOSUITES[cryptosuite].create_proof(
+            document, signer, issuer.current_key, created=at
+        )
         jwt = encode_vc_jwt(document, signer, issuer.current_key, issued_at=at)
         subject = document.get("credentialSubject")
         holder = subject.get("id") if isinstance(subject, dict) else None

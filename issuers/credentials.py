@@ -7,6 +7,8 @@ import hashlib
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from verifier.timestamps import xsd_datetime
+
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_V3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 
@@ -16,11 +18,6 @@ ACHIEVEMENT_TYPES = {"training": "CertificateOfCompletion", "badge": "Badge", "c
 def identity_hash(identifier: str, salt: str) -> str:
     """Open Badges 3.0 `identityHash`: `sha256$` + hex(SHA-256(identifier + salt))."""
     return "sha256$" + hashlib.sha256((identifier + salt).encode()).hexdigest()
-
-
-def xsd_datetime(moment: datetime) -> str:
-    """An XML Schema dateTime in UTC with a `Z`, as VCDM 2.0 validFrom/validUntil expect."""
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def add_months(day: date, months: int) -> date:

@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from issuers.credentials import VC_V2_CONTEXT, xsd_datetime
+from issuers.credentials import VC_V2_CONTEXT
 from verifier.status_list import MIN_LIST_BITS
+from verifier.timestamps import xsd_datetime
 
 PURPOSES = ("revocation", "suspension")
 _random = secrets.SystemRandom()

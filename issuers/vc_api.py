@@ -11,11 +11,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from issuers.auth import Principal
-from issuers.awarding import SUITES
 from issuers.deps import Services, principal
 from issuers.errors import ForbiddenError
 from issuers.problems import problem
 from verifier.checks import issuer_id, well_formed
+from verifier.cryptosuites import CRYPTOSUITES
 from verifier.report import Outcome
 
 router = APIRouter(tags=["VC API"])
@@ -87,8 +87,8 @@ def issue(body: IssueRequest, services: Services, caller: Caller) -> IssueRespon
     if issuer_id(credential) != issuer.did:
         raise ForbiddenError(f"the credential's issuer must be {issuer.did}, the caller's DID")
     suite = (body.options or {}).get("cryptosuite", "eddsa-jcs-2022")
-    if not isinstance(suite, str) or suite not in SUITES:
-        known = ", ".join(sorted(SUITES))
+    if not isinstance(suite, str) or suite not in CRYPTOSUITES:
+        known = ", ".join(sorted(CRYPTOSUITES))
         return problem(400, "Unsupported cryptosuite", f"options.cryptosuite is one of {known}")
     signed = services.awarding.issue_document(issuer_uuid, credential, datetime.now(UTC), suite)
     return IssueResponse(verifiableCredential=signed)

@@ -21,6 +21,7 @@ from events.errors import LedgerError
 from issuers.cohort import CSV_COLUMNS, MAX_ROWS, Mode, csv_rows, validate
 from issuers.jobs import Job, job_id_for
 from keys import KeysError, PublicKey
+from passport.compliance import CatalogueError
 from passport.log import checkpoints, first_divergence
 from passport.services import LEDGER_ROLE, Services, utcnow
 from passport.settings import Settings
@@ -74,10 +75,10 @@ def _learner_id(text: str) -> UUID:
         _fail(f"{text!r} is not a learner id (a UUID, as `passport demo` prints)")
 
 
-def _services() -> Services:
+def _services(settings: Settings | None = None) -> Services:
     try:
-        return Services.open(_settings())
-    except KeysError as exc:
+        return Services.open(settings or _settings())
+    except (KeysError, CatalogueError) as exc:
         _fail(str(exc))
 
 
@@ -91,7 +92,12 @@ def serve(
 
     from passport.web.app import create_app  # noqa: PLC0415
 
-    uvicorn.run(create_app(_settings()), host=host, port=port)
+    settings = _settings()
+    services = _services(settings)  # a configuration problem is one line here, not a traceback
+    try:
+        uvicorn.run(create_app(settings, services), host=host, port=port)
+    finally:
+        services.close()
 
 
 @app.command()
@@ -368,9 +374,8 @@ def learner_link(
     services = _services()
     try:
         services.projections.catch_up()
-        if not services.views.learners_exist(str(learner)) or str(learner) in {
-            str(e) for e in services.views.erased_learners()
-        }:
+        view = services.views.passport(str(learner), utcnow().date())
+        if view is None or view.erased:
             _fail(f"no learner {learner} with a record to show")
         token = services.sharing.issue_learner_link(str(learner), utcnow())
     finally:

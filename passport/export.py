@@ -7,8 +7,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from issuers.credentials import VC_V2_CONTEXT, xsd_datetime
+from issuers.credentials import VC_V2_CONTEXT
 from projections.views import Views
+from verifier.timestamps import xsd_datetime
 
 
 def issuers_document(views: Views, dids: set[str] | None = None) -> list[dict[str, Any]]:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from issuers.credentials import xsd_datetime
 from passport.export import issuers_document
 from passport.publishing import LedgerStatusLists
 from passport.services import Services
 from projections.views import Views
 from verifier import CredentialReport, KeySet, verify_credential
 from verifier.checks import StatusLists
+from verifier.timestamps import xsd_datetime
 
 LEDGER_LISTS = "the issuer's status list published by this ledger"
 
@@ -37,14 +37,25 @@ class RecordedStatuses(Mapping[str, Mapping[str, Any]]):
         return 0
 
 
+def ledger_verifier(
+    services: Services, now: datetime
+) -> Callable[[Mapping[str, Any] | str], CredentialReport]:
+    """A verifier of credentials with our issuers' key histories and our status lists, built
+    here (once, for all the credentials it is given), never fetched."""
+    key_set = KeySet.from_issuers(issuers_document(services.views))
+    statuses = RecordedStatuses(services.views, now)
+    status_lists = StatusLists(LedgerStatusLists(services), LEDGER_LISTS)
+
+    def verify(credential: Mapping[str, Any] | str) -> CredentialReport:
+        return verify_credential(
+            credential, now=now, key_set=key_set, statuses=statuses, status_lists=status_lists
+        )
+
+    return verify
+
+
 def verify_against_ledger(
     services: Services, credential: Mapping[str, Any] | str, now: datetime
 ) -> CredentialReport:
-    """Verify with our issuers' key histories and our status lists, built here, never fetched."""
-    return verify_credential(
-        credential,
-        now=now,
-        key_set=KeySet.from_issuers(issuers_document(services.views)),
-        statuses=RecordedStatuses(services.views, now),
-        status_lists=StatusLists(LedgerStatusLists(services), LEDGER_LISTS),
-    )
+    """Verify one credential as `ledger_verifier` does."""
+    return ledger_verifier(services, now)(credential)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import rfc8785
@@ -19,14 +20,11 @@ from keys import InvalidSignatureError, MalformedKeyError, PublicKey, SigningKey
 from keys.multibase import decode_base58btc, encode_base58btc
 from verifier.canonical import canonical_json
 from verifier.errors import ProofError
+from verifier.timestamps import xsd_datetime
 
 CRYPTOSUITE = "eddsa-jcs-2022"
 PROOF_TYPE = "DataIntegrityProof"
 _MAX_SAFE_INT = 2**53 - 1  # beyond it, not every integer is a double (RFC 8785 §3.2.2.3)
-
-
-def _timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _exact_doubles(value: Any) -> Any:
@@ -75,15 +73,20 @@ def create_proof(
     proof_purpose: str = "assertionMethod",
     *,
     proof_as_array: bool = False,
+    extra_options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Return the document secured with an `eddsa-jcs-2022` proof (the input is not changed)."""
+    """Return the document secured with an `eddsa-jcs-2022` proof (the input is not changed).
+
+    `extra_options` adds proof options such as a presentation's `challenge` and `domain`.
+    """
     document = {k: v for k, v in unsecured.items() if k != "proof"}
     proof_config: dict[str, Any] = {
         "type": PROOF_TYPE,
         "cryptosuite": CRYPTOSUITE,
-        "created": _timestamp(created),
+        "created": xsd_datetime(created),
         "verificationMethod": verification_method,
         "proofPurpose": proof_purpose,
+        **(extra_options or {}),
     }
     if "@context" in document:
         proof_config["@context"] = copy.deepcopy(document["@context"])

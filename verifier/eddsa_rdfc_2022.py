@@ -36,8 +36,8 @@ from keys import InvalidSignatureError, MalformedKeyError, PublicKey, SigningKey
 from keys.multibase import decode_base58btc, encode_base58btc
 from verifier.document_loader import document_loader, load_context, pinned_contexts
 from verifier.eddsa_jcs_2022 import PROOF_TYPE, single_proof
-from verifier.eddsa_jcs_2022 import _timestamp as xsd_timestamp
 from verifier.errors import ProofError, UnknownContextError
+from verifier.timestamps import xsd_datetime
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
 RESOLVED_CONTEXT_CACHE_SIZE = 128
@@ -457,15 +457,20 @@ def create_proof(
     proof_purpose: str = "assertionMethod",
     *,
     proof_as_array: bool = False,
+    extra_options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Return the document secured with an `eddsa-rdfc-2022` proof (the input is not changed)."""
+    """Return the document secured with an `eddsa-rdfc-2022` proof (the input is not changed).
+
+    `extra_options` adds proof options such as a presentation's `challenge` and `domain`.
+    """
     document = {k: v for k, v in unsecured.items() if k != "proof"}
     options: dict[str, Any] = {
         "type": PROOF_TYPE,
         "cryptosuite": CRYPTOSUITE,
-        "created": xsd_timestamp(created),
+        "created": xsd_datetime(created),
         "verificationMethod": verification_method,
         "proofPurpose": proof_purpose,
+        **(extra_options or {}),
     }
     signature = key.sign(hash_data(document, _proof_config(options, document)))
     proof = {**options, "proofValue": encode_base58btc(signature)}

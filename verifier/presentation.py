@@ -20,17 +20,16 @@ Nothing here opens a network connection.
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from keys import PublicKey, SigningKey
-from keys.multibase import encode_base58btc
-from verifier import eddsa_jcs_2022, eddsa_rdfc_2022
+from keys import SigningKey
+from verifier import eddsa_rdfc_2022
 from verifier.checks import URL_LIKE, VC_V2_CONTEXT
-from verifier.eddsa_jcs_2022 import PROOF_TYPE, single_proof
+from verifier.cryptosuites import CRYPTOSUITES
+from verifier.eddsa_jcs_2022 import single_proof
 from verifier.errors import ProofError, UnknownContextError
 from verifier.jose import (
     VP_DATA_URL,
@@ -44,14 +43,10 @@ from verifier.jose import (
 )
 from verifier.keyset import KeySet, UnknownKeyError, controller_of, parse_time
 from verifier.report import GOOD, CheckResult, CredentialReport, Outcome
+from verifier.timestamps import xsd_datetime
 
 PROOF_PURPOSE = "authentication"
 ENVELOPED_PRESENTATION = "EnvelopedVerifiablePresentation"
-# Each accepted cryptosuite's `verify_proof(document, key, expected_purpose)`.
-SUITES: Mapping[str, Callable[[dict[str, Any], PublicKey, str], None]] = {
-    eddsa_rdfc_2022.CRYPTOSUITE: eddsa_rdfc_2022.verify_proof,
-    eddsa_jcs_2022.CRYPTOSUITE: eddsa_jcs_2022.verify_proof,
-}
 NAMES = {
     "presentation_well_formed": "Well-formed presentation",
     "presentation_proof": "Holder's proof (signature)",
@@ -198,11 +193,11 @@ def _signature(
     """The proof's signature with the key it names, then its `expires`."""
     check = "presentation_proof"
     method, suite = str(proof["verificationMethod"]), proof.get("cryptosuite")
-    if not isinstance(suite, str) or suite not in SUITES:  # before any key look-up
+    if not isinstance(suite, str) or suite not in CRYPTOSUITES:  # before any key look-up
         return _result(check, Outcome.FAILED, f"unsupported cryptosuite {suite!r}", "bad_signature")
     try:
         key = key_set.resolve(method)
-        SUITES[suite](dict(presentation), key.public_key, PROOF_PURPOSE)
+        CRYPTOSUITES[suite].verify_proof(dict(presentation), key.public_key, PROOF_PURPOSE)
     except (UnknownKeyError, UnknownContextError) as exc:
         return _result(check, Outcome.UNKNOWN, f"cannot check the holder's signature: {exc}")
     except ProofError as exc:
@@ -431,10 +426,6 @@ class PresentationReport:
         }
 
 
-def _xsd(moment: datetime) -> str:
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
 def sign_presentation(
     presentation: Mapping[str, Any],
     key: SigningKey,
@@ -448,28 +439,15 @@ def sign_presentation(
 ) -> dict[str, Any]:
     """The presentation secured by its holder (proof purpose `authentication`), with the
     verifier's `challenge` and `domain` in the proof, as a wallet answers a request."""
-    document = {k: copy.deepcopy(v) for k, v in presentation.items() if k != "proof"}
-    options: dict[str, Any] = {
-        "type": PROOF_TYPE,
-        "cryptosuite": cryptosuite,
-        "created": _xsd(created),
-        "verificationMethod": verification_method,
-        "proofPurpose": PROOF_PURPOSE,
-    }
-    if expires is not None:
-        options["expires"] = _xsd(expires)
-    if challenge is not None:
-        options["challenge"] = challenge
-    if domain is not None:
-        options["domain"] = domain
-    config = dict(options)
-    if "@context" in document:
-        config["@context"] = copy.deepcopy(document["@context"])
-    if cryptosuite == eddsa_rdfc_2022.CRYPTOSUITE:
-        signature = key.sign(eddsa_rdfc_2022.hash_data(document, config))
-    elif cryptosuite == eddsa_jcs_2022.CRYPTOSUITE:
-        signature = key.sign(eddsa_jcs_2022.hash_data(document, config))
-        options = config  # eddsa-jcs-2022 keeps the @context in the proof (§3.3.5)
-    else:
+    if cryptosuite not in CRYPTOSUITES:
         raise ValueError(f"unsupported cryptosuite {cryptosuite!r}")
-    return {**document, "proof": {**options, "proofValue": encode_base58btc(signature)}}
+    bound = {"expires": xsd_datetime(expires) if expires else None}
+    bound |= {"challenge": challenge, "domain": domain}
+    return CRYPTOSUITES[cryptosuite].create_proof(
+        dict(presentation),
+        key,
+        verification_method,
+        created,
+        PROOF_PURPOSE,
+        extra_options={k: v for k, v in bound.items() if v is not None},
+    )

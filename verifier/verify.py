@@ -25,8 +25,9 @@ from datetime import datetime
 from typing import Any
 
 from keys import PublicKey
-from verifier import checks, eddsa_jcs_2022, eddsa_rdfc_2022
+from verifier import checks
 from verifier.checks import StatusLists
+from verifier.cryptosuites import CRYPTOSUITES
 from verifier.eddsa_jcs_2022 import single_proof, verification_method_of
 from verifier.errors import MalformedInputError, ProofError, UnknownContextError
 from verifier.jose import (
@@ -50,11 +51,6 @@ from verifier.report import CheckResult, CredentialReport, DocumentReport, Outco
 MAX_INPUT_BYTES = 5 * 1024 * 1024
 JWT_DATA_URL = "data:application/vc+jwt,"
 LATER_CHECKS = ("issuer", "key_valid_at_issuance", "validity_period", "status", "ledger_inclusion")
-# The Data Integrity cryptosuites accepted, each with its `verify_proof`.
-CRYPTOSUITES: Mapping[str, Callable[[dict[str, Any], PublicKey], None]] = {
-    eddsa_rdfc_2022.CRYPTOSUITE: eddsa_rdfc_2022.verify_proof,
-    eddsa_jcs_2022.CRYPTOSUITE: eddsa_jcs_2022.verify_proof,
-}
 
 
 def _name(credential: Mapping[str, Any]) -> str | None:
@@ -214,7 +210,7 @@ def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
         proof_result = checks.result("proof", Outcome.UNKNOWN, f"cannot check the signature: {exc}")
     if key is not None:
         try:
-            CRYPTOSUITES[form](credential, key.public_key)
+            CRYPTOSUITES[form].verify_proof(credential, key.public_key, "assertionMethod")
             proof_result = checks.result(
                 "proof", Outcome.PASSED, f"{form} signature verifies with {method}"
             )

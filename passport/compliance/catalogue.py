@@ -147,24 +147,24 @@ class Catalogue(_Data):
         return {s.code: s for s in self.subjects}
 
 
-def _duplicate_codes(catalogue: Catalogue) -> list[str]:
+def _duplicates(keys: Iterable[str], where: str) -> list[str]:
+    """`where` formatted with each repeated key's position and the key itself."""
     seen: set[str] = set()
     problems = []
-    for i, subject in enumerate(catalogue.subjects):
-        if subject.code in seen:
-            problems.append(f"subjects.{i}.code: duplicate subject code {subject.code!r}")
-        seen.add(subject.code)
+    for i, key in enumerate(keys):
+        if key in seen:
+            problems.append(where.format(i=i, key=key))
+        seen.add(key)
     return problems
+
+
+def _duplicate_codes(catalogue: Catalogue) -> list[str]:
+    codes = (s.code for s in catalogue.subjects)
+    return _duplicates(codes, "subjects.{i}.code: duplicate subject code {key!r}")
 
 
 def _duplicate_roles(catalogue: Catalogue) -> list[str]:
-    seen: set[str] = set()
-    problems = []
-    for i, role in enumerate(catalogue.roles):
-        if role.id in seen:
-            problems.append(f"roles.{i}.id: duplicate role id {role.id!r}")
-        seen.add(role.id)
-    return problems
+    return _duplicates((r.id for r in catalogue.roles), "roles.{i}.id: duplicate role id {key!r}")
 
 
 def _bad_requirements(catalogue: Catalogue) -> list[str]:

@@ -5,19 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path
 
 from issuers.deps import Operator
 from issuers.schemas import ApiModel, Reason
 from passport.erasure import erase_learner
-from passport.services import Services
+from passport.web.deps import ServicesDep
 
 router = APIRouter(tags=["admin"])
-
-
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
 
 
 class ErasureRequest(ApiModel):
@@ -51,7 +46,7 @@ ERASURE_ERRORS: dict[int | str, dict[str, Any]] = {
 def erasure(
     learner_id: Annotated[UUID, Path(description="The learner whose personal data goes.")],
     body: ErasureRequest,
-    services: Annotated[Services, Depends(_services)],
+    services: ServicesDep,
     caller: Operator,
 ) -> ErasurePublic:
     """Erase a learner's personal data for good (operator only); credentials stay verifiable."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +22,7 @@ from passport.services import Services, utcnow
 from passport.settings import Settings
 from passport.verification import verify_against_ledger
 from passport.web import admin, pages, problems, public, vc_verify
+from passport.web.deps import ServicesDep
 from projections.views import PassportView
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -30,14 +31,6 @@ OPERATOR_ONLY: dict[int | str, dict[str, Any]] = {
     403: {"description": "Only the ledger operator may read a learner's record by id"},
 }
 MAX_COHORT_BYTES = 8 * 1024 * 1024
-
-
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
-ServicesDep = Annotated[Services, Depends(_services)]
 
 
 class VerifyCredentialRequest(BaseModel):

@@ -10,12 +10,13 @@ answers `Accept: application/json` with a Verifiable Presentation.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from passport.compliance import (
@@ -29,11 +30,12 @@ from passport.erasure import erase_learner
 from passport.publishing import passport_file
 from passport.services import Services, utcnow
 from passport.sharing import DEFAULT_SHARE_DAYS, MAX_SHARE_DAYS, ShareLink, ShareState
+from passport.web.deps import ServicesDep
 from passport.web.graphics import cpd_chart, qr_svg
 from passport.web.html import PRIVATE, error_page, page
 from passport.web.problems import problem
 from projections.views import PassportView
-from verifier import CredentialReport, verify_document
+from verifier import verify_document
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["share links"])
@@ -57,14 +59,6 @@ STATE_WORDS = {
     "met_by_unrecognised_issuer": "Met only by an issuer you do not accept",
     "missing": "Missing",
 }
-
-
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
-ServicesDep = Annotated[Services, Depends(_services)]
 
 
 def learner_from_link(services: Services, token: str) -> str | None:
@@ -93,8 +87,12 @@ class CredentialCard:
     credits: float | None
 
 
-def _cards(services: Services, view: PassportView) -> list[CredentialCard]:
-    documents = {c["id"]: c for c, _, _, _ in services.views.credentials_of(view.learner_id)}
+def _documents(services: Services, learner_id: str) -> dict[str, dict[str, Any]]:
+    """The learner's signed credentials by id."""
+    return {c["id"]: c for c, _, _, _ in services.views.credentials_of(learner_id)}
+
+
+def _cards(view: PassportView, documents: Mapping[str, Mapping[str, Any]]) -> list[CredentialCard]:
     cards = []
     for c in view.credentials:
         achievement = documents.get(c.id, {}).get("credentialSubject", {}).get("achievement", {})
@@ -123,12 +121,15 @@ def _cards(services: Services, view: PassportView) -> list[CredentialCard]:
 
 
 def held_credentials(
-    services: Services, learner_id: str, only: tuple[str, ...] | None = None
+    services: Services,
+    learner_id: str,
+    documents: Mapping[str, Mapping[str, Any]],
+    only: tuple[str, ...] | None = None,
 ) -> list[HeldCredential]:
     """The learner's credentials with their status history, replayed from the log."""
     history = services.ledger.status_history(UUID(learner_id))
     held = []
-    for credential, _, _, _ in services.views.credentials_of(learner_id):
+    for credential in documents.values():
         if only is not None and credential["id"] not in only:
             continue
         changes = history.get(credential["id"])
@@ -136,26 +137,37 @@ def held_credentials(
         issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
         if changes and isinstance(issuer_id, str):
             held.append(
-                HeldCredential(credential=credential, issuer_id=issuer_id, status_history=changes)
+                HeldCredential(
+                    credential=dict(credential), issuer_id=issuer_id, status_history=changes
+                )
             )
     return held
 
 
-def _learner_context(
-    services: Services, token: str, learner_id: str, revalidation: date | None
-) -> dict[str, Any] | None:
+def _learner_page(
+    request: Request,
+    services: Services,
+    token: str,
+    learner_id: str,
+    *,
+    revalidation: date | None = None,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    """The learner's passport page (with `extra` in its context), or the no-such-link page."""
     services.projections.catch_up()
     today = utcnow().date()
     view = services.views.passport(learner_id, today)
     if view is None or view.erased:
-        return None
-    cards = _cards(services, view)
+        return _no_such_link(request)
+    documents = _documents(services, learner_id)
+    cards = _cards(view, documents)
     cycle = revalidation_progress(
-        held_credentials(services, learner_id),
+        held_credentials(services, learner_id, documents),
         revalidation_date=revalidation or today,
         as_of=today,
     )
-    return {
+    context = {
         "token": token,
         "view": view,
         "cards": cards,
@@ -168,10 +180,12 @@ def _learner_context(
         "default_days": DEFAULT_SHARE_DAYS,
         "max_days": MAX_SHARE_DAYS,
         "base_url": services.settings.base_url.rstrip("/"),
+        **extra,
     }
+    return page(request, "passport.html", context, status)
 
 
-def _no_such_link(request: Request) -> Any:
+def _no_such_link(request: Request) -> Response:
     return error_page(
         request,
         404,
@@ -191,10 +205,9 @@ def learner_page(
 ) -> Any:
     """The learner's whole passport."""
     learner_id = learner_from_link(services, token)
-    context = learner_id and _learner_context(services, token, learner_id, revalidation)
-    if not context:
+    if learner_id is None:
         return _no_such_link(request)
-    return page(request, "passport.html", context)
+    return _learner_page(request, services, token, learner_id, revalidation=revalidation)
 
 
 @router.get("/me/{token}/passport.json")
@@ -246,12 +259,17 @@ def create_share(
     learner_id = learner_from_link(services, token)
     if learner_id is None:
         return _no_such_link(request)
-    held = {c["id"] for c, _, _, _ in services.views.credentials_of(learner_id)}
+    held = _documents(services, learner_id)
     chosen = None if everything else tuple(c for c in credential or [] if c in held)
     if chosen is not None and not chosen:
-        context = _learner_context(services, token, learner_id, None) or {}
-        context["share_error"] = "Choose at least one credential to share, or share them all."
-        return page(request, "passport.html", context, 422)
+        return _learner_page(
+            request,
+            services,
+            token,
+            learner_id,
+            status=422,
+            share_error="Choose at least one credential to share, or share them all.",
+        )
     share_token, link = services.sharing.create_share(
         learner_id,
         utcnow(),
@@ -260,9 +278,8 @@ def create_share(
         note=note.strip() or None,
         show_name=show_name is not None,
     )
-    context = _learner_context(services, token, learner_id, None) or {}
-    context["new_share"] = {"url": _share_url(services, share_token), "link": link}
-    return page(request, "passport.html", context, 201)
+    new_share = {"url": _share_url(services, share_token), "link": link}
+    return _learner_page(request, services, token, learner_id, status=201, new_share=new_share)
 
 
 @router.post("/me/{token}/shares/{share_id}/revoke")
@@ -286,9 +303,8 @@ def replace_link(request: Request, token: Token, services: ServicesDep) -> Any:
     if learner_id is None:
         return _no_such_link(request)
     fresh = services.sharing.issue_learner_link(learner_id, utcnow())
-    context = _learner_context(services, fresh, learner_id, None) or {}
-    context["new_link"] = f"{services.settings.base_url.rstrip('/')}/me/{fresh}"
-    return page(request, "passport.html", context)
+    new_link = f"{services.settings.base_url.rstrip('/')}/me/{fresh}"
+    return _learner_page(request, services, fresh, learner_id, new_link=new_link)
 
 
 @router.post("/me/{token}/erase", response_class=HTMLResponse)
@@ -303,9 +319,14 @@ def erase_myself(
     if learner_id is None:
         return _no_such_link(request)
     if confirm != "yes":
-        context = _learner_context(services, token, learner_id, None) or {}
-        context["erase_error"] = "Tick the box to confirm that you want your details erased."
-        return page(request, "passport.html", context, 422)
+        return _learner_page(
+            request,
+            services,
+            token,
+            learner_id,
+            status=422,
+            erase_error="Tick the box to confirm that you want your details erased.",
+        )
     erase_learner(services, UUID(learner_id), by="learner", reason="the learner's own request")
     return page(
         request,
@@ -359,18 +380,18 @@ class CheckedCredential:
     checks: list[dict[str, str]]
 
 
-def _checked(services: Services, link: ShareLink) -> tuple[PassportView, list[CheckedCredential]]:
+def _checked(
+    presentation: Mapping[str, Any], view: PassportView, now: datetime
+) -> list[CheckedCredential]:
     """Each shared credential verified as the employer's own verifier would verify the
-    presentation: offline, from what it carries (keys, status lists, ledger proofs)."""
-    services.projections.catch_up()
-    now = utcnow()
-    view = services.views.passport(link.learner_id, now.date())
-    assert view is not None
-    reports: dict[str, CredentialReport] = {}
-    for verified in verify_document(_presentation(services, link), now=now).credentials:
-        reports.setdefault(verified.credential_id or "", verified)  # the JSON form comes first
+    presentation: offline, from what it carries (keys, status lists, ledger proofs). The JWT
+    twins it also carries are left out: the page shows the JSON form's checks."""
+    extras = {k: v for k, v in presentation["staffPassport"].items() if k != "jwts"}
+    verified = verify_document({**presentation, "staffPassport": extras}, now=now)
+    reports = {report.credential_id: report for report in verified.credentials}
+    documents = {c["id"]: c for c in presentation["verifiableCredential"]}
     checked = []
-    for card in _cards(services, view):
+    for card in _cards(view, documents):
         report = reports.get(card.id)
         if report is None:
             continue
@@ -384,13 +405,14 @@ def _checked(services: Services, link: ShareLink) -> tuple[PassportView, list[Ch
             for c in report.checks
         ]
         checked.append(CheckedCredential(card, report.verified, checks))
-    return view, checked
+    return checked
 
 
 def _role_check(
     services: Services, link: ShareLink, role: str, as_of: date, before: date | None
 ) -> RoleCheck:
-    held = held_credentials(services, link.learner_id, link.credential_ids)
+    documents = _documents(services, link.learner_id)
+    held = held_credentials(services, link.learner_id, documents, link.credential_ids)
     return check_role(
         services.catalogue,
         role,
@@ -401,7 +423,8 @@ def _role_check(
     )
 
 
-def _presentation(services: Services, link: ShareLink) -> dict[str, Any]:
+def _presentation(services: Services, link: ShareLink, view: PassportView) -> dict[str, Any]:
+    """The learner's passport file, cut down to what the link shares."""
     bundle = passport_file(services, link.learner_id, utcnow()) or {}
     shared = link.credential_ids
     if shared is not None:
@@ -412,8 +435,7 @@ def _presentation(services: Services, link: ShareLink) -> dict[str, Any]:
         for section in ("statuses", "jwts", "ledger"):
             extras[section] = {k: v for k, v in extras.get(section, {}).items() if k in shared}
     if link.show_name:
-        view = services.views.passport(link.learner_id, utcnow().date())
-        bundle.setdefault("staffPassport", {})["holderName"] = view.name if view else None
+        bundle.setdefault("staffPassport", {})["holderName"] = view.name
     return bundle
 
 
@@ -431,10 +453,16 @@ def share_page(
     if not isinstance(opened, ShareLink):
         return opened
     link = opened
-    services.sharing.record_opening(link.id, utcnow())
+    now = utcnow()
+    services.sharing.record_opening(link.id, now)
+    services.projections.catch_up()
+    view = services.views.passport(link.learner_id, now.date())
+    if view is None:  # gone since the link was checked
+        return error_page(request, 410, "This share link has ended", "It is no longer shared.")
+    presentation = _presentation(services, link, view)
     if _wants_json(request):
-        return JSONResponse(_presentation(services, link), headers=PRIVATE)
-    view, checked = _checked(services, link)
+        return JSONResponse(presentation, headers=PRIVATE)
+    checked = _checked(presentation, view, now)
     context: dict[str, Any] = {
         "token": token,
         "link": link,

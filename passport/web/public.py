@@ -8,23 +8,18 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from passport.log import inclusion_for_credential, publish_checkpoint, verifier_keys
 from passport.publishing import issuer_did_document, status_list
-from passport.services import Services
+from passport.web.deps import ServicesDep
 from passport.web.problems import problem
 from projections.merkle_log import MerkleLog
 
 router = APIRouter(tags=["public documents"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such document"}}
 Slug = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,60}$")]
-
-
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
 
 
 def _cacheable(
@@ -41,7 +36,7 @@ def _cacheable(
 @router.get("/issuers/{slug}/did.json", responses=NOT_FOUND)
 def did_json(
     slug: Slug,
-    services: Annotated[Services, Depends(_services)],
+    services: ServicesDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The issuer's did:web DID document: its current and retired keys as Multikey."""
@@ -57,7 +52,7 @@ def status_list_credential(
     slug: Slug,
     purpose: str,
     list_no: Annotated[int, Path(ge=1, le=1_000_000)],
-    services: Annotated[Services, Depends(_services)],
+    services: ServicesDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """A signed W3C `BitstringStatusListCredential` (revocation or suspension)."""
@@ -69,14 +64,14 @@ def status_list_credential(
 
 
 @router.get("/log/checkpoint", response_class=PlainTextResponse)
-def checkpoint(services: Annotated[Services, Depends(_services)]) -> PlainTextResponse:
+def checkpoint(services: ServicesDep) -> PlainTextResponse:
     """The latest signed checkpoint (C2SP tlog-checkpoint), published now if the log grew."""
     _, note = publish_checkpoint(services, datetime.now(UTC))
     return PlainTextResponse(note, headers={"Cache-Control": "public, max-age=10"})
 
 
 @router.get("/log/key", response_class=PlainTextResponse)
-def log_keys(services: Annotated[Services, Depends(_services)]) -> PlainTextResponse:
+def log_keys(services: ServicesDep) -> PlainTextResponse:
     """The ledger's note verifier keys (`name+keyhash+key`), one a line, oldest first."""
     return PlainTextResponse("".join(f"{key}\n" for key in verifier_keys(services)))
 
@@ -84,7 +79,7 @@ def log_keys(services: Annotated[Services, Depends(_services)]) -> PlainTextResp
 @router.get("/log/proof/inclusion", responses={**NOT_FOUND, 422: {"description": "Bad size"}})
 def inclusion(
     credential_id: Annotated[str, Query(min_length=1, max_length=300)],
-    services: Annotated[Services, Depends(_services)],
+    services: ServicesDep,
     tree_size: Annotated[int | None, Query(ge=1)] = None,
     event: Annotated[
         Literal["issued", "status"],
@@ -107,7 +102,7 @@ def inclusion(
 def consistency(
     first: Annotated[int, Query(ge=1)],
     second: Annotated[int, Query(ge=1)],
-    services: Annotated[Services, Depends(_services)],
+    services: ServicesDep,
 ) -> dict[str, Any]:
     """A consistency proof (RFC 9162) between two tree sizes."""
     services.projections.catch_up()

@@ -10,16 +10,17 @@ body-size middleware answers that before the body is read).
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Annotated, Any, Literal, Self
+from typing import Any, Literal, Self
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from passport.services import Services, utcnow
-from passport.verification import verify_against_ledger
+from passport.services import utcnow
+from passport.verification import ledger_verifier
+from passport.web.deps import ServicesDep
 from verifier import CheckResult, CredentialReport, verify_presentation
 from verifier.presentation import PresentationReport
 from verifier.report import GOOD
@@ -48,14 +49,6 @@ class _BadRequestRoute(APIRoute):
 
 
 router = APIRouter(tags=["VC API"], route_class=_BadRequestRoute)
-
-
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
-ServicesDep = Annotated[Services, Depends(_services)]
 
 
 class VerifyPresentationOptions(BaseModel):
@@ -310,7 +303,7 @@ def verify_presentation_route(
         challenge=options.challenge,
         domain=options.domain,
         require_proof=signed,
-        verify_held=lambda credential: verify_against_ledger(services, credential, now),
+        verify_held=ledger_verifier(services, now),
     )
     result = _response(report, presentation, options)
     status = 200 if report.well_formed else 400

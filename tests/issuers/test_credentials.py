@@ -10,8 +10,8 @@ from issuers.credentials import (
     add_months,
     identity_hash,
     open_badge_credential,
-    xsd_datetime,
 )
+from verifier.timestamps import xsd_datetime
 
 
 def _credential(**overrides: object) -> dict[str, object]:

@@ -170,6 +170,39 @@ def test_missing_passphrase_is_a_clear_error(settings):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("command", [("serve", "--port", "1"), ("demo",)])
+def test_a_bad_role_catalogue_is_named_before_anything_starts(
+    settings, tmp_path, monkeypatch, command
+):
+    """An organisation's role file with an unknown subject: exit 2 naming the file and field."""
+    roles = tmp_path / "roles.json"
+    roles.write_text(
+        json.dumps(
+            {
+                "subjects": [
+                    {"code": "CSTF-FIRE", "name": "Fire Safety", "framework": "CSTF", "levels": [1]}
+                ],
+                "roles": [
+                    {
+                        "id": "porter",
+                        "name": "Porter",
+                        "description": "Moves patients and equipment.",
+                        "requirements": [
+                            {"subject": "CSTF-NOPE", "level": None, "refresher_months": 12}
+                        ],
+                    }
+                ],
+            }
+        )
+    )
+    monkeypatch.setenv("PASSPORT_ROLES_FILE", str(roles))
+    done = run(settings, *command)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert str(roles) in done.stderr
+    assert "roles.0.requirements.0.subject" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_an_unsupported_database_url_is_refused_with_the_setting_named(settings):
     """A database URL of an unknown kind is a configuration error naming the variable."""
     done = run(settings.model_copy(update={"database_url": "mysql://db/passport"}), "audit")

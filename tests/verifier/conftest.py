@@ -16,6 +16,26 @@ VECTORS = Path(__file__).parents[1] / "data" / "vc-di-eddsa"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
+def json_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a JSON value (the value itself first), as key and index steps."""
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += json_paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += json_paths(item, (*prefix, index))
+    return found
+
+
+def replace_at(document: Any, path: tuple[Any, ...], value: Any) -> None:
+    """Put `value` at `path` (not the root) inside `document`."""
+    parent = document
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = value
+
+
 @dataclass(frozen=True)
 class Vectors:
     """The published vc-di-eddsa test vectors for one cryptosuite."""

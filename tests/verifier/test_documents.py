@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from keys import SigningKey, did_key_verification_method
-from tests.verifier.conftest import NOW
+from tests.verifier.conftest import NOW, json_paths, replace_at
 from verifier import MalformedInputError, Outcome, VerifierError, verify_credential, verify_document
 from verifier.checks import StatusLists
 from verifier.eddsa_jcs_2022 import create_proof
@@ -383,17 +383,6 @@ json_values = st.recursive(
 )
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*prefix, index))
-    return found
-
-
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -403,11 +392,8 @@ def test_no_passport_file_makes_the_verifier_raise(request, fixture, data, repla
     """Replacing any member of a passport file with any JSON value gives a report or a
     MalformedInputError, never another exception."""
     mutated = copy.deepcopy(request.getfixturevalue(fixture))
-    path = data.draw(st.sampled_from(_paths(mutated)[1:]))
-    target = mutated
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = replacement
+    path = data.draw(st.sampled_from(json_paths(mutated)[1:]))
+    replace_at(mutated, path, replacement)
     try:
         report = verify_document(mutated, now=NOW)
     except VerifierError as exc:
@@ -434,11 +420,8 @@ def test_no_signed_credential_makes_the_verifier_raise(
         "statusListIndex": "4",
         "statusListCredential": LIST_URL,
     }
-    path = data.draw(st.sampled_from(_paths(credential)[1:]))
-    target = credential
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = replacement
+    path = data.draw(st.sampled_from(json_paths(credential)[1:]))
+    replace_at(credential, path, replacement)
     try:
         signed = create_proof(credential, issuer_key, method, SIGNED_AT)
     except rfc8785.CanonicalizationError:

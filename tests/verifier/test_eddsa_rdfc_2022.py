@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from issuers.credentials import achievement_document, open_badge_credential
 from keys import SigningKey, did_key, did_key_verification_method
-from tests.verifier.conftest import NOW, VECTORS, Vectors
+from tests.verifier.conftest import NOW, VECTORS, Vectors, json_paths, replace_at
 from verifier import Outcome, eddsa_rdfc_2022, verify_credential
 from verifier.eddsa_rdfc_2022 import canonical_nquads, create_proof, hash_data, verify_proof
 from verifier.errors import ProofError, UnknownContextError
@@ -246,17 +246,6 @@ json_values = st.recursive(
 )
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*prefix, index))
-    return found
-
-
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -270,11 +259,8 @@ def test_no_change_to_a_secured_badge_makes_the_verifier_raise(
     for a property typed xsd:boolean is the literal `true` is.
     """
     document = copy.deepcopy(signed_badge)
-    path = data.draw(st.sampled_from(_paths(document)[1:]))
-    parent = document
-    for step in path[:-1]:
-        parent = parent[step]
-    parent[path[-1]] = replacement
+    path = data.draw(st.sampled_from(json_paths(document)[1:]))
+    replace_at(document, path, replacement)
     report = verify_credential(document, now=NOW)
     if report.check("proof").outcome is Outcome.PASSED:
         unsecured = {k: v for k, v in document.items() if k != "proof"}
