@@ -40,9 +40,11 @@ class Accounts:
         self._ledger = ledger
         self._awarding = awarding
 
-    def register_issuer(self, name: str, url: str, at: datetime) -> IssuerAccount:
+    def register_issuer(
+        self, name: str, url: str, at: datetime, did_method: str = "web"
+    ) -> IssuerAccount:
         """Register an academy with a first key and one set of client credentials."""
-        issuer = self._awarding.register_issuer(slugify(name), name, url, at)
+        issuer = self._awarding.register_issuer(slugify(name), name, url, at, did_method)
         credentials = self.new_client(str(issuer.id))
         return IssuerAccount(
             issuer.id, issuer.did, credentials.client_id, credentials.client_secret

@@ -109,7 +109,7 @@ def token(
 )
 def register_issuer(body: IssuerCreate, services: Services, _: Operator) -> IssuerAccountPublic:
     """Register an academy (operator only); the response holds its client secret, once."""
-    account = services.accounts.register_issuer(body.name, str(body.url), _now())
+    account = services.accounts.register_issuer(body.name, str(body.url), _now(), body.did_method)
     return IssuerAccountPublic(
         id=str(account.id),
         did=account.did,

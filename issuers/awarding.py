@@ -29,7 +29,7 @@ from issuers.credentials import (
     open_badge_credential,
 )
 from issuers.status_list import PURPOSES, status_entries
-from keys import KeyStore, did_web
+from keys import KeyStore, did_key, did_key_verification_method, did_web
 from projections.status_lists import StatusIndexes
 from verifier import eddsa_jcs_2022
 from verifier.cryptosuites import CRYPTOSUITES
@@ -94,8 +94,20 @@ class Awarding:
         """Where an issuer's status list is published."""
         return f"{self._base_url}/status/{slug}/{purpose}/{list_no}"
 
-    def register_issuer(self, slug: str, name: str, url: str, at: datetime) -> RegisteredIssuer:
-        """Register an academy with a did:web DID under this ledger, and give it a first key."""
+    def register_issuer(
+        self, slug: str, name: str, url: str, at: datetime, did_method: str = "web"
+    ) -> RegisteredIssuer:
+        """Register an academy and give it a first key. Its DID is a did:web under this ledger,
+        whose keys can rotate; or, with `did_method="key"`, the did:key of that first key, which
+        any verifier resolves offline (as the W3C EdDSA suite requires) but which never changes:
+        such an issuer cannot rotate its key."""
+        if did_method == "key":
+            public = self._keys.generate()
+            did = did_key(public)
+            issuer_id = self._ledger.register_issuer(slug=slug, name=name, url=url, did=did)
+            key_id = did_key_verification_method(public)
+            self._ledger.add_issuer_key(issuer_id, key_id, public, xsd_datetime(at))
+            return RegisteredIssuer(id=issuer_id, did=did)
         did = did_web(self._base_url, "issuers", slug)
         issuer_id = self._ledger.register_issuer(slug=slug, name=name, url=url, did=did)
         self.rotate_issuer_key(issuer_id, at)
@@ -104,6 +116,11 @@ class Awarding:
     def rotate_issuer_key(self, issuer_id: UUID, at: datetime) -> str:
         """Give the issuer a new current key and retire the old one from `at` on."""
         issuer = self._ledger.issuer(issuer_id)
+        if issuer.did.startswith("did:key:"):
+            raise IssuerKeyError(
+                f"issuer {issuer_id} is the did:key of its key, so its key cannot change; "
+                "register a new issuer to sign with a new key"
+            )
         public = self._keys.generate()
         key_id = f"{issuer.did}#{public.multibase}"
         self._ledger.add_issuer_key(issuer_id, key_id, public, xsd_datetime(at))

@@ -42,6 +42,12 @@ class IssuerCreate(ApiModel):
 
     name: Text
     url: AnyHttpUrl
+    did_method: Literal["web", "key"] = Field(
+        "web",
+        description="web: a did:web under this ledger, whose keys rotate. key: the did:key of "
+        "the issuer's one key, resolvable offline by anyone (the W3C EdDSA suite needs it); "
+        "it can never rotate.",
+    )
 
 
 class IssuerAccountPublic(BaseModel):

@@ -248,19 +248,29 @@ def rebuild() -> None:
 def issuer_register(
     name: Annotated[str, typer.Argument(help="The academy's name, e.g. 'NHS Digital Academy'.")],
     url: Annotated[str, typer.Option("--url", help="The academy's public web address.")],
+    did_method: Annotated[
+        str,
+        typer.Option(
+            "--did-method",
+            help="web (default): a did:web under this ledger, whose keys rotate. key: the "
+            "did:key of its one key, resolvable offline by anyone; it cannot rotate.",
+        ),
+    ] = "web",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Register an issuer; prints its DID and API client credentials (the secret only now)."""
     from issuers.schemas import IssuerCreate  # noqa: PLC0415
 
     try:
-        request = IssuerCreate.model_validate({"name": name, "url": url})
+        request = IssuerCreate.model_validate({"name": name, "url": url, "didMethod": did_method})
     except ValidationError as exc:
         first = exc.errors()[0]
         _fail(f"{first['loc'][0]}: {first['msg']}")
     services = _services()
     try:
-        account = services.accounts.register_issuer(request.name, str(request.url), utcnow())
+        account = services.accounts.register_issuer(
+            request.name, str(request.url), utcnow(), request.did_method
+        )
     finally:
         services.close()
     result = {

@@ -15,11 +15,12 @@ from passport.services import Services
 
 
 def issuer_did_document(services: Services, slug: str) -> dict[str, Any] | None:
-    """The did:web document of an issuer, or None."""
+    """The did:web document of an issuer, or None (also for a did:key issuer, which has none)."""
     try:
-        return did_document(services.ledger.issuer(Issuer.create_id(slug)))
+        issuer = services.ledger.issuer(Issuer.create_id(slug))
     except IssuerNotFoundError:
         return None
+    return did_document(issuer) if issuer.did.startswith("did:web:") else None
 
 
 def status_list(services: Services, slug: str, purpose: str, list_no: int) -> dict[str, Any] | None:

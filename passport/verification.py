@@ -13,6 +13,7 @@ from projections.views import Views
 from verifier import CredentialReport, KeySet, verify_credential
 from verifier.checks import StatusLists
 from verifier.timestamps import xsd_datetime
+from verifier.verify import ProofExpectations
 
 LEDGER_LISTS = "the issuer's status list published by this ledger"
 
@@ -38,7 +39,7 @@ class RecordedStatuses(Mapping[str, Mapping[str, Any]]):
 
 
 def ledger_verifier(
-    services: Services, now: datetime
+    services: Services, now: datetime, expect: ProofExpectations | None = None
 ) -> Callable[[Mapping[str, Any] | str], CredentialReport]:
     """A verifier of credentials with our issuers' key histories and our status lists, built
     here (once, for all the credentials it is given), never fetched."""
@@ -48,7 +49,12 @@ def ledger_verifier(
 
     def verify(credential: Mapping[str, Any] | str) -> CredentialReport:
         return verify_credential(
-            credential, now=now, key_set=key_set, statuses=statuses, status_lists=status_lists
+            credential,
+            now=now,
+            key_set=key_set,
+            statuses=statuses,
+            status_lists=status_lists,
+            expect=expect,
         )
 
     return verify

@@ -54,11 +54,11 @@ class Api:
         assert response.status_code == 200, response.text
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
-    def register(self, name: str) -> tuple[dict[str, str], dict[str, str]]:
+    def register(self, name: str, did_method: str = "web") -> tuple[dict[str, str], dict[str, str]]:
         response = self.http.post(
             "/api/v1/admin/issuers",
             headers=self.token(*self.operator),
-            json={"name": name, "url": "https://academy.example"},
+            json={"name": name, "url": "https://academy.example", "didMethod": did_method},
         )
         assert response.status_code == 201, response.text
         account = response.json()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from verifier.data_model import credential_problems, id_of
 from verifier.eddsa_jcs_2022 import verification_method_of, verify_proof
 from verifier.errors import ProofError
 from verifier.keyset import KeyInfo, KeySet, UnknownKeyError, parse_time
@@ -20,10 +20,6 @@ from verifier.merkle import MerkleProofError, leaf_hash, verify_inclusion
 from verifier.report import CheckResult, Outcome
 from verifier.signed_note import Checkpoint, SignedNoteError, open_note
 from verifier.status_list import ENTRY_TYPE, check_status
-
-VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-XSD_DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
-URL_LIKE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
 
 NAMES = {
     "well_formed": "Well-formed credential",
@@ -48,48 +44,16 @@ def not_checked(check_id: str, because: str) -> CheckResult:
 
 def issuer_id(credential: Mapping[str, Any]) -> str | None:
     """The credential's issuer id (a string, or the `id` of an issuer object)."""
-    issuer = credential.get("issuer")
-    if isinstance(issuer, Mapping):
-        issuer = issuer.get("id")
+    issuer = id_of(credential.get("issuer"))
     return issuer if isinstance(issuer, str) else None
 
 
-def well_formed(credential: Any) -> CheckResult:  # noqa: PLR0911 - one return per rule
-    """VC Data Model 2.0 §4: the properties every credential must have, in the forms required."""
-    check = "well_formed"
-
-    def broken(rule: str) -> CheckResult:
-        return result(check, Outcome.FAILED, rule, "malformed")
-
-    if not isinstance(credential, Mapping):
-        return broken("a credential must be a JSON object")
-    context = credential.get("@context")
-    if not isinstance(context, list) or not context or context[0] != VC_V2_CONTEXT:
-        return broken(
-            f"@context must be a list whose first item is {VC_V2_CONTEXT} (VCDM 2.0 §4.3)"
-        )
-    types = credential.get("type")
-    if not isinstance(types, list) or "VerifiableCredential" not in types:
-        return broken("type must be a list including VerifiableCredential (VCDM 2.0 §4.5)")
-    issuer = issuer_id(credential)
-    if issuer is None or not URL_LIKE.match(issuer):
-        return broken("issuer must be a URL, or an object whose id is a URL (VCDM 2.0 §4.7)")
-    if "id" in credential and not (
-        isinstance(credential["id"], str) and URL_LIKE.match(credential["id"])
-    ):
-        return broken("id must be a URL (VCDM 2.0 §4.4)")
-    subject = credential.get("credentialSubject")
-    if not isinstance(subject, Mapping | list) or not subject:
-        return broken("credentialSubject must be present (VCDM 2.0 §4.8)")
-    for field in ("validFrom", "validUntil"):
-        value = credential.get(field)
-        if value is not None and not (isinstance(value, str) and XSD_DATETIME.match(value)):
-            return broken(
-                f"{field} must be an XML Schema dateTime with a time zone (VCDM 2.0 §4.9)"
-            )
-        if value is not None and parse_time(value) is None:
-            return broken(f"{field} {value!r} is not a real date and time (VCDM 2.0 §4.9)")
-    return result(check, Outcome.PASSED, "has the properties VC Data Model 2.0 requires")
+def well_formed(credential: Any) -> CheckResult:
+    """VC Data Model 2.0: the properties every credential must have, in the forms required."""
+    problems = credential_problems(credential)
+    if problems:
+        return result("well_formed", Outcome.FAILED, "; ".join(problems), "malformed")
+    return result("well_formed", Outcome.PASSED, "has the properties VC Data Model 2.0 requires")
 
 
 def issuer_controls_key(credential: Mapping[str, Any], method: str, known: bool) -> CheckResult:

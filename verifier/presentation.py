@@ -27,8 +27,8 @@ from typing import Any
 
 from keys import SigningKey
 from verifier import eddsa_rdfc_2022
-from verifier.checks import URL_LIKE, VC_V2_CONTEXT
 from verifier.cryptosuites import CRYPTOSUITES
+from verifier.data_model import VC_V2_CONTEXT, id_of, presentation_problems
 from verifier.eddsa_jcs_2022 import single_proof
 from verifier.errors import ProofError, UnknownContextError
 from verifier.jose import (
@@ -63,9 +63,7 @@ def _result(check: str, outcome: Outcome, reason: str, problem: str | None = Non
 
 def holder_id(presentation: Mapping[str, Any]) -> str | None:
     """The presentation's holder: a URL, or the `id` of a holder object."""
-    holder = presentation.get("holder")
-    if isinstance(holder, Mapping):
-        holder = holder.get("id")
+    holder = id_of(presentation.get("holder"))
     return holder if isinstance(holder, str) else None
 
 
@@ -131,37 +129,19 @@ def open_presentation(presentation: Any) -> Opened:
         return Opened(None, error="enveloped presentation: not a compact JWT")
 
 
-def well_formed(presentation: Any) -> CheckResult:  # noqa: PLR0911 - one return per rule
+def well_formed(presentation: Any) -> CheckResult:
     """VC Data Model 2.0 §4.13: what every presentation must be."""
-    check = "presentation_well_formed"
-
-    def broken(rule: str) -> CheckResult:
-        return _result(check, Outcome.FAILED, rule, "malformed")
-
-    if not isinstance(presentation, Mapping):
-        return broken("a presentation must be a JSON object")
-    types = _types(presentation)
-    context = presentation.get("@context")
-    if not isinstance(context, list) or not context or context[0] != VC_V2_CONTEXT:
-        return broken(
-            f"@context must be a list whose first item is {VC_V2_CONTEXT} (VCDM 2.0 §4.3)"
-        )
-    if "VerifiablePresentation" not in types:
-        return broken("type must include VerifiablePresentation (VCDM 2.0 §4.13)")
-    if "id" in presentation and not (
-        isinstance(presentation["id"], str) and URL_LIKE.match(presentation["id"])
-    ):
-        return broken("id must be a URL (VCDM 2.0 §4.4)")
-    if "holder" in presentation:
-        holder = holder_id(presentation)
-        if holder is None or not URL_LIKE.match(holder):
-            return broken("holder must be a URL, or an object whose id is a URL (VCDM 2.0 §4.13)")
-    if not all(isinstance(c, Mapping) for c in held_credentials(presentation)):
-        return broken(
+    problems = presentation_problems(presentation)
+    if not problems and not all(isinstance(c, Mapping) for c in held_credentials(presentation)):
+        problems = [
             "each verifiableCredential must be a credential object, or an "
             "EnvelopedVerifiableCredential object (VCDM 2.0 §4.13)"
-        )
-    return _result(check, Outcome.PASSED, "has the properties VC Data Model 2.0 requires")
+        ]
+    if problems:
+        return _result("presentation_well_formed", Outcome.FAILED, "; ".join(problems), "malformed")
+    return _result(
+        "presentation_well_formed", Outcome.PASSED, "has the properties VC Data Model 2.0 requires"
+    )
 
 
 @dataclass(frozen=True)

@@ -88,10 +88,16 @@ def verify_credential(
     statuses: Mapping[str, Mapping[str, Any]] | None = None,
     status_lists: StatusLists | None = None,
     ledger: LedgerProofs | None = None,
+    expect: ProofExpectations | None = None,
 ) -> CredentialReport:
     """Run every named check on one credential (embedded proof, JWT, or enveloped JWT)."""
     context = _Context(
-        now, key_set or KeySet(), statuses if statuses is not None else {}, status_lists, ledger
+        now,
+        key_set or KeySet(),
+        statuses if statuses is not None else {},
+        status_lists,
+        ledger,
+        expect or ProofExpectations(),
     )
     token = _as_jwt(credential)
     if token is not None:
@@ -110,6 +116,28 @@ def verify_credential(
 
 
 @dataclass(frozen=True)
+class ProofExpectations:
+    """What the verifier's caller requires of an embedded proof (VC API verify options): its
+    purpose, and the challenge and domain it must have been made for (Data Integrity §4.3)."""
+
+    purpose: str = "assertionMethod"
+    challenge: str | None = None
+    domain: str | None = None
+
+    def unmet(self, proof: Mapping[str, Any]) -> str | None:
+        """Why the proof was not made as required, or None when it was (the signature, which
+        covers these fields, is checked separately)."""
+        for name, expected in (("challenge", self.challenge), ("domain", self.domain)):
+            if expected is None:
+                continue
+            given = proof.get(name)
+            # A proof's domain may be one string or a set of them (Data Integrity §2.1).
+            if expected not in (given if isinstance(given, list) else [given]):
+                return f"the verifier requires {name} {expected!r}; the proof has {given!r}"
+        return None
+
+
+@dataclass(frozen=True)
 class _Context:
     """What one verification knows besides the credential: one clock, keys, statuses."""
 
@@ -118,6 +146,7 @@ class _Context:
     statuses: Mapping[str, Mapping[str, Any]]
     lists: StatusLists | None
     ledger: LedgerProofs | None = None
+    expect: ProofExpectations = ProofExpectations()
 
 
 @dataclass(frozen=True)
@@ -196,6 +225,9 @@ def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
         form = str(suite or form)
         if not isinstance(suite, str) or suite not in CRYPTOSUITES:  # before any key look-up
             raise ProofError(f"unsupported cryptosuite {suite!r}")
+        unmet = ctx.expect.unmet(proof)
+        if unmet is not None:
+            raise ProofError(unmet)
     except ProofError as exc:
         return _report(
             credential,
@@ -210,7 +242,7 @@ def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
         proof_result = checks.result("proof", Outcome.UNKNOWN, f"cannot check the signature: {exc}")
     if key is not None:
         try:
-            CRYPTOSUITES[form].verify_proof(credential, key.public_key, "assertionMethod")
+            CRYPTOSUITES[form].verify_proof(credential, key.public_key, ctx.expect.purpose)
             proof_result = checks.result(
                 "proof", Outcome.PASSED, f"{form} signature verifies with {method}"
             )

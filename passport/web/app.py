@@ -8,9 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field
 
 from issuers import api as issuer_api
 from issuers import vc_api
@@ -20,7 +18,6 @@ from passport.publishing import passport_file
 from passport.schedule import Periodic
 from passport.services import Services, utcnow
 from passport.settings import Settings
-from passport.verification import verify_against_ledger
 from passport.web import admin, pages, problems, public, vc_verify
 from passport.web.deps import ServicesDep
 from projections.views import PassportView
@@ -31,28 +28,6 @@ OPERATOR_ONLY: dict[int | str, dict[str, Any]] = {
     403: {"description": "Only the ledger operator may read a learner's record by id"},
 }
 MAX_COHORT_BYTES = 8 * 1024 * 1024
-
-
-class VerifyCredentialRequest(BaseModel):
-    """W3C VC API `POST /credentials/verify` request."""
-
-    model_config = ConfigDict(extra="allow")
-
-    verifiableCredential: dict[str, Any] | str = Field(  # noqa: N815 - the VC API's name
-        description="The credential: JSON with an embedded proof, or a compact vc+jwt."
-    )
-    options: dict[str, Any] | None = Field(
-        None, description="Verification options; unknown ones are accepted and ignored."
-    )
-
-
-class VerifyCredentialResult(BaseModel):
-    """W3C VC API verification result, with our named checks in `results`."""
-
-    verified: bool
-    results: list[dict[str, Any]]
-    problemDetails: list[dict[str, Any]]  # noqa: N815 - the VC API's name
-    warnings: list[str] = []
 
 
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
@@ -104,6 +79,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(vc_api.router)
     app.include_router(vc_verify.router)
+    app.include_router(vc_verify.credentials)
 
     @app.middleware("http")
     async def limit_body(
@@ -151,31 +127,5 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         if bundle is None:
             return problems.problem(404, "Not found", f"no learner with id {learner_id}")  # type: ignore[return-value]
         return bundle
-
-    @app.post(
-        "/credentials/verify",
-        tags=["VC API"],
-        response_model=VerifyCredentialResult,
-        responses={400: {"model": VerifyCredentialResult, "description": "Not verified"}},
-    )
-    def verify(body: VerifyCredentialRequest, services: ServicesDep) -> JSONResponse:
-        """W3C VC API: verify a credential; 200 when verified, 400 with the reasons when not."""
-        services.projections.catch_up()
-        report = verify_against_ledger(services, body.verifiableCredential, utcnow())
-        checks = report.to_dict()["checks"]
-        result = VerifyCredentialResult(
-            verified=report.verified,
-            results=checks,
-            problemDetails=[
-                {
-                    "type": f"https://staff-passport.example/problems/{c['problem'] or c['id']}",
-                    "title": c["name"],
-                    "detail": c["reason"],
-                }
-                for c in checks
-                if c["outcome"] in ("failed", "unknown")
-            ],
-        )
-        return JSONResponse(result.model_dump(), status_code=200 if report.verified else 400)
 
     return app

@@ -1,10 +1,12 @@
-"""W3C VC API `POST /presentations/verify`: a holder's presentation, checked against this
-verifier's `challenge` and `domain`, each credential in it against the ledger.
+"""W3C VC API verification: `POST /credentials/verify`, one credential against the ledger, and
+`POST /presentations/verify`, a holder's presentation checked against this verifier's
+`challenge` and `domain`, each credential in it against the ledger.
 
-Status codes (VC API; DESIGN.md): 200 whenever verification ran, whatever it found; 400 only for
-input that could not be verified at all (not JSON, no presentation, a malformed presentation),
-with the same result body naming the rule broken; 413 for a body over the size limit (the app's
-body-size middleware answers that before the body is read).
+Status codes (VC API; DESIGN.md): a credential is 200 when verified and 400 with the reasons when
+not. A presentation is 200 whenever verification ran, whatever it found; 400 only for input that
+could not be verified at all (not JSON, no presentation, a malformed presentation), with the same
+result body naming the rule broken. 413 for a body over the size limit (the app's body-size
+middleware answers that before the body is read).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from passport.web.deps import ServicesDep
 from verifier import CheckResult, CredentialReport, verify_presentation
 from verifier.presentation import PresentationReport
 from verifier.report import GOOD
+from verifier.verify import ProofExpectations
 
 PROBLEMS = "https://staff-passport.example/problems/"
 
@@ -308,3 +311,91 @@ def verify_presentation_route(
     result = _response(report, presentation, options)
     status = 200 if report.well_formed else 400
     return JSONResponse(_json(result), status_code=status)
+
+
+credentials = APIRouter(tags=["VC API"])
+
+# The VC API's `options.checks` names, and the named checks each stands for. The credential must
+# always be well formed and its proof hold: no selection verifies a forgery.
+ALWAYS = ("well_formed", "proof")
+SELECTABLE = {
+    "proof": ALWAYS,
+    "credentialStatus": ("status",),
+    "status": ("status",),
+    "issuer": ("issuer", "key_valid_at_issuance"),
+    "validity": ("validity_period",),
+    "expiration": ("validity_period",),
+    "ledger": ("ledger_inclusion",),
+}
+
+
+class VerifyCredentialOptions(BaseModel):
+    """VC API `VerifyOptions`; keys this verifier does not know are accepted and ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    checks: list[str] | None = Field(
+        None,
+        description="Which checks decide the verdict: proof (always), credentialStatus, "
+        "issuer, validity, ledger. Absent: all of them. Every check is still reported.",
+    )
+    expectedProofPurpose: str = Field(  # noqa: N815 - the VC API's name
+        "assertionMethod", description="The purpose the credential's proof must have been made for."
+    )
+    challenge: str | None = Field(None, description="The challenge the proof must carry.")
+    domain: str | None = Field(None, description="The domain the proof must be made for.")
+
+    def deciding(self) -> set[str] | None:
+        """The named checks that decide the verdict, or None for all of them."""
+        if self.checks is None:
+            return None
+        return {*ALWAYS, *(c for name in self.checks for c in SELECTABLE.get(name, ()))}
+
+
+class VerifyCredentialRequest(BaseModel):
+    """W3C VC API `POST /credentials/verify` request."""
+
+    model_config = ConfigDict(extra="allow")
+
+    verifiableCredential: dict[str, Any] | str = Field(  # noqa: N815 - the VC API's name
+        description="The credential: JSON with an embedded proof, or a compact vc+jwt."
+    )
+    options: VerifyCredentialOptions | None = Field(
+        None, description="Verification options; unknown ones are accepted and ignored."
+    )
+
+
+class VerifyCredentialResult(BaseModel):
+    """W3C VC API verification result, with our named checks in `results`."""
+
+    verified: bool
+    results: list[dict[str, Any]]
+    problemDetails: list[dict[str, Any]]  # noqa: N815 - the VC API's name
+    warnings: list[str] = []
+
+
+@credentials.post(
+    "/credentials/verify",
+    response_model=VerifyCredentialResult,
+    responses={400: {"model": VerifyCredentialResult, "description": "Not verified"}},
+)
+def verify_credential_route(body: VerifyCredentialRequest, services: ServicesDep) -> JSONResponse:
+    """W3C VC API: verify a credential; 200 when verified, 400 with the reasons when not.
+
+    `options.checks` narrows which checks decide (the proof and well-formedness always do);
+    `options.expectedProofPurpose`, `challenge` and `domain` are required of the proof."""
+    options = body.options or VerifyCredentialOptions()
+    services.projections.catch_up()
+    now = utcnow()
+    expect = ProofExpectations(options.expectedProofPurpose, options.challenge, options.domain)
+    report = ledger_verifier(services, now, expect)(body.verifiableCredential)
+    deciding = options.deciding()
+    counted = [c for c in report.checks if deciding is None or c.id in deciding]
+    verified = all(c.outcome in GOOD for c in counted)
+    problems = [c for c in counted if c.outcome not in GOOD]
+    result = VerifyCredentialResult(
+        verified=verified,
+        results=report.to_dict()["checks"],
+        problemDetails=[_problem(c).model_dump() for c in problems],
+    )
+    return JSONResponse(result.model_dump(), status_code=200 if verified else 400)

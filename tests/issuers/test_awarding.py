@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from events.errors import AchievementNotFoundError
+from events.errors import AchievementNotFoundError, IssuerKeyError
 from events.issuer import AchievementKind
 from issuers.awarding import Learner
 from passport.services import Services
@@ -115,3 +115,13 @@ def test_awarding_an_unknown_achievement_changes_nothing(services):
             issuer_id, "no-such-achievement", ANN, earned_on=date(2026, 1, 1), at=NOW
         )
     assert services.ledger.recorder.max_notification_id() == before
+
+
+def test_a_did_key_issuer_cannot_rotate_its_key(services: Services):
+    """Its DID is its key: a new key would make it another issuer."""
+    issuer = services.awarding.register_issuer(
+        "fixed-key", "Fixed Key Academy", "https://fixed.example", NOW, did_method="key"
+    )
+    assert issuer.did.startswith("did:key:z6Mk")
+    with pytest.raises(IssuerKeyError, match="cannot change"):
+        services.awarding.rotate_issuer_key(issuer.id, NOW + timedelta(days=1))

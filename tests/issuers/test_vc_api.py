@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -75,6 +76,33 @@ def test_issue_refuses_malformed_or_foreign_credentials(api: Api, mutate, status
     assert response.status_code == status, response.text
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "section"),
+    [
+        ("name", {"@value": "Alumni", "@language": "not a tag"}, "§4.6"),
+        ("validUntil", "2025-01-01T00:00:00Z", "§4.9"),
+        ("credentialSchema", {"type": "JsonSchema"}, "§4.11"),
+        ("evidence", [{"id": "https://evidence.example/1"}], "§5.6"),
+    ],
+)
+def test_issue_and_verify_name_the_rule_a_credential_breaks(api: Api, field, value, section):
+    """The issuer refuses to sign a credential that breaks VCDM 2.0, naming the rule; the
+    verifier refuses the same credential, signed or not, for the same rule."""
+    account, token = api.register("VC API Academy")
+    credential = _credential(account["did"])
+    signed = api.http.post("/credentials/issue", headers=token, json={"credential": credential})
+    assert signed.status_code == 201, signed.text
+    credential[field] = value
+    refused = api.http.post("/credentials/issue", headers=token, json={"credential": credential})
+    assert refused.status_code == 400, refused.text
+    assert f"(VCDM 2.0 {section})" in refused.json()["detail"]
+    broken = {**signed.json()["verifiableCredential"], field: value}
+    verified = api.http.post("/credentials/verify", json={"verifiableCredential": broken})
+    assert verified.status_code == 400, verified.text
+    malformed = [p for p in verified.json()["problemDetails"] if p["type"].endswith("/malformed")]
+    assert malformed and f"(VCDM 2.0 {section})" in malformed[0]["detail"]
+
+
 def test_issue_needs_an_issuer_token(api: Api):
     """No token is 401; the operator's token is 403 (the operator issues nothing)."""
     account, _ = api.register("VC API Academy")
@@ -131,3 +159,41 @@ def test_an_issuer_can_sign_with_eddsa_rdfc_2022(api: Api):
         )
         assert refused.status_code == 400, refused.text
         assert "cryptosuite" in refused.json()["detail"]
+
+
+def test_a_did_key_issuer_signs_as_its_did_key_and_its_credentials_verify_fully(api: Api):
+    """The W3C EdDSA suite resolves only did:key: an issuer registered with `didMethod: key` is
+    the did:key of its key (W3C did:key: `did:key:<multibase>#<multibase>`), signs its
+    credentials and status lists with it, and has no did:web document."""
+    account, token = api.register("Suite Academy", did_method="key")
+    assert account["did"].startswith("did:key:z6Mk")
+    key = account["did"].removeprefix("did:key:")
+    for suite in ("eddsa-rdfc-2022", "eddsa-jcs-2022"):
+        issued = api.http.post(
+            "/credentials/issue",
+            headers=token,
+            json={"credential": _credential(account["did"]), "options": {"cryptosuite": suite}},
+        )
+        assert issued.status_code == 201, issued.text
+        signed = issued.json()["verifiableCredential"]
+        assert signed["issuer"] == account["did"]
+        assert signed["proof"]["verificationMethod"] == f"did:key:{key}#{key}"
+        verified = api.http.post("/credentials/verify", json={"verifiableCredential": signed})
+        assert verified.status_code == 200, verified.text
+        outcomes = {c["id"]: c["outcome"] for c in verified.json()["results"]}
+        assert outcomes["status"] == "passed"
+        list_url = signed["credentialStatus"][0]["statusListCredential"]
+        status_list = api.http.get(urlsplit(list_url).path)
+        assert status_list.json()["issuer"] == account["did"]
+    revoked = api.http.post(
+        "/credentials/status",
+        headers=token,
+        json={
+            "credentialId": signed["id"],
+            "credentialStatus": [{"type": "BitstringStatusListCredential", "status": "revoked"}],
+        },
+    )
+    assert revoked.status_code == 200, revoked.text
+    after = api.http.post("/credentials/verify", json={"verifiableCredential": signed})
+    assert after.status_code == 400
+    assert api.http.get("/issuers/suite-academy/did.json").status_code == 404

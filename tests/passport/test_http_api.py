@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+from urllib.parse import urlsplit
 
 import jwt
 import pytest
 
 from keys import PublicKey
+from verifier.data_model import credential_problems, presentation_problems
 
 
 def test_passport_shows_credentials_cpd_by_year_and_expiring_first(client, seeded):
@@ -119,3 +121,19 @@ def test_vc_api_verify_answers_400_for_a_jwt_that_cannot_be_decoded(client):
     """A compact JWT with a segment no base64 text can have is bad input, never a 500."""
     response = client.post("/credentials/verify", json={"verifiableCredential": "eyJh.eyJh.abcde"})
     assert response.status_code == 400, response.text
+
+
+def test_everything_we_publish_keeps_the_vc_data_model_rules(client, seeded):
+    """Each credential in an export, its status list credentials and the export itself (a
+    presentation) break no VCDM 2.0 rule."""
+    bundle = client.get(f"/api/v1/learners/{seeded['Tomasz Nowak']}/export").json()
+    assert presentation_problems(bundle) == []
+    lists = set()
+    for credential in bundle["verifiableCredential"]:
+        assert credential_problems(credential) == [], credential["id"]
+        lists |= {entry["statusListCredential"] for entry in credential["credentialStatus"]}
+    assert lists
+    for url in lists:
+        response = client.get(urlsplit(url).path)
+        assert response.status_code == 200, url
+        assert credential_problems(response.json()) == [], url

@@ -1,0 +1,266 @@
+"""The normative statements of the VC Data Model 2.0 that a document's shape can break.
+
+Each rule returns what is wrong, in words that name the property, what it must be and the
+section that says so; a document that breaks none is well formed. Issuers run the same rules
+before signing, so nothing we sign breaks them either.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from verifier.keyset import parse_time
+
+VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+URL_LIKE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
+# XML Schema dateTimeStamp: a dateTime whose time zone is required (VCDM 2.0 §4.9).
+XSD_DATETIME_STAMP = re.compile(
+    r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+)
+# A well-formed BCP 47 language tag, in the shape JSON-LD's @language accepts.
+LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$")
+DIRECTIONS = ("ltr", "rtl")
+VALUE_OBJECT_KEYS = frozenset({"@value", "@language", "@direction"})
+
+Rule = Callable[[Mapping[str, Any]], Iterator[str]]
+
+
+def is_url(value: Any) -> bool:
+    """A string in the shape of an absolute URL (scheme, colon, no white space)."""
+    return isinstance(value, str) and bool(URL_LIKE.match(value))
+
+
+def is_stamp(value: Any) -> bool:
+    """An XML Schema dateTimeStamp: a real date and time, with its time zone."""
+    return (
+        isinstance(value, str)
+        and bool(XSD_DATETIME_STAMP.match(value))
+        and parse_time(value) is not None
+    )
+
+
+def one_or_more(value: Any) -> list[Any]:
+    """The values of a property that may hold one value or a list of them."""
+    return value if isinstance(value, list) else [value]
+
+
+def id_of(value: Any) -> Any:
+    """A property that is a URL, or an object whose `id` is that URL."""
+    return value.get("id") if isinstance(value, Mapping) else value
+
+
+def _context(document: Mapping[str, Any]) -> Iterator[str]:
+    context = document.get("@context")
+    if not isinstance(context, list) or not context or context[0] != VC_V2_CONTEXT:
+        yield f"@context must be a list whose first item is {VC_V2_CONTEXT} (VCDM 2.0 §4.3)"
+        return
+    if not all(isinstance(item, Mapping) or is_url(item) for item in context[1:]):
+        yield "each later @context item must be a URL or a context object (VCDM 2.0 §4.3)"
+
+
+def _id(document: Mapping[str, Any]) -> Iterator[str]:
+    if "id" in document and not is_url(document["id"]):
+        yield "id must be a single URL (VCDM 2.0 §4.4)"
+
+
+def _is_type(value: Any) -> bool:
+    """A `type` value: one term or URL, or a non-empty list of them, each a string."""
+    values = one_or_more(value)
+    return bool(values) and all(isinstance(v, str) and v for v in values)
+
+
+def _types_of(required: str) -> Rule:
+    def rule(document: Mapping[str, Any]) -> Iterator[str]:
+        types = document.get("type")
+        if not isinstance(types, list) or required not in types:
+            yield f"type must be a list including {required} (VCDM 2.0 §4.5)"
+        elif not _is_type(types):
+            yield "each type must be a term or a URL, written as a string (VCDM 2.0 §4.5)"
+
+    return rule
+
+
+def _language_values(name: str, value: Any) -> Iterator[str]:
+    for item in one_or_more(value):
+        if isinstance(item, str):
+            continue
+        if not isinstance(item, Mapping) or not isinstance(item.get("@value"), str):
+            yield (
+                f"{name} must be a string, or a language value object with a string @value "
+                "(VCDM 2.0 §4.6)"
+            )
+            return
+        extra = sorted(set(item) - VALUE_OBJECT_KEYS)
+        if extra:
+            yield (
+                f"{name} is a language value object and may hold only @value, @language and "
+                f"@direction, not {', '.join(extra)} (VCDM 2.0 §4.6)"
+            )
+            return
+        language, direction = item.get("@language"), item.get("@direction")
+        if language is not None and not (
+            isinstance(language, str) and LANGUAGE_TAG.match(language)
+        ):
+            yield f"{name}'s @language must be a BCP 47 language tag (VCDM 2.0 §4.6)"
+            return
+        if direction is not None and direction not in DIRECTIONS:
+            yield f"{name}'s @direction must be ltr or rtl (VCDM 2.0 §4.6)"
+            return
+
+
+def _names(document: Mapping[str, Any]) -> Iterator[str]:
+    for name in ("name", "description"):
+        if name in document:
+            yield from _language_values(name, document[name])
+
+
+def _issuer(document: Mapping[str, Any]) -> Iterator[str]:
+    issuer = document.get("issuer")
+    if not is_url(id_of(issuer)):
+        yield "issuer must be a URL, or an object whose id is a URL (VCDM 2.0 §4.7)"
+    elif isinstance(issuer, Mapping):
+        for name in ("name", "description"):
+            if name in issuer:
+                yield from (f"issuer {p}" for p in _language_values(name, issuer[name]))
+
+
+def _subject(document: Mapping[str, Any]) -> Iterator[str]:
+    subjects = document.get("credentialSubject")
+    if not isinstance(subjects, Mapping | list) or not subjects:
+        yield "credentialSubject must be present (VCDM 2.0 §4.8)"
+        return
+    for subject in one_or_more(subjects):
+        if not isinstance(subject, Mapping) or not subject:
+            yield "each credentialSubject must be an object making a claim (VCDM 2.0 §4.8)"
+            return
+        if "id" in subject and not is_url(subject["id"]):
+            yield "credentialSubject id must be a URL (VCDM 2.0 §4.8)"
+            return
+
+
+def _validity(document: Mapping[str, Any]) -> Iterator[str]:
+    times: dict[str, datetime] = {}
+    for name in ("validFrom", "validUntil"):
+        if name not in document:
+            continue
+        value = document[name]
+        if not (isinstance(value, str) and XSD_DATETIME_STAMP.match(value)):
+            yield f"{name} must be an XML Schema dateTime with a time zone (VCDM 2.0 §4.9)"
+            continue
+        parsed = parse_time(value)
+        if parsed is None:
+            yield f"{name} {value!r} is not a real date and time (VCDM 2.0 §4.9)"
+            continue
+        times[name] = parsed
+    if len(times) == 2 and times["validFrom"] > times["validUntil"]:
+        yield "validFrom must not be later than validUntil (VCDM 2.0 §4.9)"
+
+
+def _typed_objects(name: str, section: str, *, id_required: bool = False) -> Rule:
+    """A property whose values are objects that must each say their type (and maybe id)."""
+
+    def rule(document: Mapping[str, Any]) -> Iterator[str]:
+        if name not in document:
+            return
+        for item in one_or_more(document[name]):
+            if not isinstance(item, Mapping):
+                yield f"each {name} must be an object (VCDM 2.0 {section})"
+                return
+            if not _is_type(item.get("type")):
+                yield (
+                    f"each {name} must have a type: a term or URL, or a list of them "
+                    f"(VCDM 2.0 {section})"
+                )
+                return
+            if (id_required or "id" in item) and not is_url(item.get("id")):
+                needs = "must have an id that is a URL" if id_required else "id must be a URL"
+                yield f"each {name} {needs} (VCDM 2.0 {section})"
+                return
+
+    return rule
+
+
+def _related_resources(document: Mapping[str, Any]) -> Iterator[str]:
+    if "relatedResource" not in document:
+        return
+    seen: set[str] = set()
+    for item in one_or_more(document["relatedResource"]):
+        if not isinstance(item, Mapping) or not is_url(item.get("id")):
+            yield "each relatedResource must be an object whose id is a URL (VCDM 2.0 §5.3)"
+            return
+        if not any(isinstance(item.get(d), str) for d in ("digestSRI", "digestMultibase")):
+            yield "each relatedResource must have digestSRI or digestMultibase (VCDM 2.0 §5.3)"
+            return
+        if item["id"] in seen:
+            yield f"relatedResource lists {item['id']} more than once (VCDM 2.0 §5.3)"
+            return
+        seen.add(item["id"])
+
+
+def _proof_times(document: Mapping[str, Any]) -> Iterator[str]:
+    for proof in one_or_more(document.get("proof")):
+        if not isinstance(proof, Mapping):
+            continue
+        for name in ("created", "expires"):
+            if name in proof and not is_stamp(proof[name]):
+                yield (
+                    f"proof {name} must be an XML Schema dateTime with a time zone "
+                    "(Data Integrity §2.1)"
+                )
+                return
+
+
+COMMON_RULES: tuple[Rule, ...] = (
+    _id,
+    _names,
+    _typed_objects("proof", "§4.12"),
+    _proof_times,
+    _typed_objects("termsOfUse", "§5.5"),
+    _typed_objects("evidence", "§5.6"),
+    _related_resources,
+)
+
+CREDENTIAL_RULES: tuple[Rule, ...] = (
+    _context,
+    _types_of("VerifiableCredential"),
+    _issuer,
+    _subject,
+    _validity,
+    _typed_objects("credentialStatus", "§4.10"),
+    _typed_objects("credentialSchema", "§4.11", id_required=True),
+    _typed_objects("refreshService", "§5.4"),
+    *COMMON_RULES,
+)
+
+
+def _holder(document: Mapping[str, Any]) -> Iterator[str]:
+    if "holder" in document and not is_url(id_of(document["holder"])):
+        yield "holder must be a URL, or an object whose id is a URL (VCDM 2.0 §4.13)"
+
+
+PRESENTATION_RULES: tuple[Rule, ...] = (
+    _context,
+    _types_of("VerifiablePresentation"),
+    _holder,
+    *COMMON_RULES,
+)
+
+
+def broken_rules(document: Any, rules: tuple[Rule, ...]) -> list[str]:
+    """Every rule the document breaks, in the order of the specification's sections."""
+    if not isinstance(document, Mapping):
+        return ["it must be a JSON object (VCDM 2.0 §4)"]
+    return [problem for rule in rules for problem in rule(document)]
+
+
+def credential_problems(credential: Any) -> list[str]:
+    """The VCDM 2.0 rules a credential breaks; none when it is well formed."""
+    return broken_rules(credential, CREDENTIAL_RULES)
+
+
+def presentation_problems(presentation: Any) -> list[str]:
+    """The VCDM 2.0 rules a presentation breaks (its credentials are judged on their own)."""
+    return broken_rules(presentation, PRESENTATION_RULES)
