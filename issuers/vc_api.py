@@ -16,9 +16,11 @@ from issuers.errors import ForbiddenError
 from issuers.problems import problem
 from verifier.checks import issuer_id, well_formed
 from verifier.cryptosuites import CRYPTOSUITES
+from verifier.data_model import json_ld_problems
 from verifier.report import Outcome
 
 router = APIRouter(tags=["VC API"])
+MAX_STATUS_CHANGES = 4
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "The credential is malformed (the rule it breaks is named)"},
     401: {"description": "Missing or invalid access token"},
@@ -48,14 +50,31 @@ class StatusUpdate(BaseModel):
 
     type: str | None = None
     statusPurpose: str | None = None  # noqa: N815 - the VC API's name
-    status: str | bool
+    status: str | bool | None = None
 
 
 class UpdateStatusRequest(BaseModel):
-    """VC API `UpdateCredentialStatus`."""
+    """VC API `UpdateCredentialStatusRequest`: `credentialStatus` names the entry (its
+    `statusPurpose`) and `status` says whether to set (true) or clear (false) that purpose's bit;
+    or, as earlier clients send it, a list of changes each carrying its own `status`."""
 
     credentialId: str = Field(min_length=1, max_length=300)  # noqa: N815 - the VC API's name
-    credentialStatus: list[StatusUpdate] = Field(min_length=1, max_length=4)  # noqa: N815
+    credentialStatus: StatusUpdate | list[StatusUpdate] = Field(  # noqa: N815
+        description="The status entry to change, or a list of changes (at most 4)."
+    )
+    status: bool | None = Field(
+        None, description="Set (true, the default) or clear (false) the entry's purpose."
+    )
+
+    def changes(self) -> list[tuple[str, str | bool]]:
+        """Each change as (statusPurpose, status)."""
+        entries = (
+            self.credentialStatus
+            if isinstance(self.credentialStatus, list)
+            else [self.credentialStatus]
+        )
+        default = True if self.status is None else self.status
+        return [(e.statusPurpose or "", default if e.status is None else e.status) for e in entries]
 
 
 def _acting_issuer(caller: Principal) -> UUID:
@@ -84,6 +103,9 @@ def issue(body: IssueRequest, services: Services, caller: Caller) -> IssueRespon
     shape = well_formed(credential)
     if shape.outcome is not Outcome.PASSED:
         return problem(400, "Malformed credential", shape.reason)
+    unreadable = json_ld_problems(credential)
+    if unreadable:
+        return problem(400, "Malformed credential", "; ".join(unreadable))
     if issuer_id(credential) != issuer.did:
         raise ForbiddenError(f"the credential's issuer must be {issuer.did}, the caller's DID")
     suite = (body.options or {}).get("cryptosuite", "eddsa-jcs-2022")
@@ -119,23 +141,27 @@ def update_status(
     record = services.views.credential(body.credentialId)
     if record is None or record["issuer_id"] != str(issuer_uuid):
         return problem(404, "Not found", f"no credential {body.credentialId} of this issuer")
-    for change in body.credentialStatus:
-        target = (
-            change.status
-            if isinstance(change.status, str)
-            else WORDS.get((change.statusPurpose or "", change.status))
+    changes = body.changes()
+    if not 1 <= len(changes) <= MAX_STATUS_CHANGES:
+        return problem(400, "Bad status change", f"give 1 to {MAX_STATUS_CHANGES} status changes")
+    targets = [
+        wanted if isinstance(wanted, str) else WORDS.get((purpose, wanted))
+        for purpose, wanted in changes
+    ]
+    actions = {
+        "revoked": services.ledger.revoke_credential,
+        "suspended": services.ledger.suspend_credential,
+        "active": services.ledger.reinstate_credential,
+    }
+    if not all(target in actions for target in targets):  # checked before anything changes
+        return problem(
+            400,
+            "Unsupported status",
+            "status must be revoked, suspended or active, or a statusPurpose of revocation "
+            "(true: a revocation cannot be undone) or suspension (true or false)",
         )
-        actions = {
-            "revoked": services.ledger.revoke_credential,
-            "suspended": services.ledger.suspend_credential,
-            "active": services.ledger.reinstate_credential,
-        }
-        if target not in actions:
-            return problem(
-                400,
-                "Unsupported status",
-                "status must be revoked, suspended or active (or a statusPurpose "
-                "of revocation/suspension with true/false)",
-            )
-        actions[target](UUID(record["learner_id"]), body.credentialId, "changed through the VC API")
+    for target in targets:
+        actions[str(target)](
+            UUID(record["learner_id"]), body.credentialId, "changed through the VC API"
+        )
     return {}

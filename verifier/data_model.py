@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from verifier.eddsa_rdfc_2022 import canonical_nquads
+from verifier.errors import ProofError, UnknownContextError
 from verifier.keyset import parse_time
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -264,3 +266,17 @@ def credential_problems(credential: Any) -> list[str]:
 def presentation_problems(presentation: Any) -> list[str]:
     """The VCDM 2.0 rules a presentation breaks (its credentials are judged on their own)."""
     return broken_rules(presentation, PRESENTATION_RULES)
+
+
+def json_ld_problems(document: Mapping[str, Any]) -> list[str]:
+    """What stops a well-formed document being read as JSON-LD with the bundled contexts: a
+    context that is not bundled (none is ever fetched), a term no context defines, a protected
+    term redefined, an IRI that is not absolute. Issuers check this before signing in either
+    cryptosuite; an `eddsa-rdfc-2022` proof cannot verify without it."""
+    try:
+        canonical_nquads(document)
+    except UnknownContextError as exc:
+        return [f"{exc} (VCDM 2.0 §4.3)"]
+    except ProofError as exc:
+        return [f"{exc} (VCDM 2.0 §4.3, §5.2)"]
+    return []

@@ -27,6 +27,9 @@ from typing import Any
 
 from keys import SigningKey
 from verifier import eddsa_rdfc_2022
+from verifier.checks import issuer_id
+from verifier.checks import result as credential_result
+from verifier.checks import well_formed as credential_well_formed
 from verifier.cryptosuites import CRYPTOSUITES
 from verifier.data_model import VC_V2_CONTEXT, id_of, presentation_problems
 from verifier.eddsa_jcs_2022 import single_proof
@@ -127,6 +130,50 @@ def open_presentation(presentation: Any) -> Opened:
         return Opened(None, error=f"enveloped presentation: {exc}")
     except (ValueError, RecursionError):  # e.g. a signature segment of impossible length
         return Opened(None, error="enveloped presentation: not a compact JWT")
+
+
+def is_self_asserted(credential: Any) -> bool:
+    """A credential in a presentation with no proof of its own (not enveloped either): only the
+    presentation's proof can secure it, as the holder's own claims (VCDM 2.0 §4.13.4)."""
+    return (
+        isinstance(credential, Mapping)
+        and "proof" not in credential
+        and "EnvelopedVerifiableCredential" not in _types(credential)
+    )
+
+
+def self_asserted_checks(
+    credential: Mapping[str, Any], presentation: PresentationReport
+) -> tuple[CheckResult, ...]:
+    """The checks of a credential the holder asserts: well formed, and secured by the
+    presentation's proof only when the holder who signed it is the credential's issuer."""
+    shape = credential_well_formed(credential)
+    if shape.outcome is not Outcome.PASSED:
+        reason = "not checked: the credential is malformed"
+        return (shape, credential_result("proof", Outcome.UNKNOWN, reason))
+    issuer = issuer_id(credential)
+    holder = presentation.check("holder")
+    if holder.outcome is not Outcome.PASSED or issuer != presentation.holder:
+        return (
+            shape,
+            credential_result(
+                "proof",
+                Outcome.FAILED,
+                f"the credential has no proof of its own, and the presentation's proof secures "
+                f"it only as the holder's own claims: its issuer {issuer} must be the holder "
+                f"{presentation.holder}, who signed the presentation (VCDM 2.0 §4.13.4)",
+                "missing_proof",
+            ),
+        )
+    return (
+        shape,
+        credential_result(
+            "proof",
+            Outcome.PASSED,
+            f"self-asserted by the holder {issuer}: secured by the presentation's proof "
+            "(VCDM 2.0 §4.13.4)",
+        ),
+    )
 
 
 def well_formed(presentation: Any) -> CheckResult:
@@ -254,6 +301,14 @@ def _holder(presentation: Mapping[str, Any], found: _Proof) -> CheckResult:
     if found.signer is None:
         return _result(
             "holder", Outcome.NOT_APPLICABLE, "no holder's proof binds the presentation to anyone"
+        )
+    if holder is None and any(is_self_asserted(c) for c in held_credentials(presentation)):
+        return _result(
+            "holder",
+            Outcome.FAILED,
+            "the presentation holds a credential with no proof of its own, secured only by the "
+            "presentation's proof, so it must name its holder (VCDM 2.0 §4.13.4)",
+            "missing_holder",
         )
     if holder is None:
         return _result(

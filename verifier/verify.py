@@ -43,8 +43,10 @@ from verifier.presentation import (
     PresentationReport,
     held_credentials,
     holder_id,
+    is_self_asserted,
     open_presentation,
     presentation_checks,
+    self_asserted_checks,
 )
 from verifier.report import CheckResult, CredentialReport, DocumentReport, Outcome
 
@@ -531,8 +533,14 @@ def verify_presentation(
         )
 
     verify = verify_held or held
-    reports = tuple(verify(c) for c in held_credentials(document))
-    return PresentationReport(checks, reports, holder_id(document), header)
+    report = PresentationReport(checks, (), holder_id(document), header)
+    reports = tuple(
+        _report(c, "self-asserted", list(self_asserted_checks(c, report)))
+        if is_self_asserted(c)
+        else verify(c)
+        for c in held_credentials(document)
+    )
+    return PresentationReport(checks, reports, report.holder, header)
 
 
 def _list_of(value: object) -> list[Any]:

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from passport.services import utcnow
 from passport.verification import ledger_verifier
@@ -160,12 +160,25 @@ class CredentialResult(BaseModel):
     checks: list[Check]
 
 
-class VerifyPresentationResponse(BaseModel):
+class Problems(BaseModel):
+    """What went wrong: VC API `problemDetails`, and the same in one line each as `errors`."""
+
+    problemDetails: list[ProblemDetail]  # noqa: N815 - the VC API's name
+    warnings: list[str] = []
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def errors(self) -> list[str]:
+        """Each problem in one line, as earlier VC API versions (and the W3C suites) read them:
+        empty when verified."""
+        return [f"{p.title}: {p.detail}" for p in self.problemDetails]
+
+
+class VerifyPresentationResponse(Problems):
     """VC API `VerifyPresentationResponse`, with our named checks beside it."""
 
     verified: bool = Field(description="The presentation and every credential in it verified.")
     results: PresentationResults
-    problemDetails: list[ProblemDetail]  # noqa: N815 - the VC API's name
     presentationResult: PresentationResult  # noqa: N815 - vc.js's name
     credentialResults: list[CredentialResult]  # noqa: N815 - vc.js's name
     verifiablePresentation: dict[str, Any] | str | None = Field(  # noqa: N815 - the VC API's name
@@ -365,13 +378,11 @@ class VerifyCredentialRequest(BaseModel):
     )
 
 
-class VerifyCredentialResult(BaseModel):
+class VerifyCredentialResult(Problems):
     """W3C VC API verification result, with our named checks in `results`."""
 
     verified: bool
     results: list[dict[str, Any]]
-    problemDetails: list[dict[str, Any]]  # noqa: N815 - the VC API's name
-    warnings: list[str] = []
 
 
 @credentials.post(
@@ -396,6 +407,6 @@ def verify_credential_route(body: VerifyCredentialRequest, services: ServicesDep
     result = VerifyCredentialResult(
         verified=verified,
         results=report.to_dict()["checks"],
-        problemDetails=[_problem(c).model_dump() for c in problems],
+        problemDetails=[_problem(c) for c in problems],
     )
     return JSONResponse(result.model_dump(), status_code=200 if verified else 400)

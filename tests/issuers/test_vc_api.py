@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.api_client import Api
+from verifier.status_list import decode_encoded_list
 
 
 def _credential(did: str) -> dict[str, Any]:
@@ -197,3 +198,86 @@ def test_a_did_key_issuer_signs_as_its_did_key_and_its_credentials_verify_fully(
     after = api.http.post("/credentials/verify", json={"verifiableCredential": signed})
     assert after.status_code == 400
     assert api.http.get("/issuers/suite-academy/did.json").status_code == 404
+
+
+def test_status_updates_in_the_vc_api_shape_set_and_clear_the_purpose(api: Api):
+    """VC API `UpdateCredentialStatusRequest`: the entry's purpose, and `status` true to set the
+    bit, false to clear it; without `status`, the bit is set (the status-list suite's form). The
+    published list shows each bit, and a change that cannot be made changes nothing."""
+    account, token = api.register("Status Academy")
+    issued = api.http.post(
+        "/credentials/issue", headers=token, json={"credential": _credential(account["did"])}
+    ).json()["verifiableCredential"]
+    entries = {e["statusPurpose"]: e for e in issued["credentialStatus"]}
+
+    def bit(purpose: str) -> int:
+        entry = entries[purpose]
+        listed = api.http.get(urlsplit(entry["statusListCredential"]).path).json()
+        bits = decode_encoded_list(listed["credentialSubject"]["encodedList"])
+        index = int(entry["statusListIndex"])
+        return (bits[index // 8] >> (7 - index % 8)) & 1
+
+    def change(body: dict[str, Any]) -> int:
+        body = {"credentialId": issued["id"], **body}
+        return api.http.post("/credentials/status", headers=token, json=body).status_code
+
+    suspension = {"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}
+    assert change({"credentialStatus": suspension, "status": True}) == 200
+    assert bit("suspension") == 1
+    assert change({"credentialStatus": suspension, "status": False}) == 200
+    assert bit("suspension") == 0
+    revocation = {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}
+    assert change({"credentialStatus": revocation, "status": False}) == 400
+    both = [{**suspension, "status": True}, {**revocation, "status": False}]
+    assert change({"credentialStatus": both}) == 400
+    assert bit("suspension") == 0, "the refused request changed nothing"
+    assert change({"credentialStatus": revocation}) == 200
+    assert bit("revocation") == 1
+
+
+V2 = "https://www.w3.org/ns/credentials/v2"
+
+
+@pytest.mark.parametrize(
+    ("context", "types", "accepted"),
+    [
+        # The VC Data Model suite's JSON-LD fixtures (tests/input in its repository).
+        ([V2, {"ExampleTestCredential": "https ://not-a-url#T"}], ["ExampleTestCredential"], False),
+        ([V2, {"@vocab": None}], ["ExampleTestCredential"], False),
+        ([V2, {"VerifiableCredential": "https://example.org/#Bad"}], [], False),
+        (
+            [
+                V2,
+                {"@protected": True, "ExampleVerifiableCredential": "https://example.org/#A"},
+                {"ExampleVerifiableCredential": "https://example.org/#B"},
+            ],
+            ["ExampleVerifiableCredential"],
+            False,
+        ),
+        ([V2, "https://contexts.example/unknown/v1"], [], False),
+        (
+            [V2, {"ExampleVerifiableCredential": "https://example.org/#E"}],
+            ["ExampleVerifiableCredential"],
+            True,
+        ),
+        ([V2, "https://www.w3.org/ns/credentials/examples/v2"], ["ExampleDegreeCredential"], True),
+    ],
+)
+def test_issue_refuses_a_credential_that_is_not_json_ld_its_contexts_define(
+    api: Api, context, types, accepted
+):
+    """Undefined terms, a protected term redefined, a term mapped to a non-IRI, or a context we
+    do not hold (never fetched): 400 before signing, in either cryptosuite."""
+    account, token = api.register("JSON-LD Academy")
+    credential = {
+        "@context": context,
+        "type": ["VerifiableCredential", *types],
+        "issuer": account["did"],
+        "credentialSubject": {"id": "did:example:subject"},
+    }
+    response = api.http.post("/credentials/issue", headers=token, json={"credential": credential})
+    if accepted:
+        assert response.status_code == 201, response.text
+    else:
+        assert response.status_code == 400, response.text
+        assert "(VCDM 2.0 §4.3" in response.json()["detail"]

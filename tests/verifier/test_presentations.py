@@ -689,3 +689,66 @@ def test_a_file_holding_a_vp_jwt_is_verified_as_a_presentation(holder_key, held,
     header, payload, signature = token.split(".")
     forged = f"{header}.{payload}.{signature[::-1]}"
     assert not verify_document(forged, now=NOW).verified
+
+
+def _holder_claims(holder: SigningKey, issuer: str | None = None) -> dict[str, Any]:
+    """A credential with no proof of its own: claims the holder makes about themselves."""
+    return {
+        "@context": [V2],
+        "type": ["VerifiableCredential"],
+        "issuer": issuer or did_key(holder.public_key),
+        "credentialSubject": {"id": did_key(holder.public_key), "name": "Amira"},
+    }
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_a_holders_own_claims_are_secured_by_the_presentations_proof(holder_key, suite):
+    """VCDM 2.0 §4.13.4: a credential secured only by the presentation is self-asserted when its
+    issuer is the holder, and then it verifies with the presentation."""
+    vp = _signed(holder_key, [_holder_claims(holder_key)], suite)
+    report = verify_presentation(vp, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    assert report.verified, [c.reason for r in report.credentials for c in r.checks]
+    (claims,) = report.credentials
+    assert claims.form == "self-asserted"
+    assert claims.check("proof").outcome is Outcome.PASSED
+    assert "§4.13.4" in claims.check("proof").reason
+
+
+def test_a_presentation_of_own_claims_must_name_its_holder(holder_key):
+    """The MUST of §4.13.4: without `holder` nothing says whose claims they are."""
+    presentation = _presentation(holder_key, [_holder_claims(holder_key)])
+    del presentation["holder"]
+    vp = sign_presentation(
+        presentation,
+        holder_key,
+        did_key_verification_method(holder_key.public_key),
+        SIGNED_AT,
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+    )
+    report = verify_presentation(vp, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    assert not report.verified
+    assert outcomes(report)["holder"] == ("failed", "missing_holder")
+    assert "§4.13.4" in report.check("holder").reason
+
+
+def test_claims_with_no_proof_about_another_issuer_or_in_a_bad_presentation_fail(holder_key):
+    """Someone else's unsigned credential is not the holder's claim; and a presentation whose
+    proof fails secures nothing in it."""
+    other = did_key(SigningKey.generate().public_key)
+    foreign = _signed(holder_key, [_holder_claims(holder_key, issuer=other)], SUITES[0])
+    report = verify_presentation(foreign, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    assert not report.verified
+    assert report.credentials[0].check("proof").problem == "missing_proof"
+    assert report.check("presentation_proof").outcome is Outcome.PASSED
+
+    tampered = _signed(holder_key, [_holder_claims(holder_key)], SUITES[1])
+    tampered["verifiableCredential"][0]["credentialSubject"]["name"] = "Someone else"
+    report = verify_presentation(tampered, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    assert report.check("presentation_proof").outcome is Outcome.FAILED
+    assert report.credentials[0].check("proof").outcome is Outcome.FAILED
+
+    unsigned = _presentation(holder_key, [_holder_claims(holder_key)])
+    report = verify_presentation(unsigned, now=NOW, require_proof=False)
+    assert not report.verified
+    assert report.credentials[0].check("proof").problem == "missing_proof"
