@@ -17,12 +17,12 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from issuers.credentials import achievement_document, open_badge_credential
 from keys import SigningKey, did_key, did_key_verification_method
+from tests.badges import open_badge
 from verifier import eddsa_jcs_2022, eddsa_rdfc_2022, verify_credential
 
 VECTORS = Path(__file__).parents[1] / "tests" / "data" / "vc-di-eddsa"
@@ -37,27 +37,7 @@ def _rate(count: int, work: Callable[[], None]) -> float:
 
 def _badge(key: SigningKey) -> dict[str, Any]:
     """An unsigned OpenBadgeCredential shaped like the ones `issuers/` awards."""
-    achievement = achievement_document(
-        "6f1c2a9e-2f1b-4c1e-9d55-3b0f2c7a0001",
-        name="Basic Life Support",
-        description="Adult basic life support and AED.",
-        criteria="Completed the e-learning and the practical assessment.",
-        kind="cpd",
-        credits_available=3.0,
-        field_of_study="Resuscitation",
-    )
-    return open_badge_credential(
-        credential_id="6f1c2a9e-2f1b-4c1e-9d55-3b0f2c7a0002",
-        issuer_did=did_key(key.public_key),
-        issuer_name="Bench Academy",
-        issuer_url="https://academy.example",
-        achievement=achievement,
-        staff_identifier="ESR-1",
-        salt="salt",
-        earned_on=date(2026, 3, 1),
-        refresher_months=12,
-        credits_earned=3.0,
-    )
+    return open_badge(did_key(key.public_key))
 
 
 def bench_ours(count: int) -> dict[str, float]:

@@ -323,8 +323,14 @@ class Awarding:
             {p: self.status_list_url(issuer.slug, p, list_no) for p in PURPOSES}, index
         )
         signer = self._keys.signer(issuer.current_key.rsplit("#", 1)[1])
+        types = document.get("type")
         credential = CRYPTOSUITES[cryptosuite].create_proof(
-            document, signer, issuer.current_key, created=at
+            document,
+            signer,
+            issuer.current_key,
+            created=at,
+            # The Open Badges 3.0 JSON Schema accepts only a list of proofs.
+            proof_as_array=isinstance(types, list) and "OpenBadgeCredential" in types,
         )
         jwt = encode_vc_jwt(document, signer, issuer.current_key, issued_at=at)
         subject = document.get("credentialSubject")

@@ -18,8 +18,9 @@ _random = secrets.SystemRandom()
 
 
 def encode_bitstring(bits: bytes) -> str:
-    """GZIP (deterministic: mtime 0) then multibase base64url without padding (`u…`)."""
-    compressed = gzip.compress(bits, mtime=0)
+    """GZIP (deterministic: mtime 0; zlib's default level 6, as the spec's examples were made)
+    then multibase base64url without padding (`u…`)."""
+    compressed = gzip.compress(bits, compresslevel=6, mtime=0)
     return "u" + base64.urlsafe_b64encode(compressed).rstrip(b"=").decode("ascii")
 
 

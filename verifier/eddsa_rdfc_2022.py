@@ -11,6 +11,10 @@ never fetched) and in "safe mode" as Data Integrity implementations run it: a te
 defines, or a relative IRI, would be silently left out of the signed data, so it is refused
 instead. pyoxigraph turns the expanded document into RDF and applies RDFC-1.0; pyld's own N-Quads
 writer does not escape control characters the way RDFC-1.0's canonical N-Quads requires.
+
+Credentials of one shape are expanded once (expansion templates: see the comment above
+`_Skeleton`), and turned into RDF once by pyoxigraph (N-Quads templates: see
+`verifier.nquads_templates`, which also holds `oxigraph_nquads`, the path without templates).
 """
 
 from __future__ import annotations
@@ -25,9 +29,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
-import pyoxigraph
 from frozendict import frozendict
 from pyld.context_resolver import ContextResolver  # type: ignore[import-untyped]
 from pyld.jsonld import JsonLdProcessor  # type: ignore[import-untyped]
@@ -37,6 +41,7 @@ from keys.multibase import decode_base58btc, encode_base58btc
 from verifier.document_loader import document_loader, load_context, pinned_contexts
 from verifier.eddsa_jcs_2022 import PROOF_TYPE, single_proof
 from verifier.errors import ProofError, UnknownContextError
+from verifier.nquads_templates import MARK, QuadTemplate, oxigraph_nquads
 from verifier.timestamps import xsd_datetime
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
@@ -77,6 +82,8 @@ _PROCESSED_CONTEXTS = _LRU(PROCESSED_CONTEXT_CACHE_SIZE)
 # Document skeleton to its expansion template; see `_expanded_json`.
 _TEMPLATES = _LRU(TEMPLATE_CACHE_SIZE)
 _NO_TEMPLATE = object()
+_UNBUILT = object()  # a template's N-Quads template, before the first document needs it
+_KEY_ENCODER = json.JSONEncoder(allow_nan=False)  # json.dumps(..., allow_nan=False), made once
 
 
 class _Processor(JsonLdProcessor):  # type: ignore[misc]
@@ -243,10 +250,13 @@ def _require_absolute(iri: object, role: str) -> None:
 # template is kept only if every placeholder came out exactly once, unchanged, as an `@value`
 # or an `@id`: anywhere else (a type, a vocabulary-relative IRI, inside a JSON literal) its
 # value could have mattered, and the document goes through pyld itself.
+# A placeholder's number is between two `MARK`s, a private-use character that the document
+# may not hold (the N-Quads templates rely on that too).
 
-_MARK = "\ue000"  # a private-use character: no placeholder can be mistaken for document text
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:(?://)?)")
-_PYLD_ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")  # pyld's own test
+# A string's scheme (and `//`) when pyld takes the string for an absolute IRI. pyld's own test,
+# r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$", is this one's `[^\s]*$` once the scheme has ended at
+# the first ':' (pyld's class also allows ',', which no scheme kept here has).
+_SCHEME_OF_ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:(?://)?)[^\s]*$")
 _HOLE = re.compile(r'"[A-Za-z0-9+.:/-]*\\ue000(\d+)\\ue000"')
 _STRUCTURAL_KEYS = frozenset({"type", "@type"})
 
@@ -281,45 +291,52 @@ class _Skeleton:
         self.values: list[str] = []
         self.placeholders: list[str] = []
         self.context_terms: set[str] = set()
+        self._pinned = _pinned_terms()
         self.tree = self._walk(document, None)
 
     def _walk(self, node: Any, key: str | None) -> Any:
+        # Runs on every verification: strings, the most common values, are handled in line.
         if isinstance(node, str):
             return self._string(node, key)
         if isinstance(node, list):
-            return [self._walk(item, key) for item in node]
+            return [
+                self._string(item, key) if isinstance(item, str) else self._walk(item, key)
+                for item in node
+            ]
         if isinstance(node, Mapping):
             tree = {}
             for k, v in node.items():
-                if not isinstance(k, str) or _MARK in k:
+                if not isinstance(k, str) or MARK in k:
                     raise _NotTemplatableError
                 if k == "@context":
                     _collect_keys(v, self.context_terms)
                     tree[k] = v
+                elif isinstance(v, str):
+                    tree[k] = self._string(v, k)
                 else:
                     tree[k] = self._walk(v, k)
             return tree
         return node
 
     def _string(self, node: str, key: str | None) -> str:
-        if _MARK in node:
+        if MARK in node:
             raise _NotTemplatableError
         if (
             key is None
             or key in _STRUCTURAL_KEYS
-            or (key.startswith("@") and key not in ("@value", "@id"))
-            or node.startswith("@")
-            or node in _pinned_terms()  # a vocabulary-relative IRI would look the term up
+            or (key[:1] == "@" and key not in ("@value", "@id"))
+            or node[:1] == "@"
+            or node in self._pinned  # a vocabulary-relative IRI would look the term up
         ):
             return node
-        scheme = _SCHEME.match(node)
-        if scheme is not None and _PYLD_ABSOLUTE_IRI.match(node):
+        scheme = _SCHEME_OF_ABSOLUTE_IRI.match(node)
+        if scheme is not None:
             kept = scheme.group(1)
         elif ":" in node:
             return node  # a compact or relative IRI: its expansion reads all of it
         else:
             kept = ""
-        placeholder = f"{kept}{_MARK}{len(self.values)}{_MARK}"
+        placeholder = f"{kept}{MARK}{len(self.values)}{MARK}"
         self.values.append(node)
         self.placeholders.append(placeholder)
         return placeholder
@@ -331,46 +348,63 @@ class _Skeleton:
 
 
 class _Template:
-    """Expanded JSON text split at its placeholders: text, hole, text, hole, ..., text."""
+    """Expanded JSON text split at its placeholders: text, hole, text, hole, ..., text.
 
-    def __init__(self, texts: list[str], holes: list[int]) -> None:
+    `roles[i]` is where value `i` went in the expansion, "@value" or "@id".
+    """
+
+    def __init__(self, texts: list[str], holes: list[int], roles: list[str]) -> None:
         self.texts = texts
         self.holes = holes
+        self.roles = roles
+        self._parts: list[str] = [text for piece in texts for text in (piece, "")][:-1]
+        self._quads: object = _UNBUILT  # a QuadTemplate, or None when there is none
 
     def fill(self, values: list[str]) -> str:
-        parts = [self.texts[0]]
-        for hole, text in zip(self.holes, self.texts[1:], strict=True):
-            parts.append(json.dumps(values[hole]))
-            parts.append(text)
+        parts = self._parts.copy()
+        # `json.dumps` of a string, without its dispatch: the same text.
+        parts[1::2] = [encode_basestring_ascii(values[hole]) for hole in self.holes]
         return "".join(parts)
+
+    def canonical_nquads(self, values: list[str]) -> str:
+        """RDFC-1.0 canonical N-Quads of the filled template, as `oxigraph_nquads` gives them."""
+        quads = self._quads
+        if quads is _UNBUILT:
+            quads = self._quads = QuadTemplate.build(self.fill, self.roles)
+        if isinstance(quads, QuadTemplate):
+            text = quads.canonical_nquads(values)
+            if text is not None:
+                return text
+        return oxigraph_nquads(self.fill(values))
 
 
 def _check_placeholders(
-    node: Any, key: str | None, placeholders: list[str], seen: list[int]
+    node: Any, key: str | None, placeholders: list[str], seen: list[int], roles: list[str]
 ) -> None:
     """Raise `_NotTemplatableError` unless every placeholder is a whole `@value` or `@id`."""
     if isinstance(node, str):
-        if _MARK not in node:
+        if MARK not in node:
             return
-        index = node.rsplit(_MARK, 2)[-2] if node.count(_MARK) == 2 else ""
+        index = node.rsplit(MARK, 2)[-2] if node.count(MARK) == 2 else ""
         if not index.isdigit() or int(index) >= len(placeholders):
             raise _NotTemplatableError
         if placeholders[int(index)] != node:
             raise _NotTemplatableError
-        iri = not node.startswith(_MARK)
+        iri = not node.startswith(MARK)
         if key != "@value" and not (key == "@id" and iri):
             raise _NotTemplatableError
         seen.append(int(index))
+        roles[int(index)] = key
     elif isinstance(node, list):
         for item in node:
-            if isinstance(item, str) and _MARK in item:
+            if isinstance(item, str) and MARK in item:
                 raise _NotTemplatableError  # a placeholder among types, or an IRI in a list
-            _check_placeholders(item, key, placeholders, seen)
+            _check_placeholders(item, key, placeholders, seen, roles)
     elif isinstance(node, dict):
         for k, value in node.items():
-            if _MARK in k:
+            if MARK in k:
                 raise _NotTemplatableError
-            _check_placeholders(value, k, placeholders, seen)
+            _check_placeholders(value, k, placeholders, seen, roles)
 
 
 def _template(skeleton: _Skeleton) -> _Template:
@@ -380,7 +414,8 @@ def _template(skeleton: _Skeleton) -> _Template:
     except ProofError as exc:
         raise _NotTemplatableError from exc  # pyld decides on the document itself
     seen: list[int] = []
-    _check_placeholders(expanded, None, skeleton.placeholders, seen)
+    roles = [""] * len(skeleton.placeholders)
+    _check_placeholders(expanded, None, skeleton.placeholders, seen, roles)
     if sorted(seen) != list(range(len(skeleton.placeholders))):
         raise _NotTemplatableError
     _refuse_relative_iris(expanded)  # placeholders are in no position this looks at
@@ -388,27 +423,37 @@ def _template(skeleton: _Skeleton) -> _Template:
     holes = [int(hole) for hole in pieces[1::2]]
     if sorted(holes) != list(range(len(skeleton.placeholders))):
         raise _NotTemplatableError
-    return _Template(pieces[0::2], holes)
+    return _Template(pieces[0::2], holes, roles)
+
+
+def _templated(document: Mapping[str, Any]) -> tuple[_Template, list[str]] | None:
+    """The document's expansion template and the values that fill it, when a template applies."""
+    try:
+        skeleton = _Skeleton(document)
+        key = _KEY_ENCODER.encode(skeleton.tree)
+    except (_NotTemplatableError, TypeError, ValueError, RecursionError):
+        return None
+    if len(key) > TEMPLATE_MAX_CHARS:
+        return None
+    template = _TEMPLATES.get(key)
+    if template is None:
+        try:
+            skeleton.check_terms()
+            template = _template(skeleton)
+        except _NotTemplatableError:
+            template = _NO_TEMPLATE
+        _TEMPLATES[key] = template
+    if isinstance(template, _Template):
+        return template, skeleton.values
+    return None
 
 
 def _expanded_json(document: Mapping[str, Any]) -> str:
     """The JSON text of the document's expansion, through a template when one applies."""
-    try:
-        skeleton = _Skeleton(document)
-        key = json.dumps(skeleton.tree, allow_nan=False)
-    except (_NotTemplatableError, TypeError, ValueError, RecursionError):
-        key = None
-    if key is not None and len(key) <= TEMPLATE_MAX_CHARS:
-        template = _TEMPLATES.get(key)
-        if template is None:
-            try:
-                skeleton.check_terms()
-                template = _template(skeleton)
-            except _NotTemplatableError:
-                template = _NO_TEMPLATE
-            _TEMPLATES[key] = template
-        if isinstance(template, _Template):
-            return template.fill(skeleton.values)
+    templated = _templated(document)
+    if templated is not None:
+        template, values = templated
+        return template.fill(values)
     return _pyld_expanded_json(document)
 
 
@@ -420,17 +465,11 @@ def _pyld_expanded_json(document: Mapping[str, Any]) -> str:
 
 def canonical_nquads(document: Mapping[str, Any]) -> str:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document: sorted lines, each ending in a newline."""
-    expanded = _expanded_json(document)
-    try:
-        quads = pyoxigraph.parse(expanded, format=pyoxigraph.RdfFormat.JSON_LD)
-        dataset = pyoxigraph.Dataset(quads)
-    except (SyntaxError, ValueError) as exc:
-        raise ProofError(f"the credential has no RDF form: {exc}") from exc
-    dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
-    text = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS)
-    assert isinstance(text, bytes)  # serialize returns bytes when given no output
-    # Split on "\n" only: str.splitlines() would also split inside literals at U+2028 and kin.
-    return "".join(sorted(line + "\n" for line in text.decode("utf-8").split("\n") if line))
+    templated = _templated(document)
+    if templated is not None:
+        template, values = templated
+        return template.canonical_nquads(values)
+    return oxigraph_nquads(_pyld_expanded_json(document))
 
 
 def hash_data(document: Mapping[str, Any], proof_config: Mapping[str, Any]) -> bytes:
@@ -445,7 +484,11 @@ def _proof_config(options: Mapping[str, Any], document: Mapping[str, Any]) -> di
     """§3.2.5: the proof options with the document's `@context`, what the signature covers."""
     config = {k: v for k, v in options.items() if k != "proofValue"}
     if "@context" in document:
-        config["@context"] = copy.deepcopy(document["@context"])
+        context = document["@context"]
+        if type(context) is list and all(type(item) is str for item in context):
+            config["@context"] = list(context)  # the usual list of URLs: as deep as a copy goes
+        else:
+            config["@context"] = copy.deepcopy(context)
     return config
 
 

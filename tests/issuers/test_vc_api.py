@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.api_client import Api
+from tests.badges import open_badge
 from verifier.status_list import decode_encoded_list
 
 
@@ -281,3 +282,20 @@ def test_issue_refuses_a_credential_that_is_not_json_ld_its_contexts_define(
     else:
         assert response.status_code == 400, response.text
         assert "(VCDM 2.0 §4.3" in response.json()["detail"]
+
+
+def test_an_open_badge_issued_through_the_vc_api_carries_its_proof_in_a_list(api: Api):
+    """The Open Badges 3.0 JSON Schema requires `proof` to be an array; other credentials keep
+    the single proof object the VC Data Model's examples show."""
+    account, token = api.register("Badge Academy")
+    badge = open_badge(account["did"])
+    issued = api.http.post("/credentials/issue", headers=token, json={"credential": badge})
+    assert issued.status_code == 201, issued.text
+    signed = issued.json()["verifiableCredential"]
+    assert isinstance(signed["proof"], list) and len(signed["proof"]) == 1
+    verified = api.http.post("/credentials/verify", json={"verifiableCredential": signed})
+    assert verified.status_code == 200, verified.text
+    plain = api.http.post(
+        "/credentials/issue", headers=token, json={"credential": _credential(account["did"])}
+    )
+    assert isinstance(plain.json()["verifiableCredential"]["proof"], dict)

@@ -7,15 +7,15 @@ import hashlib
 import json
 import re
 import socket
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from issuers.credentials import achievement_document, open_badge_credential
 from keys import SigningKey, did_key, did_key_verification_method
+from tests.badges import open_badge
 from tests.verifier.conftest import NOW, VECTORS, Vectors, json_paths, replace_at
 from verifier import Outcome, eddsa_rdfc_2022, verify_credential
 from verifier.eddsa_rdfc_2022 import canonical_nquads, create_proof, hash_data, verify_proof
@@ -167,27 +167,7 @@ def test_the_verifier_reports_an_unknown_context_as_unknown(rdfc_vectors, no_net
 
 
 def _open_badge(key: SigningKey) -> dict[str, Any]:
-    achievement = achievement_document(
-        "6f1c2a9e-2f1b-4c1e-9d55-3b0f2c7a0001",
-        name="Basic Life Support",
-        description="Adult basic life support and AED, Core Skills Training Framework.",
-        criteria="Completed the e-learning and the practical assessment.",
-        kind="cpd",
-        credits_available=3.0,
-        field_of_study="Resuscitation",
-    )
-    return open_badge_credential(
-        credential_id="6f1c2a9e-2f1b-4c1e-9d55-3b0f2c7a0002",
-        issuer_did=did_key(key.public_key),
-        issuer_name="NHS Digital Academy",
-        issuer_url="https://academy.example",
-        achievement=achievement,
-        staff_identifier="ESR-12345678",
-        salt="pepper",
-        earned_on=date(2026, 3, 1),
-        refresher_months=12,
-        credits_earned=3.0,
-    )
+    return open_badge(did_key(key.public_key))
 
 
 @pytest.fixture

@@ -39,6 +39,11 @@ def test_spec_example_list_is_131072_clear_entries(example_list, example_entry):
     assert (outcome.state, outcome.purpose) == ("clear", "revocation")
 
 
+def test_an_empty_list_is_encoded_as_the_spec_example_byte_for_byte(example_list):
+    """Our issuers publish a fresh list exactly as the specification's Example 5 writes it."""
+    assert encode_bitstring(bytes(16_384)) == example_list["credentialSubject"]["encodedList"]
+
+
 def test_index_zero_is_the_most_significant_bit_of_the_first_byte():
     """The spec's bit order: index 0 is the leftmost bit."""
     assert bit_at(bytes([0b1000_0000]), 0) == 1
