@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
 
 from keys.errors import InvalidSignatureError, KeyStorePassphraseError, MalformedKeyError
 from keys.multibase import decode_multikey, decode_private_multikey, encode_multikey
@@ -69,11 +70,26 @@ class PublicKey:
         """The same key as a `cryptography` object (for libraries such as pyjwt)."""
         return self._cryptography_key
 
+    @cached_property
+    def _sodium_key(self) -> VerifyKey:
+        return VerifyKey(self.raw)
+
     def verify(self, signature: bytes, message: bytes) -> None:
-        """Return if `signature` signs `message`, else raise `InvalidSignatureError`."""
+        """Return if `signature` signs `message`, else raise `InvalidSignatureError`.
+
+        libsodium (through PyNaCl) verifies in about half the time OpenSSL takes, which is most
+        of the cost of verifying a credential. It is also the stricter of the two: besides RFC
+        8032 §5.1.7 it refuses public keys and `R` points of small order, which no honest signer
+        produces. Under the identity point as public key, OpenSSL accepts one signature for
+        every message.
+        """
+        if len(signature) != 64:
+            raise InvalidSignatureError(
+                "signature does not verify (an Ed25519 signature is 64 bytes)"
+            )
         try:
-            self.to_cryptography().verify(signature, message)
-        except InvalidSignature as exc:
+            self._sodium_key.verify(message, signature)
+        except BadSignatureError as exc:
             raise InvalidSignatureError("signature does not verify") from exc
 
 

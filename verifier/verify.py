@@ -445,8 +445,13 @@ def _verify_presentation(
         found_proofs if isinstance(found_proofs, Mapping) else {},
         [str(k) for k in _list_of(extension.get("noteVerifierKeys"))],
     )
+    signed = document.get("proof") is not None  # a holder-signed presentation: judged too
+    own = presentation_checks(document, now=now, key_set=key_set, require_proof=False)
+    presented = PresentationReport(own, (), holder_id(document))
     reports = [
-        verify_credential(
+        _report(c, "self-asserted", list(self_asserted_checks(c, presented)))
+        if signed and is_self_asserted(c)
+        else verify_credential(
             c, now=now, key_set=keys, statuses=statuses, status_lists=lists, ledger=ledger
         )
         for c in held
@@ -480,10 +485,8 @@ def _verify_presentation(
             )
         )
         doc_checks.append(_same_content(credential, token, ident or ""))
-    if document.get("proof") is not None:  # a holder-signed presentation: its proof is judged
-        doc_checks[:0] = presentation_checks(
-            document, now=now, key_set=key_set, require_proof=False
-        )
+    if signed:
+        doc_checks[:0] = own
     kind = "passport" if is_passport else "presentation"
     return DocumentReport(kind, tuple(reports), tuple(doc_checks))
 

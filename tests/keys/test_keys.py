@@ -70,6 +70,53 @@ def test_signature_verifies_and_a_changed_message_does_not():
         key.public_key.verify(signature, b"training completed!")
 
 
+# RFC 8032 §7.1, TEST 1 and TEST 2: secret key, public key, message, signature (hex).
+RFC8032_TESTS = [
+    (
+        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+        "",
+        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+        "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+    ),
+    (
+        "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+        "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+        "72",
+        "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+        "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
+    ),
+]
+
+
+@pytest.mark.parametrize(("secret", "public", "message", "signature"), RFC8032_TESTS)
+def test_rfc8032_vectors_sign_and_verify(secret, public, message, signature):
+    key = SigningKey.from_seed(bytes.fromhex(secret))
+    assert key.public_key.raw.hex() == public
+    assert key.sign(bytes.fromhex(message)).hex() == signature
+    key.public_key.verify(bytes.fromhex(signature), bytes.fromhex(message))
+    with pytest.raises(InvalidSignatureError):
+        key.public_key.verify(bytes.fromhex(signature), bytes.fromhex(message) + b"!")
+
+
+def test_a_small_order_key_cannot_sign_every_message_at_once():
+    """Under the identity point as public key, R = identity and S = 0 satisfy the verification
+    equation for any message (OpenSSL accepts it); our verifier refuses such keys."""
+    identity = bytes([1]) + bytes(31)
+    forgery = identity + bytes(32)
+    for message in (b"revoked", b"not revoked"):
+        with pytest.raises(InvalidSignatureError):
+            PublicKey(identity).verify(forgery, message)
+
+
+def test_a_signature_of_the_wrong_length_does_not_verify():
+    key = SigningKey.generate()
+    signature = key.sign(b"m")
+    for wrong in (signature[:63], signature + b"\0", b""):
+        with pytest.raises(InvalidSignatureError):
+            key.public_key.verify(wrong, b"m")
+
+
 def test_jwk_is_rfc8037_and_usable_by_a_standard_jwt_library():
     """The exported JWK is public only and pyjwt verifies an EdDSA token with it."""
     key = SigningKey.generate()

@@ -752,3 +752,14 @@ def test_claims_with_no_proof_about_another_issuer_or_in_a_bad_presentation_fail
     report = verify_presentation(unsigned, now=NOW, require_proof=False)
     assert not report.verified
     assert report.credentials[0].check("proof").problem == "missing_proof"
+
+
+def test_the_file_verifier_treats_a_holders_own_claims_the_same_way(holder_key):
+    """`passport verify` reads presentations through `verify_document`: same rule, same result."""
+    good = _signed(holder_key, [_holder_claims(holder_key)], SUITES[0])
+    report = verify_document(good, now=NOW)
+    assert report.verified, report.to_text()
+    assert report.credentials[0].form == "self-asserted"
+    other = did_key(SigningKey.generate().public_key)
+    foreign = _signed(holder_key, [_holder_claims(holder_key, issuer=other)], SUITES[0])
+    assert not verify_document(foreign, now=NOW).verified
