@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import sqlite3
+import ssl
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -86,16 +87,39 @@ def _services(settings: Settings | None = None) -> Services:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option("--tls-cert", help="Serve HTTPS with this PEM certificate (chain)."),
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option("--tls-key", help="The certificate's PEM private key.")
+    ] = None,
 ) -> None:
-    """Run the web app on the configured store."""
+    """Run the web app on the configured store (HTTPS when given a certificate and its key)."""
     import uvicorn  # noqa: PLC0415
 
     from passport.web.app import create_app  # noqa: PLC0415
 
+    if (tls_cert is None) != (tls_key is None):
+        _fail("give both --tls-cert and --tls-key, or neither")
+    for path in (tls_cert, tls_key):
+        if path is not None and not path.is_file():
+            _fail(f"{path}: no such file")
     settings = _settings()
     services = _services(settings)  # a configuration problem is one line here, not a traceback
     try:
-        uvicorn.run(create_app(settings, services), host=host, port=port)
+        uvicorn.run(
+            create_app(settings, services),
+            host=host,
+            port=port,
+            ssl_certfile=str(tls_cert) if tls_cert else None,
+            ssl_keyfile=str(tls_key) if tls_key else None,
+        )
+    except ssl.SSLError as exc:
+        _fail(
+            "the certificate and key cannot be used for TLS (both must be PEM, and the key "
+            f"the certificate's): {exc.reason or exc}"
+        )
     finally:
         services.close()
 

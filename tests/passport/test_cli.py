@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import ssl
 import subprocess
 import sys
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from passport.services import Services
 from passport.settings import Settings
@@ -312,3 +321,78 @@ def test_exported_credentials_are_proven_in_the_ledger_and_a_swapped_proof_fails
         )
     }
     assert failed == {first, second}
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def test_serve_speaks_https_with_a_certificate_and_says_what_is_wrong_without_one(
+    settings, tmp_path
+):
+    """The W3C suites call endpoints over HTTPS: `serve --tls-cert --tls-key` serves it."""
+    cert_file, key_file = _self_signed(tmp_path)
+    port = free_port()
+    env = {
+        **os.environ,
+        "PASSPORT_DATABASE_URL": settings.database_url,
+        "PASSPORT_BASE_URL": settings.base_url,
+        "PASSPORT_KEY_DIR": str(settings.key_dir),
+        "PASSPORT_KEY_PASSPHRASE": settings.key_passphrase or "",
+    }
+    command = [str(Path(sys.executable).parent / "passport"), "serve", "--port", str(port)]
+    server = subprocess.Popen(
+        [*command, "--tls-cert", str(cert_file), "--tls-key", str(key_file)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        trusted = ssl.create_default_context(cafile=str(cert_file))
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"https://127.0.0.1:{port}/healthz", verify=trusted)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.1)
+        assert response.status_code == 200
+        assert response.url.scheme == "https"
+    finally:
+        server.kill()
+        server.wait()
+    assert "give both" in run(settings, "serve", "--tls-cert", str(cert_file)).stderr
+    wrong = run(
+        settings, "serve", "--port", "1", "--tls-cert", str(cert_file), "--tls-key", str(cert_file)
+    )
+    assert wrong.returncode == 2
+    assert "cannot be used for TLS" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
