@@ -24,7 +24,7 @@ from events.errors import (
     LearnerNotFoundError,
 )
 from events.issuer import AchievementKind, Issuer
-from events.passport import Passport
+from events.passport import CredentialStatus, Passport
 from events.personal_data import REASON_FIELD, PersonalData, PersonalDataVault, open_reason
 from events.signing import SigningMapper
 from keys import PublicKey, SigningKey
@@ -306,6 +306,19 @@ class Ledger(Application[UUID]):
         """Lift a suspension."""
         sealed = self._seal_reason(learner_id, reason)
         self._change(Passport, learner_id, lambda p: p.reinstate(credential_id, sealed))
+
+    def set_credential_statuses(
+        self, learner_id: UUID, credential_id: str, targets: list[CredentialStatus], reason: str
+    ) -> None:
+        """Bring a credential through each status in turn, in one save: all the changes are
+        recorded, or, if the credential's status forbids one, none."""
+        sealed = self._seal_reason(learner_id, reason)
+
+        def change(passport: Passport) -> None:
+            for target in targets:
+                passport.set_status(credential_id, target, sealed)
+
+        self._change(Passport, learner_id, change)
 
     def _seal_reason(self, learner_id: UUID, reason: str) -> str:
         """A status reason is free text about a person: sealed, or dropped once they are erased."""

@@ -117,6 +117,19 @@ class Passport(Aggregate):
             raise StatusChangeError(credential_id, current.value, "reinstate")
         self._reinstated(credential_id=credential_id, reason=reason)
 
+    def set_status(self, credential_id: str, target: CredentialStatus, reason: str) -> None:
+        """Bring the credential to `target`: nothing when it is there already, else the one
+        change that gets it there (a revocation is never undone)."""
+        current = self.status_of(credential_id)
+        if current is target:
+            return
+        if target is CredentialStatus.REVOKED:
+            self.revoke(credential_id, reason)
+        elif target is CredentialStatus.SUSPENDED:
+            self.suspend(credential_id, reason)
+        else:
+            self.reinstate(credential_id, reason)
+
     @event("CredentialRevoked")
     def _revoked(self, credential_id: str, reason: str) -> None:
         self._set_status(credential_id, CredentialStatus.REVOKED, reason)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from events.passport import CredentialStatus
 from issuers.auth import Principal
 from issuers.deps import Services, principal
 from issuers.errors import ForbiddenError
@@ -21,10 +22,30 @@ from verifier.report import Outcome
 
 router = APIRouter(tags=["VC API"])
 MAX_STATUS_CHANGES = 4
+MAX_DEPTH = 32  # objects and lists within one another: an Open Badge needs about 6
+
+
+def _depth(value: Any) -> int:
+    """How deeply objects and lists nest in a JSON value (0 for a scalar), looked at without
+    recursion, so no input can exhaust the stack."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level + 1)
+            if deepest > MAX_DEPTH:
+                return deepest
+            stack.extend(
+                (child, level + 1) for child in (node.values() if isinstance(node, dict) else node)
+            )
+    return deepest
+
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "The credential is malformed (the rule it breaks is named)"},
     401: {"description": "Missing or invalid access token"},
     403: {"description": "The credential's issuer is not the caller"},
+    409: {"description": "A credential with that id is already recorded"},
 }
 
 
@@ -98,6 +119,13 @@ def issue(body: IssueRequest, services: Services, caller: Caller) -> IssueRespon
     issuer_uuid = _acting_issuer(caller)
     issuer = services.ledger.issuer(issuer_uuid)
     credential = dict(body.credential)
+    if _depth(credential) > MAX_DEPTH:
+        return problem(
+            400,
+            "Malformed credential",
+            f"the credential is nested more than {MAX_DEPTH} levels deep; "
+            "no credential needs so many",
+        )
     if "issuer" not in credential:
         credential["issuer"] = issuer.did
     shape = well_formed(credential)
@@ -108,6 +136,15 @@ def issue(body: IssueRequest, services: Services, caller: Caller) -> IssueRespon
         return problem(400, "Malformed credential", "; ".join(unreadable))
     if issuer_id(credential) != issuer.did:
         raise ForbiddenError(f"the credential's issuer must be {issuer.did}, the caller's DID")
+    if "id" in credential:
+        services.projections.catch_up()
+        if services.views.credential(str(credential["id"])) is not None:
+            return problem(
+                409,
+                "Credential id taken",
+                f"a credential with id {credential['id']} is already recorded; leave id out "
+                "to have a new one made",
+            )
     suite = (body.options or {}).get("cryptosuite", "eddsa-jcs-2022")
     if not isinstance(suite, str) or suite not in CRYPTOSUITES:
         known = ", ".join(sorted(CRYPTOSUITES))
@@ -116,6 +153,7 @@ def issue(body: IssueRequest, services: Services, caller: Caller) -> IssueRespon
     return IssueResponse(verifiableCredential=signed)
 
 
+STATUSES = frozenset(status.value for status in CredentialStatus)
 WORDS = {
     ("revocation", True): "revoked",
     ("suspension", True): "suspended",
@@ -148,20 +186,18 @@ def update_status(
         wanted if isinstance(wanted, str) else WORDS.get((purpose, wanted))
         for purpose, wanted in changes
     ]
-    actions = {
-        "revoked": services.ledger.revoke_credential,
-        "suspended": services.ledger.suspend_credential,
-        "active": services.ledger.reinstate_credential,
-    }
-    if not all(target in actions for target in targets):  # checked before anything changes
+    if not all(target in STATUSES for target in targets):
         return problem(
             400,
             "Unsupported status",
             "status must be revoked, suspended or active, or a statusPurpose of revocation "
             "(true: a revocation cannot be undone) or suspension (true or false)",
         )
-    for target in targets:
-        actions[str(target)](
-            UUID(record["learner_id"]), body.credentialId, "changed through the VC API"
-        )
+    # One save for every change: a status that forbids one change leaves all of them unmade.
+    services.ledger.set_credential_statuses(
+        UUID(record["learner_id"]),
+        body.credentialId,
+        [CredentialStatus(str(target)) for target in targets],
+        "changed through the VC API",
+    )
     return {}

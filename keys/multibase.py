@@ -9,6 +9,8 @@ from keys.errors import MalformedKeyError
 ED25519_PUB_MULTICODEC = b"\xed\x01"
 ED25519_PRIV_MULTICODEC = b"\x80\x26"
 BASE58BTC_PREFIX = "z"
+# A 64-byte signature is at most 88 base58 characters, a Multikey 48: room to spare, no more.
+MAX_BASE58BTC_CHARS = 200
 BASE58BTC_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 # Each alphabet character to the byte of its digit value, for str.translate.
 _DIGITS = str.maketrans({c: chr(i) for i, c in enumerate(BASE58BTC_ALPHABET)})
@@ -45,9 +47,15 @@ def b58decode(text: str) -> bytes:
 
 
 def decode_base58btc(text: str) -> bytes:
-    """Inverse of `encode_base58btc`; refuses any other multibase prefix."""
+    """Inverse of `encode_base58btc`; refuses any other multibase prefix, and text longer than
+    any key or signature (base58 decoding takes time quadratic in the length)."""
     if not text.startswith(BASE58BTC_PREFIX):
         raise MalformedKeyError(f"not base58btc multibase (must start with 'z'): {text[:12]!r}")
+    if len(text) > MAX_BASE58BTC_CHARS:
+        raise MalformedKeyError(
+            f"base58btc text of {len(text)} characters is longer than any key or signature "
+            f"(at most {MAX_BASE58BTC_CHARS})"
+        )
     try:
         return b58decode(text[1:])
     except ValueError as exc:

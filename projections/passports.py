@@ -107,7 +107,11 @@ def _credential_issued(tx: Transaction, e: Any, position: int) -> None:
         "INSERT INTO rm_credentials (credential_id, learner_id, issuer_id, achievement_id, name, "
         "kind, valid_from, valid_until, credits, status, credential, jwt, position, "
         "status_list, status_index) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?) "
+        # The log is append-only: should two passports ever hold one credential id (issuers
+        # are refused that, but two requests can race), the first recorded stays the one read,
+        # and the read models keep following the log.
+        "ON CONFLICT (credential_id) DO NOTHING",
         (
             e.credential_id,
             str(e.originator_id),
@@ -142,8 +146,8 @@ def _status_changer(status: str) -> Handler:
     def handle(tx: Transaction, e: Any, position: int) -> None:
         tx.execute(
             "UPDATE rm_credentials SET status = ?, status_reason = ?, status_changed_at = ?, "
-            "status_position = ? WHERE credential_id = ?",
-            (status, e.reason, _iso(e), position, e.credential_id),
+            "status_position = ? WHERE credential_id = ? AND learner_id = ?",
+            (status, e.reason, _iso(e), position, e.credential_id, str(e.originator_id)),
         )
 
     return handle

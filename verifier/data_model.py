@@ -17,13 +17,13 @@ from verifier.errors import ProofError, UnknownContextError
 from verifier.keyset import parse_time
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-URL_LIKE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
+URL_LIKE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+\Z")  # \Z: no newline after the end
 # XML Schema dateTimeStamp: a dateTime whose time zone is required (VCDM 2.0 §4.9).
 XSD_DATETIME_STAMP = re.compile(
-    r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+    r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})\Z"
 )
 # A well-formed BCP 47 language tag, in the shape JSON-LD's @language accepts.
-LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$")
+LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*\Z")
 DIRECTIONS = ("ltr", "rtl")
 VALUE_OBJECT_KEYS = frozenset({"@value", "@language", "@direction"})
 

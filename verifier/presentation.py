@@ -27,7 +27,7 @@ from typing import Any
 
 from keys import SigningKey
 from verifier import eddsa_rdfc_2022
-from verifier.checks import issuer_id
+from verifier.checks import issuer_id, validity_period
 from verifier.checks import result as credential_result
 from verifier.checks import well_formed as credential_well_formed
 from verifier.cryptosuites import CRYPTOSUITES
@@ -143,10 +143,11 @@ def is_self_asserted(credential: Any) -> bool:
 
 
 def self_asserted_checks(
-    credential: Mapping[str, Any], presentation: PresentationReport
+    credential: Mapping[str, Any], presentation: PresentationReport, now: datetime
 ) -> tuple[CheckResult, ...]:
-    """The checks of a credential the holder asserts: well formed, and secured by the
-    presentation's proof only when the holder who signed it is the credential's issuer."""
+    """The checks of a credential the holder asserts: well formed, secured by the
+    presentation's proof only when the holder who signed it is the credential's issuer, and
+    within its validity period."""
     shape = credential_well_formed(credential)
     if shape.outcome is not Outcome.PASSED:
         reason = "not checked: the credential is malformed"
@@ -173,6 +174,7 @@ def self_asserted_checks(
             f"self-asserted by the holder {issuer}: secured by the presentation's proof "
             "(VCDM 2.0 §4.13.4)",
         ),
+        validity_period(credential, now),
     )
 
 

@@ -126,6 +126,25 @@ class ProofExpectations:
     challenge: str | None = None
     domain: str | None = None
 
+    def unmet_by_jwt(self) -> str | None:
+        """A `vc+jwt` is made for assertion, for no challenge and no domain: why it cannot meet
+        these expectations, or None when it can."""
+        asked = [
+            f"{name} {value!r}"
+            for name, value, default in (
+                ("proof purpose", self.purpose, "assertionMethod"),
+                ("challenge", self.challenge, None),
+                ("domain", self.domain, None),
+            )
+            if value != default
+        ]
+        if not asked:
+            return None
+        return (
+            f"the verifier requires {', '.join(asked)}; a vc+jwt carries no proof purpose, "
+            "challenge or domain (VC-JOSE-COSE §3.1.1)"
+        )
+
     def unmet(self, proof: Mapping[str, Any]) -> str | None:
         """Why the proof was not made as required, or None when it was (the signature, which
         covers these fields, is checked separately)."""
@@ -310,6 +329,9 @@ def _verify_jwt(token: str, ctx: _Context) -> CredentialReport:
 
     kid = str(jws.header.get("kid", ""))
     try:
+        unmet = ctx.expect.unmet_by_jwt()
+        if unmet is not None:
+            raise ProofError(unmet)
         verify_compact(jws, resolve)
     except UnknownKeyError as exc:
         return _report(
@@ -449,7 +471,7 @@ def _verify_presentation(
     own = presentation_checks(document, now=now, key_set=key_set, require_proof=False)
     presented = PresentationReport(own, (), holder_id(document))
     reports = [
-        _report(c, "self-asserted", list(self_asserted_checks(c, presented)))
+        _report(c, "self-asserted", list(self_asserted_checks(c, presented, now)))
         if signed and is_self_asserted(c)
         else verify_credential(
             c, now=now, key_set=keys, statuses=statuses, status_lists=lists, ledger=ledger
@@ -538,7 +560,7 @@ def verify_presentation(
     verify = verify_held or held
     report = PresentationReport(checks, (), holder_id(document), header)
     reports = tuple(
-        _report(c, "self-asserted", list(self_asserted_checks(c, report)))
+        _report(c, "self-asserted", list(self_asserted_checks(c, report, now)))
         if is_self_asserted(c)
         else verify(c)
         for c in held_credentials(document)

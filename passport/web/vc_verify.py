@@ -328,14 +328,15 @@ def verify_presentation_route(
 
 credentials = APIRouter(tags=["VC API"])
 
-# The VC API's `options.checks` names, and the named checks each stands for. The credential must
-# always be well formed and its proof hold: no selection verifies a forgery.
-ALWAYS = ("well_formed", "proof")
+# The VC API's `options.checks` names, and the named checks each stands for. A credential must
+# always be well formed, its proof hold, and the key be its issuer's and valid when it signed:
+# no selection verifies a forgery, or a credential in someone else's name.
+ALWAYS = ("well_formed", "proof", "issuer", "key_valid_at_issuance")
 SELECTABLE = {
     "proof": ALWAYS,
+    "issuer": ALWAYS,
     "credentialStatus": ("status",),
     "status": ("status",),
-    "issuer": ("issuer", "key_valid_at_issuance"),
     "validity": ("validity_period",),
     "expiration": ("validity_period",),
     "ledger": ("ledger_inclusion",),
@@ -349,8 +350,9 @@ class VerifyCredentialOptions(BaseModel):
 
     checks: list[str] | None = Field(
         None,
-        description="Which checks decide the verdict: proof (always), credentialStatus, "
-        "issuer, validity, ledger. Absent: all of them. Every check is still reported.",
+        description="Which checks decide the verdict besides the ones that always do (well "
+        "formed, proof, issuer, key valid when it signed): credentialStatus, validity, "
+        "ledger. Absent: all of them. Every check is still reported.",
     )
     expectedProofPurpose: str = Field(  # noqa: N815 - the VC API's name
         "assertionMethod", description="The purpose the credential's proof must have been made for."
@@ -393,7 +395,8 @@ class VerifyCredentialResult(Problems):
 def verify_credential_route(body: VerifyCredentialRequest, services: ServicesDep) -> JSONResponse:
     """W3C VC API: verify a credential; 200 when verified, 400 with the reasons when not.
 
-    `options.checks` narrows which checks decide (the proof and well-formedness always do);
+    `options.checks` narrows which checks decide (well-formedness, the proof, the issuer and the
+    key's validity always do);
     `options.expectedProofPurpose`, `challenge` and `domain` are required of the proof."""
     options = body.options or VerifyCredentialOptions()
     services.projections.catch_up()

@@ -125,3 +125,29 @@ def test_a_did_key_issuer_cannot_rotate_its_key(services: Services):
     assert issuer.did.startswith("did:key:z6Mk")
     with pytest.raises(IssuerKeyError, match="cannot change"):
         services.awarding.rotate_issuer_key(issuer.id, NOW + timedelta(days=1))
+
+
+def test_two_passports_holding_one_credential_id_do_not_stop_the_read_models(services: Services):
+    """Two issue requests can race past the id check: the log then holds the id twice. The
+    first recorded stays the one read; the read models go on following the log."""
+    first = services.awarding.register_issuer("race-one", "Race One", "https://1.example", NOW)
+    second = services.awarding.register_issuer("race-two", "Race Two", "https://2.example", NOW)
+    shared = "urn:uuid:2c0d8c4e-5b1e-4f7a-9a55-000000000001"
+
+    def credential(did: str, subject: str) -> dict[str, object]:
+        return {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "id": shared,
+            "type": ["VerifiableCredential"],
+            "issuer": did,
+            "credentialSubject": {"id": subject, "name": "Claim"},
+        }
+
+    services.awarding.issue_document(first.id, credential(first.did, "did:example:a"), NOW)
+    services.awarding.issue_document(second.id, credential(second.did, "did:example:b"), NOW)
+    services.projections.catch_up()
+    record = services.views.credential(shared)
+    assert record is not None and record["issuer_id"] == str(first.id)
+    later = services.awarding.register_issuer("after", "After", "https://3.example", NOW)
+    services.projections.catch_up()
+    assert str(later.id) in {issuer.id for issuer in services.views.issuers()}

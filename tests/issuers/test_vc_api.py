@@ -232,8 +232,37 @@ def test_status_updates_in_the_vc_api_shape_set_and_clear_the_purpose(api: Api):
     both = [{**suspension, "status": True}, {**revocation, "status": False}]
     assert change({"credentialStatus": both}) == 400
     assert bit("suspension") == 0, "the refused request changed nothing"
+    assert change({"credentialStatus": suspension}) == 200
+    assert change({"credentialStatus": suspension}) == 200, "already suspended: nothing to do"
+    assert bit("suspension") == 1
+    # Revoking, then lifting the suspension of a revoked credential: the second change is
+    # forbidden, so neither is made.
+    forbidden = [{"status": "revoked"}, {"status": "active"}]
+    assert change({"credentialStatus": forbidden}) == 409
+    assert (bit("revocation"), bit("suspension")) == (0, 1), "the refused request changed nothing"
     assert change({"credentialStatus": revocation}) == 200
     assert bit("revocation") == 1
+
+
+def test_a_credential_id_already_recorded_is_refused_and_the_ledger_keeps_working(api: Api):
+    """Another academy's credential id, or one's own again, is 409 before anything is signed;
+    verification and status changes go on working."""
+    first, first_token = api.register("First Academy")
+    second, second_token = api.register("Second Academy")
+    issued = api.http.post(
+        "/credentials/issue", headers=first_token, json={"credential": _credential(first["did"])}
+    ).json()["verifiableCredential"]
+    for account, token in ((second, second_token), (first, first_token)):
+        again = {**_credential(account["did"]), "id": issued["id"]}
+        response = api.http.post("/credentials/issue", headers=token, json={"credential": again})
+        assert response.status_code == 409, response.text
+        assert "already recorded" in response.json()["detail"]
+    verified = api.http.post("/credentials/verify", json={"verifiableCredential": issued})
+    assert verified.status_code == 200, verified.text
+    fresh = api.http.post(
+        "/credentials/issue", headers=second_token, json={"credential": _credential(second["did"])}
+    )
+    assert fresh.status_code == 201
 
 
 V2 = "https://www.w3.org/ns/credentials/v2"
@@ -299,3 +328,22 @@ def test_an_open_badge_issued_through_the_vc_api_carries_its_proof_in_a_list(api
         "/credentials/issue", headers=token, json={"credential": _credential(account["did"])}
     )
     assert isinstance(plain.json()["verifiableCredential"]["proof"], dict)
+
+
+def test_a_credential_nested_absurdly_deep_is_refused_before_anything_is_signed(api: Api):
+    account, token = api.register("Deep Academy")
+    credential = _credential(account["did"])
+    deep: dict[str, Any] = {"id": "did:example:subject"}
+    for _ in range(300):
+        deep = {"claim": deep}
+    credential["credentialSubject"] = deep
+    credential["id"] = "urn:uuid:8b1d5f0e-3c2a-4d8b-9e61-000000000300"
+    response = api.http.post("/credentials/issue", headers=token, json={"credential": credential})
+    assert response.status_code == 400, response.text
+    assert "nested more than 32 levels" in response.json()["detail"]
+    status = api.http.post(
+        "/credentials/status",
+        headers=token,
+        json={"credentialId": credential["id"], "credentialStatus": [{"status": "revoked"}]},
+    )
+    assert status.status_code == 404, "nothing was recorded"

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from keys import MalformedKeyError
-from keys.multibase import BASE58BTC_ALPHABET, b58decode, decode_base58btc
+from keys.multibase import BASE58BTC_ALPHABET, b58decode, decode_base58btc, encode_base58btc
 
 RDFC_VECTORS = Path(__file__).parents[1] / "data" / "vc-di-eddsa" / "eddsa-rdfc-2022"
 
@@ -102,3 +102,12 @@ def test_any_text_decodes_or_fails_as_the_base58_package_does(text):
     except ValueError as exc:
         got = str(exc)
     assert got == expected
+
+
+def test_text_longer_than_any_key_or_signature_is_refused_before_decoding():
+    """Decoding is quadratic in the length: a megabyte of base58 would hold the verifier for
+    tens of seconds, so anything past 200 characters is refused at once."""
+    signature = encode_base58btc(bytes(range(64)))
+    assert decode_base58btc(signature) == bytes(range(64))
+    with pytest.raises(MalformedKeyError, match="longer than any key or signature"):
+        decode_base58btc("z" + "5" * 1_000_000)

@@ -21,6 +21,7 @@ from keys import SigningKey, did_key, did_key_verification_method
 from keys.multibase import decode_base58btc, encode_base58btc
 from verifier import eddsa_jcs_2022
 from verifier.cryptosuites import CRYPTOSUITES
+from verifier.jose import encode_vc_jwt
 
 SUITES = sorted(CRYPTOSUITES)
 PROOF_ONLY = {"checks": ["proof"]}
@@ -217,6 +218,28 @@ def test_checks_narrow_the_verdict_but_never_below_the_proof(client):
         assert response.status_code == 400, options
 
 
+def test_no_choice_of_checks_verifies_a_credential_in_someone_elses_name(client, seeded):
+    """Signed properly, but by a key its claimed issuer (one of the ledger's academies) does not
+    control: the issuer check always decides."""
+    bundle = client.get(f"/api/v1/learners/{seeded['Priya Raman']}/export").json()
+    academy = bundle["verifiableCredential"][0]["issuer"]["id"]
+    attacker = SigningKey.generate()
+    claimed = {**_credential(attacker), "issuer": academy}
+    method = did_key_verification_method(attacker.public_key)
+    forged = CRYPTOSUITES["eddsa-jcs-2022"].create_proof(claimed, attacker, method, CREATED)
+    choices: list[dict[str, Any] | None] = [
+        PROOF_ONLY,
+        {"checks": []},
+        {"checks": ["credentialStatus"]},
+        None,
+    ]
+    for options in choices:
+        response = _verify(client, forged, options)
+        assert response.status_code == 400, options
+        problems = [p["type"].rsplit("/", 1)[-1] for p in response.json()["problemDetails"]]
+        assert "issuer_mismatch" in problems
+
+
 def test_a_document_that_is_no_credential_is_refused_by_both_verify_endpoints(client):
     """VCDM suite 1.03: `{type: ['NonconformingDocument']}` is neither credential nor
     presentation."""
@@ -227,3 +250,20 @@ def test_a_document_that_is_no_credential_is_refused_by_both_verify_endpoints(cl
         "/presentations/verify", json={"verifiablePresentation": document, "options": {}}
     )
     assert presentation.status_code == 400
+
+
+def test_a_vc_jwt_cannot_meet_a_purpose_challenge_or_domain(client):
+    """A vc+jwt is made for assertion and carries no challenge or domain: asked for any of
+    them, it fails its proof rather than passing unexamined."""
+    key = SigningKey.generate()
+    method = did_key_verification_method(key.public_key)
+    token = encode_vc_jwt(_credential(key), key, method, issued_at=CREATED)
+    assert _verify(client, token, PROOF_ONLY).status_code == 200
+    for asked in (
+        {"challenge": "1235abcd6789"},
+        {"domain": "domain.example"},
+        {"expectedProofPurpose": "authentication"},
+    ):
+        response = _verify(client, token, {**PROOF_ONLY, **asked})
+        assert response.status_code == 400, asked
+        assert "carries no proof purpose, challenge or domain" in response.text

@@ -10,7 +10,13 @@ from typing import Any
 import jwt
 import pytest
 
-from keys import SigningKey, resolve_did_key
+from keys import (
+    PublicKey,
+    SigningKey,
+    did_key,
+    did_key_verification_method,
+    resolve_did_key,
+)
 from tests.verifier.conftest import NOW
 from verifier import Outcome, ProofError, verify_credential
 from verifier.jose import decode_vc_jwt, encode_vc_jwt
@@ -138,3 +144,22 @@ def test_a_segment_of_impossible_length_is_malformed_not_a_crash(token):
     report = verify_credential(token, now=NOW)
     assert not report.verified
     assert report.checks[0].outcome is not Outcome.PASSED
+
+
+def test_a_small_order_key_cannot_make_a_jwt_that_says_anything():
+    """Under the identity point as public key, one signature (R = identity, S = 0) satisfies
+    OpenSSL's check for every message; the JWT form refuses it as the Data Integrity form does."""
+    identity = PublicKey(bytes([1]) + bytes(31))
+    issuer = did_key(identity)
+    header = {"alg": "EdDSA", "typ": "vc+jwt", "kid": did_key_verification_method(identity)}
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": issuer,
+        "credentialSubject": {"id": "did:example:subject", "name": "Anything at all"},
+    }
+    forged_signature = base64.urlsafe_b64encode(bytes(identity.raw) + bytes(32)).rstrip(b"=")
+    token = f"{_b64(header)}.{_b64({**credential, 'iss': issuer})}.{forged_signature.decode()}"
+    report = verify_credential(token, now=NOW)
+    assert report.check("proof").outcome is Outcome.FAILED
+    assert not report.verified

@@ -763,3 +763,12 @@ def test_the_file_verifier_treats_a_holders_own_claims_the_same_way(holder_key):
     other = did_key(SigningKey.generate().public_key)
     foreign = _signed(holder_key, [_holder_claims(holder_key, issuer=other)], SUITES[0])
     assert not verify_document(foreign, now=NOW).verified
+
+
+def test_a_holders_own_claims_that_have_lapsed_do_not_verify(holder_key):
+    """Self-asserted claims keep their validity period, as any credential does."""
+    lapsed = {**_holder_claims(holder_key), "validUntil": "2020-01-01T00:00:00Z"}
+    vp = _signed(holder_key, [lapsed], SUITES[0])
+    report = verify_presentation(vp, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    assert not report.verified
+    assert report.credentials[0].check("validity_period").outcome is Outcome.FAILED
