@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from verifier.data_integrity import verification_method_of
 from verifier.data_model import credential_problems, id_of
-from verifier.eddsa_jcs_2022 import verification_method_of, verify_proof
+from verifier.eddsa_jcs_2022 import verify_proof
 from verifier.errors import ProofError
 from verifier.keyset import KeyInfo, KeySet, UnknownKeyError, parse_time
 from verifier.merkle import MerkleProofError, leaf_hash, verify_inclusion
@@ -153,7 +154,7 @@ def _checked_list(
     if not isinstance(found, Mapping):
         return None, f"the status list {url} is not a credential"
     try:
-        method = verification_method_of(dict(found))
+        method = verification_method_of(found)
         if method.split("#", 1)[0] != issuer or issuer_id(found) != issuer:
             return None, f"the status list {url} is not signed by the credential's issuer"
         public_key = keys.resolve(method).public_key

@@ -16,14 +16,19 @@ from typing import Any
 
 import rfc8785
 
-from keys import InvalidSignatureError, MalformedKeyError, PublicKey, SigningKey
-from keys.multibase import decode_base58btc, encode_base58btc
+from keys import PublicKey, SigningKey
 from verifier.canonical import canonical_json
+from verifier.data_integrity import (
+    check_signature,
+    document_under_proof_context,
+    opened_proof,
+    proof_options,
+    secured,
+    unsecured,
+)
 from verifier.errors import ProofError
-from verifier.timestamps import xsd_datetime
 
 CRYPTOSUITE = "eddsa-jcs-2022"
-PROOF_TYPE = "DataIntegrityProof"
 _MAX_SAFE_INT = 2**53 - 1  # beyond it, not every integer is a double (RFC 8785 §3.2.2.3)
 
 
@@ -66,7 +71,7 @@ def hash_data(document: dict[str, Any], proof_config: dict[str, Any]) -> bytes:
 
 
 def create_proof(
-    unsecured: dict[str, Any],
+    unsecured_document: dict[str, Any],
     key: SigningKey,
     verification_method: str,
     created: datetime,
@@ -77,78 +82,30 @@ def create_proof(
 ) -> dict[str, Any]:
     """Return the document secured with an `eddsa-jcs-2022` proof (the input is not changed).
 
-    `extra_options` adds proof options such as a presentation's `challenge` and `domain`.
+    `extra_options` adds proof options such as a presentation's `challenge` and `domain`. The
+    proof carries the document's `@context` (§3.3.5).
     """
-    document = {k: v for k, v in unsecured.items() if k != "proof"}
-    proof_config: dict[str, Any] = {
-        "type": PROOF_TYPE,
-        "cryptosuite": CRYPTOSUITE,
-        "created": xsd_datetime(created),
-        "verificationMethod": verification_method,
-        "proofPurpose": proof_purpose,
-        **(extra_options or {}),
-    }
+    document = unsecured(unsecured_document)
+    proof_config = proof_options(
+        CRYPTOSUITE, verification_method, created, proof_purpose, extra_options
+    )
     if "@context" in document:
         proof_config["@context"] = copy.deepcopy(document["@context"])
     signature = key.sign(hash_data(document, proof_config))
-    proof = {**proof_config, "proofValue": encode_base58btc(signature)}
-    return {**copy.deepcopy(document), "proof": [proof] if proof_as_array else proof}
-
-
-def single_proof(secured: dict[str, Any]) -> dict[str, Any]:
-    """The document's one proof (an object, or an array of one, as Open Badges 3.0 requires)."""
-    proof = secured.get("proof")
-    if isinstance(proof, list):
-        if len(proof) != 1:
-            raise ProofError(f"expected one proof, found {len(proof)}")
-        proof = proof[0]
-    if not isinstance(proof, dict):
-        raise ProofError("the credential has no embedded proof")
-    return proof
-
-
-def verification_method_of(secured: dict[str, Any]) -> str:
-    """The verification method id the proof names."""
-    method = single_proof(secured).get("verificationMethod")
-    if not isinstance(method, str) or not method:
-        raise ProofError("proof has no verificationMethod")
-    return method
+    return secured(document, proof_config, signature, proof_as_array)
 
 
 def verify_proof(
-    secured: dict[str, Any], public_key: PublicKey, expected_purpose: str = "assertionMethod"
+    secured_document: dict[str, Any],
+    public_key: PublicKey,
+    expected_purpose: str = "assertionMethod",
 ) -> None:
     """Return if the `eddsa-jcs-2022` proof holds for `public_key`, else raise `ProofError`."""
-    proof = single_proof(secured)
-    if proof.get("type") != PROOF_TYPE:
-        raise ProofError(f"proof type must be {PROOF_TYPE}, got {proof.get('type')!r}")
-    if proof.get("cryptosuite") != CRYPTOSUITE:
-        raise ProofError(f"unsupported cryptosuite {proof.get('cryptosuite')!r}")
-    if proof.get("proofPurpose") != expected_purpose:
-        raise ProofError(
-            f"proof purpose must be {expected_purpose}, got {proof.get('proofPurpose')!r}"
-        )
-    proof_value = proof.get("proofValue")
-    if not isinstance(proof_value, str):
-        raise ProofError("proof has no proofValue")
-    document = {k: v for k, v in secured.items() if k != "proof"}
-    options = {k: v for k, v in proof.items() if k != "proofValue"}
-    if "@context" in options:
-        # §3.3.2 step 4: the document's contexts must start with the proof's, in order.
-        proof_context = options["@context"]
-        contexts = proof_context if isinstance(proof_context, list) else [proof_context]
-        doc_context = document.get("@context")
-        doc_contexts = doc_context if isinstance(doc_context, list) else [doc_context]
-        if doc_contexts[: len(contexts)] != contexts:
-            raise ProofError("the proof's @context does not match the document's")
-        document["@context"] = proof_context
+    options, proof_value = opened_proof(secured_document, CRYPTOSUITE, expected_purpose)
+    document = document_under_proof_context(secured_document, options)
     try:
         signed_data = hash_data(document, options)
     except rfc8785.CanonicalizationError as exc:
         # RFC 8785 §3.2.2: no NaN, no infinities, no integer that no double holds exactly.
         raise ProofError(f"the credential has no canonical JSON form (RFC 8785): {exc}") from exc
-    try:
-        signature = decode_base58btc(proof_value)
-        public_key.verify(signature, signed_data)
-    except (MalformedKeyError, InvalidSignatureError) as exc:
-        raise ProofError("signature does not match the credential's content") from exc
+    check_signature(public_key, proof_value, signed_data)

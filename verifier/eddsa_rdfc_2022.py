@@ -36,13 +36,18 @@ from frozendict import frozendict
 from pyld.context_resolver import ContextResolver  # type: ignore[import-untyped]
 from pyld.jsonld import JsonLdProcessor  # type: ignore[import-untyped]
 
-from keys import InvalidSignatureError, MalformedKeyError, PublicKey, SigningKey
-from keys.multibase import decode_base58btc, encode_base58btc
+from keys import PublicKey, SigningKey
+from verifier.data_integrity import (
+    check_signature,
+    document_under_proof_context,
+    opened_proof,
+    proof_options,
+    secured,
+    unsecured,
+)
 from verifier.document_loader import document_loader, load_context, pinned_contexts
-from verifier.eddsa_jcs_2022 import PROOF_TYPE, single_proof
 from verifier.errors import ProofError, UnknownContextError
 from verifier.nquads_templates import MARK, QuadTemplate, oxigraph_nquads
-from verifier.timestamps import xsd_datetime
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
 RESOLVED_CONTEXT_CACHE_SIZE = 128
@@ -493,7 +498,7 @@ def _proof_config(options: Mapping[str, Any], document: Mapping[str, Any]) -> di
 
 
 def create_proof(
-    unsecured: dict[str, Any],
+    unsecured_document: dict[str, Any],
     key: SigningKey,
     verification_method: str,
     created: datetime,
@@ -506,62 +511,22 @@ def create_proof(
 
     `extra_options` adds proof options such as a presentation's `challenge` and `domain`.
     """
-    document = {k: v for k, v in unsecured.items() if k != "proof"}
-    options: dict[str, Any] = {
-        "type": PROOF_TYPE,
-        "cryptosuite": CRYPTOSUITE,
-        "created": xsd_datetime(created),
-        "verificationMethod": verification_method,
-        "proofPurpose": proof_purpose,
-        **(extra_options or {}),
-    }
+    document = unsecured(unsecured_document)
+    options = proof_options(CRYPTOSUITE, verification_method, created, proof_purpose, extra_options)
     signature = key.sign(hash_data(document, _proof_config(options, document)))
-    proof = {**options, "proofValue": encode_base58btc(signature)}
-    return {**copy.deepcopy(document), "proof": [proof] if proof_as_array else proof}
-
-
-def _document_under_proof_context(
-    secured: Mapping[str, Any], options: Mapping[str, Any]
-) -> dict[str, Any]:
-    """The unsecured document; with the proof's `@context` when the proof carries one (§3.2.2)."""
-    document = {k: v for k, v in secured.items() if k != "proof"}
-    if "@context" not in options:
-        return document
-    # §3.2.2 step 4: the document's contexts must start with the proof's, in order.
-    proof_context = options["@context"]
-    contexts = proof_context if isinstance(proof_context, list) else [proof_context]
-    doc_context = document.get("@context")
-    doc_contexts = doc_context if isinstance(doc_context, list) else [doc_context]
-    if doc_contexts[: len(contexts)] != contexts:
-        raise ProofError("the proof's @context does not match the document's")
-    document["@context"] = proof_context
-    return document
+    return secured(document, options, signature, proof_as_array)
 
 
 def verify_proof(
-    secured: dict[str, Any], public_key: PublicKey, expected_purpose: str = "assertionMethod"
+    secured_document: dict[str, Any],
+    public_key: PublicKey,
+    expected_purpose: str = "assertionMethod",
 ) -> None:
     """Return if the `eddsa-rdfc-2022` proof holds for `public_key`, else raise `ProofError`.
 
     A context outside the bundled, pinned set raises `UnknownContextError`: the proof could not
     be checked, and nothing was fetched to try.
     """
-    proof = single_proof(secured)
-    if proof.get("type") != PROOF_TYPE:
-        raise ProofError(f"proof type must be {PROOF_TYPE}, got {proof.get('type')!r}")
-    if proof.get("cryptosuite") != CRYPTOSUITE:
-        raise ProofError(f"unsupported cryptosuite {proof.get('cryptosuite')!r}")
-    if proof.get("proofPurpose") != expected_purpose:
-        raise ProofError(
-            f"proof purpose must be {expected_purpose}, got {proof.get('proofPurpose')!r}"
-        )
-    proof_value = proof.get("proofValue")
-    if not isinstance(proof_value, str):
-        raise ProofError("proof has no proofValue")
-    options = {k: v for k, v in proof.items() if k != "proofValue"}
-    document = _document_under_proof_context(secured, options)
-    signed_data = hash_data(document, _proof_config(options, document))
-    try:
-        public_key.verify(decode_base58btc(proof_value), signed_data)
-    except (MalformedKeyError, InvalidSignatureError) as exc:
-        raise ProofError("signature does not match the credential's content") from exc
+    options, proof_value = opened_proof(secured_document, CRYPTOSUITE, expected_purpose)
+    document = document_under_proof_context(secured_document, options)
+    check_signature(public_key, proof_value, hash_data(document, _proof_config(options, document)))

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from keys import SigningKey
 from verifier import eddsa_rdfc_2022
@@ -31,8 +31,8 @@ from verifier.checks import issuer_id, validity_period
 from verifier.checks import result as credential_result
 from verifier.checks import well_formed as credential_well_formed
 from verifier.cryptosuites import CRYPTOSUITES
+from verifier.data_integrity import single_proof
 from verifier.data_model import VC_V2_CONTEXT, id_of, presentation_problems
-from verifier.eddsa_jcs_2022 import single_proof
 from verifier.errors import ProofError, UnknownContextError
 from verifier.jose import (
     VP_DATA_URL,
@@ -45,7 +45,7 @@ from verifier.jose import (
     verify_compact,
 )
 from verifier.keyset import KeySet, UnknownKeyError, controller_of, parse_time
-from verifier.report import GOOD, CheckResult, CredentialReport, Outcome
+from verifier.report import GOOD, CheckResult, CredentialReport, Outcome, find_check
 from verifier.timestamps import xsd_datetime
 
 PROOF_PURPOSE = "authentication"
@@ -132,7 +132,7 @@ def open_presentation(presentation: Any) -> Opened:
         return Opened(None, error="enveloped presentation: not a compact JWT")
 
 
-def is_self_asserted(credential: Any) -> bool:
+def is_self_asserted(credential: Any) -> TypeGuard[Mapping[str, Any]]:
     """A credential in a presentation with no proof of its own (not enveloped either): only the
     presentation's proof can secure it, as the holder's own claims (VCDM 2.0 §4.13.4)."""
     return (
@@ -248,7 +248,7 @@ def _proof(
     if presentation.get("proof") is None:
         return _Proof(_unsigned(require_proof))
     try:
-        proof = single_proof(dict(presentation))
+        proof = single_proof(presentation)
     except ProofError as exc:
         return _Proof(_result("presentation_proof", Outcome.FAILED, str(exc), "bad_signature"))
     method = proof.get("verificationMethod")
@@ -448,10 +448,7 @@ class PresentationReport:
 
     def check(self, check_id: str) -> CheckResult:
         """The result of one of the presentation's checks; `KeyError` if no such check ran."""
-        for check in self.checks:
-            if check.id == check_id:
-                return check
-        raise KeyError(check_id)
+        return find_check(self.checks, check_id)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""

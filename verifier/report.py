@@ -40,6 +40,14 @@ class CheckResult:
         }
 
 
+def find_check(checks: tuple[CheckResult, ...], check_id: str) -> CheckResult:
+    """The result of one check by id; `KeyError` if no such check was run."""
+    for check in checks:
+        if check.id == check_id:
+            return check
+    raise KeyError(check_id)
+
+
 @dataclass(frozen=True)
 class CredentialReport:
     """Every check run on one credential."""
@@ -57,10 +65,7 @@ class CredentialReport:
 
     def check(self, check_id: str) -> CheckResult:
         """The result of one check by id; `KeyError` if no such check was run."""
-        for check in self.checks:
-            if check.id == check_id:
-                return check
-        raise KeyError(check_id)
+        return find_check(self.checks, check_id)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""

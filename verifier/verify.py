@@ -28,7 +28,7 @@ from keys import PublicKey
 from verifier import checks
 from verifier.checks import StatusLists
 from verifier.cryptosuites import CRYPTOSUITES
-from verifier.eddsa_jcs_2022 import single_proof, verification_method_of
+from verifier.data_integrity import single_proof, verification_method_of
 from verifier.errors import MalformedInputError, ProofError, UnknownContextError
 from verifier.jose import (
     VP_MEDIA_TYPE,
@@ -467,17 +467,17 @@ def _verify_presentation(
         found_proofs if isinstance(found_proofs, Mapping) else {},
         [str(k) for k in _list_of(extension.get("noteVerifierKeys"))],
     )
-    signed = document.get("proof") is not None  # a holder-signed presentation: judged too
-    own = presentation_checks(document, now=now, key_set=key_set, require_proof=False)
-    presented = PresentationReport(own, (), holder_id(document))
-    reports = [
-        _report(c, "self-asserted", list(self_asserted_checks(c, presented, now)))
-        if signed and is_self_asserted(c)
-        else verify_credential(
-            c, now=now, key_set=keys, statuses=statuses, status_lists=lists, ledger=ledger
+    presented = None
+    if document.get("proof") is not None:  # a holder-signed presentation: judged too
+        own = presentation_checks(document, now=now, key_set=key_set, require_proof=False)
+        presented = PresentationReport(own, (), holder_id(document))
+
+    def verify(credential: Mapping[str, Any] | str) -> CredentialReport:
+        return verify_credential(
+            credential, now=now, key_set=keys, statuses=statuses, status_lists=lists, ledger=ledger
         )
-        for c in held
-    ]
+
+    reports = [_judged(c, presented, now, verify) for c in held]
     doc_checks: list[CheckResult] = []
     if not held:
         doc_checks.append(
@@ -507,8 +507,8 @@ def _verify_presentation(
             )
         )
         doc_checks.append(_same_content(credential, token, ident or ""))
-    if signed:
-        doc_checks[:0] = own
+    if presented is not None:
+        doc_checks[:0] = presented.checks
     kind = "passport" if is_passport else "presentation"
     return DocumentReport(kind, tuple(reports), tuple(doc_checks))
 
@@ -557,15 +557,27 @@ def verify_presentation(
             credential, now=now, key_set=key_set, statuses=statuses, status_lists=status_lists
         )
 
-    verify = verify_held or held
-    report = PresentationReport(checks, (), holder_id(document), header)
+    presented = PresentationReport(checks, (), holder_id(document), header)
     reports = tuple(
-        _report(c, "self-asserted", list(self_asserted_checks(c, report, now)))
-        if is_self_asserted(c)
-        else verify(c)
-        for c in held_credentials(document)
+        _judged(c, presented, now, verify_held or held) for c in held_credentials(document)
     )
-    return PresentationReport(checks, reports, report.holder, header)
+    return PresentationReport(checks, reports, presented.holder, header)
+
+
+def _judged(
+    credential: Mapping[str, Any] | str,
+    presented: PresentationReport | None,
+    now: datetime,
+    verify: Callable[[Mapping[str, Any] | str], CredentialReport],
+) -> CredentialReport:
+    """A held credential's report: the holder's own claims (no proof of their own, in a
+    presentation whose checks are given) on the presentation's proof; any other by `verify`."""
+    if presented is not None and is_self_asserted(credential):
+        assert isinstance(credential, Mapping)
+        return _report(
+            credential, "self-asserted", list(self_asserted_checks(credential, presented, now))
+        )
+    return verify(credential)
 
 
 def _list_of(value: object) -> list[Any]:

@@ -75,6 +75,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(public.router)
     app.include_router(admin.router)
     app.include_router(pages.router)
+    app.add_exception_handler(pages.NoSuchLinkError, pages.no_such_link)
     app.include_router(pages.api)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(vc_api.router)

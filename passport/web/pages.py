@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from passport.compliance import (
@@ -64,6 +64,20 @@ STATE_WORDS = {
 def learner_from_link(services: Services, token: str) -> str | None:
     """The learner a personal link belongs to (None if no current link has this token)."""
     return services.sharing.learner_for(token)
+
+
+class NoSuchLinkError(Exception):
+    """The personal link (or what it names) leads nowhere: answered with the 404 page."""
+
+
+def _linked_learner(token: Token, services: ServicesDep) -> str:
+    learner_id = learner_from_link(services, token)
+    if learner_id is None:
+        raise NoSuchLinkError
+    return learner_id
+
+
+LinkedLearner = Annotated[str, Depends(_linked_learner)]
 
 
 # The learner's side
@@ -185,6 +199,11 @@ def _learner_page(
     return page(request, "passport.html", context, status)
 
 
+def no_such_link(request: Request, _: Exception) -> Response:
+    """The page for a personal link that leads nowhere (the app's handler of `NoSuchLinkError`)."""
+    return _no_such_link(request)
+
+
 def _no_such_link(request: Request) -> Response:
     return error_page(
         request,
@@ -201,22 +220,19 @@ def learner_page(
     request: Request,
     token: Token,
     services: ServicesDep,
+    learner_id: LinkedLearner,
     revalidation: Annotated[date | None, Query()] = None,
 ) -> Any:
     """The learner's whole passport."""
-    learner_id = learner_from_link(services, token)
-    if learner_id is None:
-        return _no_such_link(request)
     return _learner_page(request, services, token, learner_id, revalidation=revalidation)
 
 
 @router.get("/me/{token}/passport.json")
-def learner_download(request: Request, token: Token, services: ServicesDep) -> Any:
+def learner_download(services: ServicesDep, learner_id: LinkedLearner) -> Any:
     """The whole passport as one verifiable file."""
-    learner_id = learner_from_link(services, token)
-    bundle = learner_id and passport_file(services, learner_id, utcnow())
+    bundle = passport_file(services, learner_id, utcnow())
     if not bundle:
-        return _no_such_link(request)
+        raise NoSuchLinkError
     return JSONResponse(
         bundle,
         headers={**PRIVATE, "Content-Disposition": 'attachment; filename="passport.json"'},
@@ -225,17 +241,15 @@ def learner_download(request: Request, token: Token, services: ServicesDep) -> A
 
 @router.get("/me/{token}/credentials/{slug}.{form}")
 def credential_download(
-    request: Request,
-    token: Token,
     slug: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")],
     form: Annotated[str, Path(pattern=r"^(json|jwt)$")],
     services: ServicesDep,
+    learner_id: LinkedLearner,
 ) -> Any:
     """One credential: the JSON with its proof, or the JWT."""
-    learner_id = learner_from_link(services, token)
     record = services.views.credential(f"urn:uuid:{slug}")
-    if learner_id is None or record is None or record["learner_id"] != learner_id:
-        return _no_such_link(request)
+    if record is None or record["learner_id"] != learner_id:
+        raise NoSuchLinkError
     disposition = {"Content-Disposition": f'attachment; filename="{slug}.{form}"'}
     if form == "jwt":
         return Response(
@@ -249,6 +263,7 @@ def create_share(
     request: Request,
     token: Token,
     services: ServicesDep,
+    learner_id: LinkedLearner,
     credential: Annotated[list[str] | None, Form()] = None,
     days: Annotated[int, Form(ge=1, le=MAX_SHARE_DAYS)] = DEFAULT_SHARE_DAYS,
     note: Annotated[str, Form(max_length=500)] = "",
@@ -256,9 +271,6 @@ def create_share(
     everything: Annotated[str | None, Form()] = None,
 ) -> Any:
     """Make a share link: every credential or the chosen ones, an expiry, a note."""
-    learner_id = learner_from_link(services, token)
-    if learner_id is None:
-        return _no_such_link(request)
     held = _documents(services, learner_id)
     chosen = None if everything else tuple(c for c in credential or [] if c in held)
     if chosen is not None and not chosen:
@@ -284,24 +296,20 @@ def create_share(
 
 @router.post("/me/{token}/shares/{share_id}/revoke")
 def revoke_share(
-    request: Request,
     token: Token,
     share_id: Annotated[str, Path(max_length=40)],
     services: ServicesDep,
+    learner_id: LinkedLearner,
 ) -> Any:
     """Stop a share link from opening."""
-    learner_id = learner_from_link(services, token)
-    if learner_id is None or not services.sharing.revoke_share(learner_id, share_id, utcnow()):
-        return _no_such_link(request)
+    if not services.sharing.revoke_share(learner_id, share_id, utcnow()):
+        raise NoSuchLinkError
     return RedirectResponse(f"/me/{token}#shares", status_code=303, headers=PRIVATE)
 
 
 @router.post("/me/{token}/link", response_class=HTMLResponse)
-def replace_link(request: Request, token: Token, services: ServicesDep) -> Any:
+def replace_link(request: Request, services: ServicesDep, learner_id: LinkedLearner) -> Any:
     """Replace the personal link: the old one stops working at once."""
-    learner_id = learner_from_link(services, token)
-    if learner_id is None:
-        return _no_such_link(request)
     fresh = services.sharing.issue_learner_link(learner_id, utcnow())
     new_link = f"{services.settings.base_url.rstrip('/')}/me/{fresh}"
     return _learner_page(request, services, fresh, learner_id, new_link=new_link)
@@ -312,12 +320,10 @@ def erase_myself(
     request: Request,
     token: Token,
     services: ServicesDep,
+    learner_id: LinkedLearner,
     confirm: Annotated[str | None, Form()] = None,
 ) -> Any:
     """The learner erases their own personal data (recorded as theirs, with the reason)."""
-    learner_id = learner_from_link(services, token)
-    if learner_id is None:
-        return _no_such_link(request)
     if confirm != "yes":
         return _learner_page(
             request,

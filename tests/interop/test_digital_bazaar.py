@@ -17,7 +17,6 @@ import copy
 import hashlib
 import json
 import shutil
-import socket
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -256,21 +255,6 @@ def ours_in_db(node: NodeRunner) -> Ours:
         tampered_verdicts=dict(zip(keys, verdicts[len(keys) : 2 * len(keys)], strict=True)),
         foreign_context_verdict=verdicts[-1],
     )
-
-
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Every attempt of ours to open a connection is recorded and refused."""
-    attempts: list[Any] = []
-
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        attempts.append(args)
-        raise OSError("network access in an interop test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    return attempts
 
 
 def _outcomes(report: CredentialReport) -> dict[str, Outcome]:

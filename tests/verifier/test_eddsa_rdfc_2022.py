@@ -6,7 +6,6 @@ import copy
 import hashlib
 import json
 import re
-import socket
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,22 +45,6 @@ def rdfc_vectors() -> Vectors:
 def employment_vectors() -> Vectors:
     """The employment-authorisation variant, whose citizenship context is not bundled."""
     return _vectors(FOLDER / "employ", "employmentAuth.json")
-
-
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Every attempt to open a connection is recorded and refused."""
-    attempts: list[Any] = []
-
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        attempts.append(args)
-        raise OSError("network access in a test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    return attempts
 
 
 def _created(config: dict[str, Any]) -> datetime:

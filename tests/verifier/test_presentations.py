@@ -34,6 +34,18 @@ DOMAIN = "verifier.nhs.example"
 SIGNED_AT = datetime(2026, 2, 1, tzinfo=UTC)
 
 
+def _assert_refused_as_a_replay(vp: Any) -> None:
+    """Sent to a verifier that asked for another challenge: the signature still holds; the
+    check that fails is named `challenge`, as a replay."""
+    report = verify_presentation(vp, now=NOW, challenge="another-request", domain=DOMAIN)
+    assert not report.verified
+    assert report.check("presentation_proof").outcome is Outcome.PASSED
+    challenge = report.check("challenge")
+    assert (challenge.outcome, challenge.problem) == (Outcome.FAILED, "challenge_mismatch")
+    assert "replayed" in challenge.reason
+    assert report.check("domain").outcome is Outcome.PASSED
+
+
 def outcomes(report: PresentationReport) -> dict[str, tuple[str, str | None]]:
     return {c.id: (c.outcome.value, c.problem) for c in report.checks}
 
@@ -120,13 +132,7 @@ def test_a_presentation_replayed_with_another_challenge_fails_the_challenge_chec
 ):
     """The signature still holds; the check that fails is named `challenge`, as a replay."""
     vp = _signed(holder_key, held, suite)
-    report = verify_presentation(vp, now=NOW, challenge="another-request", domain=DOMAIN)
-    assert not report.verified
-    assert report.check("presentation_proof").outcome is Outcome.PASSED
-    challenge = report.check("challenge")
-    assert (challenge.outcome, challenge.problem) == (Outcome.FAILED, "challenge_mismatch")
-    assert "replayed" in challenge.reason
-    assert report.check("domain").outcome is Outcome.PASSED
+    _assert_refused_as_a_replay(vp)
 
 
 @pytest.mark.parametrize("suite", SUITES)
@@ -399,22 +405,6 @@ def _passport_file(key: SigningKey) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Every outbound connection attempt is recorded and refused."""
-    attempts: list[Any] = []
-
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        attempts.append(args)
-        raise OSError("network blocked by the test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    return attempts
-
-
 def test_verification_makes_no_outbound_request(no_network, holder_key, held):
     """A passport file and a holder-signed presentation, each holding eddsa-rdfc-2022 and
     eddsa-jcs-2022 credentials (and a status list, and a JWT), verify with the network blocked."""
@@ -512,13 +502,7 @@ def test_an_enveloped_vp_jwt_verifies_with_its_credentials(holder_key, held, env
 
 def test_a_vp_jwt_replayed_with_another_challenge_fails_the_challenge_check(holder_key, held):
     vp = _enveloped(_vp_jwt(holder_key, held))
-    report = verify_presentation(vp, now=NOW, challenge="another-request", domain=DOMAIN)
-    assert not report.verified
-    assert report.check("presentation_proof").outcome is Outcome.PASSED
-    challenge = report.check("challenge")
-    assert (challenge.outcome, challenge.problem) == (Outcome.FAILED, "challenge_mismatch")
-    assert "replayed" in challenge.reason
-    assert report.check("domain").outcome is Outcome.PASSED
+    _assert_refused_as_a_replay(vp)
     unbound = verify_presentation(
         _enveloped(_vp_jwt(holder_key, held, nonce=None)), now=NOW, challenge=CHALLENGE
     )
