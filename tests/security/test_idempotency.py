@@ -20,11 +20,10 @@ def _recorded_ids(settings: Settings) -> list[str]:
     services = Services.open(settings)
     try:
         notifications = services.ledger.recorder.select_notifications(start=0, limit=100_000)
-        return [
-            services.ledger.mapper.to_domain_event(n).credential_id
-            for n in notifications
-            if n.topic == ISSUED
+        events: list[Any] = [
+            services.ledger.mapper.to_domain_event(n) for n in notifications if n.topic == ISSUED
         ]
+        return [str(event.credential_id) for event in events]
     finally:
         services.close()
 
