@@ -99,6 +99,7 @@ def serve(
     import uvicorn  # noqa: PLC0415
 
     from passport.web.app import create_app  # noqa: PLC0415
+    from passport.web.server import server_config  # noqa: PLC0415
 
     if (tls_cert is None) != (tls_key is None):
         _fail("give both --tls-cert and --tls-key, or neither")
@@ -108,13 +109,14 @@ def serve(
     settings = _settings()
     services = _services(settings)  # a configuration problem is one line here, not a traceback
     try:
-        uvicorn.run(
+        config = server_config(
             create_app(settings, services),
             host=host,
             port=port,
-            ssl_certfile=str(tls_cert) if tls_cert else None,
-            ssl_keyfile=str(tls_key) if tls_key else None,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
         )
+        uvicorn.Server(config).run()
     except ssl.SSLError as exc:
         _fail(
             "the certificate and key cannot be used for TLS (both must be PEM, and the key "

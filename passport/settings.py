@@ -37,6 +37,16 @@ class Settings(BaseSettings):
         description="Where learners' emails go: smtp://host:port or smtps://user:password@host "
         "(unset: messages wait in the outbox).",
     )
+    smtp_ca_file: Path | None = Field(
+        None,
+        description="PEM file of the certificate authorities that may sign the SMTP server's "
+        "certificate (default: the system's).",
+    )
+    smtp_allow_plaintext: bool = Field(
+        False,
+        description="Allow smtp:// without STARTTLS (only for a relay on this machine): the "
+        "password and learners' links then cross the network in clear text.",
+    )
     mail_from: str = Field("Staff Passport <no-reply@localhost>", description="Sender of emails.")
     mail_interval: float = Field(60.0, ge=0, description="Seconds between mail deliveries.")
     checkpoint_interval: float = Field(
@@ -44,6 +54,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds between signed checkpoints of the log while serving (0: only on "
         "demand).",
+    )
+
+    body_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds a client has to send a request's whole body; slower ones get 408.",
     )
 
     @field_validator("database_url")
