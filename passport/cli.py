@@ -383,15 +383,21 @@ def award(
 @outbox_app.command("deliver")
 def outbox_deliver() -> None:
     """Send each newly enrolled learner their personal link, and anything else queued."""
+    from passport.mail import MailRelayError  # noqa: PLC0415
+
     settings = _settings()
-    if not settings.smtp_url:
+    try:
+        relay = settings.mail_relay()
+    except MailRelayError as exc:
+        _fail(str(exc))
+    if relay is None:
         _fail("set PASSPORT_SMTP_URL (smtp://host:port) to say where emails go")
     services = _services()
     try:
         services.projections.catch_up()
-        done = services.outbox.deliver(settings.smtp_url, settings.mail_from, utcnow())
-    except (OSError, ValueError) as exc:
-        _fail(f"cannot send through {settings.smtp_url}: {exc}")
+        done = services.outbox.deliver(relay, settings.mail_from, utcnow())
+    except MailRelayError as exc:
+        _fail(str(exc))
     finally:
         services.close()
     typer.echo(

@@ -43,13 +43,14 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
                 lambda: publish_checkpoint(running, utcnow()),
             )
         ]
-        if settings.smtp_url:
-            smtp_url, sender = settings.smtp_url, settings.mail_from
+        relay = settings.mail_relay()
+        if relay is not None:
+            sender = settings.mail_from
             schedules.append(
                 Periodic(
                     "mail delivery",
                     settings.mail_interval,
-                    lambda: running.outbox.deliver(smtp_url, sender, utcnow()),
+                    lambda: running.outbox.deliver(relay, sender, utcnow()),
                 )
             )
         for schedule in schedules:
