@@ -26,6 +26,7 @@ from passport.compliance import CatalogueError
 from passport.log import checkpoints, first_divergence
 from passport.services import LEDGER_ROLE, Services, utcnow
 from passport.settings import Settings
+from projections.set_aside import set_aside_events
 
 app = typer.Typer(
     help="Staff Passport: a tamper-evident ledger of NHS staff credentials.",
@@ -235,6 +236,7 @@ def audit() -> None:
     try:
         divergence = first_divergence(services)
         published = len(checkpoints(services))
+        set_aside = set_aside_events(services.read_models)
     finally:
         services.close()
     if divergence is not None:
@@ -244,6 +246,12 @@ def audit() -> None:
         f"intact: {result.checked} events, every signature verified; the Merkle tree "
         f"matches the log and all {published} published checkpoints"
     )
+    if set_aside:
+        first = set_aside[0].notification_id
+        typer.echo(
+            f"warning: the read models set aside {len(set_aside)} event(s) they could not "
+            f"apply (first: notification {first}); see `passport projections set-aside`"
+        )
 
 
 @log_app.command("checkpoint")
@@ -268,6 +276,24 @@ def rebuild() -> None:
     finally:
         services.close()
     typer.echo(f"rebuilt read models from {count} events")
+
+
+@projections_app.command("set-aside")
+def set_aside_list() -> None:
+    """List the events the read models could not apply (set aside, with the error)."""
+    services = _services()
+    try:
+        services.projections.catch_up()
+        events = set_aside_events(services.read_models)
+    finally:
+        services.close()
+    if not events:
+        typer.echo("no events set aside: the read models reflect every event of the log")
+    for e in events:
+        typer.echo(
+            f"notification {e.notification_id}  aggregate {e.aggregate_id} version {e.version}"
+            f"  {e.topic}  since {e.set_aside_at}: {e.error}"
+        )
 
 
 @issuer_app.command("register")
