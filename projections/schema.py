@@ -13,6 +13,7 @@ TABLES = (
     "rm_clients",
     "rm_merkle_nodes",
     "rm_merkle_leaves",
+    "rm_merkle_state",
     "rm_status_lists",
 )
 
@@ -53,6 +54,8 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS rm_merkle_leaves (
         leaf_index BIGINT PRIMARY KEY, notification_id BIGINT NOT NULL UNIQUE,
         aggregate_id TEXT NOT NULL, version INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS rm_merkle_state (
+        id INTEGER PRIMARY KEY, size BIGINT NOT NULL, frontier TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS log_checkpoints (
         size BIGINT PRIMARY KEY, root TEXT NOT NULL, note TEXT NOT NULL,
         published_at TEXT NOT NULL)""",
