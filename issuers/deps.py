@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Protocol
 from uuid import UUID
@@ -30,6 +31,10 @@ class IssuerServices(Protocol):
     projections: ProjectionRunner
     jobs: JobStore
     cohorts: CohortRunner
+
+    def erased_staff(self) -> Callable[[str], bool]:
+        """Whether the learner of a staff identifier was erased."""
+        ...
 
 
 def _services(request: Request) -> IssuerServices:
