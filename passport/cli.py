@@ -371,9 +371,7 @@ def award(
     services = _services()
     try:
         issuer = services.ledger.issuer(issuer_uuid)
-        valid, refused = validate(
-            rows, issuer, issuer.slug, batch_key, services.views.erased_learners()
-        )
+        valid, refused = validate(rows, issuer, issuer.slug, batch_key, services.erased_staff())
         for error in refused:
             typer.echo(f"row {error.row}: {error.field}: {error.message}", err=True)
         if refused and mode is Mode.ALL_OR_NOTHING:
