@@ -15,10 +15,12 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper
 
+from events.claim import CredentialClaim
 from events.client import ApiClient
 from events.errors import (
     ClientNotFoundError,
     ConcurrentChangeError,
+    CredentialNotFoundError,
     IssuerAlreadyRegisteredError,
     IssuerNotFoundError,
     LearnerNotFoundError,
@@ -76,6 +78,15 @@ class AwardEntry:
     kind: str
     credential: dict[str, Any]
     jwt: str
+    request: str = ""  # digest of the award request, kept in the credential id's claim
+
+
+@dataclass(frozen=True)
+class ClaimDetails:
+    """Which passport a credential id was recorded in, and by what request."""
+
+    learner_id: UUID
+    request: str
 
 
 class Ledger(Application[UUID]):
@@ -222,12 +233,15 @@ class Ledger(Application[UUID]):
         """Record many awards in one atomic write: all of them or, on any failure, none.
 
         Learners are enrolled on their first award; a credential already in a passport (a
-        retried request) is skipped. Returns how many credentials were newly recorded.
+        retried request) is skipped. Each new credential id is claimed in the same write, so
+        an id recorded anywhere before makes the whole write fail (`IntegrityError`).
+        Returns how many credentials were newly recorded.
         """
         by_staff = {e.staff_identifier: self.learner_id_for(e.staff_identifier) for e in entries}
         ids = [by_staff[e.staff_identifier] for e in entries]
         passports = {pid: found for pid in set(ids) if (found := self._find(Passport, pid))}
         keys = self._vault.keys_for(set(ids) - passports.keys(), create=True)
+        claims: list[CredentialClaim] = []
         recorded = 0
         for passport_id, e in zip(ids, entries, strict=True):
             passport = passports.get(passport_id)
@@ -245,9 +259,22 @@ class Ledger(Application[UUID]):
             passport.issue_credential(
                 e.credential_id, str(e.issuer_id), e.achievement_id, e.kind, e.credential, e.jwt
             )
+            claims.append(
+                CredentialClaim(
+                    credential_id=e.credential_id, learner_id=str(passport_id), request=e.request
+                )
+            )
             recorded += 1
-        self.save(*passports.values())
+        self.save(*passports.values(), *claims)
         return recorded
+
+    def credential_claim(self, credential_id: str) -> ClaimDetails | None:
+        """Where a credential id was recorded, if it was (ids recorded before claims existed
+        are found in their passport only)."""
+        claim = self._find(CredentialClaim, CredentialClaim.create_id(credential_id))
+        if claim is None:
+            return None
+        return ClaimDetails(UUID(claim.learner_id), claim.request)
 
     def learner(self, learner_id: UUID) -> LearnerDetails:
         """The learner's record, or `LearnerNotFoundError`; no personal data once erased."""
@@ -350,13 +377,20 @@ class Ledger(Application[UUID]):
                 raise IssuerNotFoundError(aggregate_id)
             if cls is ApiClient:
                 raise ClientNotFoundError(aggregate_id)
+            if cls is CredentialClaim:
+                raise CredentialNotFoundError(str(aggregate_id))
             raise LearnerNotFoundError(aggregate_id)
         return aggregate
 
     def _find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         try:
             return self._get(cls, aggregate_id)
-        except (IssuerNotFoundError, LearnerNotFoundError, ClientNotFoundError):
+        except (
+            IssuerNotFoundError,
+            LearnerNotFoundError,
+            ClientNotFoundError,
+            CredentialNotFoundError,
+        ):
             return None
 
     def _exists(self, cls: type[A], aggregate_id: UUID) -> bool:
@@ -377,4 +411,4 @@ class Ledger(Application[UUID]):
         raise ConcurrentChangeError(aggregate_id)
 
 
-__all__ = ["IssuerDetails", "LearnerDetails", "Ledger"]
+__all__ = ["ClaimDetails", "IssuerDetails", "LearnerDetails", "Ledger"]

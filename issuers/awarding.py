@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +18,8 @@ from events.errors import (
     AchievementNotFoundError,
     AchievementRetiredError,
     ConcurrentChangeError,
+    CredentialIdTakenError,
+    IdempotencyKeyReusedError,
     IssuerKeyError,
     LearnerErasedError,
     LearnerNotFoundError,
@@ -32,6 +36,7 @@ from verifier.jose import encode_vc_jwt
 from verifier.timestamps import xsd_datetime
 
 MAX_ATTEMPTS = 5
+RECORD_ATTEMPTS = 5
 # Credential ids were once uuid5 of the issuer and the idempotency key (guessable); they are
 # random now, and this only finds, on a retry, a credential recorded under such an id.
 LEGACY_AWARD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://staff-passport.nhs.example/awards")
@@ -250,6 +255,7 @@ class Awarding:
         recorded_ids = self._idempotency.credential_ids(
             str(issuer.id), [r.idempotency_key for r in requests]
         )
+        batch: dict[str, tuple[str, Award]] = {}
         for request in requests:
             definition = issuer.achievements.get(request.achievement_id)
             if definition is None:
@@ -266,6 +272,15 @@ class Awarding:
             credential_id = (
                 legacy_id if legacy_id in held else recorded_ids[request.idempotency_key]
             )
+            digest = request_digest(request, learner_id)
+            if credential_id in batch:  # the same key twice in one batch
+                if batch[credential_id][0] != digest:
+                    raise IdempotencyKeyReusedError(request.idempotency_key)
+                awards.append(batch[credential_id][1])
+                continue
+            claim = self._ledger.credential_claim(credential_id)
+            if claim is not None and (claim.learner_id, claim.request) != (learner_id, digest):
+                raise IdempotencyKeyReusedError(request.idempotency_key)
             if credential_id in held:  # a retried request: issue nothing twice
                 earlier = held[credential_id]
                 awards.append(
@@ -302,9 +317,11 @@ class Awarding:
                     kind=definition["kind"],
                     credential=credential,
                     jwt=jwt,
+                    request=digest,
                 )
             )
             awards.append(Award(credential_id, learner_id, credential, jwt))
+            batch[credential_id] = (digest, awards[-1])
         return awards, entries
 
     def issue_document(
@@ -342,22 +359,28 @@ class Awarding:
         subject = document.get("credentialSubject")
         holder = subject.get("id") if isinstance(subject, dict) else None
         staff_id = f"subject:{holder}" if isinstance(holder, str) else f"vc-api:{issuer.slug}"
-        self._ledger.record_awards(
-            [
-                AwardEntry(
-                    staff_identifier=staff_id,
-                    name="",
-                    email="",
-                    credential_id=document["id"],
-                    issuer_id=issuer.id,
-                    achievement_id="",
-                    kind="vc-api",
-                    credential=credential,
-                    jwt=jwt,
-                )
-            ]
+        entry = AwardEntry(
+            staff_identifier=staff_id,
+            name="",
+            email="",
+            credential_id=document["id"],
+            issuer_id=issuer.id,
+            achievement_id="",
+            kind="vc-api",
+            credential=credential,
+            jwt=jwt,
         )
-        return credential
+        for _ in range(RECORD_ATTEMPTS):
+            try:
+                self._ledger.record_awards([entry])
+            except IntegrityError:
+                # Either the id was claimed meanwhile (a racing request) or the holder's
+                # passport changed under us; only the second is worth another try.
+                if self._ledger.credential_claim(entry.credential_id) is not None:
+                    raise CredentialIdTakenError(entry.credential_id) from None
+                continue
+            return credential
+        raise ConcurrentChangeError(issuer_id)
 
     def _learner(self, staff_identifier: str) -> tuple[UUID, Mapping[str, Any]]:
         """The learner's id and credentials (none if they are not enrolled yet)."""
@@ -369,3 +392,15 @@ class Awarding:
         if record.erased:
             raise LearnerErasedError(learner_id)
         return learner_id, record.credentials
+
+
+def request_digest(request: AwardRequest, learner_id: UUID) -> str:
+    """What makes two award requests the same award: a retry must match it exactly."""
+    details = {
+        "learner": str(learner_id),
+        "achievementId": request.achievement_id,
+        "earnedOn": request.earned_on.isoformat(),
+        "creditsEarned": request.credits_earned,
+        "cryptosuite": request.cryptosuite,
+    }
+    return hashlib.sha256(json.dumps(details, sort_keys=True).encode()).hexdigest()

@@ -143,3 +143,40 @@ def test_an_event_no_projection_can_apply_is_set_aside_not_blocking(
     rebuilt = run(settings, "projections", "rebuild")
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert str(planted.originator_id) in run(settings, "projections", "set-aside").stdout
+
+
+def _raw_post(api: Api, url: str, token: dict[str, str], body: dict[str, Any]) -> Any:
+    """POST JSON as a client may write it: lone surrogates as \\ud800 escapes."""
+    headers = {**token, "content-type": "application/json"}
+    return api.http.post(url, headers=headers, content=json.dumps(body).encode())
+
+
+@pytest.mark.parametrize(
+    ("credential_id", "subject_name", "rule"),
+    [
+        ("https://example.org/a\x00b", "Name", "id must be a URL"),
+        ("https://example.org/a b", "Name", "id must be a URL"),
+        (None, "broken \ud800 text", "valid Unicode"),
+    ],
+    ids=["nul-in-id", "space-in-id", "lone-surrogate"],
+)
+def test_text_no_store_can_keep_is_refused_with_the_rule(
+    api: Api, credential_id: str | None, subject_name: str, rule: str
+):
+    """A credential id with control characters, or text with a lone surrogate, is refused with
+    400 naming the rule, before anything is signed or recorded (never a 500)."""
+    account, token = api.register("Odd Text Academy")
+    credential = _credential(account["did"])
+    credential["credentialSubject"]["name"] = subject_name
+    if credential_id is not None:
+        credential["id"] = credential_id
+    refused = _raw_post(api, "/credentials/issue", token, {"credential": credential})
+    assert refused.status_code == 400, refused.text
+    assert rule in refused.json()["detail"]
+    status = _raw_post(
+        api,
+        "/credentials/status",
+        token,
+        {"credentialId": "urn:x\x00", "credentialStatus": {"statusPurpose": "revocation"}},
+    )
+    assert status.status_code == 422, status.text
