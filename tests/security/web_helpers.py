@@ -16,7 +16,7 @@ import uvicorn
 from passport.services import Services
 from passport.settings import Settings
 from passport.web.app import create_app
-from passport.web.server import server_config
+from passport.web.server import GuardedH11Protocol, server_config
 from tests.passport.server import free_port
 
 
@@ -64,7 +64,9 @@ def served(
         log_level=log_level,
     )
     if header_timeout is not None:
-        config.http = type("ShortHeaderTimeout", (config.http,), {"header_timeout": header_timeout})  # type: ignore[misc,arg-type]
+        config.http = type(
+            "ShortHeaderTimeout", (GuardedH11Protocol,), {"header_timeout": header_timeout}
+        )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
