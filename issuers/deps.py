@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Protocol
 from uuid import UUID
@@ -32,6 +33,10 @@ class IssuerServices(Protocol):
     projections: ProjectionRunner
     jobs: JobStore
     cohorts: CohortRunner
+
+    def erased_staff(self) -> Callable[[str], bool]:
+        """Whether the learner of a staff identifier was erased."""
+        ...
 
 
 def _services(request: Request) -> IssuerServices:

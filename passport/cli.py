@@ -27,6 +27,7 @@ from passport.log import checkpoints, first_divergence
 from passport.services import LEDGER_ROLE, Services, utcnow
 from passport.settings import Settings
 from passport.strict_json import duplicate_key
+from projections.set_aside import set_aside_events
 
 app = typer.Typer(
     help="Staff Passport: a tamper-evident ledger of NHS staff credentials.",
@@ -247,6 +248,7 @@ def audit() -> None:
     try:
         divergence = first_divergence(services)
         published = len(checkpoints(services))
+        set_aside = set_aside_events(services.read_models)
     finally:
         services.close()
     if divergence is not None:
@@ -256,6 +258,12 @@ def audit() -> None:
         f"intact: {result.checked} events, every signature verified; the Merkle tree "
         f"matches the log and all {published} published checkpoints"
     )
+    if set_aside:
+        first = set_aside[0].notification_id
+        typer.echo(
+            f"warning: the read models set aside {len(set_aside)} event(s) they could not "
+            f"apply (first: notification {first}); see `passport projections set-aside`"
+        )
 
 
 @log_app.command("checkpoint")
@@ -280,6 +288,24 @@ def rebuild() -> None:
     finally:
         services.close()
     typer.echo(f"rebuilt read models from {count} events")
+
+
+@projections_app.command("set-aside")
+def set_aside_list() -> None:
+    """List the events the read models could not apply (set aside, with the error)."""
+    services = _services()
+    try:
+        services.projections.catch_up()
+        events = set_aside_events(services.read_models)
+    finally:
+        services.close()
+    if not events:
+        typer.echo("no events set aside: the read models reflect every event of the log")
+    for e in events:
+        typer.echo(
+            f"notification {e.notification_id}  aggregate {e.aggregate_id} version {e.version}"
+            f"  {e.topic}  since {e.set_aside_at}: {e.error}"
+        )
 
 
 @issuer_app.command("register")
@@ -355,9 +381,7 @@ def award(
     services = _services()
     try:
         issuer = services.ledger.issuer(issuer_uuid)
-        valid, refused = validate(
-            rows, issuer, issuer.slug, batch_key, services.views.erased_learners()
-        )
+        valid, refused = validate(rows, issuer, issuer.slug, batch_key, services.erased_staff())
         for error in refused:
             typer.echo(f"row {error.row}: {error.field}: {error.message}", err=True)
         if refused and mode is Mode.ALL_OR_NOTHING:

@@ -18,7 +18,7 @@ from passport.publishing import passport_file
 from passport.schedule import Periodic
 from passport.services import Services, utcnow
 from passport.settings import Settings
-from passport.web import admin, pages, problems, public, security, vc_verify
+from passport.web import admin, identity, pages, problems, public, security, vc_verify
 from passport.web.deps import ServicesDep
 from passport.web.limits import BodyLimits
 from projections.views import PassportView
@@ -81,6 +81,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.add_exception_handler(pages.NoSuchLinkError, pages.no_such_link)
     app.include_router(pages.api)
+    app.include_router(identity.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(vc_api.router)
     app.include_router(vc_verify.router)
