@@ -119,12 +119,16 @@ def serve(
             tls_cert=tls_cert,
             tls_key=tls_key,
         )
+        try:
+            config.load()  # reads the certificate and key now, to explain what is wrong
+        except ssl.SSLError as exc:
+            _fail(
+                "the certificate and key cannot be used for TLS (both must be PEM, and the key "
+                f"the certificate's): {exc.reason or exc}"
+            )
+        except OSError as exc:
+            _fail(f"cannot read the certificate or key: {exc.strerror or type(exc).__name__}")
         uvicorn.Server(config).run()
-    except ssl.SSLError as exc:
-        _fail(
-            "the certificate and key cannot be used for TLS (both must be PEM, and the key "
-            f"the certificate's): {exc.reason or exc}"
-        )
     finally:
         services.close()
 

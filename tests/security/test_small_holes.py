@@ -118,8 +118,9 @@ def test_duplicate_json_keys_are_refused_wherever_json_comes_in(http, settings, 
     """The same key twice in one object: 400 problem naming the key on every JSON endpoint
     (before authentication), and exit 2 from `passport verify`."""
     for path in ("/credentials/verify", "/presentations/verify", "/api/v1/admin/issuers"):
-        for media in ("application/json", "application/ld+json"):
-            response = http.post(path, content=DUPLICATED, headers={"Content-Type": media})
+        for media in ("application/json", "application/ld+json", "text/json", None):
+            headers = {"Content-Type": media} if media else {}
+            response = http.post(path, content=DUPLICATED, headers=headers)
             assert response.status_code == 400, (path, media)
             problem = response.json()
             assert problem["key"] == "name"
