@@ -26,6 +26,7 @@ from passport.compliance import CatalogueError
 from passport.log import checkpoints, first_divergence
 from passport.services import LEDGER_ROLE, Services, utcnow
 from passport.settings import Settings
+from passport.strict_json import duplicate_key
 from projections.set_aside import set_aside_events
 
 app = typer.Typer(
@@ -55,6 +56,7 @@ app.add_typer(database_app, name="database")
 
 EXIT_UNUSABLE = 2
 MAX_INPUT_BYTES = 5 * 1024 * 1024
+MAX_CSV_BYTES = 64 * 1024 * 1024
 
 
 def _fail(message: str, code: int = EXIT_UNUSABLE) -> NoReturn:
@@ -117,12 +119,16 @@ def serve(
             tls_cert=tls_cert,
             tls_key=tls_key,
         )
+        try:
+            config.load()  # reads the certificate and key now, to explain what is wrong
+        except ssl.SSLError as exc:
+            _fail(
+                "the certificate and key cannot be used for TLS (both must be PEM, and the key "
+                f"the certificate's): {exc.reason or exc}"
+            )
+        except OSError as exc:
+            _fail(f"cannot read the certificate or key: {exc.strerror or type(exc).__name__}")
         uvicorn.Server(config).run()
-    except ssl.SSLError as exc:
-        _fail(
-            "the certificate and key cannot be used for TLS (both must be PEM, and the key "
-            f"the certificate's): {exc.reason or exc}"
-        )
     finally:
         services.close()
 
@@ -167,7 +173,10 @@ def export(
     if output is None:
         typer.echo(text)
     else:
-        output.write_text(text + "\n", encoding="utf-8")
+        try:
+            output.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror or type(exc).__name__}")
         typer.echo(f"wrote {output} ({len(bundle['verifiableCredential'])} credentials)", err=True)
 
 
@@ -195,6 +204,9 @@ def verify(
         lists = StatusLists(fetched, fetched.source)
     try:
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1) if file == "-" else _read(Path(file))
+        key = duplicate_key(data)
+        if key is not None:
+            _fail(f"the input names the key {key!r} twice in one object; name each key once")
         report = verify_document(data, now=utcnow(), status_lists=lists)
     except MalformedInputError as exc:
         _fail(str(exc))
@@ -205,12 +217,16 @@ def verify(
     raise typer.Exit(0 if report.verified else 1)
 
 
-def _read(path: Path) -> bytes:
-    if not path.is_file():
-        _fail(f"no such file: {path}")
-    if path.stat().st_size > MAX_INPUT_BYTES:
-        _fail(f"{path} is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB")
-    return path.read_bytes()
+def _read(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The file's bytes; a missing, unreadable or too large file ends the command (exit 2)."""
+    try:
+        if not path.is_file():
+            _fail(f"no such file: {path}")
+        if path.stat().st_size > limit:
+            _fail(f"{path} is larger than {limit // (1024 * 1024)} MB")
+        return path.read_bytes()
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror or type(exc).__name__}")
 
 
 @app.command()
@@ -358,9 +374,7 @@ def award(
         issuer_uuid = UUID(issuer_id)
     except ValueError:
         _fail(f"--issuer must be an issuer id (a UUID), got {issuer_id!r}")
-    if not csv_file.is_file():
-        _fail(f"no such file: {csv_file}")
-    raw = csv_file.read_bytes()
+    raw = _read(csv_file, MAX_CSV_BYTES)
     try:
         rows = csv_rows(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:

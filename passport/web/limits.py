@@ -21,10 +21,10 @@ class _DisconnectedError(Exception):
 
 
 def _is_json(content_type: str) -> bool:
+    """Whether FastAPI will parse the body as JSON: no media type, or a `json` or `+json` one."""
     media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or (
-        media.startswith("application/") and media.endswith("+json")
-    )
+    subtype = media.partition("/")[2]
+    return not media or subtype == "json" or subtype.endswith("+json")
 
 
 class BodyLimits:

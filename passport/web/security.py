@@ -17,8 +17,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from issuers.rate_limit import RateLimiter
 from passport.web.html import error_page
 
-# A token follows /me/, /s/ or /shares/ (also percent-encoded, e.g. inside a query string).
-_TOKEN = re.compile(r"(?i)((?:/|%2F)(?:me|s|shares)(?:/|%2F))[A-Za-z0-9_-]+")
+# A token follows /me/, /s/ or /shares/ (also percent-encoded, once or more, as in a query).
+_SLASH = r"(?:/|%(?:25)*2F)"
+_TOKEN = re.compile(rf"(?i)({_SLASH}(?:me|s|shares){_SLASH})[A-Za-z0-9_-]+")
 REDACTED = "…"
 PAGE_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
