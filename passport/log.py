@@ -62,6 +62,13 @@ def publish_checkpoint(services: Services, at: datetime) -> tuple[int, str]:
     return size, str(kept[0][0])
 
 
+def latest_checkpoint(services: Services) -> str | None:
+    """The newest signed checkpoint's note, or None before the first is signed (reads only)."""
+    with services.read_models.transaction() as tx:
+        rows = tx.execute("SELECT note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+    return str(rows[0][0]) if rows else None
+
+
 def checkpoints(services: Services) -> list[tuple[int, bytes, str]]:
     """Every checkpoint published: (size, root, note), smallest first."""
     with services.read_models.transaction() as tx:

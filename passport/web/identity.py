@@ -8,11 +8,6 @@ questions per hour, so the ~10^8 staff numbers cannot be walked through either d
 
 from __future__ import annotations
 
-import math
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
@@ -20,6 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from issuers.deps import Operator
+from issuers.rate_limit import RateLimiter
 from issuers.schemas import ApiModel
 from passport.services import Services, utcnow
 from passport.sharing import ShareState
@@ -30,33 +26,6 @@ router = APIRouter(tags=["identity"])
 Token = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{20,100}$")]
 QUESTIONS_PER_HOUR = 10
 OPERATOR_QUESTIONS_PER_HOUR = 100
-
-
-class RateLimit:
-    """At most `limit` events per `window` seconds per key (in this process), sliding."""
-
-    def __init__(
-        self, limit: int, window: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._limit = limit
-        self._window = window
-        self._clock = clock
-        self._seen: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def retry_after(self, key: str) -> int:
-        """0 and the event counted if the key is within its budget; else seconds to wait."""
-        now = self._clock()
-        with self._lock:
-            times = self._seen.setdefault(key, deque())
-            while times and times[0] <= now - self._window:
-                times.popleft()
-            if len(times) >= self._limit:
-                return max(1, math.ceil(times[0] + self._window - now))
-            times.append(now)
-            if len(self._seen) > 100_000:  # forget keys with nothing in their window
-                self._seen = {k: v for k, v in self._seen.items() if v and v[-1] > now - 3600}
-            return 0
 
 
 class IdentityQuestion(ApiModel):
@@ -82,8 +51,8 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
     410: {"description": "The share link ended"},
     429: {"description": "Too many questions: wait for the seconds in Retry-After"},
 }
-_share_questions = RateLimit(QUESTIONS_PER_HOUR, 3600)
-_operator_questions = RateLimit(OPERATOR_QUESTIONS_PER_HOUR, 3600)
+_share_questions = RateLimiter(QUESTIONS_PER_HOUR, 3600)
+_operator_questions = RateLimiter(OPERATOR_QUESTIONS_PER_HOUR, 3600)
 
 
 def _too_many(wait: int) -> JSONResponse:
@@ -115,8 +84,8 @@ def share_identity_match(
         link.learner_id
     ):
         return problem(410, "Gone", "this share link has ended; ask the person for a new one")
-    wait = _share_questions.retry_after(link.id)
-    if wait:
+    wait = _share_questions.take(link.id)
+    if wait is not None:
         return _too_many(wait)
     return IdentityAnswer(match=_is(services, link.learner_id, question.staff_number))
 
@@ -126,8 +95,8 @@ def operator_identity_match(
     question: CredentialIdentityQuestion, services: ServicesDep, caller: Operator
 ) -> IdentityAnswer | JSONResponse:
     """(operator) Was this credential issued to the person with this staff identifier?"""
-    wait = _operator_questions.retry_after(caller.client_id)
-    if wait:
+    wait = _operator_questions.take(caller.client_id)
+    if wait is not None:
         return _too_many(wait)
     services.projections.catch_up()
     record = services.views.credential(question.credential_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
@@ -16,7 +15,7 @@ from passport.log import (
     credential_digest,
     holds_credential,
     inclusion_for_credential,
-    publish_checkpoint,
+    latest_checkpoint,
     verifier_keys,
 )
 from passport.publishing import issuer_did_document, status_list
@@ -71,10 +70,22 @@ def status_list_credential(
     return _cacheable(document, "application/vc+ld+json", if_none_match, 60)
 
 
-@router.get("/log/checkpoint", response_class=PlainTextResponse)
-def checkpoint(services: ServicesDep) -> PlainTextResponse:
-    """The latest signed checkpoint (C2SP tlog-checkpoint), published now if the log grew."""
-    _, note = publish_checkpoint(services, datetime.now(UTC))
+@router.get(
+    "/log/checkpoint",
+    response_class=PlainTextResponse,
+    responses={404: {"description": "No checkpoint has been signed yet"}},
+)
+def checkpoint(services: ServicesDep) -> Response:
+    """The latest signed checkpoint (C2SP tlog-checkpoint). Reading it signs nothing: the
+    server signs on its schedule, and `passport log checkpoint` on demand."""
+    note = latest_checkpoint(services)
+    if note is None:
+        return problem(
+            404,
+            "No checkpoint yet",
+            "the log has no signed checkpoint yet: the server signs one every "
+            "PASSPORT_CHECKPOINT_INTERVAL seconds, or run `passport log checkpoint`",
+        )
     return PlainTextResponse(note, headers={"Cache-Control": "public, max-age=10"})
 
 

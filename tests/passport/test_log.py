@@ -43,6 +43,7 @@ def _entries(settings: Settings) -> list[bytes]:
 
 def test_checkpoint_is_signed_and_its_root_is_the_rfc6962_root_of_the_log(client, settings):
     """The published checkpoint opens with the ledger's key and commits to every event."""
+    assert run(settings, "log", "checkpoint").returncode == 0
     note = client.get("/log/checkpoint").text
     keys = client.get("/log/key").text.splitlines()
     checkpoint = Checkpoint.parse(open_note(note, keys))
@@ -123,6 +124,7 @@ def test_a_revocation_is_proven_in_the_log_too(client, seeded):
 def test_checkpoints_stay_consistent_as_the_log_grows(client, settings, seeded):
     """A later checkpoint extends an earlier one, as its consistency proof shows."""
     keys = client.get("/log/key").text.splitlines()
+    assert run(settings, "log", "checkpoint").returncode == 0
     first = Checkpoint.parse(open_note(client.get("/log/checkpoint").text, keys))
     services = Services.open(settings)
     try:
@@ -131,6 +133,7 @@ def test_checkpoints_stay_consistent_as_the_log_grows(client, settings, seeded):
         services.ledger.suspend_credential(learner, credential_id, "audit")
     finally:
         services.close()
+    assert run(settings, "log", "checkpoint").returncode == 0
     second = Checkpoint.parse(open_note(client.get("/log/checkpoint").text, keys))
     assert second.size == first.size + 1
     proof = client.get(
