@@ -41,10 +41,6 @@ class Pseudonyms:
         """An Open Badges 3.0 `identityHash` (`sha256$` + hex) that only the ledger can compute."""
         return "sha256$" + self._mac(self._hash_secret, staff_identifier).hex()
 
-    def matches(self, staff_identifier: str, identity_hash: str) -> bool:
-        """Whether `identity_hash` is this staff identifier's (compared in constant time)."""
-        return hmac.compare_digest(self.identity_hash(staff_identifier), identity_hash.lower())
-
     @staticmethod
     def _mac(secret: bytes, staff_identifier: str) -> bytes:
         message = normalise_identifier(staff_identifier).encode()

@@ -85,7 +85,7 @@ def share_identity_match(
     ):
         return problem(410, "Gone", "this share link has ended; ask the person for a new one")
     wait = _share_questions.take(link.id)
-    if wait:
+    if wait is not None:
         return _too_many(wait)
     return IdentityAnswer(match=_is(services, link.learner_id, question.staff_number))
 
@@ -96,7 +96,7 @@ def operator_identity_match(
 ) -> IdentityAnswer | JSONResponse:
     """(operator) Was this credential issued to the person with this staff identifier?"""
     wait = _operator_questions.take(caller.client_id)
-    if wait:
+    if wait is not None:
         return _too_many(wait)
     services.projections.catch_up()
     record = services.views.credential(question.credential_id)
