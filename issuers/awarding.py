@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -18,7 +18,6 @@ from events.errors import (
     AchievementRetiredError,
     ConcurrentChangeError,
     IssuerKeyError,
-    LearnerErasedError,
     LearnerNotFoundError,
 )
 from events.issuer import AchievementKind
@@ -229,21 +228,27 @@ class Awarding:
                 raise IssuerKeyError(f"issuer {issuer_id} has no current key to sign with")
             awards, entries = self.prepare(issuer, requests, at)
             try:
-                self._ledger.record_awards(entries)
+                recorded = self._ledger.record_awards(entries)
             except IntegrityError:
                 continue
+            if recorded < len(entries):  # a retry: some were recorded by an earlier attempt
+                return self._as_recorded(awards)
             return awards
         raise ConcurrentChangeError(issuer_id)
 
     def prepare(
         self, issuer: IssuerDetails, requests: Sequence[AwardRequest], at: datetime
     ) -> tuple[list[Award], list[AwardEntry]]:
-        """Build and sign the credentials of a batch (nothing recorded yet); skip earlier ones."""
+        """Build and sign the credentials of a batch (nothing recorded yet).
+
+        Nothing of a learner's history is read but their first event (their salt): each award
+        costs the same however many the learner or the ledger holds. Status list places for
+        the whole batch are reserved in one transaction.
+        """
         assert issuer.current_key is not None
         signer = self._keys.signer(issuer.current_key.rsplit("#", 1)[1])
-        learners: dict[str, tuple[UUID, str, Mapping[str, Any]]] = {}
-        awards: list[Award] = []
-        entries: list[AwardEntry] = []
+        salts: dict[str, tuple[UUID, str]] = {}
+        rows = []
         for request in requests:
             definition = issuer.achievements.get(request.achievement_id)
             if definition is None:
@@ -251,18 +256,19 @@ class Awarding:
             if definition["retired"]:
                 raise AchievementRetiredError(request.achievement_id)
             staff_id = request.learner.staff_identifier
-            if staff_id not in learners:
-                learners[staff_id] = self._learner_salt(staff_id)
-            learner_id, salt, held = learners[staff_id]
+            if staff_id not in salts:
+                salts[staff_id] = self._learner_salt(staff_id)
             credential_id = "urn:uuid:" + str(
                 uuid.uuid5(AWARD_NAMESPACE, f"{issuer.id}:{request.idempotency_key}")
             )
-            if credential_id in held:  # a retried request: issue nothing twice
-                earlier = held[credential_id]
-                awards.append(
-                    Award(credential_id, learner_id, earlier["credential"], earlier["jwt"])
-                )
-                continue
+            rows.append((request, definition, staff_id, credential_id))
+        places = self._status_indexes.reserve_many(str(issuer.id), [r[3] for r in rows])
+        awards: list[Award] = []
+        entries: list[AwardEntry] = []
+        for (request, definition, staff_id, credential_id), (list_no, index) in zip(
+            rows, places, strict=True
+        ):
+            learner_id, salt = salts[staff_id]
             unsigned = open_badge_credential(
                 credential_id=credential_id.removeprefix("urn:uuid:"),
                 issuer_did=issuer.did,
@@ -275,7 +281,6 @@ class Awarding:
                 refresher_months=definition["refresherMonths"],
                 credits_earned=request.credits_earned,
             )
-            list_no, index = self._status_indexes.reserve(str(issuer.id), credential_id)
             unsigned["credentialStatus"] = status_entries(
                 {p: self.status_list_url(issuer.slug, p, list_no) for p in PURPOSES}, index
             )
@@ -300,6 +305,19 @@ class Awarding:
             )
             awards.append(Award(credential_id, learner_id, credential, jwt))
         return awards, entries
+
+    def _as_recorded(self, awards: list[Award]) -> list[Award]:
+        """The awards as the ledger holds them: an earlier attempt's credential wins."""
+        held = {
+            learner_id: self._ledger.learner(learner_id).credentials
+            for learner_id in {a.learner_id for a in awards}
+        }
+        return [
+            Award(a.credential_id, a.learner_id, earlier["credential"], earlier["jwt"])
+            if (earlier := held[a.learner_id].get(a.credential_id))
+            else a
+            for a in awards
+        ]
 
     def issue_document(
         self,
@@ -356,13 +374,14 @@ class Awarding:
         )
         return credential
 
-    def _learner_salt(self, staff_identifier: str) -> tuple[UUID, str, Mapping[str, Any]]:
-        """The learner's id, salt and credentials; a fresh salt if they are not enrolled yet."""
+    def _learner_salt(self, staff_identifier: str) -> tuple[UUID, str]:
+        """The learner's id and salt, read from their first event alone (`Enrolled`); a fresh
+        salt if they are not enrolled yet. Erasure is enforced when the award is recorded."""
         learner_id = Passport.create_id(staff_identifier)
-        try:
-            record = self._ledger.learner(learner_id)
-        except LearnerNotFoundError:
-            return learner_id, secrets.token_hex(16), {}
-        if record.erased:
-            raise LearnerErasedError(learner_id)
-        return learner_id, record.salt, record.credentials
+        enrolled = list(self._ledger.repository.event_store.get(learner_id, lte=1))
+        if not enrolled:
+            return learner_id, secrets.token_hex(16)
+        salt: str = getattr(enrolled[0], "salt", "")
+        if not salt:
+            raise LearnerNotFoundError(learner_id)  # an id taken by something not a passport
+        return learner_id, salt

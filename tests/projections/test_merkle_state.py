@@ -24,7 +24,7 @@ REFERENCE = Path(__file__).parents[1] / "data" / "merkle" / "rfc6962-reference-t
 def test_the_frontier_gives_the_rfc6962_reference_roots():
     """Appending through the frontier reproduces the reference roots for sizes 0 to 8."""
     reference = json.loads(REFERENCE.read_text())
-    nodes, frontier = MemoryNodes(), []
+    nodes, frontier = MemoryNodes(), list[bytes]()
     assert frontier_root(frontier).hex() == reference["root_hashes_hex_by_size"]["0"]
     for size, entry in enumerate(reference["leaf_inputs_hex"], start=1):
         append_to_frontier(size - 1, leaf_hash(bytes.fromhex(entry)), frontier, nodes.put)
@@ -37,7 +37,7 @@ def test_the_frontier_gives_the_rfc6962_reference_roots():
 @given(size=st.integers(1, 600))
 def test_nodes_stored_through_the_frontier_answer_every_root(size):
     """The stored perfect subtrees give the same root as the frontier at every size."""
-    nodes, frontier = MemoryNodes(), []
+    nodes, frontier = MemoryNodes(), list[bytes]()
     for index in range(size):
         append_to_frontier(index, leaf_hash(index.to_bytes(4, "big")), frontier, nodes.put)
         assert root(index + 1, nodes.get) == frontier_root(frontier)
