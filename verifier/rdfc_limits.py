@@ -176,12 +176,14 @@ def bound_canonicalisation(quads: Sequence[pyoxigraph.Quad]) -> None:
     """Return if RDFC-1.0 of these quads stays within the work allowed, else raise
     `CanonicalisationLimitError`. Cheap when every blank node has content of its own."""
     blanks: dict[str, int] = {}
-    rows: list[_Quad] = []
+    # A set, as the dataset is: a quad repeated (JSON-LD writes one per repeated value) must not
+    # make blank nodes that the dataset holds alike look different here.
+    rows: dict[_Quad, None] = {}
     for quad in quads:
         subject, graph = _term(quad.subject, blanks), _term(quad.graph_name, blanks)
         row = (subject, str(quad.predicate), _term(quad.object, blanks), graph)
         if any(isinstance(t, int) for t in (row[0], row[2], row[3])):
-            rows.append(row)
+            rows[row] = None
     if len(blanks) > MAX_BLANK_NODES:
         raise CanonicalisationLimitError(
             f"the document has {len(blanks)} blank nodes, more than the {MAX_BLANK_NODES} "
@@ -189,6 +191,6 @@ def bound_canonicalisation(quads: Sequence[pyoxigraph.Quad]) -> None:
         )
     if len(blanks) < 2:
         return
-    work = _Work(rows, len(blanks))
+    work = _Work(list(rows), len(blanks))
     if len(set(work.first)) < len(work.first):
         work.label_all()

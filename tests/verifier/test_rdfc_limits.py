@@ -107,6 +107,15 @@ def test_identical_leaves_rdf_canonize_accepts_canonicalise_as_before(count, dep
     assert ours.count("_:c14n") >= count * (depth + 1)
 
 
+def test_repeated_quads_do_not_disguise_a_clique():
+    """A clique whose nodes repeat some of their quads a different number of times each (the
+    dataset holds each quad once, so they are still alike) is refused all the same."""
+    nodes = 8
+    repeats = "".join(f"_:n{i} {P} _:n{(i + 1) % nodes} .\n" * i for i in range(nodes))
+    with pytest.raises(CanonicalisationLimitError):
+        bound_canonicalisation(_quads(_clique(nodes) + repeats))
+
+
 def test_more_blank_nodes_than_any_credential_needs_are_refused():
     """A dataset with more blank nodes than the limit is refused, saying how many it has."""
     text = "".join(f'{S} {P} _:u{i} .\n_:u{i} {P} "{i}" .\n' for i in range(MAX_BLANK_NODES + 1))
