@@ -52,7 +52,7 @@ def _seed(ledger: Ledger, key: SigningKey) -> tuple[UUID, UUID]:
     ledger.add_issuer_key(issuer, "did:web:a.example#k1", key.public_key, "2024-01-01T00:00:00Z")
     ledger.define_achievement(issuer, "cpd", AchievementKind.CPD, None, {"name": "Masterclass"})
     ledger.define_achievement(issuer, "ig", AchievementKind.TRAINING, 12, {"name": "IG"})
-    learner = ledger.enrol_learner("NMC-1", "sha256$x", "s", "Ann Example", "ann@x")
+    learner = ledger.enrol_learner("NMC-1", "Ann Example", "ann@x")
 
     def credential(cid: str, name: str, valid_from: str, until: str | None, credits: float | None):
         subject: dict[str, object] = {"achievement": {"name": name}}
