@@ -27,7 +27,7 @@ from events.issuer import AchievementKind, Issuer
 from events.passport import CredentialStatus, Passport
 from events.personal_data import REASON_FIELD, PersonalData, PersonalDataVault, open_reason
 from events.signing import SigningMapper
-from keys import PublicKey, SigningKey
+from keys import Pseudonyms, PublicKey, SigningKey
 
 A = TypeVar("A", bound=Aggregate)
 STATUS_OF_EVENT = {
@@ -58,8 +58,6 @@ class LearnerDetails:
     """What the ledger records of a learner, as plain values."""
 
     id: UUID
-    identity_hash: str
-    salt: str
     personal: PersonalData | None  # None once erased
     erased: bool
     credentials: Mapping[str, dict[str, Any]]
@@ -70,8 +68,6 @@ class AwardEntry:
     """One signed credential to record, with who it is for (enrolled on first award)."""
 
     staff_identifier: str
-    identity_hash: str
-    salt: str
     name: str
     email: str
     credential_id: str
@@ -95,8 +91,10 @@ class Ledger(Application[UUID]):
         signer: SigningKey,
         trusted: Mapping[str, PublicKey],
         vault: PersonalDataVault,
+        pseudonyms: Pseudonyms,
     ) -> None:
         self._vault = vault
+        self.pseudonyms = pseudonyms
         self._signer_id = signer_id
         self._signer = signer
         self._trusted = dict(trusted)
@@ -189,17 +187,32 @@ class Ledger(Application[UUID]):
 
     # Learners and their credentials
 
-    def enrol_learner(
-        self, staff_identifier: str, identity_hash: str, salt: str, name: str, email: str
-    ) -> UUID:
+    def candidate_ids(self, staff_identifier: str) -> tuple[UUID, UUID]:
+        """The ids a staff identifier's passport can have: keyed (enrolled since ids were keyed)
+        and legacy (`Passport.legacy_id`, enrolled before); at most one of them exists."""
+        return self.pseudonyms.learner_id(staff_identifier), Passport.legacy_id(staff_identifier)
+
+    def learner_id_for(self, staff_identifier: str) -> UUID:
+        """The passport id of a staff identifier: the one already stored (keyed or legacy,
+        two reads of at most one event each), else the keyed id a new passport gets."""
+        keyed, legacy = self.candidate_ids(staff_identifier)
+        for candidate in (keyed, legacy):
+            if self.recorder.select_events(candidate, limit=1):
+                return candidate
+        return keyed
+
+    def enrol_learner(self, staff_identifier: str, name: str, email: str) -> UUID:
         """Enrol a learner once; enrolling the same staff identifier again returns the same id."""
-        learner_id = Passport.create_id(staff_identifier)
+        learner_id = self.learner_id_for(staff_identifier)
         if self._exists(Passport, learner_id):
             return learner_id
         key = self._vault.keys_for([learner_id], create=True)[learner_id]
         personal = PersonalData(name, email, staff_identifier).seal(key)
         passport = Passport(
-            id=learner_id, identity_hash=identity_hash, salt=salt, personal=personal
+            id=learner_id,
+            identity_hash=self.pseudonyms.identity_hash(staff_identifier),
+            salt="",
+            personal=personal,
         )
         with contextlib.suppress(IntegrityError):  # enrolled concurrently: the same learner
             self.save(passport)
@@ -211,7 +224,8 @@ class Ledger(Application[UUID]):
         Learners are enrolled on their first award; a credential already in a passport (a
         retried request) is skipped. Returns how many credentials were newly recorded.
         """
-        ids = [Passport.create_id(e.staff_identifier) for e in entries]
+        by_staff = {e.staff_identifier: self.learner_id_for(e.staff_identifier) for e in entries}
+        ids = [by_staff[e.staff_identifier] for e in entries]
         passports = {pid: found for pid in set(ids) if (found := self._find(Passport, pid))}
         keys = self._vault.keys_for(set(ids) - passports.keys(), create=True)
         recorded = 0
@@ -221,8 +235,8 @@ class Ledger(Application[UUID]):
                 personal = PersonalData(e.name, e.email, e.staff_identifier)
                 passport = Passport(
                     id=passport_id,
-                    identity_hash=e.identity_hash,
-                    salt=e.salt,
+                    identity_hash=self.pseudonyms.identity_hash(e.staff_identifier),
+                    salt="",
                     personal=personal.seal(keys[passport_id]),
                 )
                 passports[passport_id] = passport
@@ -241,8 +255,6 @@ class Ledger(Application[UUID]):
         key = self._vault.keys_for([learner_id], create=False).get(learner_id)
         return LearnerDetails(
             id=passport.id,
-            identity_hash=passport.identity_hash,
-            salt=passport.salt,
             personal=PersonalData.open(key, passport.personal),
             erased=passport.erased,
             credentials={

@@ -14,6 +14,7 @@ from events.errors import (
     LearnerErasedError,
     StatusChangeError,
 )
+from keys import normalise_identifier
 
 PASSPORT_NAMESPACE = uuid5(NAMESPACE_URL, "https://staff-passport.nhs.example/passports")
 
@@ -27,20 +28,24 @@ class CredentialStatus(StrEnum):
 
 
 class Passport(Aggregate):
-    """A learner's passport. The learner is known to credentials only by a salted hash.
+    """A learner's passport. The learner is known to credentials only by a keyed hash.
 
     Personal data and status reasons are sealed under the learner's own data key before they
     reach an event; `reason` arguments here are already sealed.
     """
 
     @staticmethod
-    def create_id(staff_identifier: str) -> UUID:
-        """One passport per stable staff identifier (ESR number, NMC/GMC/HCPC registration)."""
-        return uuid5(PASSPORT_NAMESPACE, staff_identifier.strip().upper())
+    def legacy_id(staff_identifier: str) -> UUID:
+        """The id passports got before ids were keyed: `uuid5` of the staff identifier under a
+        namespace anyone can read here, so reversible by guessing. Only to find those passports;
+        new ones take `keys.Pseudonyms.learner_id` (see `Ledger.learner_id_for`)."""
+        return uuid5(PASSPORT_NAMESPACE, normalise_identifier(staff_identifier))
 
     @event("Enrolled")
     def __init__(self, id: UUID, identity_hash: str, salt: str, personal: str) -> None:
-        # `id` (from `create_id`) is the event's originator id, not a field of the event.
+        # `id` (from `Ledger.learner_id_for`) is the event's originator id, not a field of the
+        # event. Passports enrolled since ids were keyed carry a keyed `identity_hash` and an
+        # empty `salt`; older ones keep their salted hash (never shown publicly any more).
         self.identity_hash = identity_hash
         self.salt = salt
         self.personal = personal  # name, email and staff identifier, sealed (events.personal_data)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -18,25 +17,26 @@ from events.errors import (
     AchievementRetiredError,
     ConcurrentChangeError,
     IssuerKeyError,
+    LearnerErasedError,
     LearnerNotFoundError,
 )
 from events.issuer import AchievementKind
 from events.passport import Passport
-from issuers.credentials import (
-    achievement_document,
-    identity_hash,
-    open_badge_credential,
-)
+from issuers.credentials import achievement_document, open_badge_credential
 from issuers.status_list import PURPOSES, status_entries
 from keys import KeyStore, did_key, did_key_verification_method, did_web
+from projections.idempotency import IdempotencyKeys
 from projections.status_lists import StatusIndexes
+from projections.views import Views
 from verifier import eddsa_jcs_2022
 from verifier.cryptosuites import CRYPTOSUITES
 from verifier.jose import encode_vc_jwt
 from verifier.timestamps import xsd_datetime
 
 MAX_ATTEMPTS = 5
-AWARD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://staff-passport.nhs.example/awards")
+# Credential ids were once uuid5 of the issuer and the idempotency key (guessable); they are
+# random now, and this only finds, on a retry, a credential recorded under such an id.
+LEGACY_AWARD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://staff-passport.nhs.example/awards")
 
 
 @dataclass(frozen=True)
@@ -82,12 +82,20 @@ class Awarding:
     """Issuing on behalf of academies: every credential signed with the issuer's current key."""
 
     def __init__(
-        self, ledger: Ledger, key_store: KeyStore, base_url: str, status_indexes: StatusIndexes
+        self,
+        ledger: Ledger,
+        key_store: KeyStore,
+        base_url: str,
+        status_indexes: StatusIndexes,
+        idempotency: IdempotencyKeys,
+        views: Views,
     ) -> None:
         self._ledger = ledger
         self._keys = key_store
         self._base_url = base_url
         self._status_indexes = status_indexes
+        self._idempotency = idempotency
+        self._views = views
 
     def status_list_url(self, slug: str, purpose: str, list_no: int) -> str:
         """Where an issuer's status list is published."""
@@ -231,7 +239,7 @@ class Awarding:
                 recorded = self._ledger.record_awards(entries)
             except IntegrityError:
                 continue
-            if recorded < len(entries):  # a retry: some were recorded by an earlier attempt
+            if recorded < len(entries):  # recorded by an attempt the read models do not show yet
                 return self._as_recorded(awards)
             return awards
         raise ConcurrentChangeError(issuer_id)
@@ -239,16 +247,27 @@ class Awarding:
     def prepare(
         self, issuer: IssuerDetails, requests: Sequence[AwardRequest], at: datetime
     ) -> tuple[list[Award], list[AwardEntry]]:
-        """Build and sign the credentials of a batch (nothing recorded yet).
+        """Build and sign the credentials of a batch (nothing recorded yet); skip earlier ones.
 
-        Nothing of a learner's history is read but their first event (their salt): each award
-        costs the same however many the learner or the ledger holds. Status list places for
-        the whole batch are reserved in one transaction.
+        No learner's history is replayed: ids come from `learner_id_for` (one event read at
+        most), earlier awards of a retried request from the read models, and the batch's
+        status list places are reserved in one transaction, so an award costs the same however
+        much the learner or the ledger holds. Erasure is enforced when the batch is recorded.
         """
         assert issuer.current_key is not None
         signer = self._keys.signer(issuer.current_key.rsplit("#", 1)[1])
-        salts: dict[str, tuple[UUID, str]] = {}
-        rows = []
+        recorded_ids = self._idempotency.credential_ids(
+            str(issuer.id), [r.idempotency_key for r in requests]
+        )
+        legacy_ids = {
+            r.idempotency_key: "urn:uuid:"
+            + str(uuid.uuid5(LEGACY_AWARD_NAMESPACE, f"{issuer.id}:{r.idempotency_key}"))
+            for r in requests
+        }
+        held = self._views.recorded_credentials(list(recorded_ids.values()))
+        learners: dict[str, tuple[UUID, Mapping[str, Any]]] = {}
+        placed: list[Award | None] = []
+        rows: list[tuple[AwardRequest, dict[str, Any], str, str]] = []
         for request in requests:
             definition = issuer.achievements.get(request.achievement_id)
             if definition is None:
@@ -256,27 +275,38 @@ class Awarding:
             if definition["retired"]:
                 raise AchievementRetiredError(request.achievement_id)
             staff_id = request.learner.staff_identifier
-            if staff_id not in salts:
-                salts[staff_id] = self._learner_salt(staff_id)
-            credential_id = "urn:uuid:" + str(
-                uuid.uuid5(AWARD_NAMESPACE, f"{issuer.id}:{request.idempotency_key}")
-            )
+            if staff_id not in learners:
+                learners[staff_id] = self._learner(staff_id)
+            learner_id, legacy_held = learners[staff_id]
+            legacy_id = legacy_ids[request.idempotency_key]
+            if legacy_id in legacy_held:  # a retry of an award made before ids were random
+                earlier_record = legacy_held[legacy_id]
+                placed.append(
+                    Award(
+                        legacy_id, learner_id, earlier_record["credential"], earlier_record["jwt"]
+                    )
+                )
+                continue
+            credential_id = recorded_ids[request.idempotency_key]
+            earlier = held.get(credential_id)
+            if earlier is not None:  # a retried request: issue nothing twice
+                placed.append(Award(credential_id, UUID(earlier[0]), earlier[1], earlier[2]))
+                continue
+            placed.append(None)
             rows.append((request, definition, staff_id, credential_id))
         places = self._status_indexes.reserve_many(str(issuer.id), [r[3] for r in rows])
-        awards: list[Award] = []
+        fresh: list[Award] = []
         entries: list[AwardEntry] = []
         for (request, definition, staff_id, credential_id), (list_no, index) in zip(
             rows, places, strict=True
         ):
-            learner_id, salt = salts[staff_id]
             unsigned = open_badge_credential(
                 credential_id=credential_id.removeprefix("urn:uuid:"),
                 issuer_did=issuer.did,
                 issuer_name=issuer.name,
                 issuer_url=issuer.url,
                 achievement=definition["achievement"],
-                staff_identifier=staff_id,
-                salt=salt,
+                identity_hash=self._ledger.pseudonyms.identity_hash(staff_id),
                 earned_on=request.earned_on,
                 refresher_months=definition["refresherMonths"],
                 credits_earned=request.credits_earned,
@@ -291,8 +321,6 @@ class Awarding:
             entries.append(
                 AwardEntry(
                     staff_identifier=staff_id,
-                    identity_hash=identity_hash(staff_id, salt),
-                    salt=salt,
                     name=request.learner.name,
                     email=request.learner.email,
                     credential_id=credential_id,
@@ -303,8 +331,9 @@ class Awarding:
                     jwt=jwt,
                 )
             )
-            awards.append(Award(credential_id, learner_id, credential, jwt))
-        return awards, entries
+            fresh.append(Award(credential_id, learners[staff_id][0], credential, jwt))
+        made = iter(fresh)
+        return [a if a is not None else next(made) for a in placed], entries
 
     def _as_recorded(self, awards: list[Award]) -> list[Award]:
         """The awards as the ledger holds them: an earlier attempt's credential wins."""
@@ -354,13 +383,10 @@ class Awarding:
         subject = document.get("credentialSubject")
         holder = subject.get("id") if isinstance(subject, dict) else None
         staff_id = f"subject:{holder}" if isinstance(holder, str) else f"vc-api:{issuer.slug}"
-        salt = secrets.token_hex(16)
         self._ledger.record_awards(
             [
                 AwardEntry(
                     staff_identifier=staff_id,
-                    identity_hash=identity_hash(staff_id, salt),
-                    salt=salt,
                     name="",
                     email="",
                     credential_id=document["id"],
@@ -374,14 +400,17 @@ class Awarding:
         )
         return credential
 
-    def _learner_salt(self, staff_identifier: str) -> tuple[UUID, str]:
-        """The learner's id and salt, read from their first event alone (`Enrolled`); a fresh
-        salt if they are not enrolled yet. Erasure is enforced when the award is recorded."""
-        learner_id = Passport.create_id(staff_identifier)
-        enrolled = list(self._ledger.repository.event_store.get(learner_id, lte=1))
-        if not enrolled:
-            return learner_id, secrets.token_hex(16)
-        salt: str = getattr(enrolled[0], "salt", "")
-        if not salt:
-            raise LearnerNotFoundError(learner_id)  # an id taken by something not a passport
-        return learner_id, salt
+    def _learner(self, staff_identifier: str) -> tuple[UUID, Mapping[str, Any]]:
+        """The learner's passport id, and, for a passport enrolled before ids were keyed (the
+        only ones that can hold credentials with legacy ids), its credentials; other passports'
+        histories are not read."""
+        learner_id = self._ledger.learner_id_for(staff_identifier)
+        if learner_id != Passport.legacy_id(staff_identifier):
+            return learner_id, {}
+        try:
+            record = self._ledger.learner(learner_id)
+        except LearnerNotFoundError:
+            return learner_id, {}
+        if record.erased:
+            raise LearnerErasedError(learner_id)
+        return learner_id, record.credentials

@@ -26,6 +26,7 @@ from passport.compliance import CatalogueError
 from passport.log import checkpoints, first_divergence
 from passport.services import LEDGER_ROLE, Services, utcnow
 from passport.settings import Settings
+from projections.set_aside import set_aside_events
 
 app = typer.Typer(
     help="Staff Passport: a tamper-evident ledger of NHS staff credentials.",
@@ -99,6 +100,7 @@ def serve(
     import uvicorn  # noqa: PLC0415
 
     from passport.web.app import create_app  # noqa: PLC0415
+    from passport.web.server import server_config  # noqa: PLC0415
 
     if (tls_cert is None) != (tls_key is None):
         _fail("give both --tls-cert and --tls-key, or neither")
@@ -108,13 +110,14 @@ def serve(
     settings = _settings()
     services = _services(settings)  # a configuration problem is one line here, not a traceback
     try:
-        uvicorn.run(
+        config = server_config(
             create_app(settings, services),
             host=host,
             port=port,
-            ssl_certfile=str(tls_cert) if tls_cert else None,
-            ssl_keyfile=str(tls_key) if tls_key else None,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
         )
+        uvicorn.Server(config).run()
     except ssl.SSLError as exc:
         _fail(
             "the certificate and key cannot be used for TLS (both must be PEM, and the key "
@@ -233,6 +236,7 @@ def audit() -> None:
     try:
         divergence = first_divergence(services)
         published = len(checkpoints(services))
+        set_aside = set_aside_events(services.read_models)
     finally:
         services.close()
     if divergence is not None:
@@ -242,6 +246,12 @@ def audit() -> None:
         f"intact: {result.checked} events, every signature verified; the Merkle tree "
         f"matches the log and all {published} published checkpoints"
     )
+    if set_aside:
+        first = set_aside[0].notification_id
+        typer.echo(
+            f"warning: the read models set aside {len(set_aside)} event(s) they could not "
+            f"apply (first: notification {first}); see `passport projections set-aside`"
+        )
 
 
 @log_app.command("checkpoint")
@@ -266,6 +276,24 @@ def rebuild() -> None:
     finally:
         services.close()
     typer.echo(f"rebuilt read models from {count} events")
+
+
+@projections_app.command("set-aside")
+def set_aside_list() -> None:
+    """List the events the read models could not apply (set aside, with the error)."""
+    services = _services()
+    try:
+        services.projections.catch_up()
+        events = set_aside_events(services.read_models)
+    finally:
+        services.close()
+    if not events:
+        typer.echo("no events set aside: the read models reflect every event of the log")
+    for e in events:
+        typer.echo(
+            f"notification {e.notification_id}  aggregate {e.aggregate_id} version {e.version}"
+            f"  {e.topic}  since {e.set_aside_at}: {e.error}"
+        )
 
 
 @issuer_app.command("register")
@@ -343,9 +371,7 @@ def award(
     services = _services()
     try:
         issuer = services.ledger.issuer(issuer_uuid)
-        valid, refused = validate(
-            rows, issuer, issuer.slug, batch_key, services.views.erased_learners()
-        )
+        valid, refused = validate(rows, issuer, issuer.slug, batch_key, services.erased_staff())
         for error in refused:
             typer.echo(f"row {error.row}: {error.field}: {error.message}", err=True)
         if refused and mode is Mode.ALL_OR_NOTHING:
@@ -381,15 +407,21 @@ def award(
 @outbox_app.command("deliver")
 def outbox_deliver() -> None:
     """Send each newly enrolled learner their personal link, and anything else queued."""
+    from passport.mail import MailRelayError  # noqa: PLC0415
+
     settings = _settings()
-    if not settings.smtp_url:
+    try:
+        relay = settings.mail_relay()
+    except MailRelayError as exc:
+        _fail(str(exc))
+    if relay is None:
         _fail("set PASSPORT_SMTP_URL (smtp://host:port) to say where emails go")
     services = _services()
     try:
         services.projections.catch_up()
-        done = services.outbox.deliver(settings.smtp_url, settings.mail_from, utcnow())
-    except (OSError, ValueError) as exc:
-        _fail(f"cannot send through {settings.smtp_url}: {exc}")
+        done = services.outbox.deliver(relay, settings.mail_from, utcnow())
+    except MailRelayError as exc:
+        _fail(str(exc))
     finally:
         services.close()
     typer.echo(

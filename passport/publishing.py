@@ -84,7 +84,7 @@ def passport_file(services: Services, learner_id: str, at: datetime) -> dict[str
     size, _ = publish_checkpoint(services, at)
     proofs = {}
     for credential in bundle["verifiableCredential"]:
-        proof = inclusion_for_credential(services, credential["id"], size)
+        proof = inclusion_for_credential(services, credential["id"], size, with_entry=True)
         if proof is not None:
             proof.pop("noteVerifierKeys")
             proofs[credential["id"]] = proof

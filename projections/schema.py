@@ -1,9 +1,9 @@
 """The read models' tables: plain SQL that both SQLite and PostgreSQL accept."""
 
-from projections import personal_data
+from projections import personal_data, set_aside
 from projections.database import Transaction
 
-SCHEMA_VERSION = 3  # raise it whenever a read model's layout changes
+SCHEMA_VERSION = 4  # raise it whenever a read model's layout changes
 TABLES = (
     "rm_issuers",
     "rm_issuer_keys",
@@ -13,6 +13,7 @@ TABLES = (
     "rm_clients",
     "rm_merkle_nodes",
     "rm_merkle_leaves",
+    "rm_set_aside",
     "rm_merkle_state",
     "rm_status_lists",
 )
@@ -67,6 +68,7 @@ SCHEMA = (
         client_id TEXT PRIMARY KEY, aggregate_id TEXT NOT NULL, owner TEXT NOT NULL,
         secret_hash TEXT NOT NULL,
         revoked INTEGER NOT NULL DEFAULT 0)""",
+    set_aside.SCHEMA,
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -176,6 +177,26 @@ class Views:
             "status": r[4],
             "reason": self._reason(r[0], r[5]),
         }
+
+    def recorded_credentials(
+        self, credential_ids: Sequence[str]
+    ) -> dict[str, tuple[str, dict[str, Any], str]]:
+        """Those of the credentials the ledger holds: id -> (learner id, credential, JWT).
+
+        Primary-key reads only, in chunks, whatever the size of the ledger.
+        """
+        found: dict[str, tuple[str, dict[str, Any], str]] = {}
+        unique = list(dict.fromkeys(credential_ids))
+        with self._database.transaction() as tx:
+            for start in range(0, len(unique), 500):
+                chunk = unique[start : start + 500]
+                rows = tx.execute(
+                    "SELECT credential_id, learner_id, credential, jwt FROM rm_credentials "  # noqa: S608
+                    f"WHERE credential_id IN ({', '.join('?' * len(chunk))})",
+                    chunk,
+                )
+                found.update({r[0]: (r[1], json.loads(r[2]), r[3]) for r in rows})
+        return found
 
     def recorded_status(self, credential_id: str) -> tuple[str, str | None] | None:
         """A credential's stored status and reason, or None if the ledger does not hold it."""

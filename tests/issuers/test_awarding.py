@@ -90,7 +90,7 @@ def test_after_key_rotation_old_credentials_verify_and_new_ones_use_the_new_key(
     assert verify_against_ledger(services, new.credential, later).verified
 
 
-def test_the_same_learner_keeps_one_passport_and_one_salt(services):
+def test_the_same_learner_keeps_one_passport_and_one_identity_hash(services):
     """Two awards to one staff identifier land in one passport with the same identity hash."""
     issuer_id, achievement = _academy(services)
     a = services.awarding.award(issuer_id, achievement, ANN, earned_on=date(2026, 1, 1), at=NOW)
