@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 
-from projections import merkle_log, passports
+from projections import merkle_log, passports, registry
 from projections.database import ReadModelDatabase, Transaction
 from projections.schema import clear, create_tables
 
@@ -71,6 +71,7 @@ class ProjectionRunner:
         for notification in notifications:
             event = self._ledger.mapper.to_domain_event(notification)
             passports.apply(tx, event, notification.id)
+            registry.apply(tx, event)
             merkle_log.append(tx, notification, notification.id)
         if notifications:
             tx.execute(

@@ -1,9 +1,9 @@
 """The read models' tables: plain SQL that both SQLite and PostgreSQL accept."""
 
-from projections import personal_data
+from projections import personal_data, registry
 from projections.database import Transaction
 
-SCHEMA_VERSION = 2  # raise it whenever a read model's layout changes
+SCHEMA_VERSION = 3  # raise it whenever a read model's layout changes
 TABLES = (
     "rm_issuers",
     "rm_issuer_keys",
@@ -13,6 +13,7 @@ TABLES = (
     "rm_clients",
     "rm_merkle_nodes",
     "rm_merkle_leaves",
+    *registry.TABLES,
 )
 
 SCHEMA = (
@@ -56,6 +57,9 @@ SCHEMA = (
         client_id TEXT PRIMARY KEY, aggregate_id TEXT NOT NULL, owner TEXT NOT NULL,
         secret_hash TEXT NOT NULL,
         revoked INTEGER NOT NULL DEFAULT 0)""",
+    *registry.SCHEMA,
+    """CREATE TABLE IF NOT EXISTS registry_versions (
+        version BIGINT PRIMARY KEY, document TEXT NOT NULL, published_at TEXT NOT NULL)""",
 )
 
 

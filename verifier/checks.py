@@ -21,6 +21,7 @@ from verifier.merkle import MerkleProofError, leaf_hash, verify_inclusion
 from verifier.report import CheckResult, Outcome
 from verifier.signed_note import Checkpoint, SignedNoteError, open_note
 from verifier.status_list import ENTRY_TYPE, check_status
+from verifier.trust import Policy, Recognition
 
 NAMES = {
     "well_formed": "Well-formed credential",
@@ -57,8 +58,12 @@ def well_formed(credential: Any) -> CheckResult:
     return result("well_formed", Outcome.PASSED, "has the properties VC Data Model 2.0 requires")
 
 
-def issuer_controls_key(credential: Mapping[str, Any], method: str, known: bool) -> CheckResult:
-    """The issuer must control the signing key, and be an issuer we know."""
+def issuer_controls_key(
+    credential: Mapping[str, Any], method: str, recognition: Recognition, policy: Policy
+) -> CheckResult:
+    """The issuer must control the signing key, and a trusted registry must recognise it, for
+    this kind of credential, when it was issued. Under the proof-only policy the recognition is
+    reported but does not decide."""
     check = "issuer"
     issuer = issuer_id(credential) or ""
     controller = method.split("#", 1)[0]
@@ -69,14 +74,28 @@ def issuer_controls_key(credential: Mapping[str, Any], method: str, known: bool)
             f"signed with a key of {controller}, not of the issuer {issuer}",
             "issuer_mismatch",
         )
-    if not known:
-        return result(
+    if recognition.recognised:
+        return result(check, Outcome.PASSED, recognition.reason)
+    if policy is Policy.PROOF_ONLY:
+        return CheckResult(
             check,
+            NAMES[check],
             Outcome.FAILED,
-            f"issuer {issuer} is not known to this verifier",
-            "unknown_issuer",
+            f"{recognition.reason} (reported only: the proof-only policy decides)",
+            recognition.problem,
+            decides=False,
         )
-    return result(check, Outcome.PASSED, f"issued and signed by {issuer}")
+    return result(check, Outcome.FAILED, recognition.reason, recognition.problem)
+
+
+def key_not_listed(issuer: str, method: str) -> CheckResult:
+    """The key that signed is not one a trusted registry lists for the issuer."""
+    return result(
+        "key_valid_at_issuance",
+        Outcome.FAILED,
+        f"no registry this verifier trusts lists the key {method} for {issuer}",
+        "key_not_listed",
+    )
 
 
 def key_valid_at(key: KeyInfo, issued_at: datetime | None) -> CheckResult:

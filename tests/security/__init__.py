@@ -1,0 +1,1 @@
+"""Attacks and bad input, each rebuilt and refused."""
