@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -16,7 +17,7 @@ from verifier.eddsa_jcs_2022 import create_proof
 V2 = "https://www.w3.org/ns/credentials/v2"
 
 
-def _checks(body: dict) -> dict[str, tuple[str, str | None]]:
+def _checks(body: dict[str, Any]) -> dict[str, tuple[str, str | None]]:
     return {c["id"]: (c["outcome"], c["problem"]) for c in body["results"]}
 
 
@@ -60,7 +61,7 @@ def test_a_credential_signed_with_a_retired_key_that_the_ledger_never_recorded_i
     assert response.json()["policy"] == "registry"
 
 
-def _impostor() -> dict:
+def _impostor() -> dict[str, Any]:
     key = SigningKey.generate()
     unsigned = {
         "@context": [V2],
