@@ -112,6 +112,7 @@ def _ensure_entry(services: Services, did: str) -> None:
     change to it records that recognition as an event, as of its registration."""
     if services.ledger.is_recognised(did):
         return
+    services.projections.catch_up()
     for issuer in services.views.issuers():
         if issuer.did == did:
             registered = services.ledger.issuer(UUID(issuer.id))

@@ -55,6 +55,24 @@ def _issuer_registered(tx: Transaction, e: Any) -> None:
     _insert(tx, e.did, (e.name, e.url, "issuer", at, None, "[]"), [{"from": at}])
 
 
+def _key_added(tx: Transaction, e: Any) -> None:
+    """An issuer registered here with a key valid from before the registration was recorded
+    (registration takes its time as input) is recognised from that key's start."""
+    rows = tx.execute(
+        "SELECT r.entry_id, r.recognised_from, r.alignments FROM rm_registry_entries r "
+        "JOIN rm_issuers i ON i.did = r.did WHERE i.issuer_id = ? AND r.keys IS NULL",
+        (str(e.originator_id),),
+    )
+    if not rows or not e.at < rows[0][1]:
+        return
+    entry_id, since, alignments = rows[0]
+    moved = [{**a, "from": e.at} if a.get("from") == since else a for a in json.loads(alignments)]
+    tx.execute(
+        "UPDATE rm_registry_entries SET recognised_from = ?, alignments = ? WHERE entry_id = ?",
+        (e.at, json.dumps(moved), entry_id),
+    )
+
+
 def _recognised(tx: Transaction, e: Any) -> None:
     existing = tx.execute(
         "SELECT alignments, keys FROM rm_registry_entries WHERE entry_id = ?",
@@ -119,7 +137,7 @@ def _derecognised(tx: Transaction, e: Any) -> None:
 
 HANDLERS: dict[str, Handler] = {
     "Issuer.Registered": _issuer_registered,
-    "Issuer.KeyAdded": lambda tx, e: None,
+    "Issuer.KeyAdded": _key_added,
     "Issuer.KeyRetired": lambda tx, e: None,
     "RegistryEntry.IssuerRecognised": _recognised,
     "RegistryEntry.IssuerAligned": _aligned,
