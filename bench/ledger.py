@@ -25,10 +25,12 @@ from bench.store import throwaway_settings
 from events.application import Ledger
 from events.issuer import AchievementKind
 from issuers.awarding import Learner
-from keys import KeyWrapper, SigningKey
+from keys import KeyWrapper, Pseudonyms, SigningKey
 from passport.services import Services
 from projections.database import SQLiteReadModels
 from projections.personal_data import SqlVault
+
+PSEUDONYMS = Pseudonyms(os.urandom(32), os.urandom(32))
 
 
 class Note(Aggregate):
@@ -65,6 +67,7 @@ def bench_append(count: int, directory: Path) -> tuple[float, float]:
         signer=key,
         trusted={"k": key.public_key},
         vault=vault,
+        pseudonyms=PSEUDONYMS,
     )
 
     def run_bare() -> None:
@@ -73,7 +76,7 @@ def bench_append(count: int, directory: Path) -> tuple[float, float]:
 
     def run_ledger() -> None:
         for i in range(count):
-            ledger.enrol_learner(f"ESR-{i}", "sha256$00", "salt", f"learner {i}", "bench@example")
+            ledger.enrol_learner(f"ESR-{i}", f"learner {i}", "bench@example")
 
     return _rate(count, run_bare), _rate(count, run_ledger)
 

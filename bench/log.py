@@ -28,7 +28,7 @@ def bench_projection(events: int, directory: Path) -> tuple[float, float]:
     """(events/s with the Merkle log, events/s without it), rebuilding the same log."""
     services = Services.open(throwaway_settings(directory, "log"))
     for i in range(events):
-        services.ledger.enrol_learner(f"ESR-{i:07d}", "sha256$00", "salt", f"L {i}", "")
+        services.ledger.enrol_learner(f"ESR-{i:07d}", f"L {i}", "")
     start = time.perf_counter()
     count = services.projections.rebuild()
     with_log = count / (time.perf_counter() - start)

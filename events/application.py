@@ -15,10 +15,12 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper
 
+from events.claim import CredentialClaim
 from events.client import ApiClient
 from events.errors import (
     ClientNotFoundError,
     ConcurrentChangeError,
+    CredentialNotFoundError,
     IssuerAlreadyRegisteredError,
     IssuerNotFoundError,
     LearnerNotFoundError,
@@ -28,7 +30,7 @@ from events.passport import CredentialStatus, Passport
 from events.personal_data import REASON_FIELD, PersonalData, PersonalDataVault, open_reason
 from events.registry import RecognitionError, RegistryEntry
 from events.signing import SigningMapper
-from keys import PublicKey, SigningKey
+from keys import Pseudonyms, PublicKey, SigningKey
 
 A = TypeVar("A", bound=Aggregate)
 STATUS_OF_EVENT = {
@@ -59,8 +61,6 @@ class LearnerDetails:
     """What the ledger records of a learner, as plain values."""
 
     id: UUID
-    identity_hash: str
-    salt: str
     personal: PersonalData | None  # None once erased
     erased: bool
     credentials: Mapping[str, dict[str, Any]]
@@ -71,8 +71,6 @@ class AwardEntry:
     """One signed credential to record, with who it is for (enrolled on first award)."""
 
     staff_identifier: str
-    identity_hash: str
-    salt: str
     name: str
     email: str
     credential_id: str
@@ -81,6 +79,15 @@ class AwardEntry:
     kind: str
     credential: dict[str, Any]
     jwt: str
+    request: str = ""  # digest of the award request, kept in the credential id's claim
+
+
+@dataclass(frozen=True)
+class ClaimDetails:
+    """Which passport a credential id was recorded in, and by what request."""
+
+    learner_id: UUID
+    request: str
 
 
 class Ledger(Application[UUID]):
@@ -96,8 +103,10 @@ class Ledger(Application[UUID]):
         signer: SigningKey,
         trusted: Mapping[str, PublicKey],
         vault: PersonalDataVault,
+        pseudonyms: Pseudonyms,
     ) -> None:
         self._vault = vault
+        self.pseudonyms = pseudonyms
         self._signer_id = signer_id
         self._signer = signer
         self._trusted = dict(trusted)
@@ -218,17 +227,32 @@ class Ledger(Application[UUID]):
 
     # Learners and their credentials
 
-    def enrol_learner(
-        self, staff_identifier: str, identity_hash: str, salt: str, name: str, email: str
-    ) -> UUID:
+    def candidate_ids(self, staff_identifier: str) -> tuple[UUID, UUID]:
+        """The ids a staff identifier's passport can have: keyed (enrolled since ids were keyed)
+        and legacy (`Passport.legacy_id`, enrolled before); at most one of them exists."""
+        return self.pseudonyms.learner_id(staff_identifier), Passport.legacy_id(staff_identifier)
+
+    def learner_id_for(self, staff_identifier: str) -> UUID:
+        """The passport id of a staff identifier: the one already stored (keyed or legacy,
+        two reads of at most one event each), else the keyed id a new passport gets."""
+        keyed, legacy = self.candidate_ids(staff_identifier)
+        for candidate in (keyed, legacy):
+            if self.recorder.select_events(candidate, limit=1):
+                return candidate
+        return keyed
+
+    def enrol_learner(self, staff_identifier: str, name: str, email: str) -> UUID:
         """Enrol a learner once; enrolling the same staff identifier again returns the same id."""
-        learner_id = Passport.create_id(staff_identifier)
+        learner_id = self.learner_id_for(staff_identifier)
         if self._exists(Passport, learner_id):
             return learner_id
         key = self._vault.keys_for([learner_id], create=True)[learner_id]
         personal = PersonalData(name, email, staff_identifier).seal(key)
         passport = Passport(
-            id=learner_id, identity_hash=identity_hash, salt=salt, personal=personal
+            id=learner_id,
+            identity_hash=self.pseudonyms.identity_hash(staff_identifier),
+            salt="",
+            personal=personal,
         )
         with contextlib.suppress(IntegrityError):  # enrolled concurrently: the same learner
             self.save(passport)
@@ -238,11 +262,15 @@ class Ledger(Application[UUID]):
         """Record many awards in one atomic write: all of them or, on any failure, none.
 
         Learners are enrolled on their first award; a credential already in a passport (a
-        retried request) is skipped. Returns how many credentials were newly recorded.
+        retried request) is skipped. Each new credential id is claimed in the same write, so
+        an id recorded anywhere before makes the whole write fail (`IntegrityError`).
+        Returns how many credentials were newly recorded.
         """
-        ids = [Passport.create_id(e.staff_identifier) for e in entries]
+        by_staff = {e.staff_identifier: self.learner_id_for(e.staff_identifier) for e in entries}
+        ids = [by_staff[e.staff_identifier] for e in entries]
         passports = {pid: found for pid in set(ids) if (found := self._find(Passport, pid))}
         keys = self._vault.keys_for(set(ids) - passports.keys(), create=True)
+        claims: list[CredentialClaim] = []
         recorded = 0
         for passport_id, e in zip(ids, entries, strict=True):
             passport = passports.get(passport_id)
@@ -250,8 +278,8 @@ class Ledger(Application[UUID]):
                 personal = PersonalData(e.name, e.email, e.staff_identifier)
                 passport = Passport(
                     id=passport_id,
-                    identity_hash=e.identity_hash,
-                    salt=e.salt,
+                    identity_hash=self.pseudonyms.identity_hash(e.staff_identifier),
+                    salt="",
                     personal=personal.seal(keys[passport_id]),
                 )
                 passports[passport_id] = passport
@@ -260,9 +288,22 @@ class Ledger(Application[UUID]):
             passport.issue_credential(
                 e.credential_id, str(e.issuer_id), e.achievement_id, e.kind, e.credential, e.jwt
             )
+            claims.append(
+                CredentialClaim(
+                    credential_id=e.credential_id, learner_id=str(passport_id), request=e.request
+                )
+            )
             recorded += 1
-        self.save(*passports.values())
+        self.save(*passports.values(), *claims)
         return recorded
+
+    def credential_claim(self, credential_id: str) -> ClaimDetails | None:
+        """Where a credential id was recorded, if it was (ids recorded before claims existed
+        are found in their passport only)."""
+        claim = self._find(CredentialClaim, CredentialClaim.create_id(credential_id))
+        if claim is None:
+            return None
+        return ClaimDetails(UUID(claim.learner_id), claim.request)
 
     def learner(self, learner_id: UUID) -> LearnerDetails:
         """The learner's record, or `LearnerNotFoundError`; no personal data once erased."""
@@ -270,8 +311,6 @@ class Ledger(Application[UUID]):
         key = self._vault.keys_for([learner_id], create=False).get(learner_id)
         return LearnerDetails(
             id=passport.id,
-            identity_hash=passport.identity_hash,
-            salt=passport.salt,
             personal=PersonalData.open(key, passport.personal),
             erased=passport.erased,
             credentials={
@@ -369,13 +408,21 @@ class Ledger(Application[UUID]):
                 raise ClientNotFoundError(aggregate_id)
             if cls is RegistryEntry:
                 raise RecognitionError(f"nothing is recognised under id {aggregate_id}")
+            if cls is CredentialClaim:
+                raise CredentialNotFoundError(str(aggregate_id))
             raise LearnerNotFoundError(aggregate_id)
         return aggregate
 
     def _find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         try:
             return self._get(cls, aggregate_id)
-        except (IssuerNotFoundError, LearnerNotFoundError, ClientNotFoundError, RecognitionError):
+        except (
+            IssuerNotFoundError,
+            LearnerNotFoundError,
+            ClientNotFoundError,
+            CredentialNotFoundError,
+            RecognitionError,
+        ):
             return None
 
     def _exists(self, cls: type[A], aggregate_id: UUID) -> bool:
@@ -396,4 +443,4 @@ class Ledger(Application[UUID]):
         raise ConcurrentChangeError(aggregate_id)
 
 
-__all__ = ["IssuerDetails", "LearnerDetails", "Ledger"]
+__all__ = ["ClaimDetails", "IssuerDetails", "LearnerDetails", "Ledger"]

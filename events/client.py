@@ -18,14 +18,27 @@ class ApiClient(Aggregate):
         """One aggregate per client id."""
         return uuid5(CLIENT_NAMESPACE, client_id)
 
-    @event("Registered")
+    class Registered(Aggregate.Created):
+        """An API client was registered."""
+
+        class_version = 1
+        client_id: str
+        owner: str
+        secret_hash: str
+
+    @event(Registered)
     def __init__(self, client_id: str, owner: str, secret_hash: str) -> None:
         self.client_id = client_id
         self.owner = owner
         self.secret_hash = secret_hash
         self.revoked = False
 
-    @event("Revoked")
+    class Revoked(Aggregate.Event):
+        """The client may no longer obtain tokens."""
+
+        class_version = 1
+
+    @event(Revoked)
     def revoke(self) -> None:
         """Stop the client from obtaining tokens."""
         self.revoked = True

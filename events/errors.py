@@ -112,3 +112,27 @@ class ConcurrentChangeError(LedgerError):
     def __init__(self, aggregate_id: UUID) -> None:
         super().__init__(f"aggregate {aggregate_id} changed concurrently too often; try again")
         self.aggregate_id = aggregate_id
+
+
+class IdempotencyKeyReusedError(LedgerError):
+    """An idempotency key already recorded an award with other details (learner, achievement,
+    date, credits or cryptosuite)."""
+
+    def __init__(self, idempotency_key: str) -> None:
+        super().__init__(
+            f"the idempotency key {idempotency_key!r} was already used for a different award "
+            "(another learner, achievement, date, credits or cryptosuite); retry with the "
+            "original request, or use a new key for a new award"
+        )
+        self.idempotency_key = idempotency_key
+
+
+class CredentialIdTakenError(LedgerError):
+    """A credential with this id is already recorded (in any passport)."""
+
+    def __init__(self, credential_id: str) -> None:
+        super().__init__(
+            f"a credential with id {credential_id} is already recorded; leave id out to have "
+            "a new one made"
+        )
+        self.credential_id = credential_id

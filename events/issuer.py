@@ -29,7 +29,16 @@ class Issuer(Aggregate):
         """One issuer per short name."""
         return uuid5(ISSUER_NAMESPACE, slug)
 
-    @event("Registered")
+    class Registered(Aggregate.Created):
+        """An academy was registered under a short name."""
+
+        class_version = 1
+        slug: str
+        name: str
+        url: str
+        did: str
+
+    @event(Registered)
     def __init__(self, slug: str, name: str, url: str, did: str) -> None:
         self.slug = slug
         self.name = name
@@ -45,7 +54,15 @@ class Issuer(Aggregate):
             raise IssuerKeyError(f"issuer {self.id} already has key {key_id}")
         self._key_added(key_id=key_id, public_key_multibase=public_key_multibase, at=at)
 
-    @event("KeyAdded")
+    class KeyAdded(Aggregate.Event):
+        """A signing key became the issuer's current key."""
+
+        class_version = 1
+        key_id: str
+        public_key_multibase: str
+        at: str
+
+    @event(KeyAdded)
     def _key_added(self, key_id: str, public_key_multibase: str, at: str) -> None:
         self.keys[key_id] = {
             "id": key_id,
@@ -64,7 +81,14 @@ class Issuer(Aggregate):
             raise IssuerKeyError(f"key {key_id} was already retired at {key['retiredAt']}")
         self._key_retired(key_id=key_id, at=at)
 
-    @event("KeyRetired")
+    class KeyRetired(Aggregate.Event):
+        """A key stopped signing from `at` on."""
+
+        class_version = 1
+        key_id: str
+        at: str
+
+    @event(KeyRetired)
     def _key_retired(self, key_id: str, at: str) -> None:
         self.keys[key_id]["retiredAt"] = at
         if self.current_key == key_id:
@@ -85,7 +109,16 @@ class Issuer(Aggregate):
             achievement=achievement,
         )
 
-    @event("AchievementDefined")
+    class AchievementDefined(Aggregate.Event):
+        """An achievement the issuer can award was defined."""
+
+        class_version = 1
+        achievement_id: str
+        kind: str
+        refresher_months: int | None
+        achievement: dict[str, Any]
+
+    @event(AchievementDefined)
     def _achievement_defined(
         self,
         achievement_id: str,
@@ -116,7 +149,15 @@ class Issuer(Aggregate):
         )
         return int(self.achievements[achievement_id]["version"])
 
-    @event("AchievementUpdated")
+    class AchievementUpdated(Aggregate.Event):
+        """A new version of an achievement was published."""
+
+        class_version = 1
+        achievement_id: str
+        refresher_months: int | None
+        achievement: dict[str, Any]
+
+    @event(AchievementUpdated)
     def _achievement_updated(
         self, achievement_id: str, refresher_months: int | None, achievement: dict[str, Any]
     ) -> None:
@@ -133,7 +174,13 @@ class Issuer(Aggregate):
             raise AchievementRetiredError(achievement_id)
         self._achievement_retired(achievement_id=achievement_id)
 
-    @event("AchievementRetired")
+    class AchievementRetired(Aggregate.Event):
+        """An achievement can no longer be awarded."""
+
+        class_version = 1
+        achievement_id: str
+
+    @event(AchievementRetired)
     def _achievement_retired(self, achievement_id: str) -> None:
         self.achievements[achievement_id]["retired"] = True
 

@@ -14,6 +14,7 @@ from events.errors import (
     LearnerErasedError,
     StatusChangeError,
 )
+from keys import normalise_identifier
 
 PASSPORT_NAMESPACE = uuid5(NAMESPACE_URL, "https://staff-passport.nhs.example/passports")
 
@@ -27,20 +28,32 @@ class CredentialStatus(StrEnum):
 
 
 class Passport(Aggregate):
-    """A learner's passport. The learner is known to credentials only by a salted hash.
+    """A learner's passport. The learner is known to credentials only by a keyed hash.
 
     Personal data and status reasons are sealed under the learner's own data key before they
     reach an event; `reason` arguments here are already sealed.
     """
 
     @staticmethod
-    def create_id(staff_identifier: str) -> UUID:
-        """One passport per stable staff identifier (ESR number, NMC/GMC/HCPC registration)."""
-        return uuid5(PASSPORT_NAMESPACE, staff_identifier.strip().upper())
+    def legacy_id(staff_identifier: str) -> UUID:
+        """The id passports got before ids were keyed: `uuid5` of the staff identifier under a
+        namespace anyone can read here, so reversible by guessing. Only to find those passports;
+        new ones take `keys.Pseudonyms.learner_id` (see `Ledger.learner_id_for`)."""
+        return uuid5(PASSPORT_NAMESPACE, normalise_identifier(staff_identifier))
 
-    @event("Enrolled")
+    class Enrolled(Aggregate.Created):
+        """A learner was enrolled (their personal data sealed under their own key)."""
+
+        class_version = 1
+        identity_hash: str
+        salt: str
+        personal: str
+
+    @event(Enrolled)
     def __init__(self, id: UUID, identity_hash: str, salt: str, personal: str) -> None:
-        # `id` (from `create_id`) is the event's originator id, not a field of the event.
+        # `id` (from `Ledger.learner_id_for`) is the event's originator id, not a field of the
+        # event. Passports enrolled since ids were keyed carry a keyed `identity_hash` and an
+        # empty `salt`; older ones keep their salted hash (never shown publicly any more).
         self.identity_hash = identity_hash
         self.salt = salt
         self.personal = personal  # name, email and staff identifier, sealed (events.personal_data)
@@ -70,7 +83,18 @@ class Passport(Aggregate):
             jwt=jwt,
         )
 
-    @event("CredentialIssued")
+    class CredentialIssued(Aggregate.Event):
+        """A signed credential was recorded in the passport."""
+
+        class_version = 1
+        credential_id: str
+        issuer_id: str
+        achievement_id: str
+        kind: str
+        credential: dict[str, Any]
+        jwt: str
+
+    @event(CredentialIssued)
     def _credential_issued(
         self,
         credential_id: str,
@@ -130,15 +154,36 @@ class Passport(Aggregate):
         else:
             self.reinstate(credential_id, reason)
 
-    @event("CredentialRevoked")
+    class CredentialRevoked(Aggregate.Event):
+        """A credential was revoked for good (the reason sealed)."""
+
+        class_version = 1
+        credential_id: str
+        reason: str
+
+    @event(CredentialRevoked)
     def _revoked(self, credential_id: str, reason: str) -> None:
         self._set_status(credential_id, CredentialStatus.REVOKED, reason)
 
-    @event("CredentialSuspended")
+    class CredentialSuspended(Aggregate.Event):
+        """A credential was suspended until reinstated (the reason sealed)."""
+
+        class_version = 1
+        credential_id: str
+        reason: str
+
+    @event(CredentialSuspended)
     def _suspended(self, credential_id: str, reason: str) -> None:
         self._set_status(credential_id, CredentialStatus.SUSPENDED, reason)
 
-    @event("CredentialReinstated")
+    class CredentialReinstated(Aggregate.Event):
+        """A suspension was lifted (the reason sealed)."""
+
+        class_version = 1
+        credential_id: str
+        reason: str
+
+    @event(CredentialReinstated)
     def _reinstated(self, credential_id: str, reason: str) -> None:
         self._set_status(credential_id, CredentialStatus.ACTIVE, reason)
 
@@ -151,7 +196,14 @@ class Passport(Aggregate):
             raise LearnerErasedError(self.id)
         self._erased(by=by, reason=reason)
 
-    @event("Erased")
+    class Erased(Aggregate.Event):
+        """The learner's personal data was erased: who did it, and why."""
+
+        class_version = 1
+        by: str
+        reason: str
+
+    @event(Erased)
     def _erased(self, by: str, reason: str) -> None:
         self.erased = True
         self.personal = ""

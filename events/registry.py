@@ -33,7 +33,19 @@ class RegistryEntry(Aggregate):
         """One entry per DID."""
         return uuid5(REGISTRY_NAMESPACE, did)
 
-    @event("IssuerRecognised")
+    class IssuerRecognised(Aggregate.Created):
+        """The operator recognised an issuer or accrediting body."""
+
+        class_version = 1
+        did: str
+        name: str
+        url: str | None
+        role: str
+        at: str
+        keys: list[dict[str, Any]]
+        accredited_by: list[str]
+
+    @event(IssuerRecognised)
     def __init__(
         self,
         did: str,
@@ -66,7 +78,16 @@ class RegistryEntry(Aggregate):
         self._check_current()
         self._aligned(achievement_type=achievement_type, subject=subject, start=start, until=until)
 
-    @event("IssuerAligned")
+    class IssuerAligned(Aggregate.Event):
+        """The entity was recognised for a kind of achievement and/or a subject from `start`."""
+
+        class_version = 1
+        achievement_type: str | None
+        subject: str | None
+        start: str
+        until: str | None
+
+    @event(IssuerAligned)
     def _aligned(
         self, achievement_type: str | None, subject: str | None, start: str, until: str | None
     ) -> None:
@@ -81,7 +102,14 @@ class RegistryEntry(Aggregate):
             raise RecognitionError(f"{self.did} is already suspended")
         self._suspended(at=at, until=until)
 
-    @event("IssuerSuspended")
+    class IssuerSuspended(Aggregate.Event):
+        """The entity's recognition was suspended from `at` (until a date, or reinstated)."""
+
+        class_version = 1
+        at: str
+        until: str | None
+
+    @event(IssuerSuspended)
     def _suspended(self, at: str, until: str | None) -> None:
         self.suspensions.append({"from": at, "until": until})
 
@@ -92,7 +120,13 @@ class RegistryEntry(Aggregate):
             raise RecognitionError(f"{self.did} is not suspended")
         self._reinstated(at=at)
 
-    @event("IssuerReinstated")
+    class IssuerReinstated(Aggregate.Event):
+        """An open suspension ended at `at`."""
+
+        class_version = 1
+        at: str
+
+    @event(IssuerReinstated)
     def _reinstated(self, at: str) -> None:
         for suspension in self.suspensions:
             if suspension["until"] is None:
@@ -103,6 +137,12 @@ class RegistryEntry(Aggregate):
         self._check_current()
         self._derecognised(at=at)
 
-    @event("IssuerDerecognised")
+    class IssuerDerecognised(Aggregate.Event):
+        """The entity is no longer recognised from `at`; what it issued before still is."""
+
+        class_version = 1
+        at: str
+
+    @event(IssuerDerecognised)
     def _derecognised(self, at: str) -> None:
         self.derecognised_at = at

@@ -110,7 +110,11 @@ class SigningMapper(Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        """Refuse an event whose signature does not hold; otherwise deserialise its body."""
+        """Refuse an event whose signature does not hold; otherwise deserialise its body.
+
+        The signature covers the body as stored, so it is checked before the library upcasts
+        an older `class_version`: upcasting changes only what is read, never what was signed.
+        """
         body = open_envelope(stored_event, self.trusted)
         return super().to_domain_event(
             StoredEvent(

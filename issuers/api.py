@@ -17,7 +17,7 @@ from events.errors import AchievementNotFoundError, CredentialNotFoundError
 from issuers.auth import authenticate_client
 from issuers.awarding import Learner
 from issuers.cohort import CSV_COLUMNS, MAX_ROWS, Mode, csv_rows, validate
-from issuers.deps import ActingIssuer, Operator, Services
+from issuers.deps import ActingIssuer, Operator, Services, TokenFailures
 from issuers.errors import AuthenticationError, JobNotFoundError
 from issuers.jobs import Job
 from issuers.problems import problem
@@ -39,6 +39,7 @@ from issuers.schemas import (
 )
 
 router = APIRouter()
+FORM_ENCODED = "application/x-www-form-urlencoded"
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing, invalid or expired access token"},
     403: {"description": "The client may not act for this issuer"},
@@ -69,32 +70,72 @@ def _basic(authorization: str | None) -> tuple[str, str] | None:
     return client_id, secret
 
 
+def _malformed_token_request(
+    media: str, grant_type: str | None, basic: bool, body_credentials: str | None
+) -> JSONResponse | None:
+    """The RFC 6749 §5.2 error for a token request of the wrong shape, if it is one."""
+    if media != FORM_ENCODED:
+        return _oauth_error(
+            400,
+            "invalid_request",
+            f"the token request must be {FORM_ENCODED} (RFC 6749 §4.4.2), not {media or 'empty'}",
+        )
+    if not grant_type:
+        return _oauth_error(400, "invalid_request", "grant_type is required")
+    if grant_type != "client_credentials":
+        return _oauth_error(400, "unsupported_grant_type", "only client_credentials is supported")
+    if basic and body_credentials:
+        return _oauth_error(400, "invalid_request", "send client credentials one way, not both")
+    return None
+
+
 @router.post(
     "/oauth/token",
     tags=["auth"],
     response_model=TokenResponse,
-    responses={400: {"model": OAuthError}, 401: {"model": OAuthError}},
+    responses={
+        400: {"model": OAuthError},
+        401: {"model": OAuthError},
+        429: {"model": OAuthError, "description": "Too many failed attempts; see Retry-After"},
+    },
 )
 def token(
+    request: Request,
     services: Services,
-    grant_type: Annotated[str, Form(max_length=64)],
+    failures: TokenFailures,
+    grant_type: Annotated[str | None, Form(max_length=64)] = None,
     client_id: Annotated[str | None, Form(max_length=200)] = None,
     client_secret: Annotated[str | None, Form(max_length=200)] = None,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> JSONResponse:
-    """OAuth 2.0 client credentials grant (RFC 6749 §4.4): HTTP Basic or body credentials."""
-    if grant_type != "client_credentials":
-        return _oauth_error(400, "unsupported_grant_type", "only client_credentials is supported")
+    """OAuth 2.0 client credentials grant (RFC 6749 §4.4): HTTP Basic or body credentials,
+    form-encoded. Ten failed attempts a minute for one client id, or from one address, and
+    further attempts get 429 until the minute has passed (counted per server process)."""
     basic = _basic(authorization)
-    if basic and (client_id or client_secret):
-        return _oauth_error(400, "invalid_request", "send client credentials one way, not both")
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    malformed = _malformed_token_request(
+        media, grant_type, basic is not None, client_id or client_secret
+    )
+    if malformed is not None:
+        return malformed
     cid, secret = basic or (client_id, client_secret)
-    if not cid or not secret:
-        return _oauth_error(401, "invalid_client", "client authentication failed")
-    services.projections.catch_up()
+    keys = [f"address:{request.client.host if request.client else 'unknown'}"]
+    if cid:
+        keys.append(f"client:{cid}")
+    wait = failures.retry_after(*keys)
+    if wait is not None:
+        refused = _oauth_error(
+            429, "too_many_requests", f"too many failed attempts; try again in {wait} seconds"
+        )
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     try:
+        if not cid or not secret:
+            raise AuthenticationError
+        services.projections.catch_up()
         principal = authenticate_client(services.views.client, cid, secret)
     except AuthenticationError:
+        failures.hit(*keys)
         return _oauth_error(401, "invalid_client", "client authentication failed")
     access_token, lifetime = services.tokens.mint(principal, _now())
     body = TokenResponse(access_token=access_token, expires_in=lifetime)
@@ -352,7 +393,7 @@ def _start_cohort(
     services: Services, issuer_id: UUID, rows: list[dict[str, Any]], mode: Mode, key: str
 ) -> JSONResponse:
     issuer = services.ledger.issuer(issuer_id)
-    valid, refused = validate(rows, issuer, issuer.slug, key, services.views.erased_learners())
+    valid, refused = validate(rows, issuer, issuer.slug, key, services.erased_staff())
     if refused and mode is Mode.ALL_OR_NOTHING:
         first = refused[0]
         return problem(

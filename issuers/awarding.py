@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
+import hashlib
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,19 +18,17 @@ from events.errors import (
     AchievementNotFoundError,
     AchievementRetiredError,
     ConcurrentChangeError,
+    CredentialIdTakenError,
+    IdempotencyKeyReusedError,
     IssuerKeyError,
     LearnerErasedError,
     LearnerNotFoundError,
 )
 from events.issuer import AchievementKind
-from events.passport import Passport
-from issuers.credentials import (
-    achievement_document,
-    identity_hash,
-    open_badge_credential,
-)
+from issuers.credentials import achievement_document, open_badge_credential
 from issuers.status_list import PURPOSES, status_entries
 from keys import KeyStore, did_key, did_key_verification_method, did_web
+from projections.idempotency import IdempotencyKeys
 from projections.status_lists import StatusIndexes
 from verifier import eddsa_jcs_2022
 from verifier.cryptosuites import CRYPTOSUITES
@@ -37,7 +36,10 @@ from verifier.jose import encode_vc_jwt
 from verifier.timestamps import xsd_datetime
 
 MAX_ATTEMPTS = 5
-AWARD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://staff-passport.nhs.example/awards")
+RECORD_ATTEMPTS = 5
+# Credential ids were once uuid5 of the issuer and the idempotency key (guessable); they are
+# random now, and this only finds, on a retry, a credential recorded under such an id.
+LEGACY_AWARD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://staff-passport.nhs.example/awards")
 
 
 @dataclass(frozen=True)
@@ -83,12 +85,18 @@ class Awarding:
     """Issuing on behalf of academies: every credential signed with the issuer's current key."""
 
     def __init__(
-        self, ledger: Ledger, key_store: KeyStore, base_url: str, status_indexes: StatusIndexes
+        self,
+        ledger: Ledger,
+        key_store: KeyStore,
+        base_url: str,
+        status_indexes: StatusIndexes,
+        idempotency: IdempotencyKeys,
     ) -> None:
         self._ledger = ledger
         self._keys = key_store
         self._base_url = base_url
         self._status_indexes = status_indexes
+        self._idempotency = idempotency
 
     def status_list_url(self, slug: str, purpose: str, list_no: int) -> str:
         """Where an issuer's status list is published."""
@@ -241,9 +249,13 @@ class Awarding:
         """Build and sign the credentials of a batch (nothing recorded yet); skip earlier ones."""
         assert issuer.current_key is not None
         signer = self._keys.signer(issuer.current_key.rsplit("#", 1)[1])
-        learners: dict[str, tuple[UUID, str, Mapping[str, Any]]] = {}
+        learners: dict[str, tuple[UUID, Mapping[str, Any]]] = {}
         awards: list[Award] = []
         entries: list[AwardEntry] = []
+        recorded_ids = self._idempotency.credential_ids(
+            str(issuer.id), [r.idempotency_key for r in requests]
+        )
+        batch: dict[str, tuple[str, Award]] = {}
         for request in requests:
             definition = issuer.achievements.get(request.achievement_id)
             if definition is None:
@@ -252,11 +264,23 @@ class Awarding:
                 raise AchievementRetiredError(request.achievement_id)
             staff_id = request.learner.staff_identifier
             if staff_id not in learners:
-                learners[staff_id] = self._learner_salt(staff_id)
-            learner_id, salt, held = learners[staff_id]
-            credential_id = "urn:uuid:" + str(
-                uuid.uuid5(AWARD_NAMESPACE, f"{issuer.id}:{request.idempotency_key}")
+                learners[staff_id] = self._learner(staff_id)
+            learner_id, held = learners[staff_id]
+            legacy_id = "urn:uuid:" + str(
+                uuid.uuid5(LEGACY_AWARD_NAMESPACE, f"{issuer.id}:{request.idempotency_key}")
             )
+            credential_id = (
+                legacy_id if legacy_id in held else recorded_ids[request.idempotency_key]
+            )
+            digest = request_digest(request, learner_id)
+            if credential_id in batch:  # the same key twice in one batch
+                if batch[credential_id][0] != digest:
+                    raise IdempotencyKeyReusedError(request.idempotency_key)
+                awards.append(batch[credential_id][1])
+                continue
+            claim = self._ledger.credential_claim(credential_id)
+            if claim is not None and (claim.learner_id, claim.request) != (learner_id, digest):
+                raise IdempotencyKeyReusedError(request.idempotency_key)
             if credential_id in held:  # a retried request: issue nothing twice
                 earlier = held[credential_id]
                 awards.append(
@@ -269,8 +293,7 @@ class Awarding:
                 issuer_name=issuer.name,
                 issuer_url=issuer.url,
                 achievement=definition["achievement"],
-                staff_identifier=staff_id,
-                salt=salt,
+                identity_hash=self._ledger.pseudonyms.identity_hash(staff_id),
                 earned_on=request.earned_on,
                 refresher_months=definition["refresherMonths"],
                 credits_earned=request.credits_earned,
@@ -286,8 +309,6 @@ class Awarding:
             entries.append(
                 AwardEntry(
                     staff_identifier=staff_id,
-                    identity_hash=identity_hash(staff_id, salt),
-                    salt=salt,
                     name=request.learner.name,
                     email=request.learner.email,
                     credential_id=credential_id,
@@ -296,9 +317,11 @@ class Awarding:
                     kind=definition["kind"],
                     credential=credential,
                     jwt=jwt,
+                    request=digest,
                 )
             )
             awards.append(Award(credential_id, learner_id, credential, jwt))
+            batch[credential_id] = (digest, awards[-1])
         return awards, entries
 
     def issue_document(
@@ -336,33 +359,48 @@ class Awarding:
         subject = document.get("credentialSubject")
         holder = subject.get("id") if isinstance(subject, dict) else None
         staff_id = f"subject:{holder}" if isinstance(holder, str) else f"vc-api:{issuer.slug}"
-        salt = secrets.token_hex(16)
-        self._ledger.record_awards(
-            [
-                AwardEntry(
-                    staff_identifier=staff_id,
-                    identity_hash=identity_hash(staff_id, salt),
-                    salt=salt,
-                    name="",
-                    email="",
-                    credential_id=document["id"],
-                    issuer_id=issuer.id,
-                    achievement_id="",
-                    kind="vc-api",
-                    credential=credential,
-                    jwt=jwt,
-                )
-            ]
+        entry = AwardEntry(
+            staff_identifier=staff_id,
+            name="",
+            email="",
+            credential_id=document["id"],
+            issuer_id=issuer.id,
+            achievement_id="",
+            kind="vc-api",
+            credential=credential,
+            jwt=jwt,
         )
-        return credential
+        for _ in range(RECORD_ATTEMPTS):
+            try:
+                self._ledger.record_awards([entry])
+            except IntegrityError:
+                # Either the id was claimed meanwhile (a racing request) or the holder's
+                # passport changed under us; only the second is worth another try.
+                if self._ledger.credential_claim(entry.credential_id) is not None:
+                    raise CredentialIdTakenError(entry.credential_id) from None
+                continue
+            return credential
+        raise ConcurrentChangeError(issuer_id)
 
-    def _learner_salt(self, staff_identifier: str) -> tuple[UUID, str, Mapping[str, Any]]:
-        """The learner's id, salt and credentials; a fresh salt if they are not enrolled yet."""
-        learner_id = Passport.create_id(staff_identifier)
+    def _learner(self, staff_identifier: str) -> tuple[UUID, Mapping[str, Any]]:
+        """The learner's id and credentials (none if they are not enrolled yet)."""
+        learner_id = self._ledger.learner_id_for(staff_identifier)
         try:
             record = self._ledger.learner(learner_id)
         except LearnerNotFoundError:
-            return learner_id, secrets.token_hex(16), {}
+            return learner_id, {}
         if record.erased:
             raise LearnerErasedError(learner_id)
-        return learner_id, record.salt, record.credentials
+        return learner_id, record.credentials
+
+
+def request_digest(request: AwardRequest, learner_id: UUID) -> str:
+    """What makes two award requests the same award: a retry must match it exactly."""
+    details = {
+        "learner": str(learner_id),
+        "achievementId": request.achievement_id,
+        "earnedOn": request.earned_on.isoformat(),
+        "creditsEarned": request.credits_earned,
+        "cryptosuite": request.cryptosuite,
+    }
+    return hashlib.sha256(json.dumps(details, sort_keys=True).encode()).hexdigest()

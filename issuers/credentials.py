@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar
-import hashlib
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -13,11 +12,6 @@ VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_V3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 
 ACHIEVEMENT_TYPES = {"training": "CertificateOfCompletion", "badge": "Badge", "cpd": "Course"}
-
-
-def identity_hash(identifier: str, salt: str) -> str:
-    """Open Badges 3.0 `identityHash`: `sha256$` + hex(SHA-256(identifier + salt))."""
-    return "sha256$" + hashlib.sha256((identifier + salt).encode()).hexdigest()
 
 
 def add_months(day: date, months: int) -> date:
@@ -59,22 +53,22 @@ def open_badge_credential(
     issuer_name: str,
     issuer_url: str,
     achievement: dict[str, Any],
-    staff_identifier: str,
-    salt: str,
+    identity_hash: str,
     earned_on: date,
     refresher_months: int | None,
     credits_earned: float | None,
 ) -> dict[str, Any]:
-    """The unsigned credential. The learner appears only as a salted hash of their identifier."""
+    """The unsigned credential. The learner appears only as `identity_hash`, a hash of their
+    staff identifier keyed with a ledger secret (`keys.Pseudonyms.identity_hash`): no `salt`
+    is given, since none that a guesser could use exists."""
     subject: dict[str, Any] = {
         "type": ["AchievementSubject"],
         "identifier": [
             {
                 "type": "IdentityObject",
-                "identityHash": identity_hash(staff_identifier, salt),
+                "identityHash": identity_hash,
                 "identityType": "identifier",
                 "hashed": True,
-                "salt": salt,
             }
         ],
         "achievement": achievement,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Protocol
 from uuid import UUID
@@ -15,6 +17,7 @@ from issuers.auth import AccessTokens, Principal
 from issuers.awarding import Awarding
 from issuers.errors import AuthenticationError, ForbiddenError
 from issuers.jobs import CohortRunner, JobStore
+from issuers.rate_limit import RateLimiter
 from projections.runner import ProjectionRunner
 from projections.views import Views
 
@@ -30,6 +33,10 @@ class IssuerServices(Protocol):
     projections: ProjectionRunner
     jobs: JobStore
     cohorts: CohortRunner
+
+    def erased_staff(self) -> Callable[[str], bool]:
+        """Whether the learner of a staff identifier was erased."""
+        ...
 
 
 def _services(request: Request) -> IssuerServices:
@@ -67,5 +74,20 @@ def _acting_issuer(
     return issuer_id
 
 
+TOKEN_FAILURES_PER_MINUTE = 10  # per client id, and per remote address
+_limiter_lock = threading.Lock()
+
+
+def _token_failures(request: Request) -> RateLimiter:
+    """The app's count of failed token requests (kept in this process only)."""
+    state = request.app.state
+    with _limiter_lock:
+        if not hasattr(state, "token_failures"):
+            state.token_failures = RateLimiter(TOKEN_FAILURES_PER_MINUTE, 60.0)
+    limiter: RateLimiter = state.token_failures
+    return limiter
+
+
+TokenFailures = Annotated[RateLimiter, Depends(_token_failures)]
 Operator = Annotated[Principal, Depends(_operator)]
 ActingIssuer = Annotated[UUID, Depends(_acting_issuer)]

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import rfc8785
+
 from events.application import IssuerDetails
-from issuers.status_list import bitstring_with, encode_bitstring, status_list_credential
+from issuers.status_list import encode_bitstring, status_list_credential
 from keys import KeyStore
-from projections.status_lists import StatusIndexes
+from projections.status_lists import ListState
 from verifier.eddsa_jcs_2022 import create_proof
 from verifier.keyset import parse_time
 
 DID_CONTEXTS = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
-STATUS_FOR_PURPOSE = {"revocation": "revoked", "suspension": "suspended"}
 
 
 def did_document(issuer: IssuerDetails) -> dict[str, Any]:
@@ -37,13 +43,42 @@ def did_document(issuer: IssuerDetails) -> dict[str, Any]:
     }
 
 
+class SignedLists:
+    """Status list credentials signed once per content: the same state (bits, last change,
+    signing key) always gives the same document, so it is signed on first request and kept."""
+
+    def __init__(self, capacity: int = 256) -> None:
+        self._capacity = capacity
+        self._signed: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self, unsigned: dict[str, Any], key_id: str, sign: Callable[[], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """The signed document for this content and key: from the cache, or `sign()` once."""
+        digest = hashlib.sha256(rfc8785.dumps([key_id, unsigned])).hexdigest()
+        with self._lock:
+            if digest in self._signed:
+                self._signed.move_to_end(digest)
+                return copy.deepcopy(self._signed[digest])
+        document = sign()
+        with self._lock:
+            self._signed[digest] = document
+            while len(self._signed) > self._capacity:
+                self._signed.popitem(last=False)
+        return copy.deepcopy(document)
+
+
+SIGNED_LISTS = SignedLists()
+
+
 def signed_status_list(
     issuer: IssuerDetails,
     url: str,
     purpose: str,
-    list_no: int,
-    indexes: StatusIndexes,
+    state: ListState,
     key_store: KeyStore,
+    cache: SignedLists = SIGNED_LISTS,
 ) -> dict[str, Any]:
     """The issuer's `BitstringStatusListCredential`, signed with its current key.
 
@@ -52,15 +87,16 @@ def signed_status_list(
     """
     if issuer.current_key is None:
         raise LookupError(f"issuer {issuer.id} has no current key")
-    key = next(k for k in issuer.keys if k["id"] == issuer.current_key)
-    moments = [
-        parse_time(key["validFrom"]),
-        parse_time(indexes.last_change(str(issuer.id), list_no)),
-    ]
+    key_id = issuer.current_key
+    key = next(k for k in issuer.keys if k["id"] == key_id)
+    moments = [parse_time(key["validFrom"]), parse_time(state.changed_at)]
     valid_from: datetime = max(m for m in moments if m is not None)
-    bits = indexes.set_bits(str(issuer.id), list_no, STATUS_FOR_PURPOSE[purpose])
     unsigned = status_list_credential(
-        url, issuer.did, purpose, encode_bitstring(bitstring_with(bits)), valid_from
+        url, issuer.did, purpose, encode_bitstring(state.bits), valid_from
     )
-    signer = key_store.signer(issuer.current_key.rsplit("#", 1)[1])
-    return create_proof(unsigned, signer, issuer.current_key, valid_from)
+
+    def sign() -> dict[str, Any]:
+        signer = key_store.signer(key_id.rsplit("#", 1)[1])
+        return create_proof(unsigned, signer, key_id, valid_from)
+
+    return cache.get(unsigned, key_id, sign)

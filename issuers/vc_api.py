@@ -41,6 +41,29 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+def _unusable(credential: dict[str, Any]) -> str | None:
+    """Why the credential cannot be signed and recorded as given, if it cannot: nested too
+    deep, text that is not Unicode (a lone surrogate, which no UTF-8 encoder takes), or an id
+    with control characters (not a URL, and refused as a key by PostgreSQL)."""
+    if _depth(credential) > MAX_DEPTH:
+        return (
+            f"the credential is nested more than {MAX_DEPTH} levels deep; "
+            "no credential needs so many"
+        )
+    identifier = credential.get("id")
+    if isinstance(identifier, str) and any(ord(ch) < 0x21 or ch == "\x7f" for ch in identifier):
+        return "id must be a URL (VCDM 2.0 §4.4): it holds a space or control character"
+    stack: list[Any] = [credential]
+    while stack:
+        node = stack.pop()
+        texts = [node] if isinstance(node, str) else list(node) if isinstance(node, dict) else []
+        if any(0xD800 <= ord(ch) <= 0xDFFF for text in texts for ch in text):
+            return "text must be valid Unicode (RFC 8259 §8.2): it holds an unpaired surrogate"
+        if isinstance(node, dict | list):
+            stack.extend(node.values() if isinstance(node, dict) else node)
+    return None
+
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "The credential is malformed (the rule it breaks is named)"},
     401: {"description": "Missing or invalid access token"},
@@ -79,7 +102,9 @@ class UpdateStatusRequest(BaseModel):
     `statusPurpose`) and `status` says whether to set (true) or clear (false) that purpose's bit;
     or, as earlier clients send it, a list of changes each carrying its own `status`."""
 
-    credentialId: str = Field(min_length=1, max_length=300)  # noqa: N815 - the VC API's name
+    credentialId: str = Field(  # noqa: N815 - the VC API's name
+        min_length=1, max_length=300, pattern=r"^[^\x00-\x20\x7f]+$", description="A URL."
+    )
     credentialStatus: StatusUpdate | list[StatusUpdate] = Field(  # noqa: N815
         description="The status entry to change, or a list of changes (at most 4)."
     )
@@ -119,13 +144,9 @@ def issue(body: IssueRequest, services: Services, caller: Caller) -> IssueRespon
     issuer_uuid = _acting_issuer(caller)
     issuer = services.ledger.issuer(issuer_uuid)
     credential = dict(body.credential)
-    if _depth(credential) > MAX_DEPTH:
-        return problem(
-            400,
-            "Malformed credential",
-            f"the credential is nested more than {MAX_DEPTH} levels deep; "
-            "no credential needs so many",
-        )
+    unusable = _unusable(credential)
+    if unusable:
+        return problem(400, "Malformed credential", unusable)
     if "issuer" not in credential:
         credential["issuer"] = issuer.did
     shape = well_formed(credential)

@@ -10,6 +10,7 @@ from keys.errors import (
     MalformedKeyError,
     SealedDataError,
 )
+from keys.pseudonyms import Pseudonyms, normalise_identifier
 from keys.sealing import DataKey, KeyWrapper
 from keys.store import KeyStore
 
@@ -22,11 +23,13 @@ __all__ = [
     "KeyWrapper",
     "KeysError",
     "MalformedKeyError",
+    "Pseudonyms",
     "PublicKey",
     "SealedDataError",
     "SigningKey",
     "did_key",
     "did_key_verification_method",
     "did_web",
+    "normalise_identifier",
     "resolve_did_key",
 ]

@@ -61,6 +61,12 @@ class KeyStore:
         ids = self.role_keys(role)
         return ids[-1] if ids else self.rotate_role(role).multibase
 
+    def first_for_role(self, role: str) -> str:
+        """The id of the first key that held the role (created if none has): for roles whose
+        derived secrets must never change, such as the one learners' pseudonyms are keyed with."""
+        ids = self.role_keys(role)
+        return ids[0] if ids else self.rotate_role(role).multibase
+
     def rotate_role(self, role: str) -> PublicKey:
         """Give the role a new key; the earlier keys stay listed, so what they signed verifies."""
         public = self.generate()

@@ -26,6 +26,8 @@ from passport.compliance import CatalogueError
 from passport.log import checkpoints, first_divergence
 from passport.services import LEDGER_ROLE, Services, utcnow
 from passport.settings import Settings
+from passport.strict_json import duplicate_key
+from projections.set_aside import set_aside_events
 
 app = typer.Typer(
     help="Staff Passport: a tamper-evident ledger of NHS staff credentials.",
@@ -54,6 +56,7 @@ app.add_typer(database_app, name="database")
 
 EXIT_UNUSABLE = 2
 MAX_INPUT_BYTES = 5 * 1024 * 1024
+MAX_CSV_BYTES = 64 * 1024 * 1024
 
 
 def _fail(message: str, code: int = EXIT_UNUSABLE) -> NoReturn:
@@ -99,6 +102,7 @@ def serve(
     import uvicorn  # noqa: PLC0415
 
     from passport.web.app import create_app  # noqa: PLC0415
+    from passport.web.server import server_config  # noqa: PLC0415
 
     if (tls_cert is None) != (tls_key is None):
         _fail("give both --tls-cert and --tls-key, or neither")
@@ -108,18 +112,23 @@ def serve(
     settings = _settings()
     services = _services(settings)  # a configuration problem is one line here, not a traceback
     try:
-        uvicorn.run(
+        config = server_config(
             create_app(settings, services),
             host=host,
             port=port,
-            ssl_certfile=str(tls_cert) if tls_cert else None,
-            ssl_keyfile=str(tls_key) if tls_key else None,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
         )
-    except ssl.SSLError as exc:
-        _fail(
-            "the certificate and key cannot be used for TLS (both must be PEM, and the key "
-            f"the certificate's): {exc.reason or exc}"
-        )
+        try:
+            config.load()  # reads the certificate and key now, to explain what is wrong
+        except ssl.SSLError as exc:
+            _fail(
+                "the certificate and key cannot be used for TLS (both must be PEM, and the key "
+                f"the certificate's): {exc.reason or exc}"
+            )
+        except OSError as exc:
+            _fail(f"cannot read the certificate or key: {exc.strerror or type(exc).__name__}")
+        uvicorn.Server(config).run()
     finally:
         services.close()
 
@@ -164,7 +173,10 @@ def export(
     if output is None:
         typer.echo(text)
     else:
-        output.write_text(text + "\n", encoding="utf-8")
+        try:
+            output.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror or type(exc).__name__}")
         typer.echo(f"wrote {output} ({len(bundle['verifiableCredential'])} credentials)", err=True)
 
 
@@ -211,6 +223,9 @@ def verify(
         _fail(str(exc))
     try:
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1) if file == "-" else _read(Path(file))
+        key = duplicate_key(data)
+        if key is not None:
+            _fail(f"the input names the key {key!r} twice in one object; name each key once")
         report = verify_document(data, now=utcnow(), trust=trust, status_lists=lists)
     except MalformedInputError as exc:
         _fail(str(exc))
@@ -221,12 +236,16 @@ def verify(
     raise typer.Exit(0 if report.verified else 1)
 
 
-def _read(path: Path) -> bytes:
-    if not path.is_file():
-        _fail(f"no such file: {path}")
-    if path.stat().st_size > MAX_INPUT_BYTES:
-        _fail(f"{path} is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB")
-    return path.read_bytes()
+def _read(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The file's bytes; a missing, unreadable or too large file ends the command (exit 2)."""
+    try:
+        if not path.is_file():
+            _fail(f"no such file: {path}")
+        if path.stat().st_size > limit:
+            _fail(f"{path} is larger than {limit // (1024 * 1024)} MB")
+        return path.read_bytes()
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror or type(exc).__name__}")
 
 
 @app.command()
@@ -252,6 +271,7 @@ def audit() -> None:
     try:
         divergence = first_divergence(services)
         published = len(checkpoints(services))
+        set_aside = set_aside_events(services.read_models)
     finally:
         services.close()
     if divergence is not None:
@@ -261,6 +281,12 @@ def audit() -> None:
         f"intact: {result.checked} events, every signature verified; the Merkle tree "
         f"matches the log and all {published} published checkpoints"
     )
+    if set_aside:
+        first = set_aside[0].notification_id
+        typer.echo(
+            f"warning: the read models set aside {len(set_aside)} event(s) they could not "
+            f"apply (first: notification {first}); see `passport projections set-aside`"
+        )
 
 
 @log_app.command("checkpoint")
@@ -285,6 +311,24 @@ def rebuild() -> None:
     finally:
         services.close()
     typer.echo(f"rebuilt read models from {count} events")
+
+
+@projections_app.command("set-aside")
+def set_aside_list() -> None:
+    """List the events the read models could not apply (set aside, with the error)."""
+    services = _services()
+    try:
+        services.projections.catch_up()
+        events = set_aside_events(services.read_models)
+    finally:
+        services.close()
+    if not events:
+        typer.echo("no events set aside: the read models reflect every event of the log")
+    for e in events:
+        typer.echo(
+            f"notification {e.notification_id}  aggregate {e.aggregate_id} version {e.version}"
+            f"  {e.topic}  since {e.set_aside_at}: {e.error}"
+        )
 
 
 @issuer_app.command("register")
@@ -349,9 +393,7 @@ def award(
         issuer_uuid = UUID(issuer_id)
     except ValueError:
         _fail(f"--issuer must be an issuer id (a UUID), got {issuer_id!r}")
-    if not csv_file.is_file():
-        _fail(f"no such file: {csv_file}")
-    raw = csv_file.read_bytes()
+    raw = _read(csv_file, MAX_CSV_BYTES)
     try:
         rows = csv_rows(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -362,9 +404,7 @@ def award(
     services = _services()
     try:
         issuer = services.ledger.issuer(issuer_uuid)
-        valid, refused = validate(
-            rows, issuer, issuer.slug, batch_key, services.views.erased_learners()
-        )
+        valid, refused = validate(rows, issuer, issuer.slug, batch_key, services.erased_staff())
         for error in refused:
             typer.echo(f"row {error.row}: {error.field}: {error.message}", err=True)
         if refused and mode is Mode.ALL_OR_NOTHING:
@@ -400,15 +440,21 @@ def award(
 @outbox_app.command("deliver")
 def outbox_deliver() -> None:
     """Send each newly enrolled learner their personal link, and anything else queued."""
+    from passport.mail import MailRelayError  # noqa: PLC0415
+
     settings = _settings()
-    if not settings.smtp_url:
+    try:
+        relay = settings.mail_relay()
+    except MailRelayError as exc:
+        _fail(str(exc))
+    if relay is None:
         _fail("set PASSPORT_SMTP_URL (smtp://host:port) to say where emails go")
     services = _services()
     try:
         services.projections.catch_up()
-        done = services.outbox.deliver(settings.smtp_url, settings.mail_from, utcnow())
-    except (OSError, ValueError) as exc:
-        _fail(f"cannot send through {settings.smtp_url}: {exc}")
+        done = services.outbox.deliver(relay, settings.mail_from, utcnow())
+    except MailRelayError as exc:
+        _fail(str(exc))
     finally:
         services.close()
     typer.echo(

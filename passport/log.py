@@ -1,15 +1,26 @@
-"""The ledger's transparency log: signed checkpoints (C2SP) of the Merkle tree, and proofs."""
+"""The ledger's transparency log: signed checkpoints (C2SP) of the Merkle tree, and proofs.
+
+Anyone may have a credential's leaf hash with its inclusion proof: the hash commits to the
+entry (it covers the ledger's signature, which no one can guess), so it reveals nothing. The
+entry itself names the learner's passport and holds the credential, so it goes only to whoever
+shows they hold that credential (`holds_credential`), and into the learner's own exports.
+"""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
+import json
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from keys import PublicKey
 from passport.services import LEDGER_ROLE, Services
 from projections.merkle_log import MerkleLog, log_entry
 from projections.merkle_tree import MemoryNodes, append_leaf, root
+from verifier.canonical import canonical_json
 from verifier.merkle import leaf_hash
 from verifier.signed_note import Checkpoint, note_verifier_key, sign_note
 
@@ -51,11 +62,39 @@ def publish_checkpoint(services: Services, at: datetime) -> tuple[int, str]:
     return size, str(kept[0][0])
 
 
+def latest_checkpoint(services: Services) -> str | None:
+    """The newest signed checkpoint's note, or None before the first is signed (reads only)."""
+    with services.read_models.transaction() as tx:
+        rows = tx.execute("SELECT note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+    return str(rows[0][0]) if rows else None
+
+
 def checkpoints(services: Services) -> list[tuple[int, bytes, str]]:
     """Every checkpoint published: (size, root, note), smallest first."""
     with services.read_models.transaction() as tx:
         rows = tx.execute("SELECT size, root, note FROM log_checkpoints ORDER BY size")
     return [(int(r[0]), bytes.fromhex(r[1]), str(r[2])) for r in rows]
+
+
+def credential_digest(credential: dict[str, Any] | str) -> str:
+    """What a holder shows to prove they hold a credential: the hex SHA-256 of its RFC 8785
+    canonical JSON, or of a `vc+jwt`'s compact text."""
+    text = credential if isinstance(credential, str) else canonical_json(credential).decode()
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def holds_credential(services: Services, credential_id: str, digest: str) -> bool:
+    """Whether `digest` is that of the credential recorded under this id (either form)."""
+    services.projections.catch_up()
+    with services.read_models.transaction() as tx:
+        rows = tx.execute(
+            "SELECT credential, jwt FROM rm_credentials WHERE credential_id = ?", (credential_id,)
+        )
+    if not rows:
+        return False
+    recorded = (credential_digest(json.loads(rows[0][0])), credential_digest(str(rows[0][1])))
+    offered = digest.strip().lower()
+    return any(hmac.compare_digest(offered, d) for d in recorded)
 
 
 def inclusion_for_credential(
@@ -64,10 +103,12 @@ def inclusion_for_credential(
     tree_size: int | None = None,
     *,
     latest_status: bool = False,
+    with_entry: bool = False,
 ) -> dict[str, object] | None:
     """What anyone needs to check, without our code, that the credential's issuing event (or
-    the latest change of its status) is in the log: the leaf entry, its index, the inclusion
-    path, a signed checkpoint and its key. None if there is no such event."""
+    the latest change of its status) is in the log: the leaf hash, its index, the inclusion
+    path, a signed checkpoint and its key; `with_entry`, the leaf's entry too (only for whoever
+    holds the credential). None if there is no such event."""
     services.projections.catch_up()
     tree = MerkleLog(services.read_models)
     located = tree.leaf_of_credential(credential_id, latest_status=latest_status)
@@ -79,11 +120,15 @@ def inclusion_for_credential(
         if not leaf_index < tree_size <= size:
             raise ValueError(f"tree_size must be between {leaf_index + 1} and {size}")
         size, note = tree_size, _note_for(services, tree_size)
-    event = services.ledger.recorder.select_notifications(notification_id, 1)[0]
-    return {
+    proof: dict[str, object] = {
         "leafIndex": leaf_index,
         "treeSize": size,
-        "entry": base64.b64encode(log_entry(event)).decode(),
+        "leafHash": base64.b64encode(tree.leaf(leaf_index)).decode(),
+    }
+    if with_entry:
+        event = services.ledger.recorder.select_notifications(notification_id, 1)[0]
+        proof["entry"] = base64.b64encode(log_entry(event)).decode()
+    return proof | {
         "inclusionPath": [base64.b64encode(h).decode() for h in tree.inclusion(leaf_index, size)],
         "checkpoint": note,
         "noteVerifierKeys": verifier_keys(services),

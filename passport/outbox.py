@@ -14,10 +14,10 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from urllib.parse import unquote, urlsplit
 from uuid import UUID, uuid4
 
 from events.personal_data import PersonalData, PersonalDataVault
+from passport.mail import MailRelay
 from passport.sharing import Sharing
 from projections.database import ReadModelDatabase
 
@@ -123,8 +123,9 @@ class Outbox:
             unaddressed += body is None
         return queued, unaddressed
 
-    def deliver(self, smtp_url: str, sender: str, now: datetime) -> Delivery:
-        """Queue welcomes, then send every queued message through the SMTP server."""
+    def deliver(self, relay: MailRelay, sender: str, now: datetime) -> Delivery:
+        """Queue welcomes, then send every queued message through the SMTP relay (over
+        verified TLS: `MailRelayError` if it cannot be reached so, and nothing is sent)."""
         queued, unaddressed = self.welcome_new_learners(now)
         with self._database.transaction() as tx:
             pending = tx.execute(
@@ -136,7 +137,7 @@ class Outbox:
             return Delivery(queued, 0, 0, unaddressed)
         keys = self._vault.keys_for({UUID(str(r[1])) for r in pending}, create=False)
         sent = failed = 0
-        with _connect(smtp_url) as smtp:
+        with relay.connect() as smtp:
             for message_id, learner_id, body in pending:
                 key = keys.get(UUID(str(learner_id)))
                 if key is None:
@@ -148,8 +149,8 @@ class Outbox:
                 email.set_content(content["text"])
                 try:
                     smtp.send_message(email)
-                except smtplib.SMTPException as exc:
-                    self._record(str(message_id), None, f"{type(exc).__name__}: {exc}")
+                except (smtplib.SMTPException, OSError) as exc:
+                    self._record(str(message_id), None, relay.scrub(f"{type(exc).__name__}: {exc}"))
                     failed += 1
                     continue
                 self._record(str(message_id), now, None)
@@ -176,15 +177,3 @@ class Outbox:
                     "body = NULL WHERE message_id = ?",
                     (sent_at.isoformat(), message_id),
                 )
-
-
-def _connect(smtp_url: str) -> smtplib.SMTP:
-    """An SMTP connection from `smtp://[user:password@]host:port` (`smtps://` for TLS)."""
-    parts = urlsplit(smtp_url)
-    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise ValueError("PASSPORT_SMTP_URL is smtp://host:port or smtps://user:password@host:port")
-    cls = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
-    smtp = cls(parts.hostname, parts.port or (465 if parts.scheme == "smtps" else 25), timeout=30)
-    if parts.username:
-        smtp.login(unquote(parts.username), unquote(parts.password or ""))
-    return smtp

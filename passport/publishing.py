@@ -8,7 +8,8 @@ from typing import Any
 
 from events.errors import IssuerNotFoundError
 from events.issuer import Issuer
-from issuers.publication import STATUS_FOR_PURPOSE, did_document, signed_status_list
+from issuers.publication import did_document, signed_status_list
+from issuers.status_list import PURPOSES
 from passport.export import export_passport
 from passport.log import inclusion_for_credential, publish_checkpoint, verifier_keys
 from passport.registry import published_registry
@@ -26,18 +27,17 @@ def issuer_did_document(services: Services, slug: str) -> dict[str, Any] | None:
 
 def status_list(services: Services, slug: str, purpose: str, list_no: int) -> dict[str, Any] | None:
     """An issuer's signed status list, or None if there is no such list."""
-    if purpose not in STATUS_FOR_PURPOSE or list_no < 1:
+    if purpose not in PURPOSES or list_no < 1:
         return None
     try:
         issuer = services.ledger.issuer(Issuer.create_id(slug))
     except IssuerNotFoundError:
         return None
-    if list_no > 1 and not services.status_indexes.set_bits_exist(str(issuer.id), list_no):
+    state = services.status_indexes.list_state(str(issuer.id), purpose, list_no)
+    if state is None:
         return None
     url = services.awarding.status_list_url(slug, purpose, list_no)
-    return signed_status_list(
-        issuer, url, purpose, list_no, services.status_indexes, services.key_store
-    )
+    return signed_status_list(issuer, url, purpose, state, services.key_store)
 
 
 def status_list_at(services: Services, url: str) -> dict[str, Any] | None:
@@ -85,7 +85,7 @@ def passport_file(services: Services, learner_id: str, at: datetime) -> dict[str
     size, _ = publish_checkpoint(services, at)
     proofs = {}
     for credential in bundle["verifiableCredential"]:
-        proof = inclusion_for_credential(services, credential["id"], size)
+        proof = inclusion_for_credential(services, credential["id"], size, with_entry=True)
         if proof is not None:
             proof.pop("noteVerifierKeys")
             proofs[credential["id"]] = proof

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Self
@@ -12,7 +13,8 @@ from issuers.accounts import Accounts
 from issuers.auth import AccessTokens
 from issuers.awarding import Awarding
 from issuers.jobs import CohortRunner, JobStore
-from keys import KeyStore, KeyWrapper, PublicKey
+from keys import KeyStore, KeyWrapper, Pseudonyms, PublicKey
+from keys.pseudonyms import IDENTITY_HASH_PURPOSE, LEARNER_ID_PURPOSE
 from passport.compliance import (
     Catalogue,
     Recognition,
@@ -30,6 +32,7 @@ from passport.outbox import Outbox
 from passport.settings import Settings
 from passport.sharing import Sharing
 from projections.database import PostgresReadModels, ReadModelDatabase, SQLiteReadModels
+from projections.idempotency import IdempotencyKeys
 from projections.personal_data import SqlVault
 from projections.runner import ProjectionRunner
 from projections.status_lists import StatusIndexes
@@ -40,6 +43,7 @@ REGISTRY_ROLE = "registry"  # signs the issuer registry this ledger publishes
 TOKEN_ROLE = "access-tokens"  # noqa: S105 - a key role name
 PERSONAL_DATA_ROLE = "personal-data"  # its key derives the key that wraps learners' data keys
 DATA_KEY_PURPOSE = b"staff-passport/learner-data-keys/v1"
+PSEUDONYM_ROLE = "pseudonyms"  # its first key keys learner ids and identity hashes, for ever
 
 
 def utcnow() -> datetime:
@@ -52,6 +56,15 @@ def open_read_models(settings: Settings) -> ReadModelDatabase:
     if settings.is_postgres:
         return PostgresReadModels(settings.postgres_conninfo())
     return SQLiteReadModels(settings.sqlite_path)
+
+
+def open_pseudonyms(key_store: KeyStore) -> Pseudonyms:
+    """The ledger's pseudonym secrets, derived from the first key of their role: rotating the
+    role would give every learner a new id, so the first key is used for ever."""
+    key = key_store.signer(key_store.first_for_role(PSEUDONYM_ROLE))
+    return Pseudonyms(
+        key.derive_secret(LEARNER_ID_PURPOSE), key.derive_secret(IDENTITY_HASH_PURPOSE)
+    )
 
 
 @dataclass
@@ -103,13 +116,20 @@ class Services:
             signer=key_store.signer(signer_id),
             trusted=trusted,
             vault=vault,
+            pseudonyms=open_pseudonyms(key_store),
         )
         serialise_inserts_without_table_lock(ledger.recorder)
         if manage:
             protect_event_store(settings)
         status_indexes = StatusIndexes(read_models, secrets.SystemRandom().randrange)
         projections = ProjectionRunner(ledger, read_models, create=manage)
-        awarding = Awarding(ledger, key_store, settings.base_url, status_indexes)
+        awarding = Awarding(
+            ledger,
+            key_store,
+            settings.base_url,
+            status_indexes,
+            IdempotencyKeys(read_models, create=manage),
+        )
         jobs = JobStore(read_models, create=manage)
         sharing = Sharing(read_models, vault, create=manage)
         token_key = key_store.current_for_role(TOKEN_ROLE)
@@ -137,6 +157,11 @@ class Services:
             catalogue=catalogue,
             recognition=recognition,
         )
+
+    def erased_staff(self) -> Callable[[str], bool]:
+        """Whether the learner of a staff identifier (by keyed or legacy id) was erased."""
+        erased = self.views.erased_learners()
+        return lambda staff: not erased.isdisjoint(self.ledger.candidate_ids(staff))
 
     def close(self) -> None:
         """Release database connections."""

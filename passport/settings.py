@@ -10,6 +10,8 @@ from psycopg.conninfo import make_conninfo
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from passport.mail import MailRelay
+
 DEFAULT_DATABASE_URL = "sqlite:///var/passport.sqlite3"
 
 
@@ -17,7 +19,11 @@ class Settings(BaseSettings):
     """Configuration of a ledger deployment (environment variables prefixed `PASSPORT_`)."""
 
     model_config = SettingsConfigDict(
-        env_prefix="PASSPORT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="PASSPORT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        hide_input_in_errors=True,  # the SMTP URL and passphrase are secrets
     )
 
     database_url: str = Field(
@@ -26,7 +32,7 @@ class Settings(BaseSettings):
     )
     base_url: str = Field("http://localhost:8000", description="Public URL of this ledger.")
     key_dir: Path = Field(Path("var/keys"), description="Directory of the encrypted key store.")
-    key_passphrase: str | None = Field(None, description="Passphrase of the key store.")
+    key_passphrase: str | None = Field(None, description="Passphrase of the key store.", repr=False)
     roles_file: Path | None = Field(
         None, description="An organisation's own role catalogue (JSON); default: the shipped one."
     )
@@ -37,6 +43,17 @@ class Settings(BaseSettings):
         None,
         description="Where learners' emails go: smtp://host:port or smtps://user:password@host "
         "(unset: messages wait in the outbox).",
+        repr=False,
+    )
+    smtp_ca_file: Path | None = Field(
+        None,
+        description="PEM file of the certificate authorities that may sign the SMTP server's "
+        "certificate (default: the system's).",
+    )
+    smtp_allow_plaintext: bool = Field(
+        False,
+        description="Allow smtp:// without STARTTLS (only for a relay on this machine): the "
+        "password and learners' links then cross the network in clear text.",
     )
     mail_from: str = Field("Staff Passport <no-reply@localhost>", description="Sender of emails.")
     mail_interval: float = Field(60.0, ge=0, description="Seconds between mail deliveries.")
@@ -53,6 +70,12 @@ class Settings(BaseSettings):
         "demand).",
     )
 
+    body_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds a client has to send a request's whole body; slower ones get 408.",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str) -> str:
@@ -63,12 +86,25 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _relay_url(cls, value: str | None) -> str | None:
+        if value:
+            MailRelay(value)  # a MailRelayError (a ValueError) names what is wrong
+        return value
+
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("PASSPORT_BASE_URL must be an http:// or https:// URL")
         return value.rstrip("/")
+
+    def mail_relay(self) -> MailRelay | None:
+        """The SMTP relay learners' emails go through (None: they wait in the outbox)."""
+        if not self.smtp_url:
+            return None
+        return MailRelay(self.smtp_url, self.smtp_ca_file, self.smtp_allow_plaintext)
 
     @property
     def is_postgres(self) -> bool:

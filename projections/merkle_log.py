@@ -15,7 +15,7 @@ from eventsourcing.persistence import StoredEvent
 from projections.database import ReadModelDatabase, Transaction
 from projections.merkle_tree import (
     GetNode,
-    append_leaf,
+    append_to_frontier,
     consistency_proof,
     inclusion_proof,
     root,
@@ -35,8 +35,16 @@ def log_entry(event: StoredEvent) -> bytes:
     )
 
 
+def _tree_state(tx: Transaction) -> tuple[int, list[bytes]]:
+    """The tree's size and frontier, kept in one row written with each append."""
+    rows = tx.execute("SELECT size, frontier FROM rm_merkle_state WHERE id = 1")
+    if not rows:
+        return 0, []
+    return int(rows[0][0]), [bytes.fromhex(h) for h in str(rows[0][1]).split()]
+
+
 def _tree_size(tx: Transaction) -> int:
-    return int(tx.execute("SELECT COUNT(*) FROM rm_merkle_leaves")[0][0])
+    return _tree_state(tx)[0]
 
 
 def _node_reader(tx: Transaction) -> GetNode:
@@ -50,8 +58,8 @@ def _node_reader(tx: Transaction) -> GetNode:
 
 
 def append(tx: Transaction, event: StoredEvent, notification_id: int) -> int:
-    """Add the event as the next leaf; return its leaf index. O(log n) rows written."""
-    index = _tree_size(tx)
+    """Add the event as the next leaf; return its leaf index. O(log n) rows written, one read."""
+    index, frontier = _tree_state(tx)
 
     def put(level: int, position: int, value: bytes) -> None:
         tx.execute(
@@ -59,7 +67,12 @@ def append(tx: Transaction, event: StoredEvent, notification_id: int) -> int:
             (level, position, value.hex()),
         )
 
-    append_leaf(index, leaf_hash(log_entry(event)), put, _node_reader(tx))
+    append_to_frontier(index, leaf_hash(log_entry(event)), frontier, put)
+    tx.execute(
+        "INSERT INTO rm_merkle_state (id, size, frontier) VALUES (1, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET size = excluded.size, frontier = excluded.frontier",
+        (index + 1, " ".join(h.hex() for h in frontier)),
+    )
     tx.execute(
         "INSERT INTO rm_merkle_leaves (leaf_index, notification_id, aggregate_id, version) "
         "VALUES (?, ?, ?, ?)",
@@ -75,7 +88,7 @@ class MerkleLog:
         self._database = database
 
     def size(self) -> int:
-        """How many leaves the tree has."""
+        """How many leaves the tree has (one row read, never a count)."""
         with self._database.transaction() as tx:
             return _tree_size(tx)
 

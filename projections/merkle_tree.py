@@ -29,6 +29,29 @@ def append_leaf(index: int, leaf: bytes, put: PutNode, get: GetNode) -> None:
         put(level, position, value)
 
 
+def append_to_frontier(index: int, leaf: bytes, frontier: list[bytes], put: PutNode) -> None:
+    """Store leaf `index` and every perfect subtree it completes, reading nothing: `frontier`
+    (the roots of the perfect subtrees the first `index` leaves split into, largest first) is
+    updated in place to cover `index + 1` leaves."""
+    put(0, index, leaf)
+    level, position, value = 0, index, leaf
+    while position & 1:
+        value = node_hash(frontier.pop(), value)
+        level, position = level + 1, position >> 1
+        put(level, position, value)
+    frontier.append(value)
+
+
+def frontier_root(frontier: list[bytes]) -> bytes:
+    """The root hash of the tree whose perfect subtrees are `frontier` (largest first)."""
+    if not frontier:
+        return empty_root()
+    value = frontier[-1]
+    for left in reversed(frontier[:-1]):
+        value = node_hash(left, value)
+    return value
+
+
 def _subtree(start: int, end: int, get: GetNode) -> bytes:
     """MTH of leaves [start, end)."""
     size = end - start

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from projections.database import Transaction
+from projections.display import display_number, display_text, optional_text
 from projections.personal_data import destroy_key
 
 Handler = Callable[[Transaction, Any, int], None]
@@ -20,7 +21,14 @@ def _issuer_registered(tx: Transaction, e: Any, _: int) -> None:
     tx.execute(
         "INSERT INTO rm_issuers (issuer_id, slug, name, url, did, registered_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (str(e.originator_id), e.slug, e.name, e.url, e.did, _iso(e)),
+        (
+            str(e.originator_id),
+            display_text(e.slug),
+            display_text(e.name),
+            display_text(e.url),
+            display_text(e.did),
+            _iso(e),
+        ),
     )
 
 
@@ -44,7 +52,7 @@ def _achievement_defined(tx: Transaction, e: Any, _: int) -> None:
         (
             e.achievement_id,
             str(e.originator_id),
-            e.achievement.get("name", ""),
+            display_text(e.achievement.get("name")),
             e.kind,
             e.refresher_months,
             json.dumps(e.achievement),
@@ -57,7 +65,7 @@ def _achievement_updated(tx: Transaction, e: Any, _: int) -> None:
         "UPDATE rm_achievements SET name = ?, refresher_months = ?, definition = ?, "
         "version = version + 1 WHERE achievement_id = ?",
         (
-            e.achievement.get("name", ""),
+            display_text(e.achievement.get("name")),
             e.refresher_months,
             json.dumps(e.achievement),
             e.achievement_id,
@@ -95,7 +103,7 @@ def _credential_issued(tx: Transaction, e: Any, position: int) -> None:
     subject = credential.get("credentialSubject", {})
     subject = subject if isinstance(subject, dict) else {}
     achievement = subject.get("achievement", {})
-    credits = subject.get("creditsEarned")
+    achievement = achievement if isinstance(achievement, dict) else {}
     list_no, index = _status_position(credential)
     if list_no is not None:
         tx.execute(
@@ -117,11 +125,11 @@ def _credential_issued(tx: Transaction, e: Any, position: int) -> None:
             str(e.originator_id),
             e.issuer_id,
             e.achievement_id,
-            achievement.get("name", credential.get("name", "")),
+            display_text(achievement.get("name", credential.get("name"))),
             e.kind,
-            credential.get("validFrom") or _iso(e),
-            credential.get("validUntil"),
-            float(credits) if credits is not None else None,
+            display_text(credential.get("validFrom")) or _iso(e),
+            optional_text(credential.get("validUntil")),
+            display_number(subject.get("creditsEarned")),
             json.dumps(credential),
             e.jwt,
             position,
@@ -135,11 +143,18 @@ def _status_position(credential: dict[str, Any]) -> tuple[int | None, int | None
     """The (list number, index) of the credential's status entries; list URLs end in /{n}."""
     entries = credential.get("credentialStatus") or []
     for entry in entries if isinstance(entries, list) else [entries]:
+        if not isinstance(entry, dict):
+            continue
         url = str(entry.get("statusListCredential", ""))
         number, index = url.rsplit("/", 1)[-1], str(entry.get("statusListIndex", ""))
-        if number.isdigit() and index.isdigit():
+        if _small_count(number) and _small_count(index):
             return int(number), int(index)
     return None, None
+
+
+def _small_count(text: str) -> bool:
+    """ASCII digits that fit the read models' INTEGER columns."""
+    return 0 < len(text) < 10 and text.isascii() and text.isdigit()
 
 
 def _status_changer(status: str) -> Handler:

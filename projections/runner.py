@@ -3,20 +3,31 @@
 Each batch of events and the new tracked position are written in one transaction, under the
 projection's lock, so a crash leaves either all of a batch applied or none of it, and two
 processes catching up at once never apply an event twice.
+
+An event the read models cannot apply is set aside (`projections.set_aside`) instead of stopping
+them: a batch runs under a savepoint, and only when it fails is it applied again one event at a
+time, each under its own savepoint, so the common case costs nothing extra. An event whose
+signature fails is not set aside: a tampered log stops the read models (and `passport audit`
+names the event), since publishing checkpoints over it would vouch for it.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any, Protocol
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper
+import psycopg
+from eventsourcing.persistence import ApplicationRecorder, Mapper, StoredEvent
 
-from projections import merkle_log, passports, registry
+from events.errors import EventSignatureError
+from projections import merkle_log, passports, registry, set_aside, status_lists
 from projections.database import ReadModelDatabase, Transaction
 from projections.schema import clear, create_tables
 
 TRACKING_NAME = "passports"
 BATCH = 500
+# Never set aside: a tampered event, or a database that is failing rather than refusing a value.
+NOT_THE_EVENTS_FAULT = (EventSignatureError, sqlite3.OperationalError, psycopg.OperationalError)
 
 
 class FollowsLog(Protocol):
@@ -68,14 +79,44 @@ class ProjectionRunner:
         notifications = self._ledger.recorder.select_notifications(
             start=position, limit=BATCH, inclusive_of_start=False
         )
-        for notification in notifications:
-            event = self._ledger.mapper.to_domain_event(notification)
-            passports.apply(tx, event, notification.id)
-            registry.apply(tx, event)
-            merkle_log.append(tx, notification, notification.id)
+        tx.execute("SAVEPOINT projection_batch")
+        try:
+            for notification in notifications:
+                self._apply(tx, notification)
+                merkle_log.append(tx, notification, notification.id)
+        except NOT_THE_EVENTS_FAULT:
+            raise
+        except Exception:  # some event in the batch: find it, set it aside
+            tx.execute("ROLLBACK TO SAVEPOINT projection_batch")
+            for notification in notifications:
+                self._apply_or_set_aside(tx, notification)
+                merkle_log.append(tx, notification, notification.id)
+        tx.execute("RELEASE SAVEPOINT projection_batch")
         if notifications:
             tx.execute(
                 "UPDATE rm_tracking SET position = ? WHERE name = ?",
                 (notifications[-1].id, TRACKING_NAME),
             )
         return len(notifications)
+
+    def _apply(self, tx: Transaction, notification: StoredEvent) -> None:
+        event = self._ledger.mapper.to_domain_event(notification)
+        passports.apply(tx, event, _notification_id(notification))
+        status_lists.apply(tx, event, _notification_id(notification))
+        registry.apply(tx, event)
+
+    def _apply_or_set_aside(self, tx: Transaction, notification: StoredEvent) -> None:
+        """Apply one event; if it cannot be applied, undo its changes and set it aside."""
+        tx.execute("SAVEPOINT projection_event")
+        try:
+            self._apply(tx, notification)
+        except NOT_THE_EVENTS_FAULT:
+            raise
+        except Exception as error:  # whatever a handler meets must not stop the others
+            tx.execute("ROLLBACK TO SAVEPOINT projection_event")
+            set_aside.record(tx, notification, _notification_id(notification), error)
+        tx.execute("RELEASE SAVEPOINT projection_event")
+
+
+def _notification_id(notification: StoredEvent) -> int:
+    return int(getattr(notification, "id", 0))

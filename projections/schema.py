@@ -1,9 +1,9 @@
 """The read models' tables: plain SQL that both SQLite and PostgreSQL accept."""
 
-from projections import personal_data, registry
+from projections import personal_data, registry, set_aside
 from projections.database import Transaction
 
-SCHEMA_VERSION = 3  # raise it whenever a read model's layout changes
+SCHEMA_VERSION = 4  # raise it whenever a read model's layout changes
 TABLES = (
     "rm_issuers",
     "rm_issuer_keys",
@@ -13,6 +13,9 @@ TABLES = (
     "rm_clients",
     "rm_merkle_nodes",
     "rm_merkle_leaves",
+    "rm_set_aside",
+    "rm_merkle_state",
+    "rm_status_lists",
     *registry.TABLES,
 )
 
@@ -44,12 +47,17 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS rm_status_allocations (
         issuer_id TEXT NOT NULL, list_no INTEGER NOT NULL, idx INTEGER NOT NULL,
         credential_id TEXT NOT NULL, PRIMARY KEY (issuer_id, list_no, idx))""",
+    """CREATE TABLE IF NOT EXISTS rm_status_lists (
+        issuer_id TEXT NOT NULL, purpose TEXT NOT NULL, list_no INTEGER NOT NULL,
+        bits BYTEA NOT NULL, changed_at TEXT, PRIMARY KEY (issuer_id, purpose, list_no))""",
     """CREATE TABLE IF NOT EXISTS rm_merkle_nodes (
         level INTEGER NOT NULL, idx BIGINT NOT NULL, hash TEXT NOT NULL,
         PRIMARY KEY (level, idx))""",
     """CREATE TABLE IF NOT EXISTS rm_merkle_leaves (
         leaf_index BIGINT PRIMARY KEY, notification_id BIGINT NOT NULL UNIQUE,
         aggregate_id TEXT NOT NULL, version INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS rm_merkle_state (
+        id INTEGER PRIMARY KEY, size BIGINT NOT NULL, frontier TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS log_checkpoints (
         size BIGINT PRIMARY KEY, root TEXT NOT NULL, note TEXT NOT NULL,
         published_at TEXT NOT NULL)""",
@@ -57,6 +65,7 @@ SCHEMA = (
         client_id TEXT PRIMARY KEY, aggregate_id TEXT NOT NULL, owner TEXT NOT NULL,
         secret_hash TEXT NOT NULL,
         revoked INTEGER NOT NULL DEFAULT 0)""",
+    set_aside.SCHEMA,
     *registry.SCHEMA,
     """CREATE TABLE IF NOT EXISTS registry_versions (
         version BIGINT PRIMARY KEY, document TEXT NOT NULL, published_at TEXT NOT NULL)""",

@@ -38,3 +38,17 @@ class UnknownContextError(VerifierError):
 
 class PinnedContextError(VerifierError):
     """A bundled context file is missing or differs from the SHA-256 pinned in its index."""
+
+
+class CanonicalisationLimitError(ProofError):
+    """RDF canonicalisation of the document would cost more than any credential needs (RDFC-1.0
+    "dataset poisoning"): refused before the work is done, never left to hang."""
+
+    DEFAULT = (
+        "the credential's blank nodes cannot be told apart within the work RDF "
+        "canonicalisation is allowed (a 'poison' dataset, RDFC-1.0): give its nodes ids or "
+        "distinct content"
+    )
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.DEFAULT)

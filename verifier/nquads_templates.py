@@ -34,6 +34,7 @@ from typing import Any
 import pyoxigraph
 
 from verifier.errors import ProofError
+from verifier.rdfc_limits import bound_canonicalisation
 
 # A private-use character. The expansion templates mark their placeholders with it and refuse a
 # document whose values or keys hold one; here it wraps the sentinel of each literal, so a
@@ -42,12 +43,14 @@ MARK = "\ue000"
 
 
 def oxigraph_nquads(expanded: str) -> str:
-    """RDFC-1.0 canonical N-Quads of expanded JSON-LD text, by pyoxigraph."""
+    """RDFC-1.0 canonical N-Quads of expanded JSON-LD text, by pyoxigraph, once the work it
+    takes is known to be bounded (`CanonicalisationLimitError` otherwise)."""
     try:
-        quads = pyoxigraph.parse(expanded, format=pyoxigraph.RdfFormat.JSON_LD)
-        dataset = pyoxigraph.Dataset(quads)
+        quads = list(pyoxigraph.parse(expanded, format=pyoxigraph.RdfFormat.JSON_LD))
     except (SyntaxError, ValueError) as exc:
         raise ProofError(f"the credential has no RDF form: {exc}") from exc
+    bound_canonicalisation(quads)
+    dataset = pyoxigraph.Dataset(quads)
     dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
     text = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS)
     assert isinstance(text, bytes)  # serialize returns bytes when given no output

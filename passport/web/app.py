@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from issuers import api as issuer_api
@@ -18,16 +18,24 @@ from passport.publishing import passport_file
 from passport.schedule import Periodic
 from passport.services import Services, utcnow
 from passport.settings import Settings
-from passport.web import admin, pages, problems, public, registry_api, vc_verify
+from passport.web import (
+    admin,
+    identity,
+    pages,
+    problems,
+    public,
+    registry_api,
+    security,
+    vc_verify,
+)
 from passport.web.deps import ServicesDep
+from passport.web.limits import BodyLimits
 from projections.views import PassportView
 
-MAX_BODY_BYTES = 1024 * 1024
 OPERATOR_ONLY: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing, invalid or expired access token"},
     403: {"description": "Only the ledger operator may read a learner's record by id"},
 }
-MAX_COHORT_BYTES = 8 * 1024 * 1024
 
 
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
@@ -44,13 +52,14 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
                 lambda: publish_checkpoint(running, utcnow()),
             )
         ]
-        if settings.smtp_url:
-            smtp_url, sender = settings.smtp_url, settings.mail_from
+        relay = settings.mail_relay()
+        if relay is not None:
+            sender = settings.mail_from
             schedules.append(
                 Periodic(
                     "mail delivery",
                     settings.mail_interval,
-                    lambda: running.outbox.deliver(smtp_url, sender, utcnow()),
+                    lambda: running.outbox.deliver(relay, sender, utcnow()),
                 )
             )
         for schedule in schedules:
@@ -71,6 +80,10 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
+    security.redact_tokens_in_logs()
+    app.add_middleware(BodyLimits, timeout=settings.body_timeout)
+    app.add_middleware(security.LearnerForms, base_url=settings.base_url)
+    app.add_middleware(security.SecurityHeaders)
     app.include_router(issuer_api.router)
     app.include_router(public.router)
     app.include_router(admin.router)
@@ -78,26 +91,11 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.add_exception_handler(pages.NoSuchLinkError, pages.no_such_link)
     app.include_router(pages.api)
+    app.include_router(identity.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(vc_api.router)
     app.include_router(vc_verify.router)
     app.include_router(vc_verify.credentials)
-
-    @app.middleware("http")
-    async def limit_body(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        limit = MAX_COHORT_BYTES if "/awards/batch" in request.url.path else MAX_BODY_BYTES
-        if "chunked" in request.headers.get("transfer-encoding", "").lower():
-            return problems.problem(
-                411, "Length required", "send the body with a Content-Length header"
-            )
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            return problems.problem(
-                413, "Request too large", f"the body must be at most {limit} bytes"
-            )
-        return await call_next(request)
 
     @app.get("/healthz", tags=["operations"])
     def health() -> dict[str, str]:

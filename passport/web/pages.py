@@ -10,6 +10,7 @@ answers `Accept: application/json` with a Verifiable Presentation.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -40,7 +41,9 @@ from verifier import CredentialReport, Outcome, Policy, Trust, verify_document
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["share links"])
-Token = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{20,100}$")]
+# Any text: a malformed token is just one more link that leads nowhere (the not-found page).
+Token = Annotated[str, Path(description="The personal or share link's token.")]
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")
 STATUS_WORDS = {
     "valid": "Valid",
     "expiring": "Expiring soon",
@@ -64,6 +67,8 @@ STATE_WORDS = {
 
 def learner_from_link(services: Services, token: str) -> str | None:
     """The learner a personal link belongs to (None if no current link has this token)."""
+    if not TOKEN_SHAPE.fullmatch(token):
+        return None
     return services.sharing.learner_for(token)
 
 
@@ -316,6 +321,30 @@ def replace_link(request: Request, services: ServicesDep, learner_id: LinkedLear
     return _learner_page(request, services, fresh, learner_id, new_link=new_link)
 
 
+def _erase_page(
+    request: Request, services: Services, token: str, learner_id: str, error: str | None = None
+) -> Response:
+    """What erasure will do, with the form that does it (the second step, after the passport)."""
+    services.projections.catch_up()
+    view = services.views.passport(learner_id, utcnow().date())
+    if view is None or view.erased:
+        return _no_such_link(request)
+    now = utcnow()
+    active = [
+        s for s in services.sharing.shares_of(learner_id) if s.state(now) is ShareState.ACTIVE
+    ]
+    context = {"token": token, "name": view.name, "shares": len(active), "erase_error": error}
+    return page(request, "erase.html", context, 422 if error else 200)
+
+
+@router.get("/me/{token}/erase", response_class=HTMLResponse)
+def erase_confirmation(
+    request: Request, token: Token, services: ServicesDep, learner_id: LinkedLearner
+) -> Any:
+    """What erasing their personal details will do; nothing changes until they confirm."""
+    return _erase_page(request, services, token, learner_id)
+
+
 @router.post("/me/{token}/erase", response_class=HTMLResponse)
 def erase_myself(
     request: Request,
@@ -326,13 +355,12 @@ def erase_myself(
 ) -> Any:
     """The learner erases their own personal data (recorded as theirs, with the reason)."""
     if confirm != "yes":
-        return _learner_page(
+        return _erase_page(
             request,
             services,
             token,
             learner_id,
-            status=422,
-            erase_error="Tick the box to confirm that you want your details erased.",
+            "Tick the box to confirm that you want your details erased.",
         )
     erase_learner(services, UUID(learner_id), by="learner", reason="the learner's own request")
     return page(
@@ -357,7 +385,7 @@ def _share_url(services: Services, token: str) -> str:
 
 def _open_share(request: Request, services: Services, token: str) -> ShareLink | Any:
     """The active share link, or the page (or problem) saying why it does not open."""
-    link = services.sharing.share_for(token)
+    link = services.sharing.share_for(token) if TOKEN_SHAPE.fullmatch(token) else None
     if link is None:
         return error_page(
             request,

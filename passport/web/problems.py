@@ -12,6 +12,7 @@ from events.errors import (
     ClientNotFoundError,
     ConcurrentChangeError,
     CredentialNotFoundError,
+    IdempotencyKeyReusedError,
     IssuerNotFoundError,
     LearnerNotFoundError,
     LedgerError,
@@ -37,6 +38,8 @@ def _status_of(exc: LedgerError) -> tuple[int, str]:
         return 404, "Not found"
     if isinstance(exc, ConcurrentChangeError):
         return 503, "Busy"
+    if isinstance(exc, IdempotencyKeyReusedError):
+        return 422, "Idempotency key reused"
     return 409, "Conflict"
 
 

@@ -1,18 +1,25 @@
-"""Public, cacheable documents: issuers' did:web DID documents and their signed status lists."""
+"""Public documents: issuers' DID documents, status lists, the log's checkpoints and proofs."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from passport.log import inclusion_for_credential, publish_checkpoint, verifier_keys
+from passport.log import (
+    credential_digest,
+    holds_credential,
+    inclusion_for_credential,
+    latest_checkpoint,
+    verifier_keys,
+)
 from passport.publishing import issuer_did_document, status_list
+from passport.services import Services
 from passport.web.deps import ServicesDep
 from passport.web.problems import problem
 from projections.merkle_log import MerkleLog
@@ -63,10 +70,22 @@ def status_list_credential(
     return _cacheable(document, "application/vc+ld+json", if_none_match, 60)
 
 
-@router.get("/log/checkpoint", response_class=PlainTextResponse)
-def checkpoint(services: ServicesDep) -> PlainTextResponse:
-    """The latest signed checkpoint (C2SP tlog-checkpoint), published now if the log grew."""
-    _, note = publish_checkpoint(services, datetime.now(UTC))
+@router.get(
+    "/log/checkpoint",
+    response_class=PlainTextResponse,
+    responses={404: {"description": "No checkpoint has been signed yet"}},
+)
+def checkpoint(services: ServicesDep) -> Response:
+    """The latest signed checkpoint (C2SP tlog-checkpoint). Reading it signs nothing: the
+    server signs on its schedule, and `passport log checkpoint` on demand."""
+    note = latest_checkpoint(services)
+    if note is None:
+        return problem(
+            404,
+            "No checkpoint yet",
+            "the log has no signed checkpoint yet: the server signs one every "
+            "PASSPORT_CHECKPOINT_INTERVAL seconds, or run `passport log checkpoint`",
+        )
     return PlainTextResponse(note, headers={"Cache-Control": "public, max-age=10"})
 
 
@@ -76,26 +95,104 @@ def log_keys(services: ServicesDep) -> PlainTextResponse:
     return PlainTextResponse("".join(f"{key}\n" for key in verifier_keys(services)))
 
 
-@router.get("/log/proof/inclusion", responses={**NOT_FOUND, 422: {"description": "Bad size"}})
-def inclusion(
-    credential_id: Annotated[str, Query(min_length=1, max_length=300)],
-    services: ServicesDep,
-    tree_size: Annotated[int | None, Query(ge=1)] = None,
-    event: Annotated[
-        Literal["issued", "status"],
-        Query(description="`issued`: the issuing event; `status`: its latest status change."),
-    ] = "issued",
+InclusionEvent = Annotated[
+    Literal["issued", "status"],
+    Query(description="`issued`: the issuing event; `status`: its latest status change."),
+]
+HOLDER_ONLY: dict[int | str, dict[str, Any]] = {
+    403: {"description": "The credential offered is not the one recorded"}
+}
+
+NOT_HELD = (
+    "the credential offered is not the one the ledger recorded under this id; "
+    "leave it out to receive the leaf hash and its proof alone"
+)
+
+
+class HeldCredential(BaseModel):
+    """A credential its holder shows, to receive its log entry with the inclusion proof."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    credential: dict[str, Any] | Annotated[str, StringConstraints(max_length=200_000)] = Field(
+        description="The credential as issued: the JSON document, or its `vc+jwt` text."
+    )
+    tree_size: Annotated[int | None, Field(alias="treeSize", ge=1)] = None
+    event: Literal["issued", "status"] = "issued"
+
+
+def _inclusion(
+    services: Services,
+    credential_id: str,
+    tree_size: int | None,
+    event: str,
+    with_entry: bool,
 ) -> Response:
-    """The inclusion proof of a credential's issuing event (or latest status change), with its
-    log entry and a signed checkpoint."""
     proof = inclusion_for_credential(
-        services, credential_id, tree_size, latest_status=event == "status"
+        services, credential_id, tree_size, latest_status=event == "status", with_entry=with_entry
     )
     if proof is None:
         if event == "status" and MerkleLog(services.read_models).leaf_of_credential(credential_id):
             return problem(404, "Not found", f"credential {credential_id} never changed status")
         return problem(404, "Not found", f"no credential {credential_id} in the log")
     return JSONResponse(proof)
+
+
+@router.get(
+    "/log/proof/inclusion",
+    responses={**NOT_FOUND, **HOLDER_ONLY, 422: {"description": "Bad size"}},
+)
+def inclusion(
+    credential_id: Annotated[str, Query(min_length=1, max_length=300)],
+    services: ServicesDep,
+    tree_size: Annotated[int | None, Query(ge=1)] = None,
+    event: InclusionEvent = "issued",
+    credential_hash: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[0-9a-fA-F]{64}$",
+            description="Hex SHA-256 of the credential's RFC 8785 JSON (or of its vc+jwt): "
+            "proves the caller holds it, and adds the log entry to the answer.",
+        ),
+    ] = None,
+) -> Response:
+    """The inclusion proof of a credential's issuing event (or latest status change): the leaf
+    hash, its path and a signed checkpoint; the log entry itself only with `credential_hash`."""
+    if credential_hash is not None and not holds_credential(
+        services, credential_id, credential_hash
+    ):
+        return problem(403, "Forbidden", NOT_HELD)
+    return _inclusion(services, credential_id, tree_size, event, credential_hash is not None)
+
+
+@router.post(
+    "/log/proof/inclusion",
+    responses={**NOT_FOUND, **HOLDER_ONLY, 422: {"description": "Bad size"}},
+)
+def inclusion_for_holder(held: HeldCredential, services: ServicesDep) -> Response:
+    """The inclusion proof of the credential posted, with its log entry: for its holder."""
+    credential_id = _credential_id(held.credential)
+    if credential_id is None:
+        return problem(422, "Invalid request", "credential: it has no id (or jti) to look up")
+    if not holds_credential(services, credential_id, credential_digest(held.credential)):
+        return problem(403, "Forbidden", NOT_HELD)
+    return _inclusion(services, credential_id, held.tree_size, held.event, True)
+
+
+def _credential_id(credential: dict[str, Any] | str) -> str | None:
+    """The id of a credential document, or of the credential a vc+jwt carries (its `id`, or
+    the legacy `jti`); only for looking up what to compare it with, so nothing is verified."""
+    if isinstance(credential, str):
+        try:
+            payload = credential.split(".")[1]
+            document = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        except (IndexError, ValueError):
+            return None
+        if not isinstance(document, dict):
+            return None
+        credential = document
+    found = credential.get("id", credential.get("jti"))
+    return found if isinstance(found, str) and 0 < len(found) <= 300 else None
 
 
 @router.get("/log/proof/consistency", responses={422: {"description": "Bad sizes"}})

@@ -20,11 +20,13 @@ from events.errors import (
     StatusChangeError,
 )
 from events.issuer import AchievementKind
-from keys import KeyWrapper, SigningKey
+from keys import KeyWrapper, Pseudonyms, SigningKey
 from passport.services import open_read_models
 from passport.settings import Settings
 from projections.personal_data import SqlVault
 from tests.tamper import flip_byte, move_event
+
+PSEUDONYMS = Pseudonyms(os.urandom(32), os.urandom(32))
 
 
 @pytest.fixture
@@ -47,6 +49,7 @@ def ledger(settings: Settings, signer: SigningKey, vault: SqlVault) -> Iterator[
         signer=signer,
         trusted={"ledger-1": signer.public_key},
         vault=vault,
+        pseudonyms=PSEUDONYMS,
     )
     yield app
     app.close()
@@ -91,8 +94,8 @@ def test_registering_the_same_issuer_twice_is_refused(ledger, signer):
 
 def test_enrolling_the_same_staff_identifier_twice_gives_one_learner(ledger):
     """A learner is enrolled once per stable identifier, whatever their email says later."""
-    first = ledger.enrol_learner("NMC-12A", "sha256$a", "salt1", "Ann Example", "ann@trust-a")
-    again = ledger.enrol_learner("nmc-12a ", "sha256$b", "salt2", "Ann Example", "ann@trust-b")
+    first = ledger.enrol_learner("NMC-12A", "Ann Example", "ann@trust-a")
+    again = ledger.enrol_learner("nmc-12a ", "Ann Example", "ann@trust-b")
     assert first == again
     personal = ledger.learner(first).personal
     assert personal is not None
@@ -103,7 +106,7 @@ def test_status_changes_follow_the_rules(ledger, signer):
     """Suspend, reinstate and revoke move a credential through its states; illegal moves fail."""
     issuer_id = _issuer(ledger, signer)
     ledger.define_achievement(issuer_id, "a1", AchievementKind.BADGE, None, {"name": "Badge"})
-    learner = ledger.enrol_learner("ESR-1", "sha256$a", "s", "Ann", "ann@x")
+    learner = ledger.enrol_learner("ESR-1", "Ann", "ann@x")
     ledger.issue_credential(learner, "urn:uuid:c1", issuer_id, "a1", "badge", {"id": "c1"}, "j")
     ledger.suspend_credential(learner, "urn:uuid:c1", "under review")
     with pytest.raises(StatusChangeError, match="it is suspended"):
@@ -142,6 +145,7 @@ def test_a_tampered_event_is_refused_on_read_naming_aggregate_and_version(
         signer=signer,
         trusted={"ledger-1": signer.public_key},
         vault=vault,
+        pseudonyms=PSEUDONYMS,
     )
     try:
         with pytest.raises(EventSignatureError) as caught:
@@ -175,13 +179,14 @@ def test_concurrent_writers_to_one_passport_lose_nothing(settings, signer, vault
             signer=signer,
             trusted={"ledger-1": signer.public_key},
             vault=vault,
+            pseudonyms=PSEUDONYMS,
         )
 
     first, second = open_ledger(), open_ledger()
     try:
         issuer_id = _issuer(first, signer)
         first.define_achievement(issuer_id, "a1", AchievementKind.BADGE, None, {"name": "B"})
-        learner = first.enrol_learner("ESR-9", "sha256$a", "s", "Ann", "ann@x")
+        learner = first.enrol_learner("ESR-9", "Ann", "ann@x")
         errors: list[BaseException] = []
 
         def issue(app: Ledger, prefix: str) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from events.errors import AchievementNotFoundError, IssuerKeyError
+from events.errors import AchievementNotFoundError, CredentialIdTakenError, IssuerKeyError
 from events.issuer import AchievementKind
 from issuers.awarding import Learner
 from passport.services import Services
@@ -90,7 +90,7 @@ def test_after_key_rotation_old_credentials_verify_and_new_ones_use_the_new_key(
     assert verify_against_ledger(services, new.credential, later).verified
 
 
-def test_the_same_learner_keeps_one_passport_and_one_salt(services):
+def test_the_same_learner_keeps_one_passport_and_one_identity_hash(services):
     """Two awards to one staff identifier land in one passport with the same identity hash."""
     issuer_id, achievement = _academy(services)
     a = services.awarding.award(issuer_id, achievement, ANN, earned_on=date(2026, 1, 1), at=NOW)
@@ -127,9 +127,9 @@ def test_a_did_key_issuer_cannot_rotate_its_key(services: Services):
         services.awarding.rotate_issuer_key(issuer.id, NOW + timedelta(days=1))
 
 
-def test_two_passports_holding_one_credential_id_do_not_stop_the_read_models(services: Services):
-    """Two issue requests can race past the id check: the log then holds the id twice. The
-    first recorded stays the one read; the read models go on following the log."""
+def test_a_credential_id_already_recorded_never_reaches_the_log_twice(services: Services):
+    """Two issue requests can race past the read models' id check; the id's claim, written with
+    the credential, refuses the second. The first stays the one read; the read models go on."""
     first = services.awarding.register_issuer("race-one", "Race One", "https://1.example", NOW)
     second = services.awarding.register_issuer("race-two", "Race Two", "https://2.example", NOW)
     shared = "urn:uuid:2c0d8c4e-5b1e-4f7a-9a55-000000000001"
@@ -144,7 +144,8 @@ def test_two_passports_holding_one_credential_id_do_not_stop_the_read_models(ser
         }
 
     services.awarding.issue_document(first.id, credential(first.did, "did:example:a"), NOW)
-    services.awarding.issue_document(second.id, credential(second.did, "did:example:b"), NOW)
+    with pytest.raises(CredentialIdTakenError):
+        services.awarding.issue_document(second.id, credential(second.did, "did:example:b"), NOW)
     services.projections.catch_up()
     record = services.views.credential(shared)
     assert record is not None and record["issuer_id"] == str(first.id)

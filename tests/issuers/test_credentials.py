@@ -8,10 +8,12 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from issuers.credentials import (
     achievement_document,
     add_months,
-    identity_hash,
     open_badge_credential,
 )
+from keys import Pseudonyms
 from verifier.timestamps import xsd_datetime
+
+PSEUDONYMS = Pseudonyms(b"learner-ids-secret".ljust(32, b"."), b"identity-secret".ljust(32, b"."))
 
 
 def _credential(**overrides: object) -> dict[str, object]:
@@ -30,8 +32,7 @@ def _credential(**overrides: object) -> dict[str, object]:
         "issuer_name": "NHS Digital Academy",
         "issuer_url": "https://academy.example",
         "achievement": achievement,
-        "staff_identifier": "ESR-40012345",
-        "salt": "a1b2c3",
+        "identity_hash": PSEUDONYMS.identity_hash("ESR-40012345"),
         "earned_on": date(2026, 1, 31),
         "refresher_months": 12,
         "credits_earned": None,
@@ -40,16 +41,17 @@ def _credential(**overrides: object) -> dict[str, object]:
     return open_badge_credential(**fields)  # type: ignore[arg-type]
 
 
-def test_identity_hash_follows_open_badges_sha256_form():
-    """`identityHash` is `sha256$` + hex SHA-256 of identifier then salt (sha256sum agrees)."""
-    # printf 'ESR-40012345a1b2c3' | sha256sum
-    assert identity_hash("ESR-40012345", "a1b2c3") == (
-        "sha256$8a2351a979ddce7a0b46461a783f09b689f8574fc077ac990e3c8cf0a8915d90"
-    )
+def test_identity_hash_is_an_hmac_sha256_in_the_open_badges_form():
+    """`identityHash` is `sha256$` + hex HMAC-SHA256 of the normalised identifier under the
+    ledger's secret (openssl agrees), the same for any spelling of the identifier."""
+    # printf 'ESR-40012345' | openssl dgst -sha256 -hmac 'identity-secret.................'
+    expected = "sha256$14fd2ef55ec16b02bafe0975489ed7026a8b0954bdd7fe4fa2c5f0ac15e058bf"
+    assert PSEUDONYMS.identity_hash("ESR-40012345") == expected
+    assert PSEUDONYMS.identity_hash(" esr-40012345 ") == PSEUDONYMS.identity_hash("ESR-40012345")
 
 
-def test_credential_names_the_learner_only_by_salted_hash():
-    """Neither the staff identifier nor any name or email appears in the credential."""
+def test_credential_names_the_learner_only_by_keyed_hash():
+    """Neither the staff identifier nor a salt to test guesses with appears in the credential."""
     credential = _credential()
     text = json.dumps(credential)
     assert "ESR-40012345" not in text
@@ -58,10 +60,9 @@ def test_credential_names_the_learner_only_by_salted_hash():
     assert subject["identifier"] == [
         {
             "type": "IdentityObject",
-            "identityHash": identity_hash("ESR-40012345", "a1b2c3"),
+            "identityHash": PSEUDONYMS.identity_hash("ESR-40012345"),
             "identityType": "identifier",
             "hashed": True,
-            "salt": "a1b2c3",
         }
     ]
 

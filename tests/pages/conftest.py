@@ -7,7 +7,8 @@ Fixtures:
     browser   (session)  the Chromium browser
     viewport  (function) the page's viewport: DESKTOP unless a test parametrises it, e.g.
                          `@both_viewports` or `@pytest.mark.parametrize("viewport", [PHONE])`
-    page      (function) a fresh page in a fresh context (no shared cookies or storage)
+    page      (function) a fresh page in a fresh context (no shared cookies or storage); a
+                         Content-Security-Policy violation on it fails the test
     app_url   (function) base URL of the app on an empty ledger
     demo_url  (function) base URL of the app on the demo ledger (`seeded`)
     seeded    (function) the demo ledger; learner names to ids
@@ -120,6 +121,11 @@ def page(browser: Browser, viewport: Viewport, request: pytest.FixtureRequest) -
     )
     context.set_default_timeout(TIMEOUT_MS)
     new_page = context.new_page()
+    csp_violations: list[str] = []
+    new_page.on(
+        "console",
+        lambda m: csp_violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     try:
         yield new_page
         report = request.node.stash.get(_CALL_REPORT, None)
@@ -127,6 +133,9 @@ def page(browser: Browser, viewport: Viewport, request: pytest.FixtureRequest) -
             screenshot(new_page, "failures/" + request.node.nodeid.replace("/", "."))
     finally:
         context.close()
+    assert not csp_violations, "the page broke its Content-Security-Policy:\n" + "\n".join(
+        csp_violations
+    )
 
 
 @pytest.hookimpl(wrapper=True)

@@ -6,7 +6,10 @@ import base64
 import hashlib
 import json
 import time
+from typing import Any
 from uuid import UUID
+
+import rfc8785
 
 from passport.log import checkpoints
 from passport.services import Services
@@ -40,6 +43,7 @@ def _entries(settings: Settings) -> list[bytes]:
 
 def test_checkpoint_is_signed_and_its_root_is_the_rfc6962_root_of_the_log(client, settings):
     """The published checkpoint opens with the ledger's key and commits to every event."""
+    assert run(settings, "log", "checkpoint").returncode == 0
     note = client.get("/log/checkpoint").text
     keys = client.get("/log/key").text.splitlines()
     checkpoint = Checkpoint.parse(open_note(note, keys))
@@ -49,15 +53,26 @@ def test_checkpoint_is_signed_and_its_root_is_the_rfc6962_root_of_the_log(client
     assert checkpoint.root == independent_root(entries)
 
 
+def _digest(credential: Any) -> str:
+    """SHA-256 of the credential's RFC 8785 canonical JSON, written out with the reference
+    implementation (`rfc8785`) rather than ours."""
+    return hashlib.sha256(rfc8785.dumps(credential)).hexdigest()
+
+
 def test_a_credentials_inclusion_proof_verifies_without_our_code(client, seeded):
-    """Entry, index, path and checkpoint from the API prove the credential is in the log."""
+    """The holder of a credential gets its log entry, index, path and checkpoint, and they prove
+    the credential is in the log; anyone else gets the leaf hash and the same proof."""
     bundle = client.get(f"/api/v1/learners/{seeded['Priya Raman']}/export").json()
     credential = bundle["verifiableCredential"][0]
-    proof = client.get("/log/proof/inclusion", params={"credential_id": credential["id"]}).json()
+    proof = client.get(
+        "/log/proof/inclusion",
+        params={"credential_id": credential["id"], "credential_hash": _digest(credential)},
+    ).json()
     entry = base64.b64decode(proof["entry"])
     assert json.loads(entry)["event"]["body"]["credential"] == credential
     checkpoint = Checkpoint.parse(open_note(proof["checkpoint"], proof["noteVerifierKeys"]))
     leaf = hashlib.sha256(b"\x00" + entry).digest()
+    assert base64.b64decode(proof["leafHash"]) == leaf
     verify_inclusion(
         leaf,
         proof["leafIndex"],
@@ -65,6 +80,11 @@ def test_a_credentials_inclusion_proof_verifies_without_our_code(client, seeded)
         [base64.b64decode(p) for p in proof["inclusionPath"]],
         checkpoint.root,
     )
+    public = client.get("/log/proof/inclusion", params={"credential_id": credential["id"]}).json()
+    assert "entry" not in public
+    assert {k: v for k, v in proof.items() if k != "entry"} == public
+    posted = client.post("/log/proof/inclusion", json={"credential": credential}).json()
+    assert posted["entry"] == proof["entry"]
     assert (
         client.get("/log/proof/inclusion", params={"credential_id": "urn:uuid:nope"}).status_code
         == 404
@@ -77,9 +97,9 @@ def test_a_revocation_is_proven_in_the_log_too(client, seeded):
     view = client.get(f"/api/v1/learners/{seeded['Tomasz Nowak']}/passport").json()
     by_status = {c["status"]: c["id"] for c in view["credentials"]}
     revoked = by_status["revoked"]
-    proof = client.get(
-        "/log/proof/inclusion", params={"credential_id": revoked, "event": "status"}
-    ).json()
+    exported = client.get(f"/api/v1/learners/{seeded['Tomasz Nowak']}/export").json()
+    held = next(c for c in exported["verifiableCredential"] if c["id"] == revoked)
+    proof = client.post("/log/proof/inclusion", json={"credential": held, "event": "status"}).json()
     entry = json.loads(base64.b64decode(proof["entry"]))
     assert entry["topic"].endswith("Passport.CredentialRevoked")
     assert entry["event"]["body"]["credential_id"] == revoked
@@ -104,6 +124,7 @@ def test_a_revocation_is_proven_in_the_log_too(client, seeded):
 def test_checkpoints_stay_consistent_as_the_log_grows(client, settings, seeded):
     """A later checkpoint extends an earlier one, as its consistency proof shows."""
     keys = client.get("/log/key").text.splitlines()
+    assert run(settings, "log", "checkpoint").returncode == 0
     first = Checkpoint.parse(open_note(client.get("/log/checkpoint").text, keys))
     services = Services.open(settings)
     try:
@@ -112,6 +133,7 @@ def test_checkpoints_stay_consistent_as_the_log_grows(client, settings, seeded):
         services.ledger.suspend_credential(learner, credential_id, "audit")
     finally:
         services.close()
+    assert run(settings, "log", "checkpoint").returncode == 0
     second = Checkpoint.parse(open_note(client.get("/log/checkpoint").text, keys))
     assert second.size == first.size + 1
     proof = client.get(

@@ -1,1 +1,1 @@
-"""Attacks and bad input, each rebuilt and refused."""
+"""Attacks on the ledger, each rebuilt as a test that asserts the defence."""
