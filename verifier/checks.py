@@ -9,7 +9,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from verifier.data_integrity import verification_method_of
@@ -265,7 +265,7 @@ def _from_lists(
 ) -> CheckResult:
     issuer = issuer_id(credential) or ""
     source = lists.source if lists else "the status list"
-    outcomes, problems = [], []
+    outcomes, problems, dated = [], [], []
     for entry in entries:
         url = str(entry.get("statusListCredential", ""))
         found, problem_text = (
@@ -273,6 +273,8 @@ def _from_lists(
         )
         if problem_text:
             problems.append(problem_text)
+        if found is not None and (issued := parse_time(found.get("validFrom"))) is not None:
+            dated.append(issued)
         outcomes.append(check_status(entry, found, now=now))
     for outcome in outcomes:
         if outcome.state == "set":
@@ -286,7 +288,11 @@ def _from_lists(
     unknown = [o.reason for o in outcomes if o.state == "unknown"]
     if unknown:
         return result("status", Outcome.UNKNOWN, "; ".join(problems or unknown), "status_unknown")
-    return result("status", Outcome.PASSED, f"neither revoked nor suspended, according to {source}")
+    # A snapshot carries its age: the oldest list consulted says how current the answer is.
+    as_of = f" as of {min(dated).astimezone(UTC):%d %B %Y %H:%M} UTC" if dated else ""
+    return result(
+        "status", Outcome.PASSED, f"not revoked or suspended{as_of}, according to {source}"
+    )
 
 
 def _from_record(recorded: Mapping[str, Any]) -> CheckResult:

@@ -163,6 +163,9 @@ def test_status_lists_carried_in_the_passport_decide_revocation(listed_passport,
         ("Data Champion", False),
     ]
     assert report.credentials[1].check("status").problem == "revoked"
+    assert "not revoked or suspended as of 01 November 2026 00:00 UTC" in (
+        report.credentials[0].check("status").reason
+    )
 
 
 def test_a_passport_file_verifies_with_a_pinned_registry(passport, academy_trust):
