@@ -277,6 +277,22 @@ class Trust:
             updated.append(newer if newer is not None and newer.url == registry.url else registry)
         return Trust(updated, self.policy) if updated != list(self.registries) else self
 
+    def aligned_for(self, issuer: str, subject: str, at: datetime) -> bool:
+        """Whether a trusted registry recognised the issuer on `at`, aligned for this subject
+        (an alignment naming the subject, or naming no subject and no kind)."""
+        for registry in self.registries:
+            entity = registry.entities.get(issuer)
+            if entity is None or entity.role != "issuer" or _standing(registry, entity, at):
+                continue
+            for alignment in entity.alignments:
+                current = alignment.start <= at and (
+                    alignment.until is None or at < alignment.until
+                )
+                unrestricted = alignment.subject is None and alignment.achievement_type is None
+                if current and (unrestricted or alignment.subject == subject):
+                    return True
+        return False
+
     def lists_key(self, method: str) -> bool:
         """Whether a trusted registry lists this verification method."""
         return self.key_set.has(method)

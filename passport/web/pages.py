@@ -464,6 +464,7 @@ def _role_check(
         held,
         as_of=as_of,
         expires_before=before,
+        aligned=own_trust(services, utcnow()).aligned_for,
     )
 
 
