@@ -39,6 +39,7 @@ from projections.status_lists import StatusIndexes
 from projections.views import Views
 
 LEDGER_ROLE = "ledger"
+REGISTRY_ROLE = "registry"  # signs the issuer registry this ledger publishes
 TOKEN_ROLE = "access-tokens"  # noqa: S105 - a key role name
 PERSONAL_DATA_ROLE = "personal-data"  # its key derives the key that wraps learners' data keys
 DATA_KEY_PURPOSE = b"staff-passport/learner-data-keys/v1"
@@ -107,6 +108,7 @@ class Services:
             create=manage,
         )
         signer_id = key_store.current_for_role(LEDGER_ROLE)
+        key_store.current_for_role(REGISTRY_ROLE)  # made here, once, not by a racing request
         trusted = {kid: PublicKey.from_multibase(kid) for kid in key_store.role_keys(LEDGER_ROLE)}
         ledger = Ledger(
             settings.eventsourcing_env() | {"CREATE_TABLE": "y" if manage else "n"},
