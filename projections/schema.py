@@ -3,7 +3,7 @@
 from projections import personal_data, registry, set_aside
 from projections.database import Transaction
 
-SCHEMA_VERSION = 4  # raise it whenever a read model's layout changes
+SCHEMA_VERSION = 5  # raise it whenever a read model's layout changes
 TABLES = (
     "rm_issuers",
     "rm_issuer_keys",
