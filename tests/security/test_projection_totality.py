@@ -194,7 +194,7 @@ def test_a_value_the_database_refuses_sets_aside_one_event_not_the_batch(setting
         ledger = services.ledger
         ids = {"a": "urn:x:before", "b": "urn:x:\x00", "c": "urn:x:after"}
         for name, credential_id in ids.items():
-            learner = ledger.enrol_learner(f"ESR-{name}", "sha256$x", "salt", name, "")
+            learner = ledger.enrol_learner(f"ESR-{name}", name, "")
             ledger.issue_credential(learner, credential_id, issuer.id, "", "vc-api", {}, "jwt")
         services.projections.catch_up()
         assert services.views.credential("urn:x:before") is not None
