@@ -160,6 +160,8 @@ class Views:
 
     def credential(self, credential_id: str) -> dict[str, Any] | None:
         """One credential's record: learner, issuer, the signed forms and its stored status."""
+        if "\x00" in credential_id:  # no id holds one, and PostgreSQL refuses it as a parameter
+            return None
         with self._database.transaction() as tx:
             rows = tx.execute(
                 "SELECT learner_id, issuer_id, credential, jwt, status, status_reason "
@@ -189,6 +191,8 @@ class Views:
 
     def recorded_status(self, credential_id: str) -> tuple[str, str | None] | None:
         """A credential's stored status and reason, or None if the ledger does not hold it."""
+        if "\x00" in credential_id:  # as in `credential`
+            return None
         with self._database.transaction() as tx:
             rows = tx.execute(
                 "SELECT status, status_reason, learner_id FROM rm_credentials "

@@ -206,3 +206,11 @@ def test_a_value_the_database_refuses_sets_aside_one_event_not_the_batch(setting
         assert [e.version for e in aside] == ([2] if refuses_nul else [])
     finally:
         services.close()
+
+
+def test_a_nul_in_a_looked_up_credential_id_is_not_found_not_a_500(api: Api):
+    """Reading an award whose id holds a NUL (which PostgreSQL cannot take as text) answers
+    404, as for any id the ledger does not hold."""
+    account, token = api.register("Lookup Academy")
+    found = api.http.get(f"/api/v1/issuers/{account['id']}/awards/urn:x%00y", headers=token)
+    assert found.status_code == 404, found.text
