@@ -4,12 +4,17 @@
   100 (the cost of recording signed events alone);
 - library: `Awarding.award_many` in the cohort runner's chunks (build, sign both forms, reserve
   status indexes, record);
-- API: `POST /api/v1/issuers/{id}/awards/batch` on a local server, polled until the job is done.
+- API: `POST /api/v1/issuers/{id}/awards/batch` on a local server, polled until the job is done;
+- rounds: the same learners awarded again and again (`--rounds`), each round's rate against the
+  bare append: flat when an award costs the same at the first round and the last.
+
+`--postgres` runs everything on a throwaway PostgreSQL server instead of SQLite files.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import tempfile
 import time
 from datetime import UTC, date, datetime
@@ -25,10 +30,13 @@ from issuers.cohort import Mode, validate
 from issuers.jobs import CHUNK, Job
 from passport.services import Services
 from tests.passport.server import serving
+from tests.postgres_cluster import Cluster, throwaway_cluster
+
+POSTGRES: Cluster | None = None
 
 
 def _services(directory: Path, name: str) -> Services:
-    return Services.open(throwaway_settings(directory, name))
+    return Services.open(throwaway_settings(directory, name, POSTGRES))
 
 
 def _academy(services: Services) -> tuple[IssuerAccount, str]:
@@ -46,14 +54,14 @@ def _academy(services: Services) -> tuple[IssuerAccount, str]:
     return account, achievement
 
 
-def _requests(achievement: str, rows: int, tag: str) -> list[AwardRequest]:
+def _requests(achievement: str, rows: int, tag: str, key: str = "") -> list[AwardRequest]:
     return [
         AwardRequest(
             achievement,
             Learner(f"ESR-{tag}-{i:07d}", f"Learner {i}", ""),
             date(2026, 10, 1),
             None,
-            f"{tag}#{i}",
+            f"{tag}{key}#{i}",
         )
         for i in range(rows)
     ]
@@ -106,8 +114,23 @@ def bench_library(rows: int, directory: Path) -> float:
     return rows / elapsed
 
 
+def bench_rounds(rows: int, rounds: int, directory: Path) -> list[float]:
+    """Awards/s of each round of `rows` awards to the same learners, in cohort chunks."""
+    services = _services(directory, "rounds")
+    account, achievement = _academy(services)
+    rates = []
+    for round_no in range(rounds):
+        requests = _requests(achievement, rows, "rounds", f"/{round_no}")
+        start = time.perf_counter()
+        for i in range(0, rows, CHUNK):
+            services.awarding.award_many(account.id, requests[i : i + CHUNK], at=datetime.now(UTC))
+        rates.append(rows / (time.perf_counter() - start))
+    services.close()
+    return rates
+
+
 def bench_api(rows: int, directory: Path) -> float:
-    settings = throwaway_settings(directory, "api")
+    settings = throwaway_settings(directory, "api", POSTGRES)
     services = Services.open(settings)
     account, achievement = _academy(services)
     services.close()
@@ -145,15 +168,23 @@ def bench_api(rows: int, directory: Path) -> float:
 
 
 def main() -> None:
-    """Run the three measurements and print them with their ratios to the bare append."""
+    """Run the measurements and print them with their ratios to the bare append."""
+    global POSTGRES  # noqa: PLW0603 - one store choice for the whole run
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        if args.postgres:
+            POSTGRES = stack.enter_context(throwaway_cluster())
         bare = bench_bare(args.rows, Path(tmp))
         library = bench_library(args.rows, Path(tmp))
         api = bench_api(args.rows, Path(tmp))
-    print(f"cohort issuance, {args.rows} awards, SQLite file")
+        rounds = bench_rounds(args.rows, args.rounds, Path(tmp))
+    print(
+        f"cohort issuance, {args.rows} awards, {'PostgreSQL' if args.postgres else 'SQLite file'}"
+    )
     print(f"  bare ledger append (pre-signed, batches of {CHUNK}) : {bare:8.0f} awards/s")
     print(
         f"  library (award_many, build + sign + record)    : {library:8.0f} awards/s   "
@@ -163,6 +194,12 @@ def main() -> None:
         f"  API (POST …/awards/batch, job polled to done)  : {api:8.0f} awards/s   "
         f"ratio {api / bare:.2f}"
     )
+    for round_no, rate in enumerate(rounds, start=1):
+        print(
+            f"  round {round_no:2d} (same learners, award {round_no})        : "
+            f"{rate:8.0f} awards/s   ratio {rate / bare:.2f}"
+        )
+    print(f"  last round / first round                       : {rounds[-1] / rounds[0]:8.2f}")
 
 
 if __name__ == "__main__":

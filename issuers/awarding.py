@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,10 +21,10 @@ from events.errors import (
     CredentialIdTakenError,
     IdempotencyKeyReusedError,
     IssuerKeyError,
-    LearnerErasedError,
     LearnerNotFoundError,
 )
 from events.issuer import AchievementKind
+from events.passport import Passport
 from issuers.credentials import achievement_document, open_badge_credential
 from issuers.status_list import PURPOSES, status_entries
 from keys import KeyStore, did_key, did_key_verification_method, did_web
@@ -237,25 +237,33 @@ class Awarding:
                 raise IssuerKeyError(f"issuer {issuer_id} has no current key to sign with")
             awards, entries = self.prepare(issuer, requests, at)
             try:
-                self._ledger.record_awards(entries)
+                recorded = self._ledger.record_awards(entries)
             except IntegrityError:
                 continue
+            if recorded < len(entries):  # a retry: some were recorded by an earlier attempt
+                return self._as_recorded(awards)
             return awards
         raise ConcurrentChangeError(issuer_id)
 
     def prepare(
         self, issuer: IssuerDetails, requests: Sequence[AwardRequest], at: datetime
     ) -> tuple[list[Award], list[AwardEntry]]:
-        """Build and sign the credentials of a batch (nothing recorded yet); skip earlier ones."""
+        """Build and sign the credentials of a batch (nothing recorded yet).
+
+        Nothing of a learner's history is read (only whether their passport exists, and each
+        credential id's claim): each award costs the same however many the learner or the
+        ledger holds. Status list places for the whole batch are reserved in one transaction.
+        An idempotency key already used for a different award is refused.
+        """
         assert issuer.current_key is not None
         signer = self._keys.signer(issuer.current_key.rsplit("#", 1)[1])
-        learners: dict[str, tuple[UUID, Mapping[str, Any]]] = {}
-        awards: list[Award] = []
-        entries: list[AwardEntry] = []
         recorded_ids = self._idempotency.credential_ids(
             str(issuer.id), [r.idempotency_key for r in requests]
         )
-        batch: dict[str, tuple[str, Award]] = {}
+        learners: dict[str, UUID] = {}
+        digests: dict[str, str] = {}
+        order: list[str] = []
+        rows = []
         for request in requests:
             definition = issuer.achievements.get(request.achievement_id)
             if definition is None:
@@ -264,29 +272,30 @@ class Awarding:
                 raise AchievementRetiredError(request.achievement_id)
             staff_id = request.learner.staff_identifier
             if staff_id not in learners:
-                learners[staff_id] = self._learner(staff_id)
-            learner_id, held = learners[staff_id]
-            legacy_id = "urn:uuid:" + str(
-                uuid.uuid5(LEGACY_AWARD_NAMESPACE, f"{issuer.id}:{request.idempotency_key}")
-            )
+                learners[staff_id] = self._ledger.learner_id_for(staff_id)
+            learner_id = learners[staff_id]
             credential_id = (
-                legacy_id if legacy_id in held else recorded_ids[request.idempotency_key]
+                self._legacy_credential_id(issuer.id, request.idempotency_key, staff_id, learner_id)
+                or recorded_ids[request.idempotency_key]
             )
             digest = request_digest(request, learner_id)
-            if credential_id in batch:  # the same key twice in one batch
-                if batch[credential_id][0] != digest:
+            order.append(credential_id)
+            if credential_id in digests:  # the same key twice in one batch
+                if digests[credential_id] != digest:
                     raise IdempotencyKeyReusedError(request.idempotency_key)
-                awards.append(batch[credential_id][1])
                 continue
             claim = self._ledger.credential_claim(credential_id)
             if claim is not None and (claim.learner_id, claim.request) != (learner_id, digest):
                 raise IdempotencyKeyReusedError(request.idempotency_key)
-            if credential_id in held:  # a retried request: issue nothing twice
-                earlier = held[credential_id]
-                awards.append(
-                    Award(credential_id, learner_id, earlier["credential"], earlier["jwt"])
-                )
-                continue
+            digests[credential_id] = digest
+            rows.append((request, definition, staff_id, credential_id, learner_id, digest))
+        places = self._status_indexes.reserve_many(str(issuer.id), [r[3] for r in rows])
+        signed: dict[str, Award] = {}
+        entries: list[AwardEntry] = []
+        for (request, definition, staff_id, credential_id, learner_id, digest), (
+            list_no,
+            index,
+        ) in zip(rows, places, strict=True):
             unsigned = open_badge_credential(
                 credential_id=credential_id.removeprefix("urn:uuid:"),
                 issuer_did=issuer.did,
@@ -298,7 +307,6 @@ class Awarding:
                 refresher_months=definition["refresherMonths"],
                 credits_earned=request.credits_earned,
             )
-            list_no, index = self._status_indexes.reserve(str(issuer.id), credential_id)
             unsigned["credentialStatus"] = status_entries(
                 {p: self.status_list_url(issuer.slug, p, list_no) for p in PURPOSES}, index
             )
@@ -320,9 +328,39 @@ class Awarding:
                     request=digest,
                 )
             )
-            awards.append(Award(credential_id, learner_id, credential, jwt))
-            batch[credential_id] = (digest, awards[-1])
-        return awards, entries
+            signed[credential_id] = Award(credential_id, learner_id, credential, jwt)
+        return [signed[c] for c in order], entries
+
+    def _legacy_credential_id(
+        self, issuer_id: UUID, idempotency_key: str, staff_id: str, learner_id: UUID
+    ) -> str | None:
+        """The derived id an award got before ids were random, when this learner holds it.
+
+        Only passports enrolled before ids were keyed can hold one, so only theirs are read.
+        """
+        if learner_id != Passport.legacy_id(staff_id):
+            return None
+        legacy = "urn:uuid:" + str(
+            uuid.uuid5(LEGACY_AWARD_NAMESPACE, f"{issuer_id}:{idempotency_key}")
+        )
+        try:
+            held = self._ledger.learner(learner_id).credentials
+        except LearnerNotFoundError:
+            return None
+        return legacy if legacy in held else None
+
+    def _as_recorded(self, awards: list[Award]) -> list[Award]:
+        """The awards as the ledger holds them: an earlier attempt's credential wins."""
+        held = {
+            learner_id: self._ledger.learner(learner_id).credentials
+            for learner_id in {a.learner_id for a in awards}
+        }
+        return [
+            Award(a.credential_id, a.learner_id, earlier["credential"], earlier["jwt"])
+            if (earlier := held[a.learner_id].get(a.credential_id))
+            else a
+            for a in awards
+        ]
 
     def issue_document(
         self,
@@ -372,26 +410,17 @@ class Awarding:
         )
         for _ in range(RECORD_ATTEMPTS):
             try:
-                self._ledger.record_awards([entry])
+                recorded = self._ledger.record_awards([entry])
             except IntegrityError:
                 # Either the id was claimed meanwhile (a racing request) or the holder's
                 # passport changed under us; only the second is worth another try.
                 if self._ledger.credential_claim(entry.credential_id) is not None:
                     raise CredentialIdTakenError(entry.credential_id) from None
                 continue
+            if not recorded:  # a racing request with this id was recorded first
+                raise CredentialIdTakenError(entry.credential_id)
             return credential
         raise ConcurrentChangeError(issuer_id)
-
-    def _learner(self, staff_identifier: str) -> tuple[UUID, Mapping[str, Any]]:
-        """The learner's id and credentials (none if they are not enrolled yet)."""
-        learner_id = self._ledger.learner_id_for(staff_identifier)
-        try:
-            record = self._ledger.learner(learner_id)
-        except LearnerNotFoundError:
-            return learner_id, {}
-        if record.erased:
-            raise LearnerErasedError(learner_id)
-        return learner_id, record.credentials
 
 
 def request_digest(request: AwardRequest, learner_id: UUID) -> str:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from events.issuer import AchievementKind
@@ -14,6 +22,19 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 Email = Annotated[str, StringConstraints(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+# How far ahead of this server's clock a date may be and still count as "now" (clocks differ).
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def future_date_problem(name: str, moment: datetime, now: datetime) -> str | None:
+    """Why `moment`, the value of the field `name`, cannot be an award or issue date: it is later
+    than `now` beyond the clock skew allowed. None when it is not."""
+    if moment <= now + MAX_CLOCK_SKEW:
+        return None
+    return (
+        f"{name} is in the future ({moment:%Y-%m-%d %H:%M} UTC; it is {now:%Y-%m-%d %H:%M} UTC "
+        "now): an award records what was already earned, so give a date up to today (UTC)"
+    )
 
 
 class ApiModel(BaseModel):
@@ -140,13 +161,23 @@ class AwardCreate(ApiModel):
 
     achievement_id: Text
     learner: LearnerRef
-    earned_on: date
+    earned_on: date = Field(description="When it was earned: today (UTC) or earlier.")
     credits_earned: float | None = Field(None, ge=0, le=1000)
     cryptosuite: Literal["eddsa-jcs-2022", "eddsa-rdfc-2022"] = Field(
         "eddsa-jcs-2022",
         description="The Data Integrity proof: eddsa-rdfc-2022 is what Open Badges wallets and "
         "1EdTech certification expect; eddsa-jcs-2022 is faster to verify.",
     )
+
+    @field_validator("earned_on")
+    @classmethod
+    def _not_in_future(cls, earned_on: date) -> date:
+        # The credential's validFrom is the start of that day in UTC.
+        start = datetime.combine(earned_on, time(), UTC)
+        problem = future_date_problem("earnedOn", start, datetime.now(UTC))
+        if problem is not None:
+            raise ValueError(problem)
+        return earned_on
 
 
 class AwardPublic(ApiModel):

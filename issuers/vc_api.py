@@ -15,6 +15,7 @@ from issuers.auth import Principal
 from issuers.deps import Services, principal
 from issuers.errors import ForbiddenError
 from issuers.problems import problem
+from issuers.schemas import future_date_problem
 from verifier.checks import issuer_id, well_formed
 from verifier.cryptosuites import CRYPTOSUITES
 from verifier.data_model import json_ld_problems
@@ -23,6 +24,27 @@ from verifier.report import Outcome
 router = APIRouter(tags=["VC API"])
 MAX_STATUS_CHANGES = 4
 MAX_DEPTH = 32  # objects and lists within one another: an Open Badge needs about 6
+# When the credential says it was awarded (Open Badges 3.0) or issued (VCDM 1.1). Not validFrom:
+# VCDM 2.0 §4.9 lets a credential become valid in the future.
+AWARD_DATES = ("awardedDate", "issuanceDate")
+
+
+def _future_award_date(credential: dict[str, Any], now: datetime) -> str | None:
+    """Why an award or issue date of the credential cannot be right: it is in the future."""
+    for name in AWARD_DATES:
+        value = credential.get(name)
+        if not isinstance(value, str):
+            continue
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return f"{name} must be an XML Schema dateTime with a time zone"
+        if moment.tzinfo is None:
+            return f"{name} must be an XML Schema dateTime with a time zone"
+        problem_text = future_date_problem(name, moment.astimezone(UTC), now)
+        if problem_text is not None:
+            return problem_text
+    return None
 
 
 def _depth(value: Any) -> int:
@@ -150,8 +172,13 @@ def issue(body: IssueRequest, services: Services, caller: Caller) -> IssueRespon
     if "issuer" not in credential:
         credential["issuer"] = issuer.did
     shape = well_formed(credential)
-    if shape.outcome is not Outcome.PASSED:
-        return problem(400, "Malformed credential", shape.reason)
+    malformed = (
+        shape.reason
+        if shape.outcome is not Outcome.PASSED
+        else _future_award_date(credential, datetime.now(UTC))
+    )
+    if malformed is not None:
+        return problem(400, "Malformed credential", malformed)
     unreadable = json_ld_problems(credential)
     if unreadable:
         return problem(400, "Malformed credential", "; ".join(unreadable))

@@ -26,7 +26,6 @@ from passport.compliance import CatalogueError
 from passport.log import checkpoints, first_divergence
 from passport.services import LEDGER_ROLE, Services, utcnow
 from passport.settings import Settings
-from passport.strict_json import duplicate_key
 from projections.set_aside import set_aside_events
 
 app = typer.Typer(
@@ -223,9 +222,6 @@ def verify(
         _fail(str(exc))
     try:
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1) if file == "-" else _read(Path(file))
-        key = duplicate_key(data)
-        if key is not None:
-            _fail(f"the input names the key {key!r} twice in one object; name each key once")
         report = verify_document(data, now=utcnow(), trust=trust, status_lists=lists)
     except MalformedInputError as exc:
         _fail(str(exc))

@@ -123,6 +123,7 @@ class Services:
             protect_event_store(settings)
         status_indexes = StatusIndexes(read_models, secrets.SystemRandom().randrange)
         projections = ProjectionRunner(ledger, read_models, create=manage)
+        views = Views(read_models, vault)
         awarding = Awarding(
             ledger,
             key_store,
@@ -148,7 +149,7 @@ class Services:
             status_indexes=status_indexes,
             jobs=jobs,
             cohorts=CohortRunner(awarding, jobs),
-            views=Views(read_models, vault),
+            views=views,
             awarding=awarding,
             accounts=Accounts(ledger, awarding),
             tokens=tokens,

@@ -9,11 +9,17 @@ them: a batch runs under a savepoint, and only when it fails is it applied again
 time, each under its own savepoint, so the common case costs nothing extra. An event whose
 signature fails is not set aside: a tampered log stops the read models (and `passport audit`
 names the event), since publishing checkpoints over it would vouch for it.
+
+Readers never queue on that lock: a catch-up that finds the read models already at the log's
+head takes no lock at all, and on PostgreSQL one that finds another process applying waits
+for the position it needs (up to a timeout, then reads what is committed) instead of
+queueing behind the whole backlog.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from typing import Any, Protocol
 
 import psycopg
@@ -28,6 +34,8 @@ TRACKING_NAME = "passports"
 BATCH = 500
 # Never set aside: a tampered event, or a database that is failing rather than refusing a value.
 NOT_THE_EVENTS_FAULT = (EventSignatureError, sqlite3.OperationalError, psycopg.OperationalError)
+WAIT_SECONDS = 10.0  # how long a request waits for events another process is applying
+POLL_SECONDS = 0.02
 
 
 class FollowsLog(Protocol):
@@ -49,15 +57,28 @@ class ProjectionRunner:
             with database.transaction() as tx:
                 create_tables(tx)
 
-    def catch_up(self) -> int:
-        """Apply every event recorded after the tracked position; return how many."""
+    def catch_up(self, timeout: float = WAIT_SECONDS) -> int:
+        """Apply the events recorded up to now; return how many this call applied.
+
+        Takes no lock when the read models are already at the log's head. When another process
+        holds the projection's lock (PostgreSQL), wait for it to pass the head seen on entry,
+        for at most `timeout` seconds, then return: the read models are as last committed.
+        """
+        head = self._ledger.recorder.max_notification_id() or 0
+        deadline = time.monotonic() + timeout
         applied = 0
-        while True:
+        while self.position() < head:
             with self._database.transaction() as tx:
-                count = self._apply_batch(tx)
+                count = self._apply_batch(tx) if self._try_lock(tx) else None
+            if count is None:
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(POLL_SECONDS)
+                continue
             applied += count
-            if count < BATCH:
-                return applied
+            if count == 0:
+                break
+        return applied
 
     def rebuild(self) -> int:
         """Drop the read models and replay the whole log, in one transaction."""
@@ -70,9 +91,23 @@ class ProjectionRunner:
             return applied + count
 
     def position(self) -> int:
-        """The log position the read models reflect."""
+        """The log position the read models reflect (as last committed; no lock taken)."""
         with self._database.transaction() as tx:
-            return tx.lock_tracking(TRACKING_NAME)
+            rows = tx.execute("SELECT position FROM rm_tracking WHERE name = ?", (TRACKING_NAME,))
+        return int(rows[0][0]) if rows else 0
+
+    def _try_lock(self, tx: Transaction) -> bool:
+        """Take the projection's lock if it is free (SQLite: the transaction already holds the
+        database's write lock); False when another transaction holds it."""
+        if not self._database.is_postgres:
+            return True
+        rows = tx.execute(
+            "SELECT 1 FROM rm_tracking WHERE name = ? FOR UPDATE SKIP LOCKED", (TRACKING_NAME,)
+        )
+        if rows:
+            return True
+        exists = tx.execute("SELECT 1 FROM rm_tracking WHERE name = ?", (TRACKING_NAME,))
+        return not exists  # no row yet: `lock_tracking` creates and locks it
 
     def _apply_batch(self, tx: Transaction) -> int:
         position = tx.lock_tracking(TRACKING_NAME)

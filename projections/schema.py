@@ -3,7 +3,7 @@
 from projections import personal_data, registry, set_aside
 from projections.database import Transaction
 
-SCHEMA_VERSION = 4  # raise it whenever a read model's layout changes
+SCHEMA_VERSION = 5  # raise it whenever a read model's layout changes
 TABLES = (
     "rm_issuers",
     "rm_issuer_keys",
@@ -43,13 +43,17 @@ SCHEMA = (
         status TEXT NOT NULL, status_reason TEXT, status_changed_at TEXT,
         credential TEXT NOT NULL, jwt TEXT NOT NULL, position BIGINT NOT NULL,
         status_list INTEGER, status_index INTEGER, status_position BIGINT)""",
+    "CREATE INDEX IF NOT EXISTS rm_learners_erased ON rm_learners (erased_at)",
     "CREATE INDEX IF NOT EXISTS rm_credentials_learner ON rm_credentials (learner_id)",
     """CREATE TABLE IF NOT EXISTS rm_status_allocations (
         issuer_id TEXT NOT NULL, list_no INTEGER NOT NULL, idx INTEGER NOT NULL,
         credential_id TEXT NOT NULL, PRIMARY KEY (issuer_id, list_no, idx))""",
+    """CREATE TABLE IF NOT EXISTS status_list_counters (
+        issuer_id TEXT PRIMARY KEY, list_no INTEGER NOT NULL, next_slot INTEGER NOT NULL,
+        permutation_key TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS rm_status_lists (
         issuer_id TEXT NOT NULL, purpose TEXT NOT NULL, list_no INTEGER NOT NULL,
-        bits BYTEA NOT NULL, changed_at TEXT, PRIMARY KEY (issuer_id, purpose, list_no))""",
+        bits BYTEA, changed_at TEXT, PRIMARY KEY (issuer_id, purpose, list_no))""",
     """CREATE TABLE IF NOT EXISTS rm_merkle_nodes (
         level INTEGER NOT NULL, idx BIGINT NOT NULL, hash TEXT NOT NULL,
         PRIMARY KEY (level, idx))""",

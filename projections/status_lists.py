@@ -1,7 +1,7 @@
 """Status lists: index reservation before signing, and each list's bits kept by the projection.
 
-A reservation is written before the credential exists, so two awards racing for the same
-random index cannot both get it (the table's key refuses the second). The projection records
+A reservation is written before the credential exists, so no two credentials of an issuer
+ever hold the same place (the table's key refuses a second). The projection records
 the same allocation from the log (`INSERT … ON CONFLICT DO NOTHING`), so a database rebuilt
 from the log alone knows every index in use.
 
@@ -12,15 +12,15 @@ publishing a list reads one row, however many credentials the issuer has.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from projections.database import ReadModelDatabase, Transaction
 
 LIST_SIZE = 131_072
-FILL_LIMIT = int(LIST_SIZE * 0.9)  # past this, a new list: random picks stay cheap
-ATTEMPTS = 32
+INSERT_CHUNK = 200  # rows per INSERT: SQLite allows 32,766 parameters, PostgreSQL 65,535
 PURPOSE_OF_STATUS = {"revoked": "revocation", "suspended": "suspension"}
 STATUS_OF_EVENT = {
     "Passport.CredentialRevoked": "revoked",
@@ -43,8 +43,13 @@ def empty_bits() -> bytes:
 
 
 def apply(tx: Transaction, event: Any, _position: int) -> None:
-    """Flip the credential's bit in each purpose's list when its status changes."""
-    status = STATUS_OF_EVENT.get(type(event).__qualname__)
+    """Open an issuer's lists when a credential is first placed in them; flip the credential's
+    bit in each purpose's list when its status changes."""
+    kind = type(event).__qualname__
+    if kind == "Passport.CredentialIssued":
+        _open_lists(tx, event)
+        return
+    status = STATUS_OF_EVENT.get(kind)
     if status is None:
         return
     rows = tx.execute(
@@ -65,6 +70,23 @@ def apply(tx: Transaction, event: Any, _position: int) -> None:
         )
 
 
+def _open_lists(tx: Transaction, event: Any) -> None:
+    rows = tx.execute(
+        "SELECT issuer_id, status_list FROM rm_credentials "
+        "WHERE credential_id = ? AND learner_id = ?",
+        (event.credential_id, str(event.originator_id)),
+    )
+    if not rows or rows[0][1] is None:
+        return
+    for purpose in PURPOSE_OF_STATUS.values():
+        # No bits yet (NULL: all clear), so opening a list writes a few bytes, not 16 KiB.
+        tx.execute(
+            "INSERT INTO rm_status_lists (issuer_id, purpose, list_no, bits) "
+            "VALUES (?, ?, ?, NULL) ON CONFLICT (issuer_id, purpose, list_no) DO NOTHING",
+            (str(rows[0][0]), purpose, int(rows[0][1])),
+        )
+
+
 def _set_bit(
     tx: Transaction, issuer_id: str, purpose: str, list_no: int, index: int, value: bool
 ) -> None:
@@ -73,7 +95,7 @@ def _set_bit(
         "SELECT bits FROM rm_status_lists WHERE issuer_id = ? AND purpose = ? AND list_no = ?",
         key,
     )
-    bits = bytearray(bytes(rows[0][0]) if rows else empty_bits())
+    bits = bytearray(bytes(rows[0][0]) if rows and rows[0][0] is not None else empty_bits())
     mask = 0x80 >> (index % 8)  # index 0 is the most significant bit of the first byte
     before = bits[index // 8]
     bits[index // 8] = before | mask if value else before & ~mask
@@ -82,7 +104,7 @@ def _set_bit(
             "INSERT INTO rm_status_lists (issuer_id, purpose, list_no, bits) VALUES (?, ?, ?, ?)",
             (*key, bytes(bits)),
         )
-    elif bits[index // 8] != before:
+    elif bits[index // 8] != before or rows[0][0] is None:
         tx.execute(
             "UPDATE rm_status_lists SET bits = ? WHERE issuer_id = ? AND purpose = ? "
             "AND list_no = ?",
@@ -90,8 +112,31 @@ def _set_bit(
         )
 
 
+def permuted(slot: int, key: bytes) -> int:
+    """The list index of the `slot`-th reservation: a keyed pseudo-random permutation of
+    [0, LIST_SIZE) (a four-round Feistel network on 18 bits, cycle-walked into range), so
+    indexes come out in no telling order yet never twice."""
+    value = slot
+    while True:
+        left, right = value >> 9, value & 0x1FF
+        for round_no in range(4):
+            digest = hashlib.blake2b(
+                right.to_bytes(2, "big"), key=key, person=bytes([round_no]) * 16, digest_size=2
+            ).digest()
+            left, right = right, left ^ (int.from_bytes(digest, "big") & 0x1FF)
+        value = (left << 9) | right
+        if value < LIST_SIZE:
+            return value
+
+
 class StatusIndexes:
-    """Reserves status list positions for an issuer's credentials, and reads the lists."""
+    """Reserves status list positions for an issuer's credentials, and reads the lists.
+
+    Each issuer has a counter (`status_list_counters`: its current list, the next slot, the
+    list's permutation key); reserving n places moves the counter by n and maps each slot
+    through the permutation, in one transaction: the same cost at the first award and the
+    millionth.
+    """
 
     def __init__(self, database: ReadModelDatabase, pick: Callable[[int], int]) -> None:
         self._database = database
@@ -99,44 +144,87 @@ class StatusIndexes:
 
     def reserve(self, issuer_id: str, credential_id: str) -> tuple[int, int]:
         """A (list number, index) no other credential of this issuer holds."""
+        return self.reserve_many(issuer_id, [credential_id])[0]
+
+    def reserve_many(self, issuer_id: str, credential_ids: Sequence[str]) -> list[tuple[int, int]]:
+        """A (list number, index) for each credential, none held by another, in one
+        transaction."""
+        places: dict[str, tuple[int, int]] = {}
         with self._database.transaction() as tx:
-            rows = tx.execute(
-                "SELECT list_no, COUNT(*) FROM rm_status_allocations WHERE issuer_id = ? "
-                "GROUP BY list_no ORDER BY list_no DESC LIMIT 1",
-                (issuer_id,),
-            )
-            list_no = 1 if not rows else int(rows[0][0]) + (int(rows[0][1]) >= FILL_LIMIT)
-            for _ in range(ATTEMPTS):
-                index = self._pick(LIST_SIZE)
-                taken = tx.execute(
-                    "SELECT 1 FROM rm_status_allocations "
-                    "WHERE issuer_id = ? AND list_no = ? AND idx = ?",
-                    (issuer_id, list_no, index),
-                )
-                if not taken:
-                    tx.execute(
-                        "INSERT INTO rm_status_allocations (issuer_id, list_no, idx, "
-                        "credential_id) VALUES (?, ?, ?, ?)",
-                        (issuer_id, list_no, index, credential_id),
+            while missing := [c for c in credential_ids if c not in places]:
+                slots = self._take_slots(tx, issuer_id, len(missing))
+                rows = [
+                    (issuer_id, list_no, permuted(slot, key), credential_id)
+                    for credential_id, (list_no, slot, key) in zip(missing, slots, strict=True)
+                ]
+                for start in range(0, len(rows), INSERT_CHUNK):
+                    chunk = rows[start : start + INSERT_CHUNK]
+                    marks = ", ".join(["(?, ?, ?, ?)"] * len(chunk))
+                    inserted = tx.execute(
+                        "INSERT INTO rm_status_allocations (issuer_id, list_no, idx, "  # noqa: S608
+                        f"credential_id) VALUES {marks} ON CONFLICT (issuer_id, list_no, idx) "
+                        "DO NOTHING RETURNING credential_id, list_no, idx",
+                        [value for row in chunk for value in row],
                     )
-                    return list_no, index
-        raise OverflowError(f"no free status list index for issuer {issuer_id}")
+                    places.update({str(r[0]): (int(r[1]), int(r[2])) for r in inserted})
+        return [places[c] for c in credential_ids]
+
+    def _take_slots(
+        self, tx: Transaction, issuer_id: str, count: int
+    ) -> list[tuple[int, int, bytes]]:
+        """`count` (list number, slot, permutation key), moving the issuer's counter on and
+        starting a new list (with a new key) when one is used up."""
+        taken: list[tuple[int, int, bytes]] = []
+        while len(taken) < count:
+            want = count - len(taken)
+            rows = tx.execute(
+                "UPDATE status_list_counters SET next_slot = next_slot + ? WHERE issuer_id = ? "
+                "RETURNING list_no, next_slot, permutation_key",
+                (want, issuer_id),
+            )
+            if not rows:
+                self._start_counter(tx, issuer_id)
+                continue
+            list_no, end, key = int(rows[0][0]), int(rows[0][1]), bytes.fromhex(rows[0][2])
+            first = end - want
+            taken += [(list_no, slot, key) for slot in range(first, min(end, LIST_SIZE))]
+            if end >= LIST_SIZE:
+                tx.execute(
+                    "UPDATE status_list_counters SET list_no = ?, next_slot = 0, "
+                    "permutation_key = ? WHERE issuer_id = ?",
+                    (list_no + 1, self._new_key(), issuer_id),
+                )
+        return taken
+
+    def _start_counter(self, tx: Transaction, issuer_id: str) -> None:
+        """An issuer's first reservation: list 1, or past the lists it already has (a store
+        from before counters, or allocations replayed from the log)."""
+        rows = tx.execute(
+            "SELECT list_no FROM rm_status_allocations WHERE issuer_id = ? "
+            "ORDER BY list_no DESC LIMIT 1",
+            (issuer_id,),
+        )
+        list_no = int(rows[0][0]) + 1 if rows else 1
+        tx.execute(
+            "INSERT INTO status_list_counters (issuer_id, list_no, next_slot, permutation_key) "
+            "VALUES (?, ?, 0, ?) ON CONFLICT (issuer_id) DO NOTHING",
+            (issuer_id, list_no, self._new_key()),
+        )
+
+    def _new_key(self) -> str:
+        return b"".join(self._pick(1 << 64).to_bytes(8, "big") for _ in range(2)).hex()
 
     def list_state(self, issuer_id: str, purpose: str, list_no: int) -> ListState | None:
-        """The list's bits and last change; None if no credential was ever given a place in it.
-
-        Two primary-key lookups, whatever the number of credentials.
-        """
+        """The list's bits and last change; None if no credential was ever recorded in it
+        (list 1 always exists). One primary-key lookup, whatever the number of credentials."""
         with self._database.transaction() as tx:
             rows = tx.execute(
                 "SELECT bits, changed_at FROM rm_status_lists "
                 "WHERE issuer_id = ? AND purpose = ? AND list_no = ?",
                 (issuer_id, purpose, list_no),
             )
-            if rows:
-                return ListState(bytes(rows[0][0]), rows[0][1])
-            allocated = tx.execute(
-                "SELECT 1 FROM rm_status_allocations WHERE issuer_id = ? AND list_no = ? LIMIT 1",
-                (issuer_id, list_no),
+        if rows:
+            return ListState(
+                bytes(rows[0][0]) if rows[0][0] is not None else empty_bits(), rows[0][1]
             )
-        return ListState(empty_bits(), None) if allocated or list_no == 1 else None
+        return ListState(empty_bits(), None) if list_no == 1 else None

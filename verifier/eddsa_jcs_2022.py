@@ -4,6 +4,11 @@
 2. Transformation = the document without `proof`, JCS-canonical (RFC 8785, §3.3.3).
 3. Hashing = SHA-256(canonical proof configuration) || SHA-256(canonical document) (§3.3.4).
 4. Serialization = Ed25519 signature of the hash data, base58btc multibase `proofValue` (§3.3.6).
+
+JCS signs the JSON, not the JSON-LD, but the document is still read as JSON-LD by everyone
+else: verification applies the rules `eddsa-rdfc-2022` enforces (undefined terms, protected
+terms, types that are IRIs; contexts only from the bundled set), as Digital Bazaar's vc.js
+does, through the same cached expansion templates.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from verifier.data_integrity import (
     secured,
     unsecured,
 )
+from verifier.eddsa_rdfc_2022 import check_json_ld
 from verifier.errors import ProofError
 
 CRYPTOSUITE = "eddsa-jcs-2022"
@@ -100,7 +106,11 @@ def verify_proof(
     public_key: PublicKey,
     expected_purpose: str = "assertionMethod",
 ) -> None:
-    """Return if the `eddsa-jcs-2022` proof holds for `public_key`, else raise `ProofError`."""
+    """Return if the `eddsa-jcs-2022` proof holds for `public_key`, else raise `ProofError`.
+
+    A document that is not JSON-LD read with the bundled contexts alone raises `ProofError`, or
+    `UnknownContextError` for a context outside the bundled, pinned set.
+    """
     options, proof_value = opened_proof(secured_document, CRYPTOSUITE, expected_purpose)
     document = document_under_proof_context(secured_document, options)
     try:
@@ -109,3 +119,6 @@ def verify_proof(
         # RFC 8785 §3.2.2: no NaN, no infinities, no integer that no double holds exactly.
         raise ProofError(f"the credential has no canonical JSON form (RFC 8785): {exc}") from exc
     check_signature(public_key, proof_value, signed_data)
+    # After the signature, so a tampered document is told so first. The document's hash (the
+    # second half of what is signed) fingerprints its exact content.
+    check_json_ld(document, signed_data[32:])

@@ -53,6 +53,7 @@ CRYPTOSUITE = "eddsa-rdfc-2022"
 RESOLVED_CONTEXT_CACHE_SIZE = 128
 PROCESSED_CONTEXT_CACHE_SIZE = 512
 TEMPLATE_CACHE_SIZE = 512
+PASSED_CACHE_SIZE = 4096
 TEMPLATE_MAX_CHARS = 200_000
 _ABSOLUTE_IRI = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:|_:)")
 
@@ -86,6 +87,8 @@ _RESOLVED_CONTEXTS = _LRU(RESOLVED_CONTEXT_CACHE_SIZE)
 _PROCESSED_CONTEXTS = _LRU(PROCESSED_CONTEXT_CACHE_SIZE)
 # Document skeleton to its expansion template; see `_expanded_json`.
 _TEMPLATES = _LRU(TEMPLATE_CACHE_SIZE)
+# Fingerprints of documents `check_json_ld` passed (the verdict depends on the content alone).
+_PASSED_JSON_LD = _LRU(PASSED_CACHE_SIZE)
 _NO_TEMPLATE = object()
 _UNBUILT = object()  # a template's N-Quads template, before the first document needs it
 _KEY_ENCODER = json.JSONEncoder(allow_nan=False)  # json.dumps(..., allow_nan=False), made once
@@ -308,7 +311,10 @@ class _Skeleton:
                 self._string(item, key) if isinstance(item, str) else self._walk(item, key)
                 for item in node
             ]
-        if isinstance(node, Mapping):
+        # `type(...) is dict` first: the ABC check of `Mapping` is slow, and JSON gives dicts.
+        if type(node) is dict or (
+            not isinstance(node, bool | int | float | None) and isinstance(node, Mapping)
+        ):
             tree = {}
             for k, v in node.items():
                 if not isinstance(k, str) or MARK in k:
@@ -466,6 +472,21 @@ def _pyld_expanded_json(document: Mapping[str, Any]) -> str:
     expanded = _expand(document)
     _refuse_relative_iris(expanded)
     return json.dumps(expanded)
+
+
+def check_json_ld(document: Mapping[str, Any], fingerprint: bytes | None = None) -> None:
+    """Return if the document reads as JSON-LD with the bundled contexts and loses nothing in
+    expansion, else raise `ProofError` (an undefined term, a protected term redefined, a type or
+    IRI that is not absolute) or `UnknownContextError`. A document of a shape already expanded
+    is not expanded again: its expansion template stands for the check. `fingerprint`, a hash
+    of the document's exact content that the caller has at hand, remembers documents that
+    passed, so the same credential verified again is not walked again."""
+    if fingerprint is not None and _PASSED_JSON_LD.get(fingerprint):
+        return
+    if _templated(document) is None:
+        _pyld_expanded_json(document)
+    if fingerprint is not None:
+        _PASSED_JSON_LD[fingerprint] = True
 
 
 def canonical_nquads(document: Mapping[str, Any]) -> str:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import base64
 import calendar
-import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +19,7 @@ import jwt
 
 from keys import InvalidSignatureError, PublicKey, SigningKey
 from verifier.errors import ProofError
+from verifier.json_text import JsonTextError, read_json
 
 ALGORITHM = "EdDSA"
 MEDIA_TYPE = "vc+jwt"
@@ -94,9 +94,11 @@ def parse_compact(token: str) -> CompactJws:
     if len(parts) != 3:
         raise ProofError("not a compact JWT: expected three dot-separated parts")
     try:
-        header = json.loads(_segment(parts[0], "header"))
-        claims = json.loads(_segment(parts[1], "payload"))
-    except (ValueError, UnicodeDecodeError) as exc:
+        header = read_json(_segment(parts[0], "header"))
+        claims = read_json(_segment(parts[1], "payload"))
+    except JsonTextError as exc:
+        raise ProofError(f"not a compact JWT: {exc}") from exc
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ProofError("not a compact JWT: header or payload is not JSON") from exc
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise ProofError("not a compact JWT: header and payload must be JSON objects")
@@ -248,3 +250,19 @@ def numeric_date(value: object) -> datetime | None:
         return datetime.fromtimestamp(value, UTC)
     except (OverflowError, OSError, ValueError):
         return None
+
+
+NUMERIC_DATE_CLAIMS = ("exp", "nbf", "iat")
+
+
+def numeric_date_problem(claims: Mapping[str, Any]) -> str | None:
+    """Why the JWT's `exp`, `nbf` or `iat` is not a NumericDate (RFC 7519 §2, §4.1.4-6), or None
+    when each one present is. Every JWT path reads them with this, then `numeric_date`: a claim
+    that is present but unreadable ("1000", -1e400) must never count as "no expiry"."""
+    for claim in NUMERIC_DATE_CLAIMS:
+        if claim in claims and numeric_date(claims[claim]) is None:
+            return (
+                f"the JWT's {claim} is not a NumericDate, a number of seconds since "
+                "1970-01-01 UTC (RFC 7519 §2)"
+            )
+    return None

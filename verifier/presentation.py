@@ -40,6 +40,7 @@ from verifier.jose import (
     CompactJws,
     conflicting_presentation_claim,
     numeric_date,
+    numeric_date_problem,
     parse_compact,
     presentation_of,
     verify_compact,
@@ -276,10 +277,9 @@ def _jwt_signature(jws: CompactJws, key_set: KeySet, now: datetime) -> CheckResu
             .replace("the issuer's key", "the holder's key")
         )
         return _result(check, Outcome.FAILED, reason, "bad_signature")
-    for claim in ("exp", "nbf"):
-        if claim in jws.claims and numeric_date(jws.claims[claim]) is None:
-            reason = f"the JWT's {claim} is not a NumericDate (RFC 7519 §2)"
-            return _result(check, Outcome.FAILED, reason, "malformed")
+    unreadable = numeric_date_problem(jws.claims)
+    if unreadable is not None:
+        return _result(check, Outcome.FAILED, unreadable, "malformed")
     expires, not_before = numeric_date(jws.claims.get("exp")), numeric_date(jws.claims.get("nbf"))
     if expires is not None and now >= expires:
         reason = f"the holder's {VP_MEDIA_TYPE} expired at {expires:%Y-%m-%d %H:%M} UTC"

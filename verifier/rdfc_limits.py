@@ -21,9 +21,8 @@ nodes share one. tests/verifier/test_rdfc_limits.py holds the decisions to rdf-c
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import pyoxigraph
 
@@ -44,6 +43,25 @@ def _term(term: object, blanks: dict[str, int]) -> _Term:
     if isinstance(term, pyoxigraph.DefaultGraph):
         return None
     return str(term)
+
+
+def _arrangements(items: list[int]) -> Iterator[tuple[int, ...]]:
+    """Each distinct order of the items, once: a node related through several quads is listed
+    once per quad, and its copies swapping places changes nothing (rdf-canonize's permuter
+    never swaps equal items either)."""
+    current = sorted(items)
+    while True:
+        yield tuple(current)
+        pivot = len(current) - 2  # the next order in lexicographic order, or the end
+        while pivot >= 0 and current[pivot] >= current[pivot + 1]:
+            pivot -= 1
+        if pivot < 0:
+            return
+        swap = len(current) - 1
+        while current[swap] <= current[pivot]:
+            swap -= 1
+        current[pivot], current[swap] = current[swap], current[pivot]
+        current[pivot + 1 :] = reversed(current[pivot + 1 :])
 
 
 class _Issuer:
@@ -114,7 +132,7 @@ class _Work:
         for related_hash in sorted(related_by_hash):
             data.update(related_hash.encode("utf-8"))
             chosen_path, chosen_issuer = "", issuer
-            for permutation in itertools.permutations(related_by_hash[related_hash]):
+            for permutation in _arrangements(related_by_hash[related_hash]):
                 self._spend(len(issuer.issued) + len(permutation))
                 found = self._path(permutation, issuer, chosen_path)
                 if found is not None and (not chosen_path or found[0] < chosen_path):
@@ -176,12 +194,14 @@ def bound_canonicalisation(quads: Sequence[pyoxigraph.Quad]) -> None:
     """Return if RDFC-1.0 of these quads stays within the work allowed, else raise
     `CanonicalisationLimitError`. Cheap when every blank node has content of its own."""
     blanks: dict[str, int] = {}
-    rows: list[_Quad] = []
+    # A set, as the dataset is: a quad repeated (JSON-LD writes one per repeated value) must not
+    # make blank nodes that the dataset holds alike look different here.
+    rows: dict[_Quad, None] = {}
     for quad in quads:
         subject, graph = _term(quad.subject, blanks), _term(quad.graph_name, blanks)
         row = (subject, str(quad.predicate), _term(quad.object, blanks), graph)
         if any(isinstance(t, int) for t in (row[0], row[2], row[3])):
-            rows.append(row)
+            rows[row] = None
     if len(blanks) > MAX_BLANK_NODES:
         raise CanonicalisationLimitError(
             f"the document has {len(blanks)} blank nodes, more than the {MAX_BLANK_NODES} "
@@ -189,6 +209,6 @@ def bound_canonicalisation(quads: Sequence[pyoxigraph.Quad]) -> None:
         )
     if len(blanks) < 2:
         return
-    work = _Work(rows, len(blanks))
+    work = _Work(list(rows), len(blanks))
     if len(set(work.first)) < len(work.first):
         work.label_all()

@@ -22,6 +22,10 @@ from verifier.timestamps import xsd_datetime
 REGISTRY_TYPE = "RecognizedEntitiesCredential"
 SUBJECT_TYPE = "IssuerRegistry"
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+# The registry's own terms (`noteVerifierKeys`, `recognizedEntities`, …) need an IRI to be
+# signed JSON-LD: VCDM 2.0's base context defines none for them, and a term no context defines
+# is refused by every verifier that reads the document as JSON-LD (ours included).
+REGISTRY_VOCAB = "https://staff-passport.nhs.example/ns/registry#"
 
 
 class _Wire(BaseModel):
@@ -104,7 +108,7 @@ def sign_registry(subject: dict[str, Any], key: SigningKey, at: datetime) -> dic
     """The registry credential: issued by the registry key's did:key, `eddsa-jcs-2022`-signed."""
     issuer = did_key(key.public_key)
     credential = {
-        "@context": [VC_V2_CONTEXT],
+        "@context": [VC_V2_CONTEXT, {"@vocab": REGISTRY_VOCAB}],
         "id": f"{subject['id']}#v{subject['version']}",
         "type": ["VerifiableCredential", REGISTRY_TYPE],
         "issuer": issuer,

@@ -39,9 +39,11 @@ from verifier.jose import (
     conflicting_claim,
     credential_of,
     numeric_date,
+    numeric_date_problem,
     parse_compact,
     verify_compact,
 )
+from verifier.json_text import JsonTextError, read_json
 from verifier.keyset import KeyInfo, KeySet, UnknownKeyError, parse_time
 from verifier.presentation import (
     PresentationReport,
@@ -328,7 +330,7 @@ def _verify_jwt(token: str, ctx: _Context) -> CredentialReport:
             ],
         )
     shape = checks.well_formed(credential)
-    conflict = conflicting_claim(jws, credential)
+    conflict = conflicting_claim(jws, credential) or numeric_date_problem(jws.claims)
     if shape.outcome is Outcome.PASSED and conflict is not None:
         shape = checks.result("well_formed", Outcome.FAILED, conflict, "malformed")
     if shape.outcome is not Outcome.PASSED:
@@ -391,11 +393,6 @@ def _verify_jwt(token: str, ctx: _Context) -> CredentialReport:
     )
 
 
-def _refuse_constant(name: str) -> Any:
-    """RFC 8259 §6 has no NaN or Infinity; Python's json would otherwise accept them."""
-    raise MalformedInputError(f"input is not valid JSON ({name} is not a JSON number)")
-
-
 def parse_document(data: bytes | str | Mapping[str, Any]) -> Mapping[str, Any] | str:
     """Read a file's content: a JSON object, or a compact JWT. Anything else is malformed."""
     if isinstance(data, Mapping):
@@ -412,7 +409,9 @@ def parse_document(data: bytes | str | Mapping[str, Any]) -> Mapping[str, Any] |
     if stripped.count(".") == 2 and not stripped.startswith(("{", "[")):
         return stripped
     try:
-        parsed = json.loads(stripped, parse_constant=_refuse_constant)
+        parsed = read_json(stripped)
+    except JsonTextError as exc:
+        raise MalformedInputError(f"input is not JSON every tool reads alike: {exc}") from None
     except json.JSONDecodeError as exc:
         raise MalformedInputError(f"input is neither JSON nor a compact JWT ({exc.msg})") from None
     except RecursionError:

@@ -1,5 +1,5 @@
 """Limits on what a request may send: its size, the time its body may take, and JSON that
-says one key twice. One ASGI middleware, so every route gets them."""
+tools read differently (a key twice). One ASGI middleware, so every route gets them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from issuers.problems import problem
-from passport.strict_json import duplicate_key
+from verifier.json_text import JsonTextError, read_json
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_COHORT_BYTES = 8 * 1024 * 1024
@@ -31,7 +31,7 @@ class BodyLimits:
     """Reads each request's body before the app sees it: a declared length is required and
     bounded (411, 413), the whole body must arrive within `timeout` seconds (else 408 and the
     connection is closed, so slow senders cannot hold connections open), and a JSON body that
-    names a key twice in one object is refused (400 naming the key)."""
+    tools read differently (a key twice in one object) is refused (400 naming the key)."""
 
     def __init__(self, app: ASGIApp, *, timeout: float) -> None:
         self.app = app
@@ -61,14 +61,7 @@ class BodyLimits:
                 )
                 refusal.headers["Connection"] = "close"
         if refusal is None and body and _is_json(headers.get("content-type", "")):
-            key = duplicate_key(body)
-            if key is not None:
-                refusal = problem(
-                    400,
-                    "Duplicate JSON key",
-                    f"the body names the key {key!r} twice in one object; name each key once",
-                    key=key,
-                )
+            refusal = _ambiguous_json(body)
         if refusal is not None:
             await refusal(scope, receive, send)
             return
@@ -83,6 +76,18 @@ def _declared_refusal(path: str, headers: Headers) -> Response | None:
     length = headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > limit):
         return problem(413, "Request too large", f"the body must be at most {limit} bytes")
+    return None
+
+
+def _ambiguous_json(body: bytes) -> Response | None:
+    """400 for JSON tools read differently (a key twice in one object, NaN, a number beyond a
+    double); text that is not JSON at all is left to the route, which says so."""
+    try:
+        read_json(body)
+    except JsonTextError as exc:
+        return problem(400, "Ambiguous JSON", f"the body is refused: {exc}")
+    except (ValueError, RecursionError):
+        return None
     return None
 
 

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from uuid import UUID, uuid5
 
+import httpx
 import pytest
 
-from events.issuer import AchievementKind
+from events.issuer import AchievementKind, Issuer
 from events.passport import PASSPORT_NAMESPACE, Passport
 from issuers.awarding import LEGACY_AWARD_NAMESPACE, Learner
 from keys import DataKey
 from passport.services import Services
 from passport.settings import Settings
 from passport.verification import verify_against_ledger
+from tests.data.stores.make_store import settings_for
+from tests.events.test_stores_last import STORES
+from tests.passport.server import serving
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 STAFF = "ESR-40000001"
+STAFF_V1 = "ESR-10000001"  # the learner of the committed v1 store (tests/data/stores)
 
 
 @pytest.fixture
@@ -125,3 +132,37 @@ def test_the_pseudonym_secret_survives_a_restart_and_ignores_rotation(settings):
         assert again.ledger.learner_id_for(STAFF) == learner_id
     finally:
         again.close()
+
+
+def test_the_committed_v1_store_keeps_its_ids_and_stops_publishing_its_salts(tmp_path):
+    """On the store written before this change: the learner is found by staff number under the
+    old id, a new award lands in that passport with a random id and a keyed hash, and the
+    public inclusion proof of an old credential (which carries a salt) no longer holds it."""
+    folder = tmp_path / "v1"
+    shutil.copytree(STORES / "v1", folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    settings = settings_for(folder)
+    services = Services.open(settings)
+    try:
+        learner_id = services.ledger.learner_id_for("esr-10000001")
+        assert str(learner_id) == manifest["learner"]
+        old = services.ledger.learner(learner_id).credentials[manifest["learner_credentials"][0]]
+        assert "salt" in old["credential"]["credentialSubject"]["identifier"][0]
+        issuer = Issuer.create_id("fixture-academy")
+        achievement = next(
+            a for a, d in services.ledger.issuer(issuer).achievements.items() if not d["retired"]
+        )
+        learner = Learner("ESR-10000001", "Ada Fixture", "ada@example.nhs.net")
+        award = services.awarding.award(issuer, achievement, learner, earned_on=NOW.date(), at=NOW)
+        assert award.learner_id == learner_id
+        assert UUID(award.credential_id.removeprefix("urn:uuid:")).version == 4
+        identifier = award.credential["credentialSubject"]["identifier"][0]
+        assert identifier["identityHash"] == services.ledger.pseudonyms.identity_hash(STAFF_V1)
+        assert "salt" not in identifier
+    finally:
+        services.close()
+    with serving(settings) as base, httpx.Client(base_url=base, timeout=30) as http:
+        for credential_id in manifest["learner_credentials"]:
+            answer = http.get("/log/proof/inclusion", params={"credential_id": credential_id})
+            assert answer.status_code == 200
+            assert "entry" not in answer.json() and "salt" not in answer.text

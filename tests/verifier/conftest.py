@@ -72,7 +72,10 @@ def issuer_key() -> SigningKey:
 def unsigned_credential(issuer_key: SigningKey) -> dict[str, Any]:
     """A minimal VCDM 2.0 credential issued by a did:key issuer."""
     return {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://www.w3.org/ns/credentials/examples/v2",  # defines "completed"
+        ],
         "id": "urn:uuid:0b6b9e4c-4a0f-4f4e-9a57-7d5c1d7e0001",
         "type": ["VerifiableCredential"],
         "issuer": did_key(issuer_key.public_key),

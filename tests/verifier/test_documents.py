@@ -40,7 +40,10 @@ def outcomes(report: Any) -> dict[str, tuple[str, str | None]]:
 
 def _web_credential(ident: str, name: str) -> dict[str, Any]:
     return {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://www.w3.org/ns/credentials/examples/v2",  # defines "completed"
+        ],
         "id": ident,
         "type": ["VerifiableCredential"],
         "issuer": {"id": WEB_ISSUER, "name": "NHS Digital Academy"},

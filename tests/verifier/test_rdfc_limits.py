@@ -6,6 +6,8 @@ from __future__ import annotations
 import pyoxigraph
 import pytest
 
+from tests.badges import open_badge
+from verifier.eddsa_rdfc_2022 import canonical_nquads
 from verifier.errors import CanonicalisationLimitError, ProofError
 from verifier.nquads_templates import oxigraph_nquads
 from verifier.rdfc_limits import MAX_BLANK_NODES, bound_canonicalisation
@@ -107,8 +109,32 @@ def test_identical_leaves_rdf_canonize_accepts_canonicalise_as_before(count, dep
     assert ours.count("_:c14n") >= count * (depth + 1)
 
 
+def test_repeated_quads_do_not_disguise_a_clique():
+    """A clique whose nodes repeat some of their quads a different number of times each (the
+    dataset holds each quad once, so they are still alike) is refused all the same."""
+    nodes = 8
+    repeats = "".join(f"_:n{i} {P} _:n{(i + 1) % nodes} .\n" * i for i in range(nodes))
+    with pytest.raises(CanonicalisationLimitError):
+        bound_canonicalisation(_quads(_clique(nodes) + repeats))
+
+
 def test_more_blank_nodes_than_any_credential_needs_are_refused():
     """A dataset with more blank nodes than the limit is refused, saying how many it has."""
     text = "".join(f'{S} {P} _:u{i} .\n_:u{i} {P} "{i}" .\n' for i in range(MAX_BLANK_NODES + 1))
     with pytest.raises(CanonicalisationLimitError, match=f"{MAX_BLANK_NODES + 1} blank nodes"):
         bound_canonicalisation(_quads(text))
+
+
+def test_a_presentation_of_many_alike_credentials_is_within_the_limit():
+    """A hundred badges that differ only in their ids, in one presentation (their inner blank nodes
+    alike, each related to its graph through several quads), canonicalise: rdf-canonize
+    accepts this dataset too."""
+    badge = open_badge("did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")
+    presentation = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "verifiableCredential": [
+            {**badge, "id": f"urn:uuid:{n:08d}-0000-4000-8000-000000000000"} for n in range(100)
+        ],
+    }
+    assert canonical_nquads(presentation).count("\n") > 100 * 20

@@ -20,6 +20,7 @@ from verifier import (
     TrustedRegistry,
     verify_credential,
 )
+from verifier.data_model import json_ld_problems
 from verifier.eddsa_jcs_2022 import create_proof
 
 FIRE = "CSTF-FIRE"
@@ -37,17 +38,35 @@ def _anchors(key: SigningKey) -> TrustAnchors:
 def _fire_safety(issuer: SigningKey, issued: str) -> dict[str, Any]:
     """An Open Badges credential for CSTF Fire Safety level 1, signed on `issued`."""
     credential = {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
         "id": "urn:uuid:6a1f0e9c-1111-4c3a-a978-8fcaba390001",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": did_key(issuer.public_key), "name": "Northern ICS Academy"},
+        "issuer": {
+            "id": did_key(issuer.public_key),
+            "type": ["Profile"],
+            "name": "Northern ICS Academy",
+        },
         "validFrom": issued,
         "credentialSubject": {
+            "type": ["AchievementSubject"],
             "achievement": {
+                "id": "urn:uuid:6a1f0e9c-2222-4c3a-a978-8fcaba390001",
+                "type": ["Achievement"],
                 "name": "Fire Safety",
                 "achievementType": "CertificateOfCompletion",
-                "alignment": [{"targetFramework": "CSTF", "targetCode": f"{FIRE}-L1"}],
-            }
+                "alignment": [
+                    {
+                        "type": ["Alignment"],
+                        "targetName": "Fire Safety",
+                        "targetUrl": "https://example.org/cstf/fire-safety",
+                        "targetFramework": "CSTF",
+                        "targetCode": f"{FIRE}-L1",
+                    }
+                ],
+            },
         },
     }
     at = datetime.fromisoformat(issued.replace("Z", "+00:00"))
@@ -199,3 +218,11 @@ def test_under_the_proof_only_policy_recognition_is_reported_but_does_not_decide
     assert report.to_dict()["policy"] == "proof-only"
     strict = verify_credential(signed, now=NOW, trust=Trust())
     assert (strict.verified, strict.policy) == (False, "registry")
+
+
+def test_the_registry_reads_as_json_ld_with_the_bundled_contexts(registry_key):
+    """Every term of the registry credential is defined by its contexts (VCDM 2.0 §4.3), so
+    verifiers that read it as JSON-LD (vc.js, and our own `eddsa-jcs-2022` check) accept it."""
+    document = registry_document(registry_key, [entity("did:web:academy.example", "Academy")])
+    assert json_ld_problems(document) == []
+    assert TrustedRegistry.from_document(document, _anchors(registry_key)).version == 1
