@@ -28,6 +28,7 @@ import pytest
 
 from issuers.credentials import achievement_document, open_badge_credential
 from keys import SigningKey, did_key, did_key_verification_method
+from tests.registries import did_key_issuer
 from verifier import CredentialReport, Outcome, eddsa_jcs_2022, eddsa_rdfc_2022, verify_credential
 
 INTEROP = Path(__file__).parent
@@ -38,6 +39,8 @@ CREATED = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 SEED = hashlib.sha256(b"staff-passport interop issuer").digest()
 KEY = SigningKey.from_seed(SEED)
 METHOD = did_key_verification_method(KEY.public_key)
+# The verifier pins a registry that recognises the interop issuer's did:key.
+TRUST = did_key_issuer(KEY, "Interop Academy")
 
 SUITES = {
     eddsa_rdfc_2022.CRYPTOSUITE: eddsa_rdfc_2022.create_proof,
@@ -264,12 +267,13 @@ def _outcomes(report: CredentialReport) -> dict[str, Outcome]:
 
 @pytest.mark.parametrize(("suite", "name"), _cases("a", KNOWN_DIVERGENCES))
 def test_a_credential_digital_bazaar_issues_verifies_in_ours(db_issued, no_network, suite, name):
-    """Its proof, its issuer (the did:key of the same seed) and its dates all pass in ours."""
+    """Its proof, its issuer (the did:key of the same seed, recognised by the registry we
+    pinned) and its dates all pass in ours."""
     credential = db_issued.signed[suite, name]
     proof = credential["proof"]
     assert (proof["cryptosuite"], proof["verificationMethod"]) == (suite, METHOD)
     assert db_issued.own_verdicts[suite, name] == {"verified": True, "errors": []}
-    report = verify_credential(credential, now=NOW)
+    report = verify_credential(credential, now=NOW, trust=TRUST)
     assert report.form == suite
     assert report.check("proof").outcome is Outcome.PASSED, report.check("proof").reason
     assert _outcomes(report)["issuer"] is Outcome.PASSED

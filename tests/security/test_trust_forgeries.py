@@ -19,6 +19,8 @@ from verifier.merkle import leaf_hash
 from verifier.signed_note import Checkpoint, note_verifier_key, sign_note
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+V2 = "https://www.w3.org/ns/credentials/v2"
+OB3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 ACADEMY = "did:web:ledger.test:issuers:nhs-digital-academy"
 REAL_METHOD = f"{ACADEMY}#key-1"
 FORGED_METHOD = f"{ACADEMY}#key-2"
@@ -60,13 +62,20 @@ def trust(registry_key, academy_key, ledger_key) -> Trust:
 
 def _credential(key: SigningKey, method: str, name: str, index: int) -> dict[str, Any]:
     unsigned = {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "@context": [V2, OB3],
         "id": f"urn:uuid:5c1e0f3a-0000-4000-8000-00000000000{index}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": ACADEMY, "name": "NHS Digital Academy"},
+        "issuer": {"id": ACADEMY, "type": ["Profile"], "name": "NHS Digital Academy"},
         "name": name,
         "validFrom": "2026-01-15T00:00:00Z",
-        "credentialSubject": {"achievement": {"name": name}},
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": f"urn:uuid:5c1e0f3a-1111-4000-8000-00000000000{index}",
+                "type": ["Achievement"],
+                "name": name,
+            },
+        },
         "credentialStatus": {
             "id": f"{LIST_URL}#{index}",
             "type": "BitstringStatusListEntry",
@@ -241,7 +250,7 @@ def test_a_fresh_did_key_calling_itself_nhs_digital_academy_is_not_recognised(tr
         "type": ["VerifiableCredential"],
         "issuer": {"id": did_key(impostor.public_key), "name": "NHS Digital Academy"},
         "validFrom": "2026-01-15T00:00:00Z",
-        "credentialSubject": {"achievement": {"name": "Basic Life Support"}},
+        "credentialSubject": {"id": "urn:example:learner", "name": "Basic Life Support"},
     }
     signed = create_proof(
         unsigned, impostor, did_key_verification_method(impostor.public_key), SIGNED_AT

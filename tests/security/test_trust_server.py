@@ -33,30 +33,28 @@ def test_a_credential_signed_with_a_retired_key_that_the_ledger_never_recorded_i
     genuine = api.http.post(
         f"{base}/awards", headers=token, json=award_body(achievement["id"])
     ).json()["credential"]
-    old_method = (
-        genuine["proof"]["verificationMethod"]
-        if isinstance(genuine["proof"], dict)
-        else genuine["proof"][0]["verificationMethod"]
-    )
+    proof = genuine["proof"] if isinstance(genuine["proof"], dict) else genuine["proof"][0]
+    old_method = proof["verificationMethod"]
+    signed_at = datetime.fromisoformat(proof["created"].replace("Z", "+00:00"))
+    first = api.http.post("/credentials/verify", json={"verifiableCredential": genuine})
+    assert first.status_code == 200, first.text
     services = Services.open(settings)
     try:
-        services.awarding.rotate_issuer_key(UUID(account["id"]), datetime.now(UTC))
+        # Retired at least a second after the genuine award was signed (proofs keep seconds).
+        rotated_at = max(datetime.now(UTC), signed_at + timedelta(seconds=1))
+        services.awarding.rotate_issuer_key(UUID(account["id"]), rotated_at)
         retired = services.key_store.signer(old_method.split("#", 1)[1])
     finally:
         services.close()
-    assert (
-        api.http.post("/credentials/verify", json={"verifiableCredential": genuine}).status_code
-        == 200
-    )
     unsecured = {k: v for k, v in genuine.items() if k != "proof"}
     unsecured["id"] = "urn:uuid:00000000-0000-4000-8000-00000000dead"
     unsecured["name"] = "Non-Medical Independent Prescribing (V300)"
-    backdated = datetime.now(UTC) - timedelta(minutes=1)
-    forged = create_proof(unsecured, retired, old_method, backdated)
+    forged = create_proof(unsecured, retired, old_method, signed_at)  # while the key was current
     response = api.http.post("/credentials/verify", json={"verifiableCredential": forged})
     assert response.status_code == 400, response.text
     checks = _checks(response.json())
     assert checks["proof"][0] == "passed"
+    assert checks["key_valid_at_issuance"][0] == "passed"
     assert checks["ledger_inclusion"] == ("failed", "not_in_ledger")
     assert response.json()["policy"] == "registry"
 
