@@ -98,7 +98,7 @@ def bench_verify(count: int, directory: Path) -> dict[str, float]:
         issuer.id, achievement, Learner("ESR-1", "A", "a@x"), earned_on=date.today(), at=now
     )
     services.projections.catch_up()
-    key_set = _key_set(services)
+    trust = _trust(services, now)
     lists = StatusLists(
         {
             url: document
@@ -124,14 +124,12 @@ def bench_verify(count: int, directory: Path) -> dict[str, float]:
 
     def data_integrity() -> None:
         for _ in range(count):
-            report = verify_credential(
-                award.credential, key_set=key_set, now=now, status_lists=lists
-            )
+            report = verify_credential(award.credential, trust=trust, now=now, status_lists=lists)
             assert report.verified
 
     def jwt_form() -> None:
         for _ in range(count):
-            report = verify_credential(award.jwt, key_set=key_set, now=now, status_lists=lists)
+            report = verify_credential(award.jwt, trust=trust, now=now, status_lists=lists)
             assert report.verified
 
     return {
@@ -142,11 +140,11 @@ def bench_verify(count: int, directory: Path) -> dict[str, float]:
     }
 
 
-def _key_set(services: Services) -> Any:
-    from passport.export import issuers_document  # noqa: PLC0415
-    from verifier import KeySet  # noqa: PLC0415
+def _trust(services: Services, now: datetime) -> Any:
+    """The deployment's own registry, as the server trusts it (issuer, keys, alignment)."""
+    from passport.registry import own_trust  # noqa: PLC0415
 
-    return KeySet.from_issuers(issuers_document(services.views))
+    return own_trust(services, now)
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ from events.errors import (
 from events.issuer import AchievementKind, Issuer
 from events.passport import CredentialStatus, Passport
 from events.personal_data import REASON_FIELD, PersonalData, PersonalDataVault, open_reason
+from events.registry import RecognitionError, RegistryEntry
 from events.signing import SigningMapper
 from keys import Pseudonyms, PublicKey, SigningKey
 
@@ -138,6 +139,34 @@ class Ledger(Application[UUID]):
     def retire_issuer_key(self, issuer_id: UUID, key_id: str, at: str) -> None:
         """Retire one of the issuer's keys from `at` on."""
         self._change(Issuer, issuer_id, lambda i: i.retire_key(key_id, at))
+
+    # The issuer registry
+
+    def recognise(
+        self, did: str, name: str, url: str | None, role: str, at: str, **extra: Any
+    ) -> None:
+        """Recognise an entity (keys and accrediting bodies in `extra`); once per DID."""
+        entry = RegistryEntry(
+            did=did,
+            name=name,
+            url=url,
+            role=role,
+            at=at,
+            keys=list(extra.get("keys", [])),
+            accredited_by=list(extra.get("accredited_by", [])),
+        )
+        try:
+            self.save(entry)
+        except IntegrityError:
+            raise RecognitionError(f"{did} is already recognised") from None
+
+    def is_recognised(self, did: str) -> bool:
+        """Whether the registry has an entry for this DID (derecognised or not)."""
+        return self._exists(RegistryEntry, RegistryEntry.create_id(did))
+
+    def change_recognition(self, did: str, command: Callable[[RegistryEntry], object]) -> None:
+        """Align, suspend, reinstate or derecognise a recognised entity."""
+        self._change(RegistryEntry, RegistryEntry.create_id(did), command)
 
     def define_achievement(
         self,
@@ -377,6 +406,8 @@ class Ledger(Application[UUID]):
                 raise IssuerNotFoundError(aggregate_id)
             if cls is ApiClient:
                 raise ClientNotFoundError(aggregate_id)
+            if cls is RegistryEntry:
+                raise RecognitionError(f"nothing is recognised under id {aggregate_id}")
             if cls is CredentialClaim:
                 raise CredentialNotFoundError(str(aggregate_id))
             raise LearnerNotFoundError(aggregate_id)
@@ -390,6 +421,7 @@ class Ledger(Application[UUID]):
             LearnerNotFoundError,
             ClientNotFoundError,
             CredentialNotFoundError,
+            RecognitionError,
         ):
             return None
 

@@ -188,32 +188,51 @@ def verify(
         bool,
         typer.Option(
             "--online",
-            help="Fetch current status lists from this ledger (PASSPORT_BASE_URL) "
-            "instead of using the copies in the file.",
+            help="Fetch the pinned registries again, and current status lists from this ledger "
+            "(PASSPORT_BASE_URL), instead of the stored and carried copies.",
         ),
     ] = False,
+    policy: Annotated[
+        str,
+        typer.Option(
+            "--policy",
+            help="registry: issuers must be recognised by a pinned registry; proof-only: "
+            "recognition is reported but does not decide.",
+        ),
+    ] = "registry",
 ) -> None:
-    """Verify a credential, presentation or passport offline. Exit 0 valid, 1 not, 2 unusable."""
+    """Verify a credential, presentation or passport offline against the pinned registries
+    (`passport trust`). Exit 0 valid, 1 not, 2 unusable."""
     from passport.online import FetchedStatusLists  # noqa: PLC0415
-    from verifier import MalformedInputError, verify_document  # noqa: PLC0415
+    from passport.trust_store import TrustStore, TrustStoreError  # noqa: PLC0415
+    from verifier import MalformedInputError, Policy, verify_document  # noqa: PLC0415
     from verifier.checks import StatusLists  # noqa: PLC0415
 
+    if policy not in {p.value for p in Policy}:
+        _fail(f"unknown policy {policy!r}: use registry or proof-only")
     lists = None
-    if online:
-        fetched = FetchedStatusLists(_settings().base_url)
-        lists = StatusLists(fetched, fetched.source)
+    store = TrustStore()
+    try:
+        if online:
+            fetched = FetchedStatusLists(_settings().base_url)
+            lists = StatusLists(fetched, fetched.source)
+            for problem in store.refresh():
+                typer.echo(f"warning: {problem}", err=True)
+        trust = store.trust(Policy(policy))
+    except TrustStoreError as exc:
+        _fail(str(exc))
     try:
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1) if file == "-" else _read(Path(file))
         key = duplicate_key(data)
         if key is not None:
             _fail(f"the input names the key {key!r} twice in one object; name each key once")
-        report = verify_document(data, now=utcnow(), status_lists=lists)
+        report = verify_document(data, now=utcnow(), trust=trust, status_lists=lists)
     except MalformedInputError as exc:
         _fail(str(exc))
     if as_json:
-        typer.echo(json.dumps(report.to_dict(), indent=2))
+        typer.echo(json.dumps({**report.to_dict(), "policy": policy}, indent=2))
     else:
-        typer.echo(report.to_text())
+        typer.echo(f"{report.to_text()}\n\npolicy: {policy}")
     raise typer.Exit(0 if report.verified else 1)
 
 
@@ -524,6 +543,13 @@ def operator_client(
         services.close()
     result = {"client_id": credentials.client_id, "client_secret": credentials.client_secret}
     _print_record(result, as_json)
+
+
+from passport.cli_registry import registry_app  # noqa: E402 - the commands need `app` first
+from passport.cli_trust import trust_app  # noqa: E402
+
+app.add_typer(trust_app, name="trust")
+app.add_typer(registry_app, name="registry")
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from issuers.publication import did_document, signed_status_list
 from issuers.status_list import PURPOSES
 from passport.export import export_passport
 from passport.log import inclusion_for_credential, publish_checkpoint, verifier_keys
+from passport.registry import published_registry
 from passport.services import Services
 
 
@@ -90,4 +91,6 @@ def passport_file(services: Services, learner_id: str, at: datetime) -> dict[str
             proofs[credential["id"]] = proof
     bundle["staffPassport"]["ledger"] = proofs
     bundle["staffPassport"]["noteVerifierKeys"] = verifier_keys(services)
+    # A hint: a verifier uses it only if it is signed by a registry key the verifier pinned.
+    bundle["staffPassport"]["registry"] = published_registry(services, at)
     return bundle

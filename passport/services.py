@@ -39,6 +39,7 @@ from projections.status_lists import StatusIndexes
 from projections.views import Views
 
 LEDGER_ROLE = "ledger"
+REGISTRY_ROLE = "registry"  # signs the issuer registry this ledger publishes
 TOKEN_ROLE = "access-tokens"  # noqa: S105 - a key role name
 PERSONAL_DATA_ROLE = "personal-data"  # its key derives the key that wraps learners' data keys
 DATA_KEY_PURPOSE = b"staff-passport/learner-data-keys/v1"
@@ -107,6 +108,7 @@ class Services:
             create=manage,
         )
         signer_id = key_store.current_for_role(LEDGER_ROLE)
+        key_store.current_for_role(REGISTRY_ROLE)  # made here, once, not by a racing request
         trusted = {kid: PublicKey.from_multibase(kid) for kid in key_store.role_keys(LEDGER_ROLE)}
         ledger = Ledger(
             settings.eventsourcing_env() | {"CREATE_TABLE": "y" if manage else "n"},
@@ -121,6 +123,7 @@ class Services:
             protect_event_store(settings)
         status_indexes = StatusIndexes(read_models, secrets.SystemRandom().randrange)
         projections = ProjectionRunner(ledger, read_models, create=manage)
+        views = Views(read_models, vault)
         awarding = Awarding(
             ledger,
             key_store,
@@ -146,7 +149,7 @@ class Services:
             status_indexes=status_indexes,
             jobs=jobs,
             cohorts=CohortRunner(awarding, jobs),
-            views=Views(read_models, vault),
+            views=views,
             awarding=awarding,
             accounts=Accounts(ledger, awarding),
             tokens=tokens,

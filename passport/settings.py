@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from psycopg.conninfo import make_conninfo
@@ -56,6 +57,12 @@ class Settings(BaseSettings):
     )
     mail_from: str = Field("Staff Passport <no-reply@localhost>", description="Sender of emails.")
     mail_interval: float = Field(60.0, ge=0, description="Seconds between mail deliveries.")
+    verify_policy: Literal["registry", "proof-only"] = Field(
+        "registry",
+        description="What decides verification on this server: `registry` (issuers must be "
+        "recognised by this ledger's registry) or `proof-only` (recognition is reported but "
+        "does not decide; for conformance suites whose issuers are throwaway did:keys).",
+    )
     checkpoint_interval: float = Field(
         3600.0,
         ge=0,

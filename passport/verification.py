@@ -1,21 +1,32 @@
-"""Server-side verification: the verifier, given the ledger's issuer keys, statuses and lists."""
+"""Server-side verification: the verifier, given this ledger's own registry, statuses and lists.
+
+The deployment trusts its own registry without being told (`passport.registry.own_trust`), under
+the policy it was configured with (`PASSPORT_VERIFY_POLICY`). A credential naming an issuer
+registered on this ledger must also be recorded in it: the server looks it up, so a credential
+signed with a retired key, never recorded, is refused even though its signature holds.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from passport.export import issuers_document
 from passport.publishing import LedgerStatusLists
+from passport.registry import own_trust
 from passport.services import Services
 from projections.views import Views
-from verifier import CredentialReport, KeySet, verify_credential
+from verifier import CredentialReport, Policy, verify_credential
 from verifier.checks import StatusLists
+from verifier.errors import ProofError
+from verifier.jose import credential_of, parse_compact
+from verifier.report import CheckResult, Outcome
 from verifier.timestamps import xsd_datetime
 from verifier.verify import ProofExpectations
 
 LEDGER_LISTS = "the issuer's status list published by this ledger"
+RECORDED = "Recorded in the ledger"
 
 
 class RecordedStatuses(Mapping[str, Mapping[str, Any]]):
@@ -38,23 +49,59 @@ class RecordedStatuses(Mapping[str, Mapping[str, Any]]):
         return 0
 
 
+def _as_recorded(
+    views: Views, credential: Mapping[str, Any] | str, report: CredentialReport
+) -> CheckResult:
+    """Whether this ledger recorded this very credential (embedded or JWT form)."""
+    token = credential if isinstance(credential, str) else None
+    if token is None and isinstance(credential, Mapping):
+        ident = credential.get("id")
+        if isinstance(ident, str) and ident.startswith("data:application/vc+jwt,"):
+            token = ident.removeprefix("data:application/vc+jwt,")
+    try:
+        document = credential_of(parse_compact(token)) if token is not None else credential
+    except ProofError:
+        document = {}
+    ident = document.get("id") if isinstance(document, Mapping) else None
+    recorded = views.recorded_forms(ident) if isinstance(ident, str) else None
+    if recorded is None:
+        reason = (
+            f"{report.issuer} is registered on this ledger, but this ledger never recorded "
+            "this credential"
+        )
+        return CheckResult("ledger_inclusion", RECORDED, Outcome.FAILED, reason, "not_in_ledger")
+    same = recorded[1] == token if token is not None else recorded[0] == dict(credential)  # type: ignore[arg-type]
+    if not same:
+        reason = "this ledger recorded a different credential under this id"
+        return CheckResult("ledger_inclusion", RECORDED, Outcome.FAILED, reason, "not_in_ledger")
+    return CheckResult("ledger_inclusion", RECORDED, Outcome.PASSED, "recorded in this ledger")
+
+
 def ledger_verifier(
     services: Services, now: datetime, expect: ProofExpectations | None = None
 ) -> Callable[[Mapping[str, Any] | str], CredentialReport]:
-    """A verifier of credentials with our issuers' key histories and our status lists, built
-    here (once, for all the credentials it is given), never fetched."""
-    key_set = KeySet.from_issuers(issuers_document(services.views))
+    """A verifier of credentials with our own registry, our statuses and our status lists,
+    built here (once, for all the credentials it is given), never fetched."""
+    trust = own_trust(services, now, Policy(services.settings.verify_policy))
+    ours = {i.did for i in services.views.issuers()}
     statuses = RecordedStatuses(services.views, now)
     status_lists = StatusLists(LedgerStatusLists(services), LEDGER_LISTS)
 
     def verify(credential: Mapping[str, Any] | str) -> CredentialReport:
-        return verify_credential(
+        report = verify_credential(
             credential,
             now=now,
-            key_set=key_set,
+            trust=trust,
             statuses=statuses,
             status_lists=status_lists,
             expect=expect,
+        )
+        if report.issuer not in ours or report.check("proof").outcome is not Outcome.PASSED:
+            return report
+        recorded = _as_recorded(services.views, credential, report)
+        return replace(
+            report,
+            checks=tuple(recorded if c.id == "ledger_inclusion" else c for c in report.checks),
         )
 
     return verify

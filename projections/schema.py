@@ -1,9 +1,9 @@
 """The read models' tables: plain SQL that both SQLite and PostgreSQL accept."""
 
-from projections import personal_data, set_aside
+from projections import personal_data, registry, set_aside
 from projections.database import Transaction
 
-SCHEMA_VERSION = 3  # raise it whenever a read model's layout changes
+SCHEMA_VERSION = 4  # raise it whenever a read model's layout changes
 TABLES = (
     "rm_issuers",
     "rm_issuer_keys",
@@ -16,6 +16,7 @@ TABLES = (
     "rm_set_aside",
     "rm_merkle_state",
     "rm_status_lists",
+    *registry.TABLES,
 )
 
 SCHEMA = (
@@ -69,6 +70,9 @@ SCHEMA = (
         secret_hash TEXT NOT NULL,
         revoked INTEGER NOT NULL DEFAULT 0)""",
     set_aside.SCHEMA,
+    *registry.SCHEMA,
+    """CREATE TABLE IF NOT EXISTS registry_versions (
+        version BIGINT PRIMARY KEY, document TEXT NOT NULL, published_at TEXT NOT NULL)""",
 )
 
 

@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from events.personal_data import PersonalData, open_reason
+from projections import registry
 from projections.database import ReadModelDatabase
 from projections.personal_data import SqlVault
 from projections.schema import TABLES
@@ -177,6 +178,15 @@ class Views:
             "reason": self._reason(r[0], r[5]),
         }
 
+    def recorded_forms(self, credential_id: str) -> tuple[dict[str, Any], str] | None:
+        """The signed credential and its JWT as the ledger recorded them, or None."""
+        with self._database.transaction() as tx:
+            rows = tx.execute(
+                "SELECT credential, jwt FROM rm_credentials WHERE credential_id = ?",
+                (credential_id,),
+            )
+        return (json.loads(rows[0][0]), str(rows[0][1])) if rows else None
+
     def recorded_status(self, credential_id: str) -> tuple[str, str | None] | None:
         """A credential's stored status and reason, or None if the ledger does not hold it."""
         with self._database.transaction() as tx:
@@ -220,6 +230,16 @@ class Views:
             )
             for i in issuers
         ]
+
+    def registry(self) -> tuple[int, list[dict[str, Any]]]:
+        """The registry's change count and its recognised entities (`projections.registry`)."""
+        with self._database.transaction() as tx:
+            return registry.changes(tx), registry.entities(tx)
+
+    def registry_changes(self) -> int:
+        """How many events have changed what the registry says (one row read)."""
+        with self._database.transaction() as tx:
+            return registry.changes(tx)
 
     def client(self, client_id: str) -> tuple[str, str, bool] | None:
         """An API client's owner, secret hash and whether it is revoked; None if unknown."""

@@ -4,6 +4,7 @@ from verifier.errors import MalformedInputError, ProofError, VerifierError
 from verifier.keyset import KeyInfo, KeySet, UnknownKeyError
 from verifier.presentation import PresentationReport, presentation_checks, sign_presentation
 from verifier.report import CheckResult, CredentialReport, DocumentReport, Outcome
+from verifier.trust import Policy, RegistryError, Trust, TrustAnchors, TrustedRegistry
 from verifier.verify import verify_credential, verify_document, verify_presentation
 
 __all__ = [
@@ -14,8 +15,13 @@ __all__ = [
     "KeySet",
     "MalformedInputError",
     "Outcome",
+    "Policy",
     "PresentationReport",
     "ProofError",
+    "RegistryError",
+    "Trust",
+    "TrustAnchors",
+    "TrustedRegistry",
     "UnknownKeyError",
     "VerifierError",
     "presentation_checks",

@@ -9,7 +9,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from verifier.data_integrity import verification_method_of
@@ -21,6 +21,7 @@ from verifier.merkle import MerkleProofError, leaf_hash, verify_inclusion
 from verifier.report import CheckResult, Outcome
 from verifier.signed_note import Checkpoint, SignedNoteError, open_note
 from verifier.status_list import ENTRY_TYPE, check_status
+from verifier.trust import Policy, Recognition
 
 NAMES = {
     "well_formed": "Well-formed credential",
@@ -57,8 +58,12 @@ def well_formed(credential: Any) -> CheckResult:
     return result("well_formed", Outcome.PASSED, "has the properties VC Data Model 2.0 requires")
 
 
-def issuer_controls_key(credential: Mapping[str, Any], method: str, known: bool) -> CheckResult:
-    """The issuer must control the signing key, and be an issuer we know."""
+def issuer_controls_key(
+    credential: Mapping[str, Any], method: str, recognition: Recognition, policy: Policy
+) -> CheckResult:
+    """The issuer must control the signing key, and a trusted registry must recognise it, for
+    this kind of credential, when it was issued. Under the proof-only policy the recognition is
+    reported but does not decide."""
     check = "issuer"
     issuer = issuer_id(credential) or ""
     controller = method.split("#", 1)[0]
@@ -69,14 +74,28 @@ def issuer_controls_key(credential: Mapping[str, Any], method: str, known: bool)
             f"signed with a key of {controller}, not of the issuer {issuer}",
             "issuer_mismatch",
         )
-    if not known:
-        return result(
+    if recognition.recognised:
+        return result(check, Outcome.PASSED, recognition.reason)
+    if policy is Policy.PROOF_ONLY:
+        return CheckResult(
             check,
+            NAMES[check],
             Outcome.FAILED,
-            f"issuer {issuer} is not known to this verifier",
-            "unknown_issuer",
+            f"{recognition.reason} (reported only: the proof-only policy decides)",
+            recognition.problem,
+            decides=False,
         )
-    return result(check, Outcome.PASSED, f"issued and signed by {issuer}")
+    return result(check, Outcome.FAILED, recognition.reason, recognition.problem)
+
+
+def key_not_listed(issuer: str, method: str) -> CheckResult:
+    """The key that signed is not one a trusted registry lists for the issuer."""
+    return result(
+        "key_valid_at_issuance",
+        Outcome.FAILED,
+        f"no registry this verifier trusts lists the key {method} for {issuer}",
+        "key_not_listed",
+    )
 
 
 def key_valid_at(key: KeyInfo, issued_at: datetime | None) -> CheckResult:
@@ -246,7 +265,7 @@ def _from_lists(
 ) -> CheckResult:
     issuer = issuer_id(credential) or ""
     source = lists.source if lists else "the status list"
-    outcomes, problems = [], []
+    outcomes, problems, dated = [], [], []
     for entry in entries:
         url = str(entry.get("statusListCredential", ""))
         found, problem_text = (
@@ -254,6 +273,8 @@ def _from_lists(
         )
         if problem_text:
             problems.append(problem_text)
+        if found is not None and (issued := parse_time(found.get("validFrom"))) is not None:
+            dated.append(issued)
         outcomes.append(check_status(entry, found, now=now))
     for outcome in outcomes:
         if outcome.state == "set":
@@ -267,7 +288,11 @@ def _from_lists(
     unknown = [o.reason for o in outcomes if o.state == "unknown"]
     if unknown:
         return result("status", Outcome.UNKNOWN, "; ".join(problems or unknown), "status_unknown")
-    return result("status", Outcome.PASSED, f"neither revoked nor suspended, according to {source}")
+    # A snapshot carries its age: the oldest list consulted says how current the answer is.
+    as_of = f" as of {min(dated).astimezone(UTC):%d %B %Y %H:%M} UTC" if dated else ""
+    return result(
+        "status", Outcome.PASSED, f"not revoked or suspended{as_of}, according to {source}"
+    )
 
 
 def _from_record(recorded: Mapping[str, Any]) -> CheckResult:

@@ -1,4 +1,4 @@
-"""What the verifier knows of issuers' keys, offline: did:key computed, others from a key set."""
+"""Keys the verifier looks up: did:key computed, others only from a key set it was given."""
 
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ class KeySet:
 
     @classmethod
     def from_issuers(cls, issuers: Iterable[Any]) -> Self:
-        """From the `issuers` list of a passport file: `{id, name, keys: [{id, …}]}`."""
+        """From a list of `{id, name, keys: [{id, …}]}` the caller chose to trust (never a file's
+        own list: a holder can write any key there)."""
         keys: dict[str, KeyInfo] = {}
         names: dict[str, str] = {}
         for issuer in issuers:
@@ -91,11 +92,13 @@ class KeySet:
         try:
             return self._keys[method_id]
         except KeyError:
-            raise UnknownKeyError(f"key {method_id} is not known") from None
+            raise UnknownKeyError(
+                f"no registry this verifier trusts lists the key {method_id}"
+            ) from None
 
-    def is_known_issuer(self, did: str) -> bool:
-        """Whether the issuer is known: a did:key always is, others must be in the set."""
-        return did.startswith("did:key:") or did in self._issuers
+    def has(self, method_id: str) -> bool:
+        """Whether the set lists this verification method (computed did:keys are not listed)."""
+        return method_id in self._keys
 
     def issuer_name(self, did: str) -> str | None:
         """The issuer's name, when the key set has it."""

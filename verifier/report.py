@@ -28,6 +28,12 @@ class CheckResult:
     outcome: Outcome
     reason: str
     problem: str | None = None
+    decides: bool = True  # False: reported, but the verifier's policy does not count it
+
+    @property
+    def good(self) -> bool:
+        """Whether this result lets the verdict stand (passed, not applicable, or not deciding)."""
+        return self.outcome in GOOD or not self.decides
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -37,6 +43,7 @@ class CheckResult:
             "outcome": self.outcome.value,
             "reason": self.reason,
             "problem": self.problem,
+            "decides": self.decides,
         }
 
 
@@ -57,11 +64,12 @@ class CredentialReport:
     issuer: str | None
     form: str
     checks: tuple[CheckResult, ...]
+    policy: str = "registry"
 
     @property
     def verified(self) -> bool:
-        """True only when every check passed or did not apply."""
-        return all(c.outcome in GOOD for c in self.checks)
+        """True only when every deciding check passed or did not apply."""
+        return all(c.good for c in self.checks)
 
     def check(self, check_id: str) -> CheckResult:
         """The result of one check by id; `KeyError` if no such check was run."""
@@ -75,6 +83,7 @@ class CredentialReport:
             "issuer": self.issuer,
             "form": self.form,
             "verified": self.verified,
+            "policy": self.policy,
             "checks": [c.to_dict() for c in self.checks],
         }
 
@@ -93,7 +102,7 @@ class DocumentReport:
         return (
             bool(self.credentials)
             and all(c.verified for c in self.credentials)
-            and all(c.outcome in GOOD for c in self.checks)
+            and all(c.good for c in self.checks)
         )
 
     def to_dict(self) -> dict[str, Any]:

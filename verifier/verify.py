@@ -6,13 +6,17 @@ For each credential, in order:
    §3.3; JSON-LD contexts only from the bundled, pinned set) or the `vc+jwt` signature
    (VC-JOSE-COSE §3.1.1, EdDSA only: no algorithm confusion, RFC 8725 §3.1) holds for the key
    the proof names (fatal: the content is not trusted otherwise);
-3. issuer — the issuer controls that key (as vc.js requires) and is known: did:key by
-   computation (W3C did:key), other DIDs from the key set that came with the file;
-4. key_valid_at_issuance — the key was the issuer's and not retired when the credential was
-   issued (rotation: a key retired later does not invalidate earlier credentials);
+3. issuer — the issuer controls that key (as vc.js requires) and a registry the verifier
+   trusts (`verifier.trust`) recognised it, for this kind of credential, when it was issued;
+   keys, issuers, note keys and status lists inside a file are hints, never trusted for that;
+4. key_valid_at_issuance — the registry lists the key as the issuer's, not retired when the
+   credential was issued (rotation: a key retired later does not invalidate earlier ones);
 5. validity_period — `validFrom` <= now < `validUntil` (VCDM 2.0 §4.9), and for a JWT also its
    `nbf` and `exp` (RFC 7519 §4.1.4-5), with one clock for all;
-6. status — revoked or suspended as recorded; a status that cannot be checked is `unknown`.
+6. status — revoked or suspended as recorded, by status lists signed with a key the registry
+   lists for the issuer; a status that cannot be checked is `unknown`;
+7. ledger_inclusion — an inclusion proof against a checkpoint signed by a note key the registry
+   lists.
 Nothing here opens a network connection or reads a database.
 """
 
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +55,7 @@ from verifier.presentation import (
     self_asserted_checks,
 )
 from verifier.report import CheckResult, CredentialReport, DocumentReport, Outcome
+from verifier.trust import Policy, Trust
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024
 JWT_DATA_URL = "data:application/vc+jwt,"
@@ -88,16 +93,19 @@ def verify_credential(
     credential: Mapping[str, Any] | str,
     *,
     now: datetime,
-    key_set: KeySet | None = None,
+    trust: Trust | None = None,
     statuses: Mapping[str, Mapping[str, Any]] | None = None,
     status_lists: StatusLists | None = None,
     ledger: LedgerProofs | None = None,
     expect: ProofExpectations | None = None,
 ) -> CredentialReport:
-    """Run every named check on one credential (embedded proof, JWT, or enveloped JWT)."""
+    """Run every named check on one credential (embedded proof, JWT, or enveloped JWT).
+
+    `trust` is the verifier's own choice of registries and policy; without it nothing is
+    trusted and every issuer is `issuer_not_recognised`."""
     context = _Context(
         now,
-        key_set or KeySet(),
+        trust or Trust(),
         statuses if statuses is not None else {},
         status_lists,
         ledger,
@@ -105,7 +113,7 @@ def verify_credential(
     )
     token = _as_jwt(credential)
     if token is not None:
-        return _verify_jwt(token, context)
+        return replace(_verify_jwt(token, context), policy=context.trust.policy.value)
     if isinstance(credential, Mapping) and "EnvelopedVerifiableCredential" in _types(credential):
         shape = checks.result(
             "well_formed",
@@ -115,8 +123,8 @@ def verify_credential(
         )
         reason = "the credential is malformed"
         rest = [checks.not_checked(c, reason) for c in ("proof", *LATER_CHECKS)]
-        return _report(credential, "enveloped", [shape, *rest])
-    return _verify_embedded(credential, context)
+        return _report(credential, "enveloped", [shape, *rest], context.trust.policy)
+    return replace(_verify_embedded(credential, context), policy=context.trust.policy.value)
 
 
 @dataclass(frozen=True)
@@ -162,25 +170,31 @@ class ProofExpectations:
 
 @dataclass(frozen=True)
 class _Context:
-    """What one verification knows besides the credential: one clock, keys, statuses."""
+    """What one verification knows besides the credential: one clock, trust, statuses."""
 
     now: datetime
-    keys: KeySet
+    trust: Trust
     statuses: Mapping[str, Mapping[str, Any]]
     lists: StatusLists | None
     ledger: LedgerProofs | None = None
     expect: ProofExpectations = ProofExpectations()
 
+    @property
+    def keys(self) -> KeySet:
+        """The keys the trusted registries list (did:keys are computed)."""
+        return self.trust.key_set
+
 
 @dataclass(frozen=True)
 class LedgerProofs:
-    """Inclusion proofs by credential id, and the note keys that sign the checkpoints."""
+    """Inclusion proofs by credential id (checked against the note keys the registry lists)."""
 
     proofs: Mapping[str, Mapping[str, Any]]
-    note_keys: list[str]
 
 
-def _report(credential: Any, form: str, results: list[CheckResult]) -> CredentialReport:
+def _report(
+    credential: Any, form: str, results: list[CheckResult], policy: Policy = Policy.REGISTRY
+) -> CredentialReport:
     mapping = credential if isinstance(credential, Mapping) else {}
     ident = mapping.get("id")
     return CredentialReport(
@@ -189,6 +203,7 @@ def _report(credential: Any, form: str, results: list[CheckResult]) -> Credentia
         issuer=checks.issuer_id(mapping),
         form=form,
         checks=tuple(results),
+        policy=policy.value,
     )
 
 
@@ -202,11 +217,14 @@ def _after_proof(
     claims: Mapping[str, Any] | None = None,
 ) -> list[CheckResult]:
     issuer = checks.issuer_id(credential) or ""
-    results = [checks.issuer_controls_key(credential, method, ctx.keys.is_known_issuer(issuer))]
+    recognition = ctx.trust.recognition(issuer, credential, issued_at)
+    results = [checks.issuer_controls_key(credential, method, recognition, ctx.trust.policy)]
     if key is None:
-        return results + [
-            checks.not_checked(c, "the proof could not be checked") for c in LATER_CHECKS[1:]
-        ]
+        later = [checks.not_checked(c, "the proof could not be checked") for c in LATER_CHECKS[2:]]
+        if method and not method.startswith("did:key:") and not ctx.trust.lists_key(method):
+            return [*results, checks.key_not_listed(issuer, method), *later]
+        unchecked = checks.not_checked(LATER_CHECKS[1], "the proof could not be checked")
+        return [*results, unchecked, *later]
     ident = credential.get("id")
     recorded = ctx.statuses.get(ident) if isinstance(ident, str) else None
     return [
@@ -222,7 +240,7 @@ def _after_proof(
         checks.ledger_inclusion(
             credential,
             ctx.ledger.proofs.get(ident) if ctx.ledger and isinstance(ident, str) else None,
-            ctx.ledger.note_keys if ctx.ledger else [],
+            ctx.trust.note_keys,
             token,
         ),
     ]
@@ -262,7 +280,9 @@ def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
         key: KeyInfo | None = ctx.keys.resolve(method)
     except UnknownKeyError as exc:
         key = None
-        proof_result = checks.result("proof", Outcome.UNKNOWN, f"cannot check the signature: {exc}")
+        proof_result = checks.result(
+            "proof", Outcome.UNKNOWN, f"cannot check the signature: {exc}", "key_not_listed"
+        )
     if key is not None:
         try:
             CRYPTOSUITES[form].verify_proof(credential, key.public_key, ctx.expect.purpose)
@@ -336,13 +356,19 @@ def _verify_jwt(token: str, ctx: _Context) -> CredentialReport:
             raise ProofError(unmet)
         verify_compact(jws, resolve)
     except UnknownKeyError as exc:
+        claimed = numeric_date(jws.claims.get("iat")) or parse_time(credential.get("validFrom"))
         return _report(
             credential,
             form,
             [
                 shape,
-                checks.result("proof", Outcome.UNKNOWN, f"cannot check the signature: {exc}"),
-                *_after_proof(credential, kid, None, None, ctx),
+                checks.result(
+                    "proof",
+                    Outcome.UNKNOWN,
+                    f"cannot check the signature: {exc}",
+                    "key_not_listed",
+                ),
+                *_after_proof(credential, kid, None, claimed, ctx),
             ],
         )
     except ProofError as exc:
@@ -399,7 +425,7 @@ def verify_document(
     data: bytes | str | Mapping[str, Any],
     *,
     now: datetime,
-    key_set: KeySet | None = None,
+    trust: Trust | None = None,
     status_lists: StatusLists | None = None,
 ) -> DocumentReport:
     """Verify whatever the file holds: a credential, a presentation or a passport file.
@@ -408,21 +434,22 @@ def verify_document(
     fetched from the ledger that published them).
     """
     document = parse_document(data)
+    trust = trust or Trust()
     if _is_enveloped_presentation(document):
-        report = verify_presentation(document, now=now, key_set=key_set, status_lists=status_lists)
+        report = verify_presentation(document, now=now, trust=trust, status_lists=status_lists)
         return DocumentReport("presentation", report.credentials, report.checks)
     if isinstance(document, str):
         return DocumentReport(
             "credential",
-            (verify_credential(document, now=now, key_set=key_set, status_lists=status_lists),),
+            (verify_credential(document, now=now, trust=trust, status_lists=status_lists),),
         )
     types = _types(document)
     if "VerifiablePresentation" in types:
-        return _verify_presentation(document, now, key_set, "StaffPassport" in types, status_lists)
+        return _verify_presentation(document, now, trust, "StaffPassport" in types, status_lists)
     if "VerifiableCredential" in types or "EnvelopedVerifiableCredential" in types:
         return DocumentReport(
             "credential",
-            (verify_credential(document, now=now, key_set=key_set, status_lists=status_lists),),
+            (verify_credential(document, now=now, trust=trust, status_lists=status_lists),),
         )
     raise MalformedInputError(
         "unknown format: expected a VerifiableCredential, a VerifiablePresentation or a JWT"
@@ -442,7 +469,7 @@ def _is_enveloped_presentation(document: Mapping[str, Any] | str) -> bool:
 def _verify_presentation(
     document: Mapping[str, Any],
     now: datetime,
-    key_set: KeySet | None,
+    trust: Trust,
     is_passport: bool,
     status_lists: StatusLists | None,
 ) -> DocumentReport:
@@ -450,7 +477,9 @@ def _verify_presentation(
     held = held if isinstance(held, list) else [held]
     extension = document.get("staffPassport") if is_passport else None
     extension = extension if isinstance(extension, Mapping) else {}
-    keys = key_set or KeySet.from_issuers(_list_of(extension.get("issuers")))
+    # The file's issuers and note keys are the holder's word: only its copy of a registry signed
+    # by a key the verifier pinned, and no older than the one pinned, may add to the trust.
+    trust = trust.updated_with(_mapping_of(extension.get("registry")))
     statuses = {  # a bare string is read as the status itself; anything else is unrecognised
         ident: entry if isinstance(entry, Mapping) else {"status": entry}
         for ident, entry in _mapping_of(extension.get("statuses")).items()
@@ -462,18 +491,15 @@ def _verify_presentation(
     )
     jwts = _mapping_of(extension.get("jwts"))
     found_proofs = extension.get("ledger")
-    ledger = LedgerProofs(
-        found_proofs if isinstance(found_proofs, Mapping) else {},
-        [str(k) for k in _list_of(extension.get("noteVerifierKeys"))],
-    )
+    ledger = LedgerProofs(found_proofs if isinstance(found_proofs, Mapping) else {})
     presented = None
     if document.get("proof") is not None:  # a holder-signed presentation: judged too
-        own = presentation_checks(document, now=now, key_set=key_set, require_proof=False)
+        own = presentation_checks(document, now=now, key_set=trust.key_set, require_proof=False)
         presented = PresentationReport(own, (), holder_id(document))
 
     def verify(credential: Mapping[str, Any] | str) -> CredentialReport:
         return verify_credential(
-            credential, now=now, key_set=keys, statuses=statuses, status_lists=lists, ledger=ledger
+            credential, now=now, trust=trust, statuses=statuses, status_lists=lists, ledger=ledger
         )
 
     reports = [_judged(c, presented, now, verify) for c in held]
@@ -494,7 +520,7 @@ def _verify_presentation(
         if not isinstance(token, str):
             continue
         jwt_report = verify_credential(
-            token, now=now, key_set=keys, statuses=statuses, status_lists=lists, ledger=ledger
+            token, now=now, trust=trust, statuses=statuses, status_lists=lists, ledger=ledger
         )
         reports.append(
             CredentialReport(
@@ -519,7 +545,7 @@ def verify_presentation(
     challenge: str | None = None,
     domain: str | None = None,
     require_proof: bool = True,
-    key_set: KeySet | None = None,
+    trust: Trust | None = None,
     statuses: Mapping[str, Mapping[str, Any]] | None = None,
     status_lists: StatusLists | None = None,
     verify_held: Callable[[Mapping[str, Any] | str], CredentialReport] | None = None,
@@ -529,7 +555,7 @@ def verify_presentation(
     The holder's proof, holder, challenge and domain are checked (`verifier.presentation`), then
     each credential held, embedded or enveloped `vc+jwt`, with `verify_held` when given (a
     server passes its own keys and status lists that way) or else `verify_credential` with
-    `key_set`, `statuses` and `status_lists`. `require_proof=False` accepts an unsigned
+    `trust`, `statuses` and `status_lists`. `require_proof=False` accepts an unsigned
     presentation (the VC API's proofless request); a required challenge or domain still fails it.
 
     An enveloped presentation (`EnvelopedVerifiablePresentation` with a
@@ -544,7 +570,7 @@ def verify_presentation(
         challenge=challenge,
         domain=domain,
         require_proof=require_proof,
-        key_set=key_set,
+        key_set=trust.key_set if trust is not None else None,
     )
     header = opened.jws.header if opened.jws is not None else None
     if checks[0].outcome is not Outcome.PASSED:  # malformed: the credentials are not judged
@@ -553,7 +579,7 @@ def verify_presentation(
 
     def held(credential: Mapping[str, Any] | str) -> CredentialReport:
         return verify_credential(
-            credential, now=now, key_set=key_set, statuses=statuses, status_lists=status_lists
+            credential, now=now, trust=trust, statuses=statuses, status_lists=status_lists
         )
 
     presented = PresentationReport(checks, (), holder_id(document), header)

@@ -12,7 +12,7 @@ A role is a list of requirements: a subject, the least level accepted and a refr
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -30,10 +30,12 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 ANY: Literal["any"] = "any"
+REGISTRY: Literal["registry"] = "registry"  # issuers the trusted registry aligns for the subject
 SUBJECT_CODE = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$"
 _LEVEL_SUFFIX = re.compile(r"-L\d+$")
 
 Model = TypeVar("Model", bound=BaseModel)
+Aligned = Callable[[str, str], bool]  # (issuer DID, subject code) -> aligned in the registry
 
 
 class CatalogueError(ValueError):
@@ -194,23 +196,27 @@ def _bad_level(where: str, subject: Subject, level: int | None) -> list[str]:
 
 
 class RecognitionRule(_Data):
-    """Issuers (DIDs, or "any") an organisation accepts for subjects (codes, or "any")."""
+    """Issuers (DIDs, "any", or "registry": those the issuer registry aligns for the subject on
+    the day they issued) an organisation accepts for subjects (codes, or "any")."""
 
     subjects: Literal["any"] | list[str]
-    issuers: Literal["any"] | list[str]
+    issuers: Literal["any", "registry"] | list[str]
     note: str = ""
 
     @model_validator(mode="after")
     def _issuers_are_dids(self) -> Self:
-        if self.issuers != ANY:
+        if not isinstance(self.issuers, str):
             for issuer in self.issuers:
                 if not issuer.startswith("did:"):
                     raise ValueError(f'issuer {issuer!r} is not a DID (nor "any")')
         return self
 
-    def covers(self, issuer_id: str, subject: str) -> bool:
-        """Whether this rule accepts the issuer for the subject."""
+    def covers(self, issuer_id: str, subject: str, aligned: Aligned | None = None) -> bool:
+        """Whether this rule accepts the issuer for the subject (`aligned` answers for a
+        "registry" rule; without it such a rule accepts nobody)."""
         subjects_ok = self.subjects == ANY or subject in self.subjects
+        if self.issuers == REGISTRY:
+            return subjects_ok and aligned is not None and aligned(issuer_id, subject)
         return subjects_ok and (self.issuers == ANY or issuer_id in self.issuers)
 
 
@@ -221,9 +227,9 @@ class Recognition(_Data):
     about: str = ""
     rules: list[RecognitionRule]
 
-    def accepts(self, issuer_id: str, subject: str) -> bool:
+    def accepts(self, issuer_id: str, subject: str, aligned: Aligned | None = None) -> bool:
         """Whether the organisation accepts this issuer's credentials for this subject."""
-        return any(rule.covers(issuer_id, subject) for rule in self.rules)
+        return any(rule.covers(issuer_id, subject, aligned) for rule in self.rules)
 
     def unknown_subjects(self, catalogue: Catalogue) -> list[str]:
         """Each subject code the rules name that the catalogue lacks, with where it is."""

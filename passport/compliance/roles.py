@@ -9,9 +9,9 @@ organisation recognises wins over one it does not, then the one that lapses last
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel
@@ -19,6 +19,8 @@ from pydantic import BaseModel
 from issuers.credentials import add_months
 from passport.compliance.catalogue import Catalogue, Recognition, Requirement
 from passport.compliance.held import HeldCredential
+
+RegistryAligned = Callable[[str, str, datetime], bool]
 
 
 class RequirementState(StrEnum):
@@ -71,6 +73,7 @@ class _Candidate:
     issuer_id: str
     earned_on: date
     lapses_on: date | None
+    issued_at: datetime | None = None
 
     def rank(self) -> tuple[date, date, str]:
         """Lapses last first, then the most recent, then by id so the answer is stable."""
@@ -85,14 +88,18 @@ def check_role(
     *,
     as_of: date,
     expires_before: date | None = None,
+    aligned: RegistryAligned | None = None,
 ) -> RoleCheck:
-    """Check the credentials against a role as of a day, and whether they last to another."""
+    """Check the credentials against a role as of a day, and whether they last to another.
+
+    `aligned(issuer, subject, issued_at)` answers recognition rules that defer to the issuer
+    registry ("issuers": "registry")."""
     if expires_before is not None and expires_before < as_of:
         raise ValueError(f"expires_before ({expires_before}) is before as_of ({as_of})")
     role = catalogue.role(role_id)
     in_force = [h for h in held if h.in_force_on(as_of)]
     results = [
-        _check_requirement(catalogue, recognition, r, in_force, as_of, expires_before)
+        _check_requirement(catalogue, recognition, r, in_force, as_of, expires_before, aligned)
         for r in role.requirements
     ]
     return RoleCheck(
@@ -122,9 +129,21 @@ def _check_requirement(
     in_force: Sequence[HeldCredential],
     as_of: date,
     expires_before: date | None,
+    aligned: RegistryAligned | None = None,
 ) -> RequirementResult:
     candidates = _candidates(catalogue, requirement, in_force, as_of)
-    recognised = [c for c in candidates if recognition.accepts(c.issuer_id, requirement.subject)]
+
+    def accepted(c: _Candidate) -> bool:
+        def at_issue(issuer: str, subject: str) -> bool:
+            return (
+                aligned is not None
+                and c.issued_at is not None
+                and aligned(issuer, subject, c.issued_at)
+            )
+
+        return recognition.accepts(c.issuer_id, requirement.subject, at_issue)
+
+    recognised = [c for c in candidates if accepted(c)]
     if recognised:
         best = max(recognised, key=_Candidate.rank)
         lapses_first = expires_before is not None and _lapses_by(best, expires_before)
@@ -150,7 +169,8 @@ def _candidates(
             continue
         lapses = lapses_on(held, requirement.refresher_months)
         if lapses is None or lapses > as_of:
-            found.append(_Candidate(held.id, held.issuer_id, held.earned_on, lapses))
+            issued_at = held.status_history[0][0]
+            found.append(_Candidate(held.id, held.issuer_id, held.earned_on, lapses, issued_at))
     return found
 
 

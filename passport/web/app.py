@@ -18,7 +18,16 @@ from passport.publishing import passport_file
 from passport.schedule import Periodic
 from passport.services import Services, utcnow
 from passport.settings import Settings
-from passport.web import admin, identity, pages, problems, public, security, vc_verify
+from passport.web import (
+    admin,
+    identity,
+    pages,
+    problems,
+    public,
+    registry_api,
+    security,
+    vc_verify,
+)
 from passport.web.deps import ServicesDep
 from passport.web.limits import BodyLimits
 from projections.views import PassportView
@@ -78,6 +87,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(issuer_api.router)
     app.include_router(public.router)
     app.include_router(admin.router)
+    app.include_router(registry_api.router)
     app.include_router(pages.router)
     app.add_exception_handler(pages.NoSuchLinkError, pages.no_such_link)
     app.include_router(pages.api)

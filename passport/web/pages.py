@@ -29,6 +29,7 @@ from passport.compliance import (
 )
 from passport.erasure import erase_learner
 from passport.publishing import passport_file
+from passport.registry import own_trust
 from passport.services import Services, utcnow
 from passport.sharing import DEFAULT_SHARE_DAYS, MAX_SHARE_DAYS, ShareLink, ShareState
 from passport.web.deps import ServicesDep
@@ -36,7 +37,7 @@ from passport.web.graphics import cpd_chart, qr_svg
 from passport.web.html import PRIVATE, error_page, page
 from passport.web.problems import problem
 from projections.views import PassportView
-from verifier import verify_document
+from verifier import CredentialReport, Outcome, Policy, Trust, verify_document
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["share links"])
@@ -412,16 +413,17 @@ class CheckedCredential:
     card: CredentialCard
     verified: bool
     checks: list[dict[str, str]]
+    who: str = ""
 
 
 def _checked(
-    presentation: Mapping[str, Any], view: PassportView, now: datetime
+    presentation: Mapping[str, Any], view: PassportView, now: datetime, trust: Trust
 ) -> list[CheckedCredential]:
     """Each shared credential verified as the employer's own verifier would verify the
     presentation: offline, from what it carries (keys, status lists, ledger proofs). The JWT
     twins it also carries are left out: the page shows the JSON form's checks."""
     extras = {k: v for k, v in presentation["staffPassport"].items() if k != "jwts"}
-    verified = verify_document({**presentation, "staffPassport": extras}, now=now)
+    verified = verify_document({**presentation, "staffPassport": extras}, now=now, trust=trust)
     reports = {report.credential_id: report for report in verified.credentials}
     documents = {c["id"]: c for c in presentation["verifiableCredential"]}
     checked = []
@@ -438,8 +440,16 @@ def _checked(
             }
             for c in report.checks
         ]
-        checked.append(CheckedCredential(card, report.verified, checks))
+        checked.append(CheckedCredential(card, report.verified, checks, _who(report)))
     return checked
+
+
+def _who(report: CredentialReport) -> str:
+    """Who issued the credential, in the words an employer reads."""
+    issuer = report.check("issuer")
+    if issuer.outcome is Outcome.PASSED:
+        return f"{issuer.reason[:1].upper()}{issuer.reason[1:]}."
+    return f"We cannot tell who issued this: {issuer.reason}."
 
 
 def _role_check(
@@ -454,6 +464,7 @@ def _role_check(
         held,
         as_of=as_of,
         expires_before=before,
+        aligned=own_trust(services, utcnow()).aligned_for,
     )
 
 
@@ -496,7 +507,8 @@ def share_page(
     presentation = _presentation(services, link, view)
     if _wants_json(request):
         return JSONResponse(presentation, headers=PRIVATE)
-    checked = _checked(presentation, view, now)
+    trust = own_trust(services, now, Policy(services.settings.verify_policy))
+    checked = _checked(presentation, view, now, trust)
     context: dict[str, Any] = {
         "token": token,
         "link": link,

@@ -17,6 +17,7 @@ from events.errors import (
     LearnerNotFoundError,
     LedgerError,
 )
+from events.registry import NotRecognisedError
 from issuers.errors import AuthenticationError, ForbiddenError, JobNotFoundError
 from issuers.problems import problem
 from passport.web.html import error_page, wants_html
@@ -31,7 +32,8 @@ def _status_of(exc: LedgerError) -> tuple[int, str]:
         | LearnerNotFoundError
         | CredentialNotFoundError
         | AchievementNotFoundError
-        | ClientNotFoundError,
+        | ClientNotFoundError
+        | NotRecognisedError,
     ):
         return 404, "Not found"
     if isinstance(exc, ConcurrentChangeError):

@@ -8,6 +8,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -48,31 +49,30 @@ def redact(text: str) -> str:
     return _TOKEN.sub(lambda m: m.group(1) + REDACTED, text)
 
 
-class RedactTokens(logging.Filter):
-    """Rewrites a log record so no token in a request path reaches any handler."""
+class _RedactingRecords:
+    """A log record factory that takes tokens out of every record as it is made, whichever
+    logger (uvicorn's access log, ours, a library's) makes it and whichever handler prints it."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Redact the message, its arguments and any traceback; keep every record."""
+    def __init__(self, make: Callable[..., logging.LogRecord]) -> None:
+        self._make = make
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        """Make the record, then redact its message, arguments and traceback."""
+        record = self._make(*args, **kwargs)
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         if isinstance(record.args, tuple):
             record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
-        if record.exc_info and not record.exc_text:
+        if record.exc_info:  # formatted now, so handlers print the redacted text
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-        elif record.exc_text:
-            record.exc_text = redact(record.exc_text)
-        return True
-
-
-REDACTED_LOGGERS = ("uvicorn", "uvicorn.access", "uvicorn.error", "fastapi", "passport", "issuers")
+        return record
 
 
 def redact_tokens_in_logs() -> None:
-    """Install the redacting filter on the server's loggers and ours (once per process)."""
-    for name in REDACTED_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactTokens) for f in logger.filters):
-            logger.addFilter(RedactTokens())
+    """Make every log record of this process token-free (installed once)."""
+    factory = logging.getLogRecordFactory()
+    if not isinstance(factory, _RedactingRecords):
+        logging.setLogRecordFactory(_RedactingRecords(factory))
 
 
 class SecurityHeaders:

@@ -2,6 +2,10 @@
 `POST /presentations/verify`, a holder's presentation checked against this verifier's
 `challenge` and `domain`, each credential in it against the ledger.
 
+Trust: this deployment trusts its own issuer registry (`passport.registry`); under
+`PASSPORT_VERIFY_POLICY=proof-only` an issuer nobody recognises is reported in `warnings` but
+does not decide. Every response names the `policy` that decided.
+
 Status codes (VC API; DESIGN.md): a credential is 200 when verified and 400 with the reasons when
 not. A presentation is 200 whenever verification ran, whatever it found; 400 only for input that
 could not be verified at all (not JSON, no presentation, a malformed presentation), with the same
@@ -106,6 +110,7 @@ class Check(BaseModel):
     outcome: Literal["passed", "failed", "unknown", "not_applicable"]
     reason: str
     problem: str | None = None
+    decides: bool = Field(True, description="False: reported, but the policy does not count it.")
 
 
 class ProblemDetail(BaseModel):
@@ -157,6 +162,7 @@ class CredentialResult(BaseModel):
     issuer: str | None = None
     form: str
     verified: bool
+    policy: str = Field(description="What decided: registry or proof-only.")
     checks: list[Check]
 
 
@@ -165,6 +171,11 @@ class Problems(BaseModel):
 
     problemDetails: list[ProblemDetail]  # noqa: N815 - the VC API's name
     warnings: list[str] = []
+    policy: str = Field(
+        "registry",
+        description="What decided: `registry` (issuers recognised by this ledger's registry) "
+        "or `proof-only` (recognition reported in warnings, not deciding).",
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -264,13 +275,18 @@ def _response(
     report: PresentationReport,
     presentation: dict[str, Any] | str,
     options: VerifyPresentationOptions,
+    policy: str,
 ) -> VerifyPresentationResponse:
-    problems = [_problem(c) for c in report.checks if c.outcome not in GOOD]
+    problems = [_problem(c) for c in report.checks if not c.good]
+    warnings = []
     for held in report.credentials:
         where = f"credential {held.credential_id or held.name or '(no id)'}: "
-        problems += [_problem(c, where) for c in held.checks if c.outcome not in GOOD]
+        problems += [_problem(c, where) for c in held.checks if not c.good]
+        warnings += [f"{where}{c.reason}" for c in held.checks if c.good and c.outcome not in GOOD]
     return VerifyPresentationResponse(
         verified=report.verified,
+        warnings=warnings,
+        policy=policy,
         results=_results(report, presentation, options),
         problemDetails=problems,
         presentationResult=PresentationResult(
@@ -321,7 +337,7 @@ def verify_presentation_route(
         require_proof=signed,
         verify_held=ledger_verifier(services, now),
     )
-    result = _response(report, presentation, options)
+    result = _response(report, presentation, options, services.settings.verify_policy)
     status = 200 if report.well_formed else 400
     return JSONResponse(_json(result), status_code=status)
 
@@ -405,11 +421,13 @@ def verify_credential_route(body: VerifyCredentialRequest, services: ServicesDep
     report = ledger_verifier(services, now, expect)(body.verifiableCredential)
     deciding = options.deciding()
     counted = [c for c in report.checks if deciding is None or c.id in deciding]
-    verified = all(c.outcome in GOOD for c in counted)
-    problems = [c for c in counted if c.outcome not in GOOD]
+    verified = all(c.good for c in counted)
+    problems = [c for c in counted if not c.good]
     result = VerifyCredentialResult(
         verified=verified,
         results=report.to_dict()["checks"],
         problemDetails=[_problem(c) for c in problems],
+        warnings=[c.reason for c in counted if c.good and c.outcome not in GOOD],
+        policy=report.policy,
     )
     return JSONResponse(result.model_dump(), status_code=200 if verified else 400)

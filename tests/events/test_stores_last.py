@@ -19,13 +19,14 @@ from events.client import ApiClient
 from events.errors import EventSignatureError
 from events.issuer import Issuer
 from events.passport import Passport
+from events.registry import RegistryEntry
 from events.signing import seal
 from issuers.awarding import Learner
 from passport.services import LEDGER_ROLE, Services
 from passport.settings import Settings
 from projections.set_aside import set_aside_events
 from tests.data.stores.make_store import settings_for
-from tests.passport.test_cli import run
+from tests.passport.test_cli import pin_registry, run
 
 STORES = Path(__file__).parents[1] / "data" / "stores"
 BASES = {"Event", "Created"}
@@ -59,7 +60,7 @@ def services(old_store: tuple[Settings, dict[str, Any]]) -> Iterator[Services]:
 def test_every_stored_event_type_has_an_explicit_version():
     """Each event class the ledger stores declares its own class_version, so a change of shape
     is a new version with an upcast, never an unreadable store."""
-    for aggregate in (Issuer, Passport, ApiClient, CredentialClaim):
+    for aggregate in (Issuer, Passport, ApiClient, CredentialClaim, RegistryEntry):
         events = [
             v
             for v in vars(aggregate).values()
@@ -113,6 +114,7 @@ def test_an_old_store_audits_rebuilds_and_its_passports_verify(
     bundle = json.loads(exported.read_text())
     ids = sorted(c["id"] for c in bundle["verifiableCredential"])
     assert ids == manifest["learner_credentials"]
+    pin_registry(settings)  # its issuers, registered before the registry existed, are in it
     verified = run(settings, "verify", str(exported))
     assert verified.returncode == 0, verified.stdout + verified.stderr
 

@@ -13,7 +13,8 @@ from issuers.status_list import bitstring_with, encode_bitstring
 from keys import SigningKey
 from passport.services import Services
 from tests.api_client import ACHIEVEMENT, award_body
-from verifier import KeySet, verify_credential
+from tests.registries import deployment_trust
+from verifier import verify_credential
 from verifier.checks import StatusLists
 from verifier.status_list import bit_at, decode_encoded_list
 
@@ -237,7 +238,7 @@ def test_revoke_suspend_and_reinstate_show_in_verification(api):
     assert empty.status_code == 422
 
 
-def test_published_status_list_is_signed_cacheable_and_follows_revocation(api):
+def test_published_status_list_is_signed_cacheable_and_follows_revocation(api, settings):
     """The revocation list verifies, answers 304 to its ETag, and gains the bit on revocation."""
     account, token = api.register("Digital Academy")
     base = f"/api/v1/issuers/{account['id']}"
@@ -251,28 +252,19 @@ def test_published_status_list_is_signed_cacheable_and_follows_revocation(api):
     path = url.removeprefix("https://passport.test")
     first = api.http.get(path)
     assert first.status_code == 200
-    keys = KeySet.from_issuers(
-        [
-            {
-                "id": account["did"],
-                "keys": api.http.get(f"/api/v1/issuers/{account['id']}", headers=token).json()[
-                    "keys"
-                ],
-            }
-        ]
-    )
+    keys = deployment_trust(api.http, settings)
     suspension_url = entries["suspension"]["statusListCredential"]
     suspension = api.http.get(suspension_url.removeprefix("https://passport.test")).json()
     only_revocation = verify_credential(
         award["credential"],
         now=datetime.now(UTC),
-        key_set=keys,
+        trust=keys,
         status_lists=StatusLists({url: first.json()}, "test"),
     )
     assert only_revocation.check("status").outcome.value == "unknown"
     lists = StatusLists({url: first.json(), suspension_url: suspension}, "test")
     report = verify_credential(
-        award["credential"], now=datetime.now(UTC), key_set=keys, status_lists=lists
+        award["credential"], now=datetime.now(UTC), trust=keys, status_lists=lists
     )
     assert report.check("status").outcome.value == "passed"
     assert api.http.get(path, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
@@ -284,7 +276,7 @@ def test_published_status_list_is_signed_cacheable_and_follows_revocation(api):
     revoked = verify_credential(
         award["credential"],
         now=datetime.now(UTC),
-        key_set=keys,
+        trust=keys,
         status_lists=StatusLists({url: after.json()}, "test"),
     )
     assert revoked.check("status").problem == "revoked"
@@ -294,7 +286,7 @@ def test_published_status_list_is_signed_cacheable_and_follows_revocation(api):
     assert sum(bin(b).count("1") for b in bits) == 1
 
 
-def test_status_lists_tampered_or_from_another_issuer_leave_status_unknown(api):
+def test_status_lists_tampered_or_from_another_issuer_leave_status_unknown(api, settings):
     """A list whose proof fails does not clear a credential: the status is unknown."""
     account, token = api.register("Digital Academy")
     base = f"/api/v1/issuers/{account['id']}"
@@ -306,20 +298,11 @@ def test_status_lists_tampered_or_from_another_issuer_leave_status_unknown(api):
     document = api.http.get(url.removeprefix("https://passport.test")).json()
     document["credentialSubject"]["encodedList"] = encode_bitstring(bitstring_with([]))
     document["validFrom"] = "2020-01-01T00:00:00Z"
-    keys = KeySet.from_issuers(
-        [
-            {
-                "id": account["did"],
-                "keys": api.http.get(f"/api/v1/issuers/{account['id']}", headers=token).json()[
-                    "keys"
-                ],
-            }
-        ]
-    )
+    keys = deployment_trust(api.http, settings)
     report = verify_credential(
         award["credential"],
         now=datetime.now(UTC),
-        key_set=keys,
+        trust=keys,
         status_lists=StatusLists({url: document}, "test"),
     )
     assert report.check("status").outcome.value == "unknown"

@@ -15,7 +15,7 @@ import pytest
 
 from passport.settings import Settings
 from tests.api_client import ACHIEVEMENT, Api
-from tests.passport.test_cli import run
+from tests.passport.test_cli import pin_registry, run
 from tests.postgres_cluster import Cluster
 
 NAME = "Zebedee Quillfeather"
@@ -150,6 +150,7 @@ def test_erasure_leaves_no_personal_data_and_every_proof_verifies(
 
     audit = run(settings, "audit")
     assert audit.returncode == 0, audit.stdout + audit.stderr
+    pin_registry(settings)
     handed_out = run(settings, "verify", str(exported), "--json")
     reports = json.loads(handed_out.stdout)["credentials"]
     assert reports, handed_out.stderr

@@ -49,8 +49,7 @@ def test_checkpoint_is_signed_and_its_root_is_the_rfc6962_root_of_the_log(client
     checkpoint = Checkpoint.parse(open_note(note, keys))
     assert checkpoint.origin == "passport.test/log"
     entries = _entries(settings)
-    # The demo's 34 events, a claim on each of its 18 credential ids, and the operator's client.
-    assert checkpoint.size == len(entries) == 53
+    assert checkpoint.size == len(entries) == 53  # the demo's 52 and the operator's client
     assert checkpoint.root == independent_root(entries)
 
 
@@ -187,7 +186,7 @@ def test_the_server_signs_checkpoints_on_a_schedule(settings, seeded):
     """With no request asking for one, the serving ledger signs the grown log on schedule."""
     frequent = settings.model_copy(update={"checkpoint_interval": 0.2})
     with serving(frequent):
-        assert _wait_for_checkpoint(settings, 52) == [52]  # 34 events and 18 credential claims
+        assert _wait_for_checkpoint(settings, 52) == [52]
         services = Services.open(settings)
         try:
             learner = UUID(seeded["Grace Mensah"])

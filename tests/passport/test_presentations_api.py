@@ -26,9 +26,20 @@ def _export(client: httpx.Client, learner: str) -> dict[str, Any]:
     return bundle
 
 
-def _did_key_credential() -> dict[str, Any]:
-    """A credential from an issuer outside the ledger (did:key), signed eddsa-rdfc-2022."""
+def _did_key_credential(client: httpx.Client) -> dict[str, Any]:
+    """A credential from an issuer outside the ledger (did:key), signed eddsa-rdfc-2022, that
+    the operator recognised in the ledger's registry through the admin API."""
     key = SigningKey.generate()
+    did = did_key(key.public_key)
+    since = "2025-01-01T00:00:00Z"
+    recognised = client.post(
+        "/api/v1/admin/registry/entities",
+        json={"did": did, "name": "Northern ICS Academy", "recognisedFrom": since},
+    )
+    assert recognised.status_code == 201, recognised.text
+    aligned = client.post(f"/api/v1/admin/registry/entities/{did}/alignments", json={"from": since})
+    assert aligned.status_code == 200, aligned.text
+    assert aligned.json()["version"] == recognised.json()["version"] + 1
     return eddsa_rdfc_2022.create_proof(
         {
             "@context": [V2],
@@ -44,7 +55,7 @@ def _did_key_credential() -> dict[str, Any]:
     )
 
 
-def _held(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+def _held(bundle: dict[str, Any], client: httpx.Client) -> list[dict[str, Any]]:
     """A ledger credential as issued (eddsa-jcs-2022), the same one as an enveloped vc+jwt,
     and a did:key issuer's eddsa-rdfc-2022 credential."""
     credential = bundle["verifiableCredential"][0]
@@ -54,7 +65,7 @@ def _held(bundle: dict[str, Any]) -> list[dict[str, Any]]:
         "type": ["EnvelopedVerifiableCredential"],
         "id": f"data:application/vc+jwt,{token}",
     }
-    return [credential, enveloped, _did_key_credential()]
+    return [credential, enveloped, _did_key_credential(client)]
 
 
 def _vp(
@@ -80,7 +91,7 @@ def _vp(
 
 @pytest.fixture
 def priya(client: httpx.Client, seeded: dict[str, str]) -> list[dict[str, Any]]:
-    return _held(_export(client, seeded["Priya Raman"]))
+    return _held(_export(client, seeded["Priya Raman"]), client)
 
 
 def _verify(client: httpx.Client, body: Any, **kwargs: Any) -> httpx.Response:

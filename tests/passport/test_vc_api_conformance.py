@@ -28,6 +28,12 @@ PROOF_ONLY = {"checks": ["proof"]}
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
 
 
+@pytest.fixture
+def settings(settings):
+    """The suites' issuers are throwaway did:keys: the server runs the proof-only policy."""
+    return settings.model_copy(update={"verify_policy": "proof-only"})
+
+
 def _credential(key: SigningKey) -> dict[str, Any]:
     """The EdDSA suite's valid credential (validVc.js), issued by the suite's did:key."""
     return {
@@ -58,6 +64,9 @@ def test_a_proof_by_the_suites_own_did_key_verifies(client, suite):
     """The suites sign with did:keys the ledger never met: did:key resolves by computation."""
     response = _verify(client, _signed(suite, SigningKey.generate()), PROOF_ONLY)
     assert response.status_code == 200, response.text
+    assert response.json()["policy"] == "proof-only"
+    issuer = next(c for c in response.json()["results"] if c["id"] == "issuer")
+    assert (issuer["problem"], issuer["decides"]) == ("issuer_not_recognised", False)
     assert response.json()["verified"] is True
     assert response.json()["problemDetails"] == []
 

@@ -48,8 +48,9 @@ def test_tokens_are_redacted_in_the_access_log(
     access_log: Collected,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    """A learner's and an employer's visits, forms and API calls, logged at INFO as served:
-    no line holds either token; the lines show where the token was."""
+    """A learner's and an employer's visits, forms and API calls, logged at INFO as served,
+    and our own loggers' messages and tracebacks: no line holds either token; the lines show
+    where the token was."""
     links = links_for(settings, seeded["Priya Raman"])
     personal, share = links.me.rsplit("/", 1)[1], links.share.rsplit("/", 1)[1]
     html = {"Accept": "text/html"}
@@ -63,6 +64,11 @@ def test_tokens_are_redacted_in_the_access_log(
         http.get(f"{links.share}/qr.svg")
         http.get(f"/api/v1/shares/{share}/role-check", params={"role": "nurse"})
         http.get("/healthz", params={"next": links.me, "also": f"%2Fs%2F{share}"})
+        logging.getLogger("passport.schedule").warning("could not open %s", links.share)
+        try:
+            raise RuntimeError(f"no such link {links.me}")
+        except RuntimeError:
+            logging.getLogger("issuers.jobs").exception("failed")
     printed = capfd.readouterr()
     logged = "\n".join(access_log.lines) + printed.out + printed.err
     assert access_log.lines, "the access log was not captured"

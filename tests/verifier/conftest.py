@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from keys import SigningKey, did_key, did_key_verification_method
+from tests.registries import did_key_issuer
+from verifier.trust import Trust
 
 VECTORS = Path(__file__).parents[1] / "data" / "vc-di-eddsa"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -82,6 +84,12 @@ def unsigned_credential(issuer_key: SigningKey) -> dict[str, Any]:
         "validUntil": "2027-01-01T00:00:00Z",
         "credentialSubject": {"id": "urn:example:learner", "completed": True},
     }
+
+
+@pytest.fixture
+def trust(issuer_key: SigningKey) -> Trust:
+    """A verifier that pins a registry recognising the `issuer_key` did:key as Test Academy."""
+    return did_key_issuer(issuer_key)
 
 
 @pytest.fixture

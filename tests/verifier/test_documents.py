@@ -15,8 +15,16 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from keys import SigningKey, did_key_verification_method
+from tests.registries import entity, trusting
 from tests.verifier.conftest import NOW, json_paths, replace_at
-from verifier import MalformedInputError, Outcome, VerifierError, verify_credential, verify_document
+from verifier import (
+    MalformedInputError,
+    Outcome,
+    Trust,
+    VerifierError,
+    verify_credential,
+    verify_document,
+)
 from verifier.checks import StatusLists
 from verifier.eddsa_jcs_2022 import create_proof
 from verifier.jose import encode_vc_jwt
@@ -85,6 +93,14 @@ def academy_key() -> SigningKey:
 
 
 @pytest.fixture
+def academy_trust(academy_key: SigningKey) -> Trust:
+    """A verifier that pins a registry listing the academy's did:web key since 2025."""
+    academy = entity(WEB_ISSUER, "NHS Digital Academy", [(WEB_METHOD, academy_key.public_key)])
+    academy["keys"][0]["validFrom"] = "2025-01-01T00:00:00Z"
+    return trusting(SigningKey.generate(), [academy])
+
+
+@pytest.fixture
 def passport(academy_key: SigningKey) -> dict[str, Any]:
     """A passport of two credentials from a did:web academy, both recorded active."""
     signed = [
@@ -141,37 +157,44 @@ def listed_passport(academy_key: SigningKey) -> dict[str, Any]:
     return bundle
 
 
-def test_status_lists_carried_in_the_passport_decide_revocation(listed_passport):
-    """The signed list in the file clears one credential and revokes the other."""
-    report = verify_document(listed_passport, now=NOW)
+def test_status_lists_carried_in_the_passport_decide_revocation(listed_passport, academy_trust):
+    """The list in the file, signed by a key the registry lists, clears one credential and
+    revokes the other."""
+    report = verify_document(listed_passport, now=NOW, trust=academy_trust)
     assert [(c.name, c.verified) for c in report.credentials] == [
         ("Information Governance", True),
         ("Data Champion", False),
     ]
     assert report.credentials[1].check("status").problem == "revoked"
+    assert "not revoked or suspended as of 01 November 2026 00:00 UTC" in (
+        report.credentials[0].check("status").reason
+    )
 
 
-def test_a_passport_file_verifies_with_the_issuer_keys_it_carries(passport):
-    """A did:web issuer listed in the file is known, its key current, its statuses recorded."""
-    report = verify_document(json.dumps(passport).encode(), now=NOW)
+def test_a_passport_file_verifies_with_a_pinned_registry(passport, academy_trust):
+    """A did:web issuer the pinned registry recognises: its key current, its statuses recorded."""
+    report = verify_document(json.dumps(passport).encode(), now=NOW, trust=academy_trust)
     assert report.kind == "passport"
     assert report.verified
     first = report.credentials[0]
     assert outcomes(first)["issuer"] == ("passed", None)
+    assert first.check("issuer").reason == (
+        "issued by NHS Digital Academy, recognised by Test Registry"
+    )
     assert outcomes(first)["key_valid_at_issuance"] == ("passed", None)
     assert "as recorded in the passport file at 2026-11-23T10:00:00Z" in (
         first.check("status").reason
     )
 
 
-def test_a_passport_with_one_revoked_credential_fails_and_names_it(passport):
+def test_a_passport_with_one_revoked_credential_fails_and_names_it(passport, academy_trust):
     """One revoked award makes the file fail; the report says which one, and why."""
     passport["staffPassport"]["statuses"]["urn:uuid:c1"] = {
         "status": "revoked",
         "asOf": "2026-11-20T09:00:00Z",
         "reason": "awarded in error",
     }
-    report = verify_document(passport, now=NOW)
+    report = verify_document(passport, now=NOW, trust=academy_trust)
     assert not report.verified
     failing = [c for c in report.credentials if not c.verified]
     assert [c.name for c in failing] == ["Data Champion"]
@@ -180,7 +203,7 @@ def test_a_passport_with_one_revoked_credential_fails_and_names_it(passport):
 
 
 def test_a_passport_jwt_copy_is_verified_and_compared_with_the_embedded_credential(
-    academy_key, passport
+    academy_key, passport, academy_trust
 ):
     """Each `jwts` entry is its own report, named "(JWT)", and must carry the same credential."""
     first = passport["verifiableCredential"][0]
@@ -188,7 +211,7 @@ def test_a_passport_jwt_copy_is_verified_and_compared_with_the_embedded_credenti
     passport["staffPassport"]["jwts"] = {
         first["id"]: encode_vc_jwt(unsecured, academy_key, WEB_METHOD, SIGNED_AT)
     }
-    report = verify_document(passport, now=NOW)
+    report = verify_document(passport, now=NOW, trust=academy_trust)
     assert report.verified
     assert [c.name for c in report.credentials][-1] == "Information Governance (JWT)"
     assert report.credentials[-1].form == "vc+jwt"
@@ -198,23 +221,26 @@ def test_a_passport_jwt_copy_is_verified_and_compared_with_the_embedded_credenti
     passport["staffPassport"]["jwts"][first["id"]] = encode_vc_jwt(
         other, academy_key, WEB_METHOD, SIGNED_AT
     )
-    mismatched = verify_document(passport, now=NOW)
+    mismatched = verify_document(passport, now=NOW, trust=academy_trust)
     assert not mismatched.verified
     assert mismatched.checks[0].outcome is Outcome.FAILED
     assert "different credential" in mismatched.checks[0].reason
 
 
-def test_a_did_web_issuer_missing_from_the_file_is_unknown(academy_key, passport):
-    """Without the issuer in the file's issuer list nothing vouches for its key."""
-    passport["staffPassport"]["issuers"] = []
+def test_an_issuer_key_listed_only_in_the_file_vouches_for_nothing(passport):
+    """The file lists the issuer and its key, but no pinned registry does: not recognised."""
     report = verify_document(passport, now=NOW)
     assert not report.verified
     first = report.credentials[0]
     assert first.check("proof").outcome is Outcome.UNKNOWN
-    assert first.check("issuer").problem == "unknown_issuer"
+    assert first.check("proof").problem == "key_not_listed"
+    assert first.check("issuer").problem == "issuer_not_recognised"
+    assert "passport trust add" in first.check("issuer").reason
 
 
-def test_an_enveloped_jwt_inside_a_presentation_verifies(unsigned_credential, issuer_key, method):
+def test_an_enveloped_jwt_inside_a_presentation_verifies(
+    unsigned_credential, issuer_key, method, trust
+):
     """A presentation may hold a credential as an `EnvelopedVerifiableCredential` data: URL."""
     token = encode_vc_jwt(unsigned_credential, issuer_key, method, SIGNED_AT)
     presentation = {
@@ -228,7 +254,7 @@ def test_an_enveloped_jwt_inside_a_presentation_verifies(unsigned_credential, is
             }
         ],
     }
-    report = verify_document(presentation, now=NOW)
+    report = verify_document(presentation, now=NOW, trust=trust)
     assert report.kind == "presentation"
     assert report.verified
     assert report.credentials[0].name == "Resuscitation Level 2"
@@ -247,10 +273,10 @@ def test_an_enveloped_credential_that_is_not_a_jwt_is_malformed():
     assert report.check("proof").reason == "not checked: the credential is malformed"
 
 
-def test_a_bare_compact_jwt_file_is_a_credential(unsigned_credential, issuer_key, method):
+def test_a_bare_compact_jwt_file_is_a_credential(unsigned_credential, issuer_key, method, trust):
     """A file holding only a compact JWT (with a trailing newline) is read as one credential."""
     token = encode_vc_jwt(unsigned_credential, issuer_key, method, SIGNED_AT)
-    report = verify_document(f"{token}\n".encode(), now=NOW)
+    report = verify_document(f"{token}\n".encode(), now=NOW, trust=trust)
     assert report.kind == "credential"
     assert report.verified
 
@@ -360,10 +386,10 @@ def test_a_garbled_passport_extension_is_reported_not_crashed(passport, member, 
     assert len(report.credentials) >= 2
 
 
-def test_a_bare_string_status_is_read_as_that_status(passport):
+def test_a_bare_string_status_is_read_as_that_status(passport, academy_trust):
     """A status written as a bare word ("revoked") is honoured, not ignored."""
     passport["staffPassport"]["statuses"]["urn:uuid:c0"] = "revoked"
-    report = verify_document(passport, now=NOW)
+    report = verify_document(passport, now=NOW, trust=academy_trust)
     assert report.credentials[0].check("status").problem == "revoked"
 
 

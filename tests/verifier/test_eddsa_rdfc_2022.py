@@ -165,9 +165,9 @@ def signed_badge(issuer_key: SigningKey) -> dict[str, Any]:
     )
 
 
-def test_an_rdfc_secured_open_badge_passes_the_verifier(signed_badge, no_network):
+def test_an_rdfc_secured_open_badge_passes_the_verifier(signed_badge, no_network, trust):
     """The verifier accepts an OB 3.0.3 credential secured with eddsa-rdfc-2022, offline."""
-    report = verify_credential(signed_badge, now=NOW)
+    report = verify_credential(signed_badge, now=NOW, trust=trust)
     assert report.form == "eddsa-rdfc-2022"
     assert report.check("proof").outcome is Outcome.PASSED, report.check("proof").reason
     assert report.check("issuer").outcome is Outcome.PASSED

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from keys import SigningKey, did_key, did_key_verification_method
+from tests.registries import entity, trusting
 from tests.verifier.conftest import NOW
 from verifier import (
     Outcome,
@@ -107,12 +108,12 @@ def _signed(
 
 
 @pytest.mark.parametrize("suite", SUITES)
-def test_a_holder_signed_presentation_verifies_with_its_credentials(holder_key, held, suite):
+def test_a_holder_signed_presentation_verifies_with_its_credentials(holder_key, held, suite, trust):
     """Holder's proof, holder, challenge and domain pass; each credential form verifies."""
     vp = _signed(holder_key, held, suite)
     assert vp["proof"]["cryptosuite"] == suite
     assert vp["proof"]["proofPurpose"] == "authentication"
-    report = verify_presentation(vp, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    report = verify_presentation(vp, now=NOW, trust=trust, challenge=CHALLENGE, domain=DOMAIN)
     assert outcomes(report) == {
         "presentation_well_formed": ("passed", None),
         "presentation_proof": ("passed", None),
@@ -164,9 +165,11 @@ def test_a_required_challenge_missing_from_the_proof_fails(holder_key, held):
     assert report.check("challenge").problem == "missing_challenge"
 
 
-def test_without_a_required_challenge_or_domain_they_do_not_apply(holder_key, held):
+def test_without_a_required_challenge_or_domain_they_do_not_apply(holder_key, held, trust):
     """A verifier that asks for neither still gets the holder's proof checked."""
-    report = verify_presentation(_signed(holder_key, held, eddsa_jcs_2022.CRYPTOSUITE), now=NOW)
+    report = verify_presentation(
+        _signed(holder_key, held, eddsa_jcs_2022.CRYPTOSUITE), now=NOW, trust=trust
+    )
     assert report.verified
     assert report.check("challenge").outcome is Outcome.NOT_APPLICABLE
     assert "not compared" in report.check("challenge").reason
@@ -196,12 +199,12 @@ def test_a_changed_proof_value_fails_the_holders_proof(holder_key, held, suite):
 
 @pytest.mark.parametrize("suite", SUITES)
 def test_a_tampered_credential_signed_by_the_holder_fails_only_that_credential(
-    holder_key, held, suite
+    holder_key, held, suite, trust
 ):
     """The holder's proof holds over what it signed; the credential's own proof does not."""
     held[0]["credentialSubject"]["name"] = "Someone else"
     report = verify_presentation(
-        _signed(holder_key, held, suite), now=NOW, challenge=CHALLENGE, domain=DOMAIN
+        _signed(holder_key, held, suite), now=NOW, trust=trust, challenge=CHALLENGE, domain=DOMAIN
     )
     assert report.presentation_verified
     assert not report.verified
@@ -260,23 +263,27 @@ def test_a_proof_for_assertion_not_authentication_fails(holder_key, held):
     assert "authentication" in report.check("presentation_proof").reason
 
 
-def test_an_expired_holder_proof_fails(holder_key, held):
+def test_an_expired_holder_proof_fails(holder_key, held, trust):
     vp = _signed(holder_key, held, eddsa_rdfc_2022.CRYPTOSUITE, expires=NOW - timedelta(minutes=5))
-    report = verify_presentation(vp, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    report = verify_presentation(vp, now=NOW, trust=trust, challenge=CHALLENGE, domain=DOMAIN)
     assert report.check("presentation_proof").problem == "proof_expired"
     fresh = _signed(holder_key, held, eddsa_rdfc_2022.CRYPTOSUITE, expires=NOW + timedelta(days=1))
-    assert verify_presentation(fresh, now=NOW, challenge=CHALLENGE, domain=DOMAIN).verified
+    assert verify_presentation(
+        fresh, now=NOW, trust=trust, challenge=CHALLENGE, domain=DOMAIN
+    ).verified
 
 
-def test_an_unsigned_presentation_is_refused_unless_proofless_is_asked_for(holder_key, held):
+def test_an_unsigned_presentation_is_refused_unless_proofless_is_asked_for(holder_key, held, trust):
     unsigned = _presentation(holder_key, held)
-    strict = verify_presentation(unsigned, now=NOW)
+    strict = verify_presentation(unsigned, now=NOW, trust=trust)
     assert strict.check("presentation_proof").problem == "missing_proof"
     assert not strict.verified
-    proofless = verify_presentation(unsigned, now=NOW, require_proof=False)
+    proofless = verify_presentation(unsigned, now=NOW, trust=trust, require_proof=False)
     assert proofless.verified
     assert proofless.check("holder").outcome is Outcome.NOT_APPLICABLE
-    asked = verify_presentation(unsigned, now=NOW, require_proof=False, challenge=CHALLENGE)
+    asked = verify_presentation(
+        unsigned, now=NOW, trust=trust, require_proof=False, challenge=CHALLENGE
+    )
     assert asked.check("challenge").problem == "missing_challenge"
     assert not asked.verified
 
@@ -319,14 +326,14 @@ def test_a_malformed_presentation_names_the_rule_and_judges_nothing_else(
     assert all(c.outcome is Outcome.UNKNOWN for c in report.checks[1:])
 
 
-def test_verify_document_checks_a_holder_signed_presentations_proof(holder_key, held):
+def test_verify_document_checks_a_holder_signed_presentations_proof(holder_key, held, trust):
     """The CLI's path: a signed presentation file has its proof judged, a tampered one fails."""
     vp = _signed(holder_key, held, eddsa_rdfc_2022.CRYPTOSUITE)
-    report = verify_document(vp, now=NOW)
+    report = verify_document(vp, now=NOW, trust=trust)
     assert report.verified
     assert {c.id: c.outcome for c in report.checks}["presentation_proof"] is Outcome.PASSED
     vp["holder"] = did_key(SigningKey.generate().public_key)
-    tampered = verify_document(vp, now=NOW)
+    tampered = verify_document(vp, now=NOW, trust=trust)
     assert not tampered.verified
     assert {c.id: c.problem for c in tampered.checks}["presentation_proof"] == "bad_signature"
 
@@ -405,14 +412,19 @@ def _passport_file(key: SigningKey) -> dict[str, Any]:
     }
 
 
-def test_verification_makes_no_outbound_request(no_network, holder_key, held):
+def test_verification_makes_no_outbound_request(no_network, holder_key, held, trust):
     """A passport file and a holder-signed presentation, each holding eddsa-rdfc-2022 and
     eddsa-jcs-2022 credentials (and a status list, and a JWT), verify with the network blocked."""
     with pytest.raises(OSError, match="blocked"):
         socket.create_connection(("example.org", 443))  # the block is in force
     no_network.clear()
 
-    passport = verify_document(_passport_file(SigningKey.generate()), now=NOW)
+    academy = SigningKey.generate()
+    pinned = trusting(
+        SigningKey.generate(),
+        [entity(WEB_ISSUER, "NHS Digital Academy", [(WEB_METHOD, academy.public_key)])],
+    )
+    passport = verify_document(_passport_file(academy), now=NOW, trust=pinned)
     assert passport.kind == "passport"
     assert passport.verified, passport.to_text()
     assert [c.form for c in passport.credentials] == ["eddsa-rdfc-2022", "eddsa-jcs-2022"]
@@ -420,8 +432,8 @@ def test_verification_makes_no_outbound_request(no_network, holder_key, held):
 
     for suite in SUITES:
         vp = _signed(holder_key, copy.deepcopy(held), suite)
-        assert verify_document(vp, now=NOW).verified
-        report = verify_presentation(vp, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+        assert verify_document(vp, now=NOW, trust=trust).verified
+        report = verify_presentation(vp, now=NOW, trust=trust, challenge=CHALLENGE, domain=DOMAIN)
         assert report.verified
         assert {c.form for c in report.credentials} == {
             "eddsa-rdfc-2022",
@@ -475,7 +487,7 @@ def _forged(token: str, header: dict[str, Any], key: bytes | None = None) -> str
 
 
 @pytest.mark.parametrize("envelope", [_enveloped, lambda token: token])
-def test_an_enveloped_vp_jwt_verifies_with_its_credentials(holder_key, held, envelope):
+def test_an_enveloped_vp_jwt_verifies_with_its_credentials(holder_key, held, envelope, trust):
     """As an EnvelopedVerifiablePresentation and as the bare compact JWT: the JWS is the
     holder's proof, nonce and aud the challenge and domain; every credential form verifies."""
     token = _vp_jwt(holder_key, held)
@@ -484,7 +496,9 @@ def test_an_enveloped_vp_jwt_verifies_with_its_credentials(holder_key, held, env
         "typ": "vp+jwt",
         "kid": did_key_verification_method(holder_key.public_key),
     }
-    report = verify_presentation(envelope(token), now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    report = verify_presentation(
+        envelope(token), now=NOW, trust=trust, challenge=CHALLENGE, domain=DOMAIN
+    )
     assert outcomes(report) == {
         "presentation_well_formed": ("passed", None),
         "presentation_proof": ("passed", None),
@@ -510,17 +524,19 @@ def test_a_vp_jwt_replayed_with_another_challenge_fails_the_challenge_check(hold
     assert not unbound.verified
 
 
-def test_a_vp_jwt_for_another_audience_fails_the_domain_check(holder_key, held):
+def test_a_vp_jwt_for_another_audience_fails_the_domain_check(holder_key, held, trust):
     vp = _enveloped(_vp_jwt(holder_key, held, audience=["other.example", "x.example"]))
-    report = verify_presentation(vp, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    report = verify_presentation(vp, now=NOW, trust=trust, challenge=CHALLENGE, domain=DOMAIN)
     assert not report.verified
     domain = report.check("domain")
     assert (domain.outcome, domain.problem) == (Outcome.FAILED, "domain_mismatch")
     assert report.check("challenge").outcome is Outcome.PASSED
     listed = _enveloped(_vp_jwt(holder_key, held, audience=["other.example", DOMAIN]))
-    assert verify_presentation(listed, now=NOW, challenge=CHALLENGE, domain=DOMAIN).verified
+    assert verify_presentation(
+        listed, now=NOW, trust=trust, challenge=CHALLENGE, domain=DOMAIN
+    ).verified
     unbound = _enveloped(_vp_jwt(holder_key, held, audience=None))
-    missing = verify_presentation(unbound, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    missing = verify_presentation(unbound, now=NOW, trust=trust, challenge=CHALLENGE, domain=DOMAIN)
     assert missing.check("domain").problem == "missing_domain"
 
 
@@ -589,24 +605,26 @@ def test_a_vp_jwt_with_another_algorithm_is_refused(holder_key, held, header):
     assert report.check("challenge").outcome is Outcome.UNKNOWN
 
 
-def test_an_expired_or_not_yet_valid_vp_jwt_fails(holder_key, held):
+def test_an_expired_or_not_yet_valid_vp_jwt_fails(holder_key, held, trust):
     expired = _vp_jwt(holder_key, held, expires=NOW - timedelta(minutes=5))
-    report = verify_presentation(expired, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    report = verify_presentation(expired, now=NOW, trust=trust, challenge=CHALLENGE, domain=DOMAIN)
     assert report.check("presentation_proof").problem == "proof_expired"
     assert not report.verified
     early = _vp_jwt(holder_key, held, not_before=NOW + timedelta(minutes=5))
-    report = verify_presentation(early, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
+    report = verify_presentation(early, now=NOW, trust=trust, challenge=CHALLENGE, domain=DOMAIN)
     assert report.check("presentation_proof").problem == "not_yet_valid"
     fresh = _vp_jwt(
         holder_key, held, not_before=NOW - timedelta(minutes=1), expires=NOW + timedelta(days=1)
     )
-    assert verify_presentation(fresh, now=NOW, challenge=CHALLENGE, domain=DOMAIN).verified
+    assert verify_presentation(
+        fresh, now=NOW, trust=trust, challenge=CHALLENGE, domain=DOMAIN
+    ).verified
 
 
-def test_a_tampered_credential_inside_a_vp_jwt_fails_only_that_credential(holder_key, held):
+def test_a_tampered_credential_inside_a_vp_jwt_fails_only_that_credential(holder_key, held, trust):
     held[0]["credentialSubject"]["name"] = "Someone else"
     report = verify_presentation(
-        _vp_jwt(holder_key, held), now=NOW, challenge=CHALLENGE, domain=DOMAIN
+        _vp_jwt(holder_key, held), now=NOW, trust=trust, challenge=CHALLENGE, domain=DOMAIN
     )
     assert report.presentation_verified
     assert [c.verified for c in report.credentials] == [False, True, True]
@@ -660,19 +678,19 @@ def test_a_vp_jwt_must_be_typed_and_hold_a_presentation(holder_key, held, issuer
 
 
 @pytest.mark.parametrize("envelope", [lambda t: t, _enveloped], ids=["bare", "enveloped"])
-def test_a_file_holding_a_vp_jwt_is_verified_as_a_presentation(holder_key, held, envelope):
+def test_a_file_holding_a_vp_jwt_is_verified_as_a_presentation(holder_key, held, envelope, trust):
     """`passport verify` on a vp+jwt (bare or enveloped): the holder's proof and each credential;
     a forged signature fails the file."""
     token = _vp_jwt(holder_key, held)
     report = verify_document(
-        json.dumps(envelope(token)) if envelope is _enveloped else token, now=NOW
+        json.dumps(envelope(token)) if envelope is _enveloped else token, now=NOW, trust=trust
     )
     assert report.kind == "presentation"
     assert report.verified
     assert len(report.credentials) == 3
     header, payload, signature = token.split(".")
     forged = f"{header}.{payload}.{signature[::-1]}"
-    assert not verify_document(forged, now=NOW).verified
+    assert not verify_document(forged, now=NOW, trust=trust).verified
 
 
 def _holder_claims(holder: SigningKey, issuer: str | None = None) -> dict[str, Any]:

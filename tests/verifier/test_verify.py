@@ -11,8 +11,9 @@ import jwt
 import pytest
 
 from keys import SigningKey, did_key_verification_method
+from tests.registries import entity, trusting
 from tests.verifier.conftest import NOW
-from verifier import KeySet, MalformedInputError, Outcome, verify_credential, verify_document
+from verifier import MalformedInputError, Outcome, Trust, verify_credential, verify_document
 from verifier.eddsa_jcs_2022 import create_proof
 from verifier.jose import encode_vc_jwt
 
@@ -31,28 +32,27 @@ def _signed(
     )
 
 
-def _web_issuer(key: SigningKey, valid_from: str, retired_at: str | None) -> KeySet:
-    return KeySet.from_issuers(
-        [
-            {
-                "id": ISSUER,
-                "name": "Academy",
-                "keys": [
-                    {
-                        "id": f"{ISSUER}#k1",
-                        "publicKeyMultibase": key.public_key.multibase,
-                        "validFrom": valid_from,
-                        "retiredAt": retired_at,
-                    }
-                ],
-            }
-        ]
+def _web_issuer(key: SigningKey, valid_from: str, retired_at: str | None) -> Trust:
+    academy = entity(ISSUER, "Academy")
+    academy["keys"] = [
+        {
+            "id": f"{ISSUER}#k1",
+            "publicKeyMultibase": key.public_key.multibase,
+            "validFrom": valid_from,
+            "retiredAt": retired_at,
+        }
+    ]
+    return trusting(SigningKey.generate(), [academy])
+
+
+def test_a_good_did_key_credential_passes_every_check(
+    unsigned_credential, issuer_key, method, trust
+):
+    """A well-formed, correctly signed, current credential of a did:key issuer a pinned registry
+    recognises passes; key history does not apply."""
+    report = verify_credential(
+        _signed(unsigned_credential, issuer_key, method), now=NOW, trust=trust
     )
-
-
-def test_a_good_did_key_credential_passes_every_check(unsigned_credential, issuer_key, method):
-    """A well-formed, correctly signed, current credential passes; key history does not apply."""
-    report = verify_credential(_signed(unsigned_credential, issuer_key, method), now=NOW)
     assert report.verified
     assert outcomes(report) == {
         "well_formed": ("passed", None),
@@ -154,21 +154,21 @@ def test_key_rotated_after_issuance_still_verifies_but_retired_before_does_not(i
     before = verify_credential(
         _signed(credential, issuer_key, f"{ISSUER}#k1", "2026-02-01T00:00:00Z"),
         now=NOW,
-        key_set=keys,
+        trust=keys,
     )
     assert before.verified
     assert "retired later" in before.check("key_valid_at_issuance").reason
     after = verify_credential(
         _signed(credential, issuer_key, f"{ISSUER}#k1", "2026-07-01T00:00:00Z"),
         now=NOW,
-        key_set=keys,
+        trust=keys,
     )
     assert after.check("key_valid_at_issuance").problem == "key_retired"
     assert after.check("proof").outcome is Outcome.PASSED
 
 
 def test_an_unknown_did_web_issuer_is_reported_as_unknown(issuer_key):
-    """Without the issuer's keys the proof cannot be judged and the issuer is named unknown."""
+    """Without the issuer's keys the proof cannot be judged and the issuer is not recognised."""
     credential = {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "id": "urn:uuid:2",
@@ -178,7 +178,8 @@ def test_an_unknown_did_web_issuer_is_reported_as_unknown(issuer_key):
     }
     report = verify_credential(_signed(credential, issuer_key, f"{ISSUER}#k1"), now=NOW)
     assert report.check("proof").outcome is Outcome.UNKNOWN
-    assert report.check("issuer").problem == "unknown_issuer"
+    assert report.check("issuer").problem == "issuer_not_recognised"
+    assert report.check("proof").problem == "key_not_listed"
     assert not report.verified
 
 
@@ -198,10 +199,12 @@ def test_vector_credential_fails_only_because_its_issuer_is_not_the_key_controll
     assert report.check("issuer").problem == "issuer_mismatch"
 
 
-def test_jwt_form_verifies_and_standard_libraries_agree(unsigned_credential, issuer_key, method):
+def test_jwt_form_verifies_and_standard_libraries_agree(
+    unsigned_credential, issuer_key, method, trust
+):
     """Our vc+jwt verifies here and under plain pyjwt with the issuer's public key."""
     token = encode_vc_jwt(unsigned_credential, issuer_key, method)
-    assert verify_credential(token, now=NOW).verified
+    assert verify_credential(token, now=NOW, trust=trust).verified
     claims = jwt.decode(token, issuer_key.public_key.to_cryptography(), algorithms=["EdDSA"])
     assert claims["iss"] == unsigned_credential["issuer"]
     assert claims["jti"] == unsigned_credential["id"]
@@ -211,7 +214,7 @@ def test_jwt_form_verifies_and_standard_libraries_agree(unsigned_credential, iss
         "type": ["EnvelopedVerifiableCredential"],
         "id": f"data:application/vc+jwt,{token}",
     }
-    assert verify_credential(enveloped, now=NOW).verified
+    assert verify_credential(enveloped, now=NOW, trust=trust).verified
 
 
 def _b64(data: dict[str, Any]) -> str:
@@ -240,7 +243,7 @@ def test_a_tampered_jwt_payload_fails(unsigned_credential, issuer_key, method):
 
 
 def test_a_presentation_with_a_revoked_credential_is_not_verified_and_names_it(
-    unsigned_credential, issuer_key, method
+    unsigned_credential, issuer_key, method, trust
 ):
     """In a passport file one revoked credential makes the whole file fail, and is named."""
     good = _signed(unsigned_credential, issuer_key, method)
@@ -259,7 +262,7 @@ def test_a_presentation_with_a_revoked_credential_is_not_verified_and_names_it(
             },
         },
     }
-    report = verify_document(json.dumps(bundle), now=NOW)
+    report = verify_document(json.dumps(bundle), now=NOW, trust=trust)
     assert report.kind == "passport"
     assert not report.verified
     assert [(c.name, c.verified) for c in report.credentials] == [

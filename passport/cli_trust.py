@@ -1,0 +1,71 @@
+"""`passport trust`: the registries an employer's `passport verify` trusts (add, list, remove)."""
+
+from __future__ import annotations
+
+from typing import Annotated, NoReturn
+
+import typer
+
+from passport.trust_store import TrustStore, TrustStoreError
+
+EXIT_UNUSABLE = 2
+trust_app = typer.Typer(
+    help="The issuer registries `passport verify` trusts (PASSPORT_TRUST_DIR).",
+    no_args_is_help=True,
+)
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_UNUSABLE)
+
+
+@trust_app.command("add")
+def trust_add(
+    source: Annotated[str, typer.Argument(help="The registry's HTTPS URL, or a file.")],
+    fingerprint: Annotated[
+        str,
+        typer.Option(
+            "--fingerprint",
+            help="The registry key (z6Mk…) its operator told you, out of band.",
+        ),
+    ],
+) -> None:
+    """Pin a registry: fetched once (HTTPS, or read from a file), then used offline."""
+    try:
+        pinned = TrustStore().add(source, fingerprint)
+    except TrustStoreError as exc:
+        _fail(str(exc))
+    registry = pinned.registry
+    typer.echo(
+        f"trusting {registry.name} (version {registry.version}, "
+        f"{len(registry.entities)} recognised entities), signed by {pinned.fingerprint}"
+    )
+
+
+@trust_app.command("list")
+def trust_list() -> None:
+    """The pinned registries: key, name, version, source."""
+    try:
+        pinned = TrustStore().pinned()
+    except TrustStoreError as exc:
+        _fail(str(exc))
+    if not pinned:
+        typer.echo("no registry is pinned: passport trust add URL --fingerprint KEY")
+    for entry in pinned:
+        typer.echo(
+            f"{entry.fingerprint}  {entry.registry.name}  version {entry.registry.version}  "
+            f"{entry.source}"
+        )
+
+
+@trust_app.command("remove")
+def trust_remove(
+    fingerprint: Annotated[str, typer.Argument(help="The registry key to stop trusting.")],
+) -> None:
+    """Stop trusting a registry."""
+    try:
+        TrustStore().remove(fingerprint)
+    except TrustStoreError as exc:
+        _fail(str(exc))
+    typer.echo(f"no longer trusting {fingerprint}")

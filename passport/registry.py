@@ -1,0 +1,186 @@
+"""This ledger's issuer registry, published signed and versioned, and the trust it gives us.
+
+The registry's content comes from the `projections.registry` read model and the ledger's note
+keys; its version is the number of events that changed the registry plus the number of note
+keys, both of which only grow, so each change of content has a higher version. Each version is
+signed once by the key store's `registry` key and kept (`registry_versions`), never rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from events.registry import ROLES, NotRecognisedError
+from keys import PublicKey
+from passport.log import verifier_keys
+from passport.services import REGISTRY_ROLE, Services
+from verifier.registry import sign_registry, subject_document
+from verifier.trust import Policy, Trust, TrustAnchors, TrustedRegistry
+
+WELL_KNOWN_PATH = "/.well-known/passport-registry.json"
+
+
+def registry_url(services: Services) -> str:
+    """Where this ledger publishes its registry (the registry's subject id)."""
+    return f"{services.settings.base_url}{WELL_KNOWN_PATH}"
+
+
+def registry_name(services: Services) -> str:
+    """The registry's name in reports: "Staff Passport registry at HOST"."""
+    return f"Staff Passport registry at {urlsplit(services.settings.base_url).netloc}"
+
+
+def registry_fingerprints(services: Services) -> list[str]:
+    """The Multikey fingerprints of every key that has signed this registry, oldest first."""
+    return services.key_store.role_keys(REGISTRY_ROLE)
+
+
+def current_version(services: Services) -> int:
+    """The version the registry has now (two small reads; no table scan)."""
+    services.projections.catch_up()
+    return services.views.registry_changes() + len(verifier_keys(services))
+
+
+def published_registry(services: Services, at: datetime) -> dict[str, Any]:
+    """The current registry document, signed and stored once per version."""
+    version = current_version(services)
+    stored = registry_version(services, version)
+    if stored is not None:
+        return stored
+    _, entities = services.views.registry()
+    subject = subject_document(
+        registry_id=registry_url(services),
+        version=version,
+        name=registry_name(services),
+        note_verifier_keys=verifier_keys(services),
+        entities=entities,
+    )
+    key = services.key_store.signer(services.key_store.current_for_role(REGISTRY_ROLE))
+    document = sign_registry(subject, key, at)
+    with services.read_models.transaction() as tx:
+        tx.execute(
+            "INSERT INTO registry_versions (version, document, published_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (version) DO NOTHING",
+            (version, json.dumps(document), at.isoformat()),
+        )
+    kept = registry_version(services, version)
+    assert kept is not None  # inserted above, or by a concurrent request first
+    return kept
+
+
+def registry_version(services: Services, version: int) -> dict[str, Any] | None:
+    """A version of the registry as it was published, or None if it never was."""
+    with services.read_models.transaction() as tx:
+        rows = tx.execute("SELECT document FROM registry_versions WHERE version = ?", (version,))
+    return dict(json.loads(rows[0][0])) if rows else None
+
+
+_TRUSTED: dict[tuple[str, int, str], TrustedRegistry] = {}
+_LOCK = threading.Lock()
+
+
+def own_trust(services: Services, at: datetime, policy: Policy = Policy.REGISTRY) -> Trust:
+    """What this deployment trusts without being told: its own registry, checked against its
+    own registry keys like any other (read once per version, then kept)."""
+    document = published_registry(services, at)
+    signer = str(document["issuer"]).removeprefix("did:key:")
+    key = (registry_url(services), int(document["credentialSubject"]["version"]), signer)
+    with _LOCK:
+        trusted = _TRUSTED.get(key)
+    if trusted is None:
+        anchors = TrustAnchors(frozenset(registry_fingerprints(services)))
+        trusted = TrustedRegistry.from_document(document, anchors)
+        with _LOCK:
+            if len(_TRUSTED) > 64:
+                _TRUSTED.clear()
+            _TRUSTED[key] = trusted
+    return Trust([trusted], policy)
+
+
+def fingerprint_of(document: dict[str, Any]) -> str:
+    """The registry key's fingerprint, as an employer pins it."""
+    return PublicKey.from_multibase(str(document["issuer"]).removeprefix("did:key:")).multibase
+
+
+def _ensure_entry(services: Services, did: str) -> None:
+    """An issuer registered on this ledger has a registry entry implicitly; the operator's first
+    change to it records that recognition as an event, as of its registration."""
+    if services.ledger.is_recognised(did):
+        return
+    services.projections.catch_up()
+    for issuer in services.views.issuers():
+        if issuer.did == did:
+            registered = services.ledger.issuer(UUID(issuer.id))
+            services.ledger.recognise(
+                did, registered.name, registered.url, "issuer", _registered_at(services, did)
+            )
+            return
+    raise NotRecognisedError(did)
+
+
+def _registered_at(services: Services, did: str) -> str:
+    _, entities = services.views.registry()
+    for entity in entities:
+        if entity["id"] == did:
+            return str(entity["recognisedFrom"])
+    raise NotRecognisedError(did)
+
+
+def recognise(
+    services: Services,
+    did: str,
+    name: str,
+    *,
+    url: str | None,
+    role: str,
+    at: str,
+    keys: list[dict[str, Any]],
+    accredited_by: list[str],
+) -> None:
+    """Recognise an issuer or accrediting body from elsewhere (or record an implicit one)."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    for key in keys:
+        if not str(key.get("id", "")).startswith(f"{did}#"):
+            raise ValueError(f"key {key.get('id')!r} is not a verification method of {did}")
+        PublicKey.from_multibase(str(key.get("publicKeyMultibase")))
+    services.ledger.recognise(did, name, url, role, at, keys=keys, accredited_by=accredited_by)
+
+
+def align(
+    services: Services,
+    did: str,
+    *,
+    achievement_type: str | None,
+    subject: str | None,
+    start: str,
+    until: str | None,
+) -> None:
+    """Recognise an entity for a kind of achievement and/or a subject from `start`."""
+    _ensure_entry(services, did)
+    services.ledger.change_recognition(
+        did, lambda e: e.align(achievement_type, subject, start, until)
+    )
+
+
+def suspend(services: Services, did: str, at: str, until: str | None) -> None:
+    """Suspend an entity's recognition."""
+    _ensure_entry(services, did)
+    services.ledger.change_recognition(did, lambda e: e.suspend(at, until))
+
+
+def reinstate(services: Services, did: str, at: str) -> None:
+    """End an entity's open suspension."""
+    _ensure_entry(services, did)
+    services.ledger.change_recognition(did, lambda e: e.reinstate(at))
+
+
+def derecognise(services: Services, did: str, at: str) -> None:
+    """Stop recognising an entity from `at`."""
+    _ensure_entry(services, did)
+    services.ledger.change_recognition(did, lambda e: e.derecognise(at))
