@@ -71,6 +71,15 @@ def test_no_share_link_no_answer(shared):
     assert "match" not in answer.text
 
 
+def test_a_malformed_share_token_is_simply_not_found(shared):
+    """A token of the wrong shape gets the same 404 as an unknown one, not a 422 that tells
+    a guesser what a token looks like."""
+    http, _, _, _ = shared
+    answer = http.post("/api/v1/shares/not*a*token/identity-match", json={"staffNumber": STAFF})
+    assert answer.status_code == 404
+    assert "match" not in answer.text
+
+
 def test_only_the_operator_asks_about_a_credential(shared):
     """Without the operator's token the credential question is refused (401); with it, the
     answer says whether the credential was issued to that staff number."""
