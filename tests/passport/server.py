@@ -22,11 +22,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(settings: Settings, port: int | None = None) -> Iterator[str]:
-    """Serve the app on 127.0.0.1 and yield its base URL; stop it afterwards."""
-    port = port or free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
+def running(server: uvicorn.Server) -> Iterator[None]:
+    """Run a configured uvicorn server on a thread until the block ends, then stop it."""
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -35,7 +32,16 @@ def serving(settings: Settings, port: int | None = None) -> Iterator[str]:
             raise RuntimeError("the app did not start")
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def serving(settings: Settings, port: int | None = None) -> Iterator[str]:
+    """Serve the app on 127.0.0.1 and yield its base URL; stop it afterwards."""
+    port = port or free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    with running(uvicorn.Server(config)):
+        yield f"http://127.0.0.1:{port}"

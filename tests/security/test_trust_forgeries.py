@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import gzip
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +12,7 @@ import rfc8785
 
 from keys import SigningKey, did_key, did_key_verification_method
 from tests.registries import entity, registry_document, trusting
+from tests.status_lists import signed_status_list
 from verifier import Outcome, Trust, TrustAnchors, TrustedRegistry, verify_document
 from verifier.eddsa_jcs_2022 import create_proof
 from verifier.merkle import leaf_hash
@@ -88,24 +88,7 @@ def _credential(key: SigningKey, method: str, name: str, index: int) -> dict[str
 
 
 def _status_list(key: SigningKey, method: str, revoked: set[int]) -> dict[str, Any]:
-    bits = bytearray(131_072 // 8)
-    for index in revoked:
-        bits[index // 8] |= 0x80 >> (index % 8)
-    encoded = "u" + base64.urlsafe_b64encode(gzip.compress(bytes(bits))).decode().rstrip("=")
-    unsigned = {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "id": LIST_URL,
-        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": ACADEMY,
-        "validFrom": "2026-11-01T00:00:00Z",
-        "credentialSubject": {
-            "id": f"{LIST_URL}#list",
-            "type": "BitstringStatusList",
-            "statusPurpose": "revocation",
-            "encodedList": encoded,
-        },
-    }
-    return create_proof(unsigned, key, method, datetime(2026, 11, 1, tzinfo=UTC))
+    return signed_status_list(key, method, issuer=ACADEMY, url=LIST_URL, revoked=revoked)
 
 
 def _one_leaf_proof(credential: dict[str, Any], note_key: SigningKey) -> dict[str, Any]:

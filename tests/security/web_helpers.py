@@ -3,8 +3,6 @@ demo learner's personal and share links."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +15,7 @@ from passport.services import Services
 from passport.settings import Settings
 from passport.web.app import create_app
 from passport.web.server import GuardedH11Protocol, server_config
-from tests.passport.server import free_port
+from tests.passport.server import free_port, running
 
 
 @dataclass(frozen=True)
@@ -67,16 +65,5 @@ def served(
         config.http = type(
             "ShortHeaderTimeout", (GuardedH11Protocol,), {"header_timeout": header_timeout}
         )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the app did not start")
-        time.sleep(0.02)
-    try:
+    with running(uvicorn.Server(config)):
         yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

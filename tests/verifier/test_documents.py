@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import copy
-import gzip
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +14,7 @@ from hypothesis import strategies as st
 
 from keys import SigningKey, did_key_verification_method
 from tests.registries import entity, trusting
+from tests.status_lists import signed_status_list
 from tests.verifier.conftest import NOW, json_paths, replace_at
 from verifier import (
     MalformedInputError,
@@ -118,24 +117,7 @@ def _status_list(
     key: SigningKey, revoked: set[int], issuer: str = WEB_ISSUER, method: str = WEB_METHOD
 ) -> dict[str, Any]:
     """A signed BitstringStatusListCredential of 131,072 entries with `revoked` set."""
-    bits = bytearray(131_072 // 8)
-    for index in revoked:
-        bits[index // 8] |= 0x80 >> (index % 8)
-    encoded = "u" + base64.urlsafe_b64encode(gzip.compress(bytes(bits))).decode().rstrip("=")
-    unsigned = {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "id": LIST_URL,
-        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": issuer,
-        "validFrom": "2026-11-01T00:00:00Z",
-        "credentialSubject": {
-            "id": f"{LIST_URL}#list",
-            "type": "BitstringStatusList",
-            "statusPurpose": "revocation",
-            "encodedList": encoded,
-        },
-    }
-    return create_proof(unsigned, key, method, datetime(2026, 11, 1, tzinfo=UTC))
+    return signed_status_list(key, method, issuer=issuer, url=LIST_URL, revoked=revoked)
 
 
 @pytest.fixture
