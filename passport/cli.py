@@ -202,6 +202,7 @@ def verify(
 ) -> None:
     """Verify a credential, presentation or passport offline against the pinned registries
     (`passport trust`). Exit 0 valid, 1 not, 2 unusable."""
+    from passport.did_web import DidWebFetcher  # noqa: PLC0415
     from passport.online import FetchedStatusLists  # noqa: PLC0415
     from passport.trust_store import TrustStore, TrustStoreError  # noqa: PLC0415
     from verifier import MalformedInputError, Policy, verify_document  # noqa: PLC0415
@@ -210,11 +211,14 @@ def verify(
     if policy not in {p.value for p in Policy}:
         _fail(f"unknown policy {policy!r}: use registry or proof-only")
     lists = None
+    documents = None
     store = TrustStore()
     try:
         if online:
-            fetched = FetchedStatusLists(_settings().base_url)
+            settings = _settings()
+            fetched = FetchedStatusLists(settings.base_url)
             lists = StatusLists(fetched, fetched.source)
+            documents = DidWebFetcher(settings.fetch_ca_file)
             for problem in store.refresh():
                 typer.echo(f"warning: {problem}", err=True)
         trust = store.trust(Policy(policy))
@@ -222,7 +226,9 @@ def verify(
         _fail(str(exc))
     try:
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1) if file == "-" else _read(Path(file))
-        report = verify_document(data, now=utcnow(), trust=trust, status_lists=lists)
+        report = verify_document(
+            data, now=utcnow(), trust=trust, status_lists=lists, did_documents=documents
+        )
     except MalformedInputError as exc:
         _fail(str(exc))
     if as_json:
