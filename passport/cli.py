@@ -202,11 +202,13 @@ def verify(
 ) -> None:
     """Verify a credential, presentation or passport offline against the pinned registries
     (`passport trust`). Exit 0 valid, 1 not, 2 unusable."""
+    from passport.cli_trust import with_carried_registry  # noqa: PLC0415
     from passport.did_web import DidWebFetcher  # noqa: PLC0415
     from passport.online import FetchedStatusLists  # noqa: PLC0415
     from passport.trust_store import TrustStore, TrustStoreError  # noqa: PLC0415
     from verifier import MalformedInputError, Policy, verify_document  # noqa: PLC0415
     from verifier.checks import StatusLists  # noqa: PLC0415
+    from verifier.verify import parse_document  # noqa: PLC0415
 
     if policy not in {p.value for p in Policy}:
         _fail(f"unknown policy {policy!r}: use registry or proof-only")
@@ -226,8 +228,10 @@ def verify(
         _fail(str(exc))
     try:
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1) if file == "-" else _read(Path(file))
+        document = parse_document(data)
+        trust = with_carried_registry(store, document, trust)
         report = verify_document(
-            data, now=utcnow(), trust=trust, status_lists=lists, did_documents=documents
+            document, now=utcnow(), trust=trust, status_lists=lists, did_documents=documents
         )
     except MalformedInputError as exc:
         _fail(str(exc))

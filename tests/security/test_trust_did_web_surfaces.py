@@ -4,9 +4,6 @@ against a recognised issuer's real HTTPS host."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +18,7 @@ from passport.settings import Settings
 from tests.api_client import Api
 from tests.registries import entity, registry_document
 from tests.security.did_web_host import Host, https_host
+from tests.security.employer import passport_cli
 from tests.security.test_trust_did_web import DOCUMENT_PATH, PATH, credential, did_document, publish
 
 V2 = "https://www.w3.org/ns/credentials/v2"
@@ -33,24 +31,6 @@ def host(tmp_path: Path) -> Iterator[Host]:
     directory.mkdir()
     with https_host(directory) as served:
         yield served
-
-
-def passport_cli(
-    cwd: Path, *args: str, ca_file: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    """`passport ARGS…` as an employer: a trust directory and, if given, the fetch CA file."""
-    env = {"PATH": os.environ.get("PATH", ""), "PASSPORT_TRUST_DIR": str(cwd / "trust")}
-    if ca_file is not None:
-        env["PASSPORT_FETCH_CA_FILE"] = str(ca_file)
-    return subprocess.run(
-        [str(Path(sys.executable).parent / "passport"), *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def _checks(output: str) -> dict[str, dict[str, Any]]:
