@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from keys import SigningKey, did_key, did_key_verification_method
+from passport.demo import seed_demo
+from passport.services import Services
 from passport.settings import Settings
 from tests.api_client import Api
 from verifier.eddsa_jcs_2022 import create_proof
@@ -120,3 +123,18 @@ def test_a_malformed_credential_names_the_servers_policy(api: Api, policy: str):
     )
     assert response.status_code == 400, response.text
     assert response.json()["policy"] == policy
+
+
+def test_the_share_page_says_which_policy_decided(settings: Settings, api: Api, policy: str):
+    """The employer's page names the policy its verdicts were reached under."""
+    services = Services.open(settings)
+    try:
+        learners = seed_demo(services, datetime.now(UTC)).learners
+    finally:
+        services.close()
+    page = api.http.get(
+        urlsplit(str(learners[0]["share_url"])).path, headers={"Accept": "text/html"}
+    )
+    assert page.status_code == 200
+    expected = "Policy: proof only." if policy == "proof-only" else "Policy: registry."
+    assert expected in page.text
