@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import marshal
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -191,7 +192,7 @@ class _VerifiedLists:
     """Fingerprints of status list credentials whose proof verified, most recent kept.
 
     One list serves thousands of credentials, and every verification of one of them checks
-    the list's proof: the fingerprint (the key and a sorted serialisation of the whole document,
+    the list's proof: the fingerprint (the key and an exact serialisation of the whole document,
     proof included) says this exact document verified before under this exact key.
     """
 
@@ -218,11 +219,15 @@ _VERIFIED_LISTS = _VerifiedLists(512)
 
 
 def _list_fingerprint(document: Mapping[str, Any], key: bytes) -> bytes | None:
+    # marshal writes every value with its exact type, so two documents that differ in any value
+    # or type never share bytes (a different member order only costs a cache miss); it is about
+    # four times faster than a sorted json.dumps, which was a quarter of a JWT's status check.
+    if type(document) is not dict:
+        return None  # a mapping marshal cannot write exactly: verify_proof checks it every time
     try:
-        text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(key + text.encode()).digest()
-    except (TypeError, ValueError):
-        return None  # not canonical JSON: verify_proof says why
+        return hashlib.sha256(key + marshal.dumps(document)).digest()
+    except ValueError:
+        return None  # a value that is not plain data: verify_proof says why
 
 
 def status(
