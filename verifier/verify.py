@@ -33,6 +33,7 @@ from verifier import checks
 from verifier.checks import StatusLists
 from verifier.cryptosuites import CRYPTOSUITES
 from verifier.data_integrity import single_proof, verification_method_of
+from verifier.data_model import validity_dates
 from verifier.errors import MalformedInputError, ProofError, UnknownContextError
 from verifier.jose import (
     VP_MEDIA_TYPE,
@@ -248,7 +249,7 @@ def _after_proof(
 
 def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
     form = "eddsa-jcs-2022"
-    shape = checks.well_formed(credential)
+    shape = checks.well_formed(credential, legacy=True)
     if shape.outcome is not Outcome.PASSED:
         return _report(
             credential,
@@ -301,7 +302,7 @@ def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
                 [shape, checks.result("proof", Outcome.FAILED, str(exc), "bad_signature")]
                 + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
             )
-    issued_at = parse_time(proof.get("created")) or parse_time(credential.get("validFrom"))
+    issued_at = parse_time(proof.get("created")) or validity_dates(credential)[0]
     return _report(
         credential,
         form,
@@ -356,7 +357,7 @@ def _verify_jwt(token: str, ctx: _Context) -> CredentialReport:
             raise ProofError(unmet)
         verify_compact(jws, resolve)
     except UnknownKeyError as exc:
-        claimed = numeric_date(jws.claims.get("iat")) or parse_time(credential.get("validFrom"))
+        claimed = numeric_date(jws.claims.get("iat")) or validity_dates(credential)[0]
         return _report(
             credential,
             form,
@@ -378,7 +379,7 @@ def _verify_jwt(token: str, ctx: _Context) -> CredentialReport:
             [shape, checks.result("proof", Outcome.FAILED, str(exc), "bad_signature")]
             + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
         )
-    issued_at = numeric_date(jws.claims.get("iat")) or parse_time(credential.get("validFrom"))
+    issued_at = numeric_date(jws.claims.get("iat")) or validity_dates(credential)[0]
     proof_result = checks.result(
         "proof", Outcome.PASSED, f"vc+jwt EdDSA signature verifies with {kid}"
     )
