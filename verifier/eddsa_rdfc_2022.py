@@ -39,10 +39,11 @@ from pyld.jsonld import JsonLdProcessor  # type: ignore[import-untyped]
 from keys import PublicKey, SigningKey
 from verifier.data_integrity import (
     check_signature,
-    document_under_proof_context,
-    opened_proof,
+    checked_proof,
     proof_options,
     secured,
+    single_proof,
+    under_proof_context,
     unsecured,
 )
 from verifier.document_loader import document_loader, load_context, pinned_contexts
@@ -548,6 +549,19 @@ def verify_proof(
     A context outside the bundled, pinned set raises `UnknownContextError`: the proof could not
     be checked, and nothing was fetched to try.
     """
-    options, proof_value = opened_proof(secured_document, CRYPTOSUITE, expected_purpose)
-    document = document_under_proof_context(secured_document, options)
-    check_signature(public_key, proof_value, hash_data(document, _proof_config(options, document)))
+    verify_proof_over(
+        unsecured(secured_document), single_proof(secured_document), public_key, expected_purpose
+    )
+
+
+def verify_proof_over(
+    document: Mapping[str, Any],
+    proof: Mapping[str, Any],
+    public_key: PublicKey,
+    expected_purpose: str = "assertionMethod",
+) -> None:
+    """Return if `proof` holds over `document` (the unsecured document, with the proofs a
+    chained proof names as its `proof`, Data Integrity §4.3), else raise `ProofError`."""
+    options, proof_value = checked_proof(proof, CRYPTOSUITE, expected_purpose)
+    covered = under_proof_context(document, options)
+    check_signature(public_key, proof_value, hash_data(covered, _proof_config(options, covered)))

@@ -31,7 +31,7 @@ from verifier.checks import issuer_id, validity_period
 from verifier.checks import result as credential_result
 from verifier.checks import well_formed as credential_well_formed
 from verifier.cryptosuites import CRYPTOSUITES
-from verifier.data_integrity import single_proof
+from verifier.data_integrity import single_proof, unsecured
 from verifier.data_model import VC_V2_CONTEXT, id_of, presentation_problems
 from verifier.errors import ProofError, UnknownContextError
 from verifier.jose import (
@@ -46,6 +46,7 @@ from verifier.jose import (
     verify_compact,
 )
 from verifier.keyset import KeySet, UnknownKeyError, controller_of, parse_time
+from verifier.proofs import VERIFIERS, suite_of
 from verifier.report import GOOD, CheckResult, CredentialReport, Outcome, find_check
 from verifier.timestamps import xsd_datetime
 
@@ -222,12 +223,13 @@ def _signature(
 ) -> CheckResult:
     """The proof's signature with the key it names, then its `expires`."""
     check = "presentation_proof"
-    method, suite = str(proof["verificationMethod"]), proof.get("cryptosuite")
-    if not isinstance(suite, str) or suite not in CRYPTOSUITES:  # before any key look-up
-        return _result(check, Outcome.FAILED, f"unsupported cryptosuite {suite!r}", "bad_signature")
+    method, suite = str(proof["verificationMethod"]), suite_of(proof)
+    verify = VERIFIERS.get(suite)
+    if verify is None:  # before any key look-up
+        return _result(check, Outcome.FAILED, f"unsupported cryptosuite {suite}", "bad_signature")
     try:
         key = key_set.resolve(method)
-        CRYPTOSUITES[suite].verify_proof(dict(presentation), key.public_key, PROOF_PURPOSE)
+        verify(unsecured(presentation), proof, key.public_key, PROOF_PURPOSE)
     except (UnknownKeyError, UnknownContextError) as exc:
         return _result(check, Outcome.UNKNOWN, f"cannot check the holder's signature: {exc}")
     except ProofError as exc:

@@ -29,12 +29,10 @@ from datetime import datetime
 from typing import Any
 
 from keys import PublicKey
-from verifier import checks
+from verifier import checks, proofs
 from verifier.checks import StatusLists
-from verifier.cryptosuites import CRYPTOSUITES
-from verifier.data_integrity import single_proof, verification_method_of
 from verifier.data_model import validity_dates
-from verifier.errors import MalformedInputError, ProofError, UnknownContextError
+from verifier.errors import MalformedInputError, ProofError
 from verifier.jose import (
     VP_MEDIA_TYPE,
     conflicting_claim,
@@ -248,7 +246,7 @@ def _after_proof(
 
 
 def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
-    form = "eddsa-jcs-2022"
+    form = "embedded proof"
     shape = checks.well_formed(credential, legacy=True)
     if shape.outcome is not Outcome.PASSED:
         return _report(
@@ -261,15 +259,13 @@ def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
             ],
         )
     try:
-        method = verification_method_of(credential)
-        proof = single_proof(credential)
-        suite = proof.get("cryptosuite")
-        form = str(suite or form)
-        if not isinstance(suite, str) or suite not in CRYPTOSUITES:  # before any key look-up
-            raise ProofError(f"unsupported cryptosuite {suite!r}")
-        unmet = ctx.expect.unmet(proof)
-        if unmet is not None:
-            raise ProofError(unmet)
+        findings = proofs.check_proofs(credential, ctx.keys, ctx.expect.purpose)
+        primary = _primary(findings, checks.issuer_id(credential) or "")
+        form = ", ".join(dict.fromkeys(f.suite for f in findings))
+        if primary.outcome is not Outcome.FAILED:
+            unmet = ctx.expect.unmet(primary.proof)
+            if unmet is not None:
+                raise ProofError(unmet)
     except ProofError as exc:
         return _report(
             credential,
@@ -277,41 +273,40 @@ def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
             [shape, checks.result("proof", Outcome.FAILED, str(exc), "bad_signature")]
             + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
         )
-    try:
-        key: KeyInfo | None = ctx.keys.resolve(method)
-    except UnknownKeyError as exc:
-        key = None
-        proof_result = checks.result(
-            "proof", Outcome.UNKNOWN, f"cannot check the signature: {exc}", "key_not_listed"
+    each = proofs.per_proof_checks(findings)
+    if len(findings) == 1:
+        outcome, reason, problem = primary.outcome, primary.reason, primary.problem
+    else:
+        outcome, reason, problem = proofs.summary(findings)
+    proof_result = checks.result("proof", outcome, reason, problem)
+    if outcome is Outcome.FAILED:
+        return _report(
+            credential,
+            form,
+            [shape, proof_result, *each]
+            + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
         )
-    if key is not None:
-        try:
-            CRYPTOSUITES[form].verify_proof(credential, key.public_key, ctx.expect.purpose)
-            proof_result = checks.result(
-                "proof", Outcome.PASSED, f"{form} signature verifies with {method}"
-            )
-        except UnknownContextError as exc:
-            key = None  # nothing after the proof can be judged, as with an unknown key
-            proof_result = checks.result(
-                "proof", Outcome.UNKNOWN, f"cannot check the signature: {exc}"
-            )
-        except ProofError as exc:
-            return _report(
-                credential,
-                form,
-                [shape, checks.result("proof", Outcome.FAILED, str(exc), "bad_signature")]
-                + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
-            )
-    issued_at = parse_time(proof.get("created")) or validity_dates(credential)[0]
+    key = primary.key if outcome is Outcome.PASSED else None
+    issued_at = parse_time(primary.proof.get("created")) or validity_dates(credential)[0]
     return _report(
         credential,
         form,
         [
             shape,
             proof_result,
-            *_after_proof(credential, method, key, issued_at, ctx),
+            *each,
+            *_after_proof(credential, primary.method, key, issued_at, ctx),
         ],
     )
+
+
+def _primary(findings: list[proofs.ProofFinding], issuer: str) -> proofs.ProofFinding:
+    """The proof that speaks for the issuer: the first made with the issuer's key, else the
+    first (the issuer check then says whose key it was)."""
+    for found in findings:
+        if found.method.split("#", 1)[0] == issuer:
+            return found
+    return findings[0]
 
 
 def _verify_jwt(token: str, ctx: _Context) -> CredentialReport:
