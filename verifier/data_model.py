@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from verifier.eddsa_rdfc_2022 import canonical_nquads
@@ -23,6 +23,9 @@ URL_LIKE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+\Z")  # \Z: no newline after
 XSD_DATETIME_STAMP = re.compile(
     r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})\Z"
 )
+# A dateTime whose time zone is missing: Data Integrity §2.1 says such a proof `created` or
+# `expires` "MUST be interpreted as UTC" (w3c/vc-data-integrity#294), and the suites accept it.
+XSD_DATETIME_NO_ZONE = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\Z")
 # A well-formed BCP 47 language tag, in the shape JSON-LD's @language accepts.
 LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*\Z")
 DIRECTIONS = ("ltr", "rtl")
@@ -43,6 +46,18 @@ def is_stamp(value: Any) -> bool:
         and bool(XSD_DATETIME_STAMP.match(value))
         and parse_time(value) is not None
     )
+
+
+def proof_time(value: Any) -> datetime | None:
+    """A proof's `created` or `expires`: a dateTimeStamp, or a dateTime without a time zone
+    read as UTC (Data Integrity §2.1); None when it is neither."""
+    stamp = parse_time(value)
+    if stamp is not None or not (isinstance(value, str) and XSD_DATETIME_NO_ZONE.match(value)):
+        return stamp if is_stamp(value) else None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def one_or_more(value: Any) -> list[Any]:
@@ -230,10 +245,10 @@ def _proof_times(document: Mapping[str, Any]) -> Iterator[str]:
         if not isinstance(proof, Mapping):
             continue
         for name in ("created", "expires"):
-            if name in proof and not is_stamp(proof[name]):
+            if name in proof and proof_time(proof[name]) is None:
                 yield (
-                    f"proof {name} must be an XML Schema dateTime with a time zone "
-                    "(Data Integrity §2.1)"
+                    f"proof {name} must be an XML Schema dateTime, with a time zone (one "
+                    "without is read as UTC) (Data Integrity §2.1)"
                 )
                 return
 

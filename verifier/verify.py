@@ -31,7 +31,7 @@ from typing import Any
 from keys import PublicKey
 from verifier import checks, proofs
 from verifier.checks import StatusLists
-from verifier.data_model import validity_dates
+from verifier.data_model import proof_time, validity_dates
 from verifier.errors import MalformedInputError, ProofError
 from verifier.jose import (
     VP_MEDIA_TYPE,
@@ -43,7 +43,7 @@ from verifier.jose import (
     verify_compact,
 )
 from verifier.json_text import JsonTextError, read_json
-from verifier.keyset import KeyInfo, KeySet, UnknownKeyError, parse_time
+from verifier.keyset import KeyInfo, KeySet, UnknownKeyError
 from verifier.presentation import (
     PresentationReport,
     held_credentials,
@@ -53,6 +53,7 @@ from verifier.presentation import (
     presentation_checks,
     self_asserted_checks,
 )
+from verifier.related import related_resources
 from verifier.report import CheckResult, CredentialReport, DocumentReport, Outcome
 from verifier.trust import Policy, Trust
 
@@ -226,8 +227,10 @@ def _after_proof(
         return [*results, unchecked, *later]
     ident = credential.get("id")
     recorded = ctx.statuses.get(ident) if isinstance(ident, str) else None
+    related = related_resources(credential)
     return [
         *results,
+        *([related] if related is not None else []),
         checks.key_valid_at(key, issued_at),
         checks.validity_period(
             credential,
@@ -287,7 +290,7 @@ def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
             + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
         )
     key = primary.key if outcome is Outcome.PASSED else None
-    issued_at = parse_time(primary.proof.get("created")) or validity_dates(credential)[0]
+    issued_at = proof_time(primary.proof.get("created")) or validity_dates(credential)[0]
     return _report(
         credential,
         form,
