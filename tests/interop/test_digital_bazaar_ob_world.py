@@ -12,12 +12,20 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import shutil
+import subprocess
 from typing import Any
 
 import pytest
 
 from keys import SigningKey, did_key
-from tests.interop.test_digital_bazaar import NOW, NodeRunner, node  # noqa: F401 - fixture
+from tests.interop.test_digital_bazaar import (  # noqa: F401 - node is a fixture
+    INTEROP,
+    NOW,
+    NPM_TIMEOUT_SECONDS,
+    NodeRunner,
+    node,
+)
 from verifier import Outcome, Policy, Trust, verify_credential
 
 CREATED = "2024-05-01T09:30:00Z"
@@ -104,6 +112,19 @@ def _directional() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def issued(node: NodeRunner) -> dict[str, dict[str, Any]]:  # noqa: F811 - the fixture
     """Every case, and the directional credential, signed by Digital Bazaar's libraries."""
+    if not (INTEROP / "node_modules" / "@digitalbazaar" / "ed25519-signature-2020").exists():
+        # node_modules from before the legacy suite was pinned: install the lock file again.
+        npm = shutil.which("npm")
+        assert npm is not None, "npm is needed to install tests/interop/package-lock.json"
+        done = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"],
+            cwd=INTEROP,
+            capture_output=True,
+            text=True,
+            timeout=NPM_TIMEOUT_SECONDS,
+            check=False,
+        )
+        assert done.returncode == 0, f"`npm ci` in tests/interop failed:\n{done.stderr[-4000:]}"
     requests = [{"credential": _badge(), "created": CREATED, "proofs": p} for p in CASES.values()]
     requests.append({"credential": _directional(), "created": CREATED, "proofs": [_step(RDFC)]})
     signed = node("issue_many.mjs", requests)
