@@ -58,6 +58,11 @@ def test_issue_signs_with_status_entries_and_the_result_verifies(api: Api):
     assert signed["id"].startswith("urn:uuid:")
     entry = signed["credentialStatus"]
     assert (entry["statusPurpose"], entry["statusSize"]) == ("message", 2)
+    meanings = api.http.get(urlsplit(entry["statusReference"]).path)
+    assert meanings.status_code == 200, "statusReference dereferences (§2.1)"
+    said = {m["status"]: m["message"] for m in meanings.json()["statusMessage"]}
+    assert said == {m["status"]: m["message"] for m in entry["statusMessage"]}
+    assert said == {"0x0": "valid", "0x1": "revoked", "0x2": "suspended", "0x3": "undefined"}
     verified = api.http.post(
         "/credentials/verify",
         json={"verifiableCredential": signed, "options": {"checks": ["proof"]}},
