@@ -19,6 +19,8 @@ from issuers.awarding import AwardRequest, Learner
 from passport.demo import seed_demo
 from passport.services import Services
 from passport.settings import Settings
+from tests.api_client import ACHIEVEMENT, award_body
+from tests.issuers.test_cohorts import rows, wait_for
 
 SCHEMA = Path(__file__).parents[3] / "shared" / "ob3-schema"
 SCHEMA_FILE = SCHEMA / "ob_v3p0_achievementcredential_schema.json"
@@ -114,12 +116,9 @@ def test_a_cohort_of_awards_matches_the_ob3_schema(services, validator):
         assert _problems(validator, _jwt_payload(award.jwt)) == []
 
 
-@pytest.mark.parametrize("suite", SUITES)
-def test_a_vc_api_issued_open_badge_matches_the_ob3_schema(services, validator, suite):
-    """An OpenBadgeCredential issued by the VC API path (status entry added by us) passes."""
-    issuer_id, _ = _academy(services)
-    did = services.ledger.issuer(issuer_id).did
-    unsigned = {
+def _open_badge(did: str) -> dict[str, Any]:
+    """An unsigned OpenBadgeCredential as a VC API client sends it (no status, no proof)."""
+    return {
         "@context": [
             "https://www.w3.org/ns/credentials/v2",
             "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
@@ -140,6 +139,14 @@ def test_a_vc_api_issued_open_badge_matches_the_ob3_schema(services, validator, 
             },
         },
     }
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_a_vc_api_issued_open_badge_matches_the_ob3_schema(services, validator, suite):
+    """An OpenBadgeCredential issued by the VC API path (status entry added by us) passes."""
+    issuer_id, _ = _academy(services)
+    did = services.ledger.issuer(issuer_id).did
+    unsigned = _open_badge(did)
     signed = services.awarding.issue_document(issuer_id, unsigned, NOW, suite)
     assert isinstance(signed["credentialStatus"], dict)
     assert _problems(validator, signed) == []
@@ -157,3 +164,45 @@ def test_the_demo_credentials_match_the_ob3_schema(services, validator):
             assert _problems(validator, _jwt_payload(forms[1])) == []
             checked += 1
     assert checked > 5
+
+
+def test_what_the_http_apis_return_matches_the_ob3_schema(api, settings, validator):
+    """Over real HTTP: an award (eddsa-rdfc-2022), a cohort job's credentials and a VC API
+    OpenBadgeCredential all pass the schema."""
+    account, token = api.register("Schema Academy")
+    base = f"/api/v1/issuers/{account['id']}"
+    achievement = api.http.post(f"{base}/achievements", headers=token, json=ACHIEVEMENT).json()
+    single = api.http.post(
+        f"{base}/awards",
+        headers=token,
+        json={**award_body(achievement["id"]), "cryptosuite": "eddsa-rdfc-2022"},
+    )
+    assert single.status_code == 201, single.text
+    assert _problems(validator, single.json()["credential"]) == []
+    cohort = api.http.post(
+        f"{base}/awards/batch",
+        headers={**token, "Idempotency-Key": "schema-cohort"},
+        json={"mode": "all-or-nothing", "awards": rows(achievement["id"], 3)},
+    )
+    assert cohort.status_code == 202, cohort.text
+    assert wait_for(api.http, cohort.headers["location"], token)["status"] == "completed"
+    services = Services.open(settings)
+    try:
+        services.projections.catch_up()
+        with services.read_models.transaction() as tx:
+            ids = [r[0] for r in tx.execute("SELECT credential_id FROM rm_credentials")]
+        recorded = [services.views.credential(i) for i in ids]
+    finally:
+        services.close()
+    assert len(recorded) == 4
+    for record in recorded:
+        assert record is not None
+        assert _problems(validator, record["credential"]) == []
+    badge = _open_badge(account["did"])
+    issued = api.http.post(
+        "/credentials/issue",
+        headers=token,
+        json={"credential": badge, "options": {"cryptosuite": "eddsa-rdfc-2022"}},
+    )
+    assert issued.status_code == 201, issued.text
+    assert _problems(validator, issued.json()["verifiableCredential"]) == []
