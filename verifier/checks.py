@@ -21,7 +21,7 @@ from verifier.keyset import KeyInfo, KeySet, UnknownKeyError, parse_time
 from verifier.merkle import MerkleProofError, leaf_hash, verify_inclusion
 from verifier.report import CheckResult, Outcome
 from verifier.signed_note import Checkpoint, SignedNoteError, open_note
-from verifier.status_list import ENTRY_TYPE, check_status
+from verifier.status_list import ENTRY_TYPE, StatusOutcome, check_status
 from verifier.trust import Policy, Recognition
 
 NAMES = {
@@ -287,14 +287,16 @@ def _from_lists(
         if found is not None and (issued := parse_time(found.get("validFrom"))) is not None:
             dated.append(issued)
         outcomes.append(check_status(entry, found, now=now))
-    for outcome in outcomes:
+    # Revocation is final, so it speaks first when two entries are set.
+    for outcome in sorted(outcomes, key=lambda o: _word(o) != "revoked"):
         if outcome.state == "set":
-            word = {"revocation": "revoked", "suspension": "suspended"}.get(outcome.purpose)
+            word = _word(outcome)
+            said = word or f"status {outcome.value:#x} ({outcome.message})"
             return result(
                 "status",
                 Outcome.FAILED,
-                f"{word or outcome.purpose}, according to {source}",
-                word or "status_unknown",
+                f"{said}, according to {source}",
+                word or ("status_message" if outcome.purpose == "message" else "status_unknown"),
             )
     unknown = [o.reason for o in outcomes if o.state == "unknown"]
     if unknown:
@@ -304,6 +306,22 @@ def _from_lists(
     return result(
         "status", Outcome.PASSED, f"not revoked or suspended{as_of}, according to {source}"
     )
+
+
+def _word(outcome: StatusOutcome) -> str | None:
+    """ "revoked" or "suspended" when a set entry says so: by its purpose (one-bit lists) or by
+    its value's message (a `message` entry, such as ours: 0x1 revoked, 0x2 suspended)."""
+    if outcome.purpose in ("revocation", "suspension"):
+        return {"revocation": "revoked", "suspension": "suspended"}[outcome.purpose]
+    return _MESSAGE_WORDS.get((outcome.message or "").strip().lower())
+
+
+_MESSAGE_WORDS = {
+    "revoked": "revoked",
+    "revocation": "revoked",
+    "suspended": "suspended",
+    "suspension": "suspended",
+}
 
 
 def _from_record(recorded: Mapping[str, Any]) -> CheckResult:
