@@ -117,6 +117,7 @@ def serve(
             port=port,
             tls_cert=tls_cert,
             tls_key=tls_key,
+            log_format=settings.log_format,
         )
         try:
             config.load()  # reads the certificate and key now, to explain what is wrong

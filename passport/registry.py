@@ -84,7 +84,7 @@ def registry_version(services: Services, version: int) -> dict[str, Any] | None:
     return dict(json.loads(rows[0][0])) if rows else None
 
 
-_TRUSTED: dict[tuple[str, int, str], TrustedRegistry] = {}
+_TRUSTED: dict[tuple[str, int, str, Policy], Trust] = {}
 _LOCK = threading.Lock()
 
 
@@ -95,15 +95,16 @@ def own_trust(services: Services, at: datetime, policy: Policy = Policy.REGISTRY
     signer = str(document["issuer"]).removeprefix("did:key:")
     key = (registry_url(services), int(document["credentialSubject"]["version"]), signer)
     with _LOCK:
-        trusted = _TRUSTED.get(key)
-    if trusted is None:
+        trust = _TRUSTED.get((*key, policy))
+    if trust is None:
         anchors = TrustAnchors(frozenset(registry_fingerprints(services)))
-        trusted = TrustedRegistry.from_document(document, anchors)
+        # One Trust per registry version and policy: its key index is built once, not per request.
+        trust = Trust([TrustedRegistry.from_document(document, anchors)], policy)
         with _LOCK:
             if len(_TRUSTED) > 64:
                 _TRUSTED.clear()
-            _TRUSTED[key] = trusted
-    return Trust([trusted], policy)
+            _TRUSTED[(*key, policy)] = trust
+    return trust
 
 
 def fingerprint_of(document: dict[str, Any]) -> str:

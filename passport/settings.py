@@ -81,6 +81,21 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds a client has to send a request's whole body; slower ones get 408.",
     )
+    ready_max_lag: int = Field(
+        1000,
+        ge=0,
+        description="Events the read models may be behind the log for GET /readyz to answer 200.",
+    )
+    metrics_token: str | None = Field(
+        None,
+        description="If set, GET /metrics requires `Authorization: Bearer` this token (unset: "
+        "open; it holds no personal data, but restrict it at the proxy or set this).",
+        repr=False,
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="`json`: `passport serve` logs one JSON object per line (tokens redacted).",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -29,12 +29,11 @@ from datetime import datetime
 from typing import Any
 
 from keys import PublicKey
-from verifier import checks
+from verifier import checks, proofs
 from verifier.checks import StatusLists
-from verifier.cryptosuites import CRYPTOSUITES
-from verifier.data_integrity import single_proof, verification_method_of
+from verifier.data_model import proof_time, validity_dates
 from verifier.did_web import DidDocuments, did_document_check
-from verifier.errors import MalformedInputError, ProofError, UnknownContextError
+from verifier.errors import MalformedInputError, ProofError
 from verifier.jose import (
     VP_MEDIA_TYPE,
     conflicting_claim,
@@ -45,7 +44,7 @@ from verifier.jose import (
     verify_compact,
 )
 from verifier.json_text import JsonTextError, read_json
-from verifier.keyset import KeyInfo, KeySet, UnknownKeyError, parse_time
+from verifier.keyset import KeyInfo, KeySet, UnknownKeyError
 from verifier.presentation import (
     PresentationReport,
     held_credentials,
@@ -55,6 +54,7 @@ from verifier.presentation import (
     presentation_checks,
     self_asserted_checks,
 )
+from verifier.related import related_resources
 from verifier.report import CheckResult, CredentialReport, DocumentReport, Outcome
 from verifier.trust import Policy, Trust
 
@@ -262,8 +262,10 @@ def _registry_checks(
         return [*results, unchecked, *later]
     ident = credential.get("id")
     recorded = ctx.statuses.get(ident) if isinstance(ident, str) else None
+    related = related_resources(credential)
     return [
         *results,
+        *([related] if related is not None else []),
         checks.key_valid_at(key, issued_at),
         checks.validity_period(
             credential,
@@ -282,8 +284,8 @@ def _registry_checks(
 
 
 def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
-    form = "eddsa-jcs-2022"
-    shape = checks.well_formed(credential)
+    form = "embedded proof"
+    shape = checks.well_formed(credential, legacy=True)
     if shape.outcome is not Outcome.PASSED:
         return _report(
             credential,
@@ -295,15 +297,13 @@ def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
             ],
         )
     try:
-        method = verification_method_of(credential)
-        proof = single_proof(credential)
-        suite = proof.get("cryptosuite")
-        form = str(suite or form)
-        if not isinstance(suite, str) or suite not in CRYPTOSUITES:  # before any key look-up
-            raise ProofError(f"unsupported cryptosuite {suite!r}")
-        unmet = ctx.expect.unmet(proof)
-        if unmet is not None:
-            raise ProofError(unmet)
+        findings = proofs.check_proofs(credential, ctx.keys, ctx.expect.purpose)
+        primary = _primary(findings, checks.issuer_id(credential) or "")
+        form = ", ".join(dict.fromkeys(f.suite for f in findings))
+        if primary.outcome is not Outcome.FAILED:
+            unmet = ctx.expect.unmet(primary.proof)
+            if unmet is not None:
+                raise ProofError(unmet)
     except ProofError as exc:
         return _report(
             credential,
@@ -311,41 +311,40 @@ def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
             [shape, checks.result("proof", Outcome.FAILED, str(exc), "bad_signature")]
             + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
         )
-    try:
-        key: KeyInfo | None = ctx.keys.resolve(method)
-    except UnknownKeyError as exc:
-        key = None
-        proof_result = checks.result(
-            "proof", Outcome.UNKNOWN, f"cannot check the signature: {exc}", "key_not_listed"
+    each = proofs.per_proof_checks(findings)
+    if len(findings) == 1:
+        outcome, reason, problem = primary.outcome, primary.reason, primary.problem
+    else:
+        outcome, reason, problem = proofs.summary(findings)
+    proof_result = checks.result("proof", outcome, reason, problem)
+    if outcome is Outcome.FAILED:
+        return _report(
+            credential,
+            form,
+            [shape, proof_result, *each]
+            + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
         )
-    if key is not None:
-        try:
-            CRYPTOSUITES[form].verify_proof(credential, key.public_key, ctx.expect.purpose)
-            proof_result = checks.result(
-                "proof", Outcome.PASSED, f"{form} signature verifies with {method}"
-            )
-        except UnknownContextError as exc:
-            key = None  # nothing after the proof can be judged, as with an unknown key
-            proof_result = checks.result(
-                "proof", Outcome.UNKNOWN, f"cannot check the signature: {exc}"
-            )
-        except ProofError as exc:
-            return _report(
-                credential,
-                form,
-                [shape, checks.result("proof", Outcome.FAILED, str(exc), "bad_signature")]
-                + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
-            )
-    issued_at = parse_time(proof.get("created")) or parse_time(credential.get("validFrom"))
+    key = primary.key if outcome is Outcome.PASSED else None
+    issued_at = proof_time(primary.proof.get("created")) or validity_dates(credential)[0]
     return _report(
         credential,
         form,
         [
             shape,
             proof_result,
-            *_after_proof(credential, method, key, issued_at, ctx),
+            *each,
+            *_after_proof(credential, primary.method, key, issued_at, ctx),
         ],
     )
+
+
+def _primary(findings: list[proofs.ProofFinding], issuer: str) -> proofs.ProofFinding:
+    """The proof that speaks for the issuer: the first made with the issuer's key, else the
+    first (the issuer check then says whose key it was)."""
+    for found in findings:
+        if found.method.split("#", 1)[0] == issuer:
+            return found
+    return findings[0]
 
 
 def _verify_jwt(token: str, ctx: _Context) -> CredentialReport:
@@ -391,7 +390,7 @@ def _verify_jwt(token: str, ctx: _Context) -> CredentialReport:
             raise ProofError(unmet)
         verify_compact(jws, resolve)
     except UnknownKeyError as exc:
-        claimed = numeric_date(jws.claims.get("iat")) or parse_time(credential.get("validFrom"))
+        claimed = numeric_date(jws.claims.get("iat")) or validity_dates(credential)[0]
         return _report(
             credential,
             form,
@@ -413,7 +412,7 @@ def _verify_jwt(token: str, ctx: _Context) -> CredentialReport:
             [shape, checks.result("proof", Outcome.FAILED, str(exc), "bad_signature")]
             + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
         )
-    issued_at = numeric_date(jws.claims.get("iat")) or parse_time(credential.get("validFrom"))
+    issued_at = numeric_date(jws.claims.get("iat")) or validity_dates(credential)[0]
     proof_result = checks.result(
         "proof", Outcome.PASSED, f"vc+jwt EdDSA signature verifies with {kid}"
     )

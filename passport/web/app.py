@@ -21,6 +21,7 @@ from passport.settings import Settings
 from passport.web import (
     admin,
     identity,
+    operations,
     pages,
     problems,
     public,
@@ -84,6 +85,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.add_middleware(BodyLimits, timeout=settings.body_timeout)
     app.add_middleware(security.LearnerForms, base_url=settings.base_url)
     app.add_middleware(security.SecurityHeaders)
+    app.add_middleware(operations.RequestTiming)  # outermost: times every answer, errors too
     app.include_router(issuer_api.router)
     app.include_router(public.router)
     app.include_router(admin.router)
@@ -96,6 +98,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(vc_api.router)
     app.include_router(vc_verify.router)
     app.include_router(vc_verify.credentials)
+    app.include_router(operations.router)
 
     @app.get("/healthz", tags=["operations"])
     def health() -> dict[str, str]:
