@@ -181,7 +181,13 @@ def export(
 
 @app.command()
 def verify(
-    file: Annotated[str, typer.Argument(help="Credential, presentation or passport; - for stdin.")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="Credential, presentation, passport, baked badge (PNG, SVG) or certificate "
+            "(PDF); - for stdin."
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     online: Annotated[
         bool,
@@ -205,6 +211,7 @@ def verify(
     from passport.online import FetchedStatusLists  # noqa: PLC0415
     from passport.trust_store import TrustStore, TrustStoreError  # noqa: PLC0415
     from verifier import MalformedInputError, Policy, verify_document  # noqa: PLC0415
+    from verifier.carried import verify_file  # noqa: PLC0415
     from verifier.checks import StatusLists  # noqa: PLC0415
 
     if policy not in {p.value for p in Policy}:
@@ -222,13 +229,17 @@ def verify(
         _fail(str(exc))
     try:
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1) if file == "-" else _read(Path(file))
-        report = verify_document(data, now=utcnow(), trust=trust, status_lists=lists)
+        report, carried_in = verify_file(
+            data, lambda d: verify_document(d, now=utcnow(), trust=trust, status_lists=lists)
+        )
     except MalformedInputError as exc:
         _fail(str(exc))
     if as_json:
-        typer.echo(json.dumps({**report.to_dict(), "policy": policy}, indent=2))
+        found = {"carriedIn": carried_in} if carried_in else {}
+        typer.echo(json.dumps({**report.to_dict(), **found, "policy": policy}, indent=2))
     else:
-        typer.echo(f"{report.to_text()}\n\npolicy: {policy}")
+        where = "".join(f"carried in {w}\n" for w in carried_in)
+        typer.echo(f"{where}{report.to_text()}\n\npolicy: {policy}")
     raise typer.Exit(0 if report.verified else 1)
 
 
