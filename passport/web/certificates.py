@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
-from passport.certificates.badges import badge_png, badge_svg, credential_text
+from passport.certificates.badges import badge_png, badge_svg
 from passport.certificates.pdf import (
     Attachment,
     credential_certificate,
@@ -63,7 +63,9 @@ def learner_certificate(
     base = services.settings.base_url.rstrip("/")
     # the public proof that the ledger recorded it: the learner's own link must not be printed
     proof = f"{base}/log/proof/inclusion?credential_id={quote(summary.id, safe='')}"
-    return _credential_file(form, summary, view.name, record["credential"], proof)
+    bundle = passport_file(services, learner_id, utcnow()) or {}
+    carried = _cut(bundle, summary.id, None)
+    return _credential_file(form, summary, view.name, record["credential"], carried, proof)
 
 
 @router.get("/s/{token}/certificates/passport.pdf")
@@ -101,7 +103,8 @@ def shared_certificate(
         return _open_share(request, services, "")  # type: ignore[return-value]
     url = f"{services.settings.base_url.rstrip('/')}/s/{token}#c-{slug}"
     name = view.name if opened.show_name else None
-    return _credential_file(form, summary, name, record["credential"], url)
+    carried = _cut(_presentation(services, opened, view), summary.id, name)
+    return _credential_file(form, summary, name, record["credential"], carried, url)
 
 
 def _view(services: Services, learner_id: str) -> PassportView:
@@ -125,21 +128,36 @@ def _credential_file(
     summary: CredentialSummary,
     holder: str | None,
     credential: dict[str, Any],
+    carried: dict[str, Any],
     verify_url: str,
 ) -> Response:
+    """A badge bakes the bare credential (OB 3.0 §5.3); a PDF carries it as a passport file
+    of that one credential, with its status and ledger proof, so it verifies offline."""
     stem = file_stem(summary.name, summary.valid_from[:10])
     if form == "png":
         body = badge_png(summary.name, credential)
     elif form == "svg":
         body = badge_svg(summary.name, credential)
     else:
-        carried = Attachment(
+        attachment = Attachment(
             f"{stem}.json",
-            credential_text(credential).encode("utf-8"),
-            f"The signed credential: {summary.name}",
+            json.dumps(carried, ensure_ascii=False, indent=1).encode("utf-8"),
+            f"The signed credential with its proofs: {summary.name}",
         )
-        body = credential_certificate(summary, holder, carried, verify_url)
+        body = credential_certificate(summary, holder, attachment, verify_url)
     return _download(body, form, f"{stem}.{form}")
+
+
+def _cut(bundle: dict[str, Any], credential_id: str, holder: str | None) -> dict[str, Any]:
+    """The passport file cut down to one credential and what it needs to verify offline."""
+    extras = dict(bundle.get("staffPassport", {}))
+    for section in ("statuses", "jwts", "ledger"):
+        extras[section] = {k: v for k, v in extras.get(section, {}).items() if k == credential_id}
+    extras.pop("holderName", None)
+    if holder:
+        extras["holderName"] = holder
+    held = [c for c in bundle.get("verifiableCredential", []) if c.get("id") == credential_id]
+    return {**bundle, "verifiableCredential": held, "staffPassport": extras}
 
 
 def _passport_pdf(
