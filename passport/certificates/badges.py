@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import textwrap
 from collections.abc import Mapping
 from html import escape
 from typing import Any
@@ -48,10 +49,10 @@ def badge_png(name: str, credential: Mapping[str, Any] | str) -> bytes:
     draw = ImageDraw.Draw(image)
     draw.ellipse((8, 8, SIZE - 8, SIZE - 8), fill=DARK_BLUE)
     draw.ellipse((28, 28, SIZE - 28, SIZE - 28), fill=NHS_BLUE)
-    draw.text((SIZE / 2, SIZE / 2 - 20), initials(name), fill="white", font=_font(110), anchor="mm")
-    draw.text(
-        (SIZE / 2, SIZE / 2 + 70), _short(name, 26), fill="white", font=_font(22), anchor="mm"
-    )
+    centre = SIZE / 2
+    draw.text((centre, centre - 30), initials(name), fill="white", font=_font(110), anchor="mm")
+    for row, line in enumerate(_lines(name)):
+        draw.text((centre, centre + 60 + 28 * row), line, fill="white", font=_font(22), anchor="mm")
     info = PngInfo()
     info.add_itxt(PNG_KEYWORD.decode(), credential_text(credential), zip=False)
     out = io.BytesIO()
@@ -81,16 +82,23 @@ def badge_svg(name: str, credential: Mapping[str, Any] | str) -> bytes:
         f"<title>{escape(name)}</title>"
         f'<circle cx="{half}" cy="{half}" r="{half - 8}" fill="{DARK_BLUE}"/>'
         f'<circle cx="{half}" cy="{half}" r="{half - 28}" fill="{NHS_BLUE}"/>'
-        f'<text x="{half}" y="{half + 18}" font-family="Arial, sans-serif" font-size="110" '
+        f'<text x="{half}" y="{half + 8}" font-family="Arial, sans-serif" font-size="110" '
         f'font-weight="bold" fill="#fff" text-anchor="middle">{escape(initials(name))}</text>'
-        f'<text x="{half}" y="{half + 78}" font-family="Arial, sans-serif" font-size="22" '
-        f'fill="#fff" text-anchor="middle">{escape(_short(name, 26))}</text>'
-        f"</svg>\n"
+        + "".join(
+            f'<text x="{half}" y="{half + 68 + 28 * row}" font-family="Arial, sans-serif" '
+            f'font-size="22" fill="#fff" text-anchor="middle">{escape(line)}</text>'
+            for row, line in enumerate(_lines(name))
+        )
+        + "</svg>\n"
     ).encode()
 
 
-def _short(text: str, most: int) -> str:
-    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+def _lines(name: str, width: int = 20) -> list[str]:
+    """The name in at most two lines that fit inside the roundel."""
+    lines = textwrap.wrap(name, width) or [""]
+    if len(lines) > 2:
+        lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), width, placeholder="…")]
+    return lines
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:

@@ -60,6 +60,7 @@ def credential_certificate(
     holder: str | None,
     attachment: Attachment,
     verify_url: str | None,
+    as_of: date,
 ) -> bytes:
     """One credential's certificate; `holder` None when the share does not show the name."""
     pdf = _Certificate()
@@ -74,6 +75,9 @@ def credential_certificate(
         pdf.line_of(f"Valid until {long_date(credential.valid_until)}", 13)
     if credential.credits:
         pdf.line_of(f"{credential.credits:g} hours of CPD", 13)
+    if credential.status not in {"valid", "expiring"}:  # a print must not outlive the truth
+        words = STATUS_WORDS.get(credential.status, credential.status)
+        pdf.line_of(f"{words} as on {long_date(as_of)}", 13, (212, 53, 28), bold=True)
     pdf.check_block(attachment, verify_url)
     return pdf.finish(attachment, f"{credential.name}: certificate")
 
@@ -89,7 +93,8 @@ def passport_certificate(
     pdf = _Certificate()
     pdf.heading("Staff Passport")
     pdf.line_of(holder or "Credentials shared with you", 22, TEXT, bold=True)
-    pdf.line_of(f"{len(credentials)} credentials, as on {long_date(as_of)}", 12, GREY)
+    count = f"{len(credentials)} credential" + ("" if len(credentials) == 1 else "s")
+    pdf.line_of(f"{count}, as on {long_date(as_of)}", 12, GREY)
     pdf.ln(4)
     for c in credentials:
         pdf.set_font(pdf.family, "B", 12)

@@ -144,7 +144,7 @@ def _credential_file(
             json.dumps(carried, ensure_ascii=False, indent=1).encode("utf-8"),
             f"The signed credential with its proofs: {summary.name}",
         )
-        body = credential_certificate(summary, holder, attachment, verify_url)
+        body = credential_certificate(summary, holder, attachment, verify_url, utcnow().date())
     return _download(body, form, f"{stem}.{form}")
 
 

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from fpdf import FPDF
 from PIL import PngImagePlugin
 from pypdf import PdfReader
 
@@ -182,3 +183,45 @@ def test_certificate_links_that_lead_nowhere_are_the_not_found_page(http, demo):
         response = http.get(path, headers=HTML)
         assert response.status_code == 404, path
         assert "This link does not work" in response.text
+
+
+def test_a_revoked_credentials_certificate_says_so_and_fails_verification(
+    live, http, demo, tmp_path
+):
+    """Tomasz's revoked certificate prints "Revoked" and `passport verify` names the status."""
+    me = demo["Tomasz Nowak"]["me"]
+    held = http.get(f"{me}/passport.json").json()["verifiableCredential"]
+    revoked = next(c for c in held if c["name"] == "Digital Academy Online Foundation Certificate")
+    slug = revoked["id"].removeprefix("urn:uuid:")
+    pdf = _saved(http.get(f"{me}/certificates/{slug}.pdf"), tmp_path)
+    assert "Revoked as on" in _text(pdf)
+    done = run(live, "verify", str(pdf), "--json")
+    assert done.returncode == 1
+    problems = {k["problem"] for c in json.loads(done.stdout)["credentials"] for k in c["checks"]}
+    assert "revoked" in problems
+
+
+def test_a_certificate_whose_attachment_was_edited_fails_the_proof(live, http, demo, tmp_path):
+    """Re-issue a downloaded certificate with one word of the attached credential changed:
+    `passport verify` exits 1 and names the proof check."""
+    me = demo["Priya Raman"]["me"]
+    held = http.get(f"{me}/passport.json").json()["verifiableCredential"][0]
+    slug = held["id"].removeprefix("urn:uuid:")
+    pdf = _saved(http.get(f"{me}/certificates/{slug}.pdf"), tmp_path)
+    name, [data] = next(iter(PdfReader(pdf).attachments.items()))
+    tampered = data.decode().replace("Resuscitation Level 2", "Resuscitation Level 3", 1)
+    assert tampered != data.decode()
+    forged = FPDF()
+    forged.add_page()
+    forged.embed_file(bytes=tampered.encode(), basename=name)
+    out = tmp_path / "forged.pdf"
+    out.write_bytes(bytes(forged.output()))
+    done = run(live, "verify", str(out), "--json")
+    assert done.returncode == 1
+    failed = {
+        (k["id"], k["problem"])
+        for c in json.loads(done.stdout)["credentials"]
+        for k in c["checks"]
+        if k["outcome"] == "failed"
+    }
+    assert ("proof", "bad_signature") in failed

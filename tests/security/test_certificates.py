@@ -84,7 +84,8 @@ def _pdf(credential: dict[str, Any] | bytes) -> bytes:
         status_reason=None,
     )
     attachment = Attachment("Resuscitation-Level-2-2026-01-01.json", data, "the credential")
-    return credential_certificate(summary, "A Learner", attachment, "https://passport.test/s/x")
+    url = "https://passport.test/s/x"
+    return credential_certificate(summary, "A Learner", attachment, url, NOW.date())
 
 
 def test_untampered_baked_badges_and_certificate_verify(signed, trust):
