@@ -100,6 +100,7 @@ def shared_certificate(
         or record["learner_id"] != opened.learner_id
         or not _shared(opened, summary.id)
     ):
+        # answered exactly as an unknown link is, so a share reveals nothing it does not include
         return _open_share(request, services, "")  # type: ignore[return-value]
     url = f"{services.settings.base_url.rstrip('/')}/s/{token}#c-{slug}"
     name = view.name if opened.show_name else None
