@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
@@ -60,12 +59,11 @@ def learner_certificate(
     summary = _summary(view, record["credential"]["id"])
     if summary is None:
         raise NoSuchLinkError
-    base = services.settings.base_url.rstrip("/")
-    # the public proof that the ledger recorded it: the learner's own link must not be printed
-    proof = f"{base}/log/proof/inclusion?credential_id={quote(summary.id, safe='')}"
+    # the public check of this credential: the learner's own link must never be printed
+    check = f"{services.settings.base_url.rstrip('/')}/c/{slug}"
     bundle = passport_file(services, learner_id, utcnow()) or {}
-    carried = _cut(bundle, summary.id, None)
-    return _credential_file(form, summary, view.name, record["credential"], carried, proof)
+    carried = one_credential(bundle, summary.id, None)
+    return _credential_file(form, summary, view.name, record["credential"], carried, check)
 
 
 @router.get("/s/{token}/certificates/passport.pdf")
@@ -104,7 +102,7 @@ def shared_certificate(
         return _open_share(request, services, "")  # type: ignore[return-value]
     url = f"{services.settings.base_url.rstrip('/')}/s/{token}#c-{slug}"
     name = view.name if opened.show_name else None
-    carried = _cut(_presentation(services, opened, view), summary.id, name)
+    carried = one_credential(_presentation(services, opened, view), summary.id, name)
     return _credential_file(form, summary, name, record["credential"], carried, url)
 
 
@@ -149,7 +147,9 @@ def _credential_file(
     return _download(body, form, f"{stem}.{form}")
 
 
-def _cut(bundle: dict[str, Any], credential_id: str, holder: str | None) -> dict[str, Any]:
+def one_credential(
+    bundle: dict[str, Any], credential_id: str, holder: str | None
+) -> dict[str, Any]:
     """The passport file cut down to one credential and what it needs to verify offline."""
     extras = dict(bundle.get("staffPassport", {}))
     for section in ("statuses", "jwts", "ledger"):

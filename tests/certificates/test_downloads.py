@@ -225,3 +225,26 @@ def test_a_certificate_whose_attachment_was_edited_fails_the_proof(live, http, d
         if k["outcome"] == "failed"
     }
     assert ("proof", "bad_signature") in failed
+
+
+def test_the_qr_code_of_a_learners_certificate_opens_a_check_that_names_no_one(
+    http, demo, tmp_path
+):
+    """The learner's certificate links to a public check of that credential: genuine for a good
+    one, not for a revoked one, the holder's name nowhere, and unknown ids not found."""
+    me = demo["Priya Raman"]["me"]
+    credential = http.get(f"{me}/passport.json").json()["verifiableCredential"][0]
+    slug = credential["id"].removeprefix("urn:uuid:")
+    text = _text(_saved(http.get(f"{me}/certificates/{slug}.pdf"), tmp_path))
+    assert f"/c/{slug}" in text.replace(" ", "")
+    check = http.get(f"/c/{slug}", headers=HTML)
+    assert check.status_code == 200
+    assert "This certificate is genuine" in check.text
+    assert credential["name"] in check.text and "Priya" not in check.text
+    tomasz = demo["Tomasz Nowak"]["me"]
+    held = http.get(f"{tomasz}/passport.json").json()["verifiableCredential"]
+    revoked = next(c for c in held if c["name"] == "Digital Academy Online Foundation Certificate")
+    bad = http.get(f"/c/{revoked['id'].removeprefix('urn:uuid:')}", headers=HTML)
+    assert "did not pass every check" in bad.text and "Tomasz" not in bad.text
+    for unknown in ("00000000-0000-4000-8000-000000000000", "not-an-id"):
+        assert http.get(f"/c/{unknown}", headers=HTML).status_code == 404
