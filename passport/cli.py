@@ -182,7 +182,13 @@ def export(
 
 @app.command()
 def verify(
-    file: Annotated[str, typer.Argument(help="Credential, presentation or passport; - for stdin.")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="Credential, presentation, passport, baked badge (PNG, SVG) or certificate "
+            "(PDF); - for stdin."
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     online: Annotated[
         bool,
@@ -207,7 +213,8 @@ def verify(
     from passport.did_web import DidWebFetcher  # noqa: PLC0415
     from passport.online import FetchedStatusLists  # noqa: PLC0415
     from passport.trust_store import TrustStore, TrustStoreError  # noqa: PLC0415
-    from verifier import MalformedInputError, Policy, verify_document  # noqa: PLC0415
+    from verifier import DocumentReport, MalformedInputError, Policy, verify_document  # noqa: PLC0415
+    from verifier.carried import verify_file  # noqa: PLC0415
     from verifier.checks import StatusLists  # noqa: PLC0415
     from verifier.verify import parse_document  # noqa: PLC0415
 
@@ -229,17 +236,23 @@ def verify(
         _fail(str(exc))
     try:
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1) if file == "-" else _read(Path(file))
-        document = parse_document(data)
-        trust = with_carried_registry(store, document, trust)
-        report = verify_document(
-            document, now=utcnow(), trust=trust, status_lists=lists, did_documents=documents
-        )
+
+        def check(raw: bytes) -> DocumentReport:
+            document = parse_document(raw)
+            trusted = with_carried_registry(store, document, trust)
+            return verify_document(
+                document, now=utcnow(), trust=trusted, status_lists=lists, did_documents=documents
+            )
+
+        report, carried_in = verify_file(data, check)
     except MalformedInputError as exc:
         _fail(str(exc))
     if as_json:
-        typer.echo(json.dumps({**report.to_dict(), "policy": policy}, indent=2))
+        found = {"carriedIn": carried_in} if carried_in else {}
+        typer.echo(json.dumps({**report.to_dict(), **found, "policy": policy}, indent=2))
     else:
-        typer.echo(f"{report.to_text()}\n\npolicy: {policy}")
+        where = "".join(f"carried in {w}\n" for w in carried_in)
+        typer.echo(f"{where}{report.to_text()}\n\npolicy: {policy}")
     raise typer.Exit(0 if report.verified else 1)
 
 
