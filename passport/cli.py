@@ -226,6 +226,7 @@ def verify(
     try:
         if online:
             settings = _settings()
+            store = TrustStore(ca_file=settings.fetch_ca_file)
             fetched = FetchedStatusLists(settings.base_url)
             lists = StatusLists(fetched, fetched.source)
             documents = DidWebFetcher(settings.fetch_ca_file)
