@@ -19,7 +19,7 @@ from events.registry import ROLES, NotRecognisedError
 from keys import PublicKey
 from passport.log import verifier_keys
 from passport.services import REGISTRY_ROLE, Services
-from verifier.registry import sign_registry, subject_document
+from verifier.registry import REGISTRY_CONTEXT, sign_registry, subject_document
 from verifier.trust import Policy, Trust, TrustAnchors, TrustedRegistry
 
 WELL_KNOWN_PATH = "/.well-known/passport-registry.json"
@@ -50,8 +50,11 @@ def published_registry(services: Services, at: datetime) -> dict[str, Any]:
     """The current registry document, signed and stored once per version."""
     version = current_version(services)
     stored = registry_version(services, version)
-    if stored is not None:
+    if stored is not None and stored.get("@context") == REGISTRY_CONTEXT:
         return stored
+    # Not yet published, or published in an older format (before the registry defined its own
+    # terms, which eddsa-jcs-2022 now requires): a publication, not an event, so this version's
+    # content is signed again in the current format and replaces the stored one.
     _, entities = services.views.registry()
     subject = subject_document(
         registry_id=registry_url(services),
@@ -65,8 +68,9 @@ def published_registry(services: Services, at: datetime) -> dict[str, Any]:
     with services.read_models.transaction() as tx:
         tx.execute(
             "INSERT INTO registry_versions (version, document, published_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (version) DO NOTHING",
-            (version, json.dumps(document), at.isoformat()),
+            "ON CONFLICT (version) DO UPDATE SET document = excluded.document, "
+            "published_at = excluded.published_at WHERE registry_versions.document = ?",
+            (version, json.dumps(document), at.isoformat(), json.dumps(stored)),
         )
     kept = registry_version(services, version)
     assert kept is not None  # inserted above, or by a concurrent request first

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         description="PEM file of the certificate authorities that may sign the SMTP server's "
         "certificate (default: the system's).",
     )
+    fetch_ca_file: Path | None = Field(
+        None,
+        description="PEM file of the certificate authorities that may sign the certificates of "
+        "recognised did:web issuers' hosts, when their DID documents are fetched (default: the "
+        "system's).",
+    )
     smtp_allow_plaintext: bool = Field(
         False,
         description="Allow smtp:// without STARTTLS (only for a relay on this machine): the "

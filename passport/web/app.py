@@ -20,6 +20,8 @@ from passport.services import Services, utcnow
 from passport.settings import Settings
 from passport.web import (
     admin,
+    certificate_check,
+    certificates,
     identity,
     operations,
     pages,
@@ -91,6 +93,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(registry_api.router)
     app.include_router(pages.router)
+    app.include_router(certificates.router)
+    app.include_router(certificate_check.router)
     app.add_exception_handler(pages.NoSuchLinkError, pages.no_such_link)
     app.include_router(pages.api)
     app.include_router(identity.router)

@@ -155,7 +155,7 @@ def _requests(api: Api, services: Services, learner_id: UUID) -> None:
             break
         time.sleep(0.05)
     credential = award.json()["credential"]
-    for url in {e["statusListCredential"] for e in credential["credentialStatus"]}:
+    for url in {credential["credentialStatus"]["statusListCredential"]}:
         assert api.http.get(url.removeprefix("https://passport.test")).status_code == 200
     verify = api.http.post("/credentials/verify", json={"verifiableCredential": credential})
     assert verify.status_code == 400  # revoked
