@@ -286,3 +286,20 @@ def test_a_vc_jwt_cannot_meet_a_purpose_challenge_or_domain(client):
         response = _verify(client, token, {**PROOF_ONLY, **asked})
         assert response.status_code == 400, asked
         assert "carries no proof purpose, challenge or domain" in response.text
+
+
+@pytest.mark.parametrize("digest", ["digestSRI", "digestMultibase"])
+def test_a_related_resource_with_a_wrong_digest_is_refused_whatever_the_checks(client, digest):
+    """The suite's "digest does not match" case: a wrong digest of a context we hold is a 400,
+    even when `options.checks` asks only for the proof."""
+    key = SigningKey.generate()
+    wrong = {"digestSRI": "sha384-" + "A" * 64, "digestMultibase": "u" + "A" * 43}[digest]
+    credential = {
+        **_credential(key),
+        "relatedResource": [{"id": "https://www.w3.org/ns/credentials/v2", digest: wrong}],
+    }
+    method = did_key_verification_method(key.public_key)
+    signed = CRYPTOSUITES["eddsa-jcs-2022"].create_proof(credential, key, method, CREATED)
+    response = _verify(client, signed, PROOF_ONLY)
+    assert response.status_code == 400, response.text
+    assert any("does not match" in p["detail"] for p in response.json()["problemDetails"])
