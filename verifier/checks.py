@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import marshal
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -20,7 +21,7 @@ from verifier.keyset import KeyInfo, KeySet, UnknownKeyError, parse_time
 from verifier.merkle import MerkleProofError, leaf_hash, verify_inclusion
 from verifier.report import CheckResult, Outcome
 from verifier.signed_note import Checkpoint, SignedNoteError, open_note
-from verifier.status_list import ENTRY_TYPE, check_status
+from verifier.status_list import ENTRY_TYPE, StatusOutcome, check_status
 from verifier.trust import Policy, Recognition
 
 NAMES = {
@@ -197,7 +198,7 @@ class _VerifiedLists:
     """Fingerprints of status list credentials whose proof verified, most recent kept.
 
     One list serves thousands of credentials, and every verification of one of them checks
-    the list's proof: the fingerprint (the key and a sorted serialisation of the whole document,
+    the list's proof: the fingerprint (the key and an exact serialisation of the whole document,
     proof included) says this exact document verified before under this exact key.
     """
 
@@ -224,11 +225,15 @@ _VERIFIED_LISTS = _VerifiedLists(512)
 
 
 def _list_fingerprint(document: Mapping[str, Any], key: bytes) -> bytes | None:
+    # marshal writes every value with its exact type, so two documents that differ in any value
+    # or type never share bytes (a different member order only costs a cache miss); it is about
+    # four times faster than a sorted json.dumps, which was a quarter of a JWT's status check.
+    if type(document) is not dict:
+        return None  # a mapping marshal cannot write exactly: verify_proof checks it every time
     try:
-        text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(key + text.encode()).digest()
-    except (TypeError, ValueError):
-        return None  # not canonical JSON: verify_proof says why
+        return hashlib.sha256(key + marshal.dumps(document)).digest()
+    except ValueError:
+        return None  # a value that is not plain data: verify_proof says why
 
 
 def status(
@@ -282,14 +287,16 @@ def _from_lists(
         if found is not None and (issued := parse_time(found.get("validFrom"))) is not None:
             dated.append(issued)
         outcomes.append(check_status(entry, found, now=now))
-    for outcome in outcomes:
+    # Revocation is final, so it speaks first when two entries are set.
+    for outcome in sorted(outcomes, key=lambda o: _word(o) != "revoked"):
         if outcome.state == "set":
-            word = {"revocation": "revoked", "suspension": "suspended"}.get(outcome.purpose)
+            word = _word(outcome)
+            said = word or f"status {outcome.value:#x} ({outcome.message})"
             return result(
                 "status",
                 Outcome.FAILED,
-                f"{word or outcome.purpose}, according to {source}",
-                word or "status_unknown",
+                f"{said}, according to {source}",
+                word or ("status_message" if outcome.purpose == "message" else "status_unknown"),
             )
     unknown = [o.reason for o in outcomes if o.state == "unknown"]
     if unknown:
@@ -299,6 +306,22 @@ def _from_lists(
     return result(
         "status", Outcome.PASSED, f"not revoked or suspended{as_of}, according to {source}"
     )
+
+
+def _word(outcome: StatusOutcome) -> str | None:
+    """ "revoked" or "suspended" when a set entry says so: by its purpose (one-bit lists) or by
+    its value's message (a `message` entry, such as ours: 0x1 revoked, 0x2 suspended)."""
+    if outcome.purpose in ("revocation", "suspension"):
+        return {"revocation": "revoked", "suspension": "suspended"}[outcome.purpose]
+    return _MESSAGE_WORDS.get((outcome.message or "").strip().lower())
+
+
+_MESSAGE_WORDS = {
+    "revoked": "revoked",
+    "revocation": "revoked",
+    "suspended": "suspended",
+    "suspension": "suspended",
+}
 
 
 def _from_record(recorded: Mapping[str, Any]) -> CheckResult:

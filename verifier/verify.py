@@ -32,6 +32,7 @@ from keys import PublicKey
 from verifier import checks, proofs
 from verifier.checks import StatusLists
 from verifier.data_model import proof_time, validity_dates
+from verifier.did_web import DidDocuments, did_document_check
 from verifier.errors import MalformedInputError, ProofError
 from verifier.jose import (
     VP_MEDIA_TYPE,
@@ -98,11 +99,14 @@ def verify_credential(
     status_lists: StatusLists | None = None,
     ledger: LedgerProofs | None = None,
     expect: ProofExpectations | None = None,
+    did_documents: DidDocuments | None = None,
 ) -> CredentialReport:
     """Run every named check on one credential (embedded proof, JWT, or enveloped JWT).
 
     `trust` is the verifier's own choice of registries and policy; without it nothing is
-    trusted and every issuer is `issuer_not_recognised`."""
+    trusted and every issuer is `issuer_not_recognised`. `did_documents`, when given (online),
+    is asked for the DID document of a did:web issuer a trusted registry lists, and adds the
+    `did_document` check (`verifier.did_web`)."""
     context = _Context(
         now,
         trust or Trust(),
@@ -110,6 +114,7 @@ def verify_credential(
         status_lists,
         ledger,
         expect or ProofExpectations(),
+        did_documents,
     )
     token = _as_jwt(credential)
     if token is not None:
@@ -178,6 +183,7 @@ class _Context:
     lists: StatusLists | None
     ledger: LedgerProofs | None = None
     expect: ProofExpectations = ProofExpectations()
+    did_documents: DidDocuments | None = None
 
     @property
     def keys(self) -> KeySet:
@@ -207,6 +213,20 @@ def _report(
     )
 
 
+def _did_document(issuer: str, method: str, ctx: _Context) -> list[CheckResult]:
+    """The `did_document` check, online, for a did:web issuer a trusted registry lists (never
+    for any other: an untrusted file cannot make the verifier fetch anything)."""
+    if ctx.did_documents is None or not issuer.startswith("did:web:"):
+        return []
+    if not any(issuer in r.entities for r in ctx.trust.registries):
+        return []
+    fetched = ctx.did_documents(issuer)
+    if fetched is None:
+        return []
+    check = did_document_check(issuer, method, fetched, ctx.trust)
+    return [replace(check, decides=check.decides and ctx.trust.policy is Policy.REGISTRY)]
+
+
 def _after_proof(
     credential: Mapping[str, Any],
     method: str,
@@ -215,6 +235,21 @@ def _after_proof(
     ctx: _Context,
     token: str | None = None,
     claims: Mapping[str, Any] | None = None,
+) -> list[CheckResult]:
+    return [
+        *_registry_checks(credential, method, key, issued_at, ctx, token, claims),
+        *_did_document(checks.issuer_id(credential) or "", method, ctx),
+    ]
+
+
+def _registry_checks(
+    credential: Mapping[str, Any],
+    method: str,
+    key: KeyInfo | None,
+    issued_at: datetime | None,
+    ctx: _Context,
+    token: str | None,
+    claims: Mapping[str, Any] | None,
 ) -> list[CheckResult]:
     issuer = checks.issuer_id(credential) or ""
     recognition = ctx.trust.recognition(issuer, credential, issued_at)
@@ -426,30 +461,44 @@ def verify_document(
     now: datetime,
     trust: Trust | None = None,
     status_lists: StatusLists | None = None,
+    did_documents: DidDocuments | None = None,
 ) -> DocumentReport:
     """Verify whatever the file holds: a credential, a presentation or a passport file.
 
     `status_lists`, when given, replaces the lists a passport file carries (e.g. lists just
-    fetched from the ledger that published them).
+    fetched from the ledger that published them); `did_documents` is as `verify_credential`'s.
     """
     document = parse_document(data)
     trust = trust or Trust()
     if _is_enveloped_presentation(document):
-        report = verify_presentation(document, now=now, trust=trust, status_lists=status_lists)
-        return DocumentReport("presentation", report.credentials, report.checks)
-    if isinstance(document, str):
-        return DocumentReport(
-            "credential",
-            (verify_credential(document, now=now, trust=trust, status_lists=status_lists),),
+        report = verify_presentation(
+            document,
+            now=now,
+            trust=trust,
+            status_lists=status_lists,
+            did_documents=did_documents,
         )
+        return DocumentReport("presentation", report.credentials, report.checks)
+
+    def single(credential: Mapping[str, Any] | str) -> DocumentReport:
+        report = verify_credential(
+            credential,
+            now=now,
+            trust=trust,
+            status_lists=status_lists,
+            did_documents=did_documents,
+        )
+        return DocumentReport("credential", (report,))
+
+    if isinstance(document, str):
+        return single(document)
     types = _types(document)
     if "VerifiablePresentation" in types:
-        return _verify_presentation(document, now, trust, "StaffPassport" in types, status_lists)
-    if "VerifiableCredential" in types or "EnvelopedVerifiableCredential" in types:
-        return DocumentReport(
-            "credential",
-            (verify_credential(document, now=now, trust=trust, status_lists=status_lists),),
+        return _verify_presentation(
+            document, now, trust, "StaffPassport" in types, status_lists, did_documents
         )
+    if "VerifiableCredential" in types or "EnvelopedVerifiableCredential" in types:
+        return single(document)
     raise MalformedInputError(
         "unknown format: expected a VerifiableCredential, a VerifiablePresentation or a JWT"
     )
@@ -471,6 +520,7 @@ def _verify_presentation(
     trust: Trust,
     is_passport: bool,
     status_lists: StatusLists | None,
+    did_documents: DidDocuments | None = None,
 ) -> DocumentReport:
     held = document.get("verifiableCredential") or []
     held = held if isinstance(held, list) else [held]
@@ -498,7 +548,13 @@ def _verify_presentation(
 
     def verify(credential: Mapping[str, Any] | str) -> CredentialReport:
         return verify_credential(
-            credential, now=now, trust=trust, statuses=statuses, status_lists=lists, ledger=ledger
+            credential,
+            now=now,
+            trust=trust,
+            statuses=statuses,
+            status_lists=lists,
+            ledger=ledger,
+            did_documents=did_documents,
         )
 
     reports = [_judged(c, presented, now, verify) for c in held]
@@ -518,9 +574,7 @@ def _verify_presentation(
         token = jwts.get(ident) if isinstance(ident, str) else None
         if not isinstance(token, str):
             continue
-        jwt_report = verify_credential(
-            token, now=now, trust=trust, statuses=statuses, status_lists=lists, ledger=ledger
-        )
+        jwt_report = verify(token)
         reports.append(
             CredentialReport(
                 jwt_report.credential_id,
@@ -548,6 +602,7 @@ def verify_presentation(
     statuses: Mapping[str, Mapping[str, Any]] | None = None,
     status_lists: StatusLists | None = None,
     verify_held: Callable[[Mapping[str, Any] | str], CredentialReport] | None = None,
+    did_documents: DidDocuments | None = None,
 ) -> PresentationReport:
     """Verify a presentation as a verifier that asked for `challenge` and `domain`.
 
@@ -578,7 +633,12 @@ def verify_presentation(
 
     def held(credential: Mapping[str, Any] | str) -> CredentialReport:
         return verify_credential(
-            credential, now=now, trust=trust, statuses=statuses, status_lists=status_lists
+            credential,
+            now=now,
+            trust=trust,
+            statuses=statuses,
+            status_lists=status_lists,
+            did_documents=did_documents,
         )
 
     presented = PresentationReport(checks, (), holder_id(document), header)
