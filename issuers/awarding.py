@@ -26,6 +26,7 @@ from events.errors import (
 from events.issuer import AchievementKind
 from events.passport import Passport
 from issuers.credentials import achievement_document, open_badge_credential
+from issuers.metrics import AWARDS_RECORDED
 from issuers.status_list import status_entry
 from keys import KeyStore, did_key, did_key_verification_method, did_web
 from projections.idempotency import IdempotencyKeys
@@ -249,6 +250,7 @@ class Awarding:
                 recorded = self._ledger.record_awards(entries)
             except IntegrityError:
                 continue
+            AWARDS_RECORDED.inc(recorded)
             if recorded < len(entries):  # a retry: some were recorded by an earlier attempt
                 return self._as_recorded(awards)
             return awards
@@ -424,6 +426,7 @@ class Awarding:
                 continue
             if not recorded:  # a racing request with this id was recorded first
                 raise CredentialIdTakenError(entry.credential_id)
+            AWARDS_RECORDED.inc(recorded)
             return credential
         raise ConcurrentChangeError(issuer_id)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import marshal
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from verifier.data_integrity import verification_method_of
-from verifier.data_model import credential_problems, id_of
+from verifier.data_model import credential_problems, id_of, is_v1, validity_dates
 from verifier.eddsa_jcs_2022 import verify_proof
 from verifier.errors import ProofError
 from verifier.keyset import KeyInfo, KeySet, UnknownKeyError, parse_time
@@ -50,12 +51,16 @@ def issuer_id(credential: Mapping[str, Any]) -> str | None:
     return issuer if isinstance(issuer, str) else None
 
 
-def well_formed(credential: Any) -> CheckResult:
-    """VC Data Model 2.0: the properties every credential must have, in the forms required."""
-    problems = credential_problems(credential)
+def well_formed(credential: Any, *, legacy: bool = False) -> CheckResult:
+    """VC Data Model 2.0 (or, with `legacy`, 1.1): the properties every credential must have,
+    in the forms required."""
+    problems = credential_problems(credential, legacy=legacy)
     if problems:
         return result("well_formed", Outcome.FAILED, "; ".join(problems), "malformed")
-    return result("well_formed", Outcome.PASSED, "has the properties VC Data Model 2.0 requires")
+    model = "1.1" if legacy and is_v1(credential) else "2.0"
+    return result(
+        "well_formed", Outcome.PASSED, f"has the properties VC Data Model {model} requires"
+    )
 
 
 def issuer_controls_key(
@@ -132,10 +137,12 @@ def validity_period(
     not_before: datetime | None = None,
     expires: datetime | None = None,
 ) -> CheckResult:
-    """`validFrom` <= now < `validUntil` (VCDM 2.0 §4.9), narrowed by a JWT's `nbf` and `exp`."""
+    """`validFrom` <= now < `validUntil` (VCDM 2.0 §4.9; VCDM 1.1's `issuanceDate` and
+    `expirationDate`, §4.6 and §4.8), narrowed by a JWT's `nbf` and `exp`."""
     check = "validity_period"
-    starts = [t for t in (parse_time(credential.get("validFrom")), not_before) if t is not None]
-    ends = [t for t in (parse_time(credential.get("validUntil")), expires) if t is not None]
+    start, end = validity_dates(credential)
+    starts = [t for t in (start, not_before) if t is not None]
+    ends = [t for t in (end, expires) if t is not None]
     valid_from = max(starts, default=None)
     valid_until = min(ends, default=None)
     if valid_from is not None and now < valid_from:
@@ -191,7 +198,7 @@ class _VerifiedLists:
     """Fingerprints of status list credentials whose proof verified, most recent kept.
 
     One list serves thousands of credentials, and every verification of one of them checks
-    the list's proof: the fingerprint (the key and a sorted serialisation of the whole document,
+    the list's proof: the fingerprint (the key and an exact serialisation of the whole document,
     proof included) says this exact document verified before under this exact key.
     """
 
@@ -218,11 +225,15 @@ _VERIFIED_LISTS = _VerifiedLists(512)
 
 
 def _list_fingerprint(document: Mapping[str, Any], key: bytes) -> bytes | None:
+    # marshal writes every value with its exact type, so two documents that differ in any value
+    # or type never share bytes (a different member order only costs a cache miss); it is about
+    # four times faster than a sorted json.dumps, which was a quarter of a JWT's status check.
+    if type(document) is not dict:
+        return None  # a mapping marshal cannot write exactly: verify_proof checks it every time
     try:
-        text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(key + text.encode()).digest()
-    except (TypeError, ValueError):
-        return None  # not canonical JSON: verify_proof says why
+        return hashlib.sha256(key + marshal.dumps(document)).digest()
+    except ValueError:
+        return None  # a value that is not plain data: verify_proof says why
 
 
 def status(
