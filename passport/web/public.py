@@ -47,7 +47,6 @@ def did_json(
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The issuer's did:web DID document: its current and retired keys as Multikey."""
-    services.projections.catch_up()
     document = issuer_did_document(services, slug)
     if document is None:
         return problem(404, "Not found", f"no issuer {slug}")
@@ -63,7 +62,6 @@ def status_list_credential(
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """A signed W3C `BitstringStatusListCredential` (revocation or suspension)."""
-    services.projections.catch_up()
     document = status_list(services, slug, purpose, list_no)
     if document is None:
         return problem(404, "Not found", f"no {purpose} status list {list_no} for {slug}")
@@ -202,7 +200,6 @@ def consistency(
     services: ServicesDep,
 ) -> dict[str, Any]:
     """A consistency proof (RFC 9162) between two tree sizes."""
-    services.projections.catch_up()
     tree = MerkleLog(services.read_models)
     if not first <= second <= tree.size():
         raise ValueError(f"need first <= second <= {tree.size()} (the tree's size)")

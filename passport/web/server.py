@@ -14,6 +14,7 @@ import h11
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.supervisors import Multiprocess
 
 HEADER_TIMEOUT = 10.0
 KEEP_ALIVE_TIMEOUT = 5
@@ -55,17 +56,22 @@ class GuardedH11Protocol(H11Protocol):
 
 
 def server_config(
-    app: FastAPI,
+    app: FastAPI | str,
     *,
     host: str,
     port: int,
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
     log_level: str = "info",
+    workers: int = 1,
 ) -> uvicorn.Config:
-    """The uvicorn configuration `passport serve` runs with."""
+    """The uvicorn configuration `passport serve` runs with (an app, or with `workers` > 1 the
+    import string of an app factory, which each worker process calls)."""
     return uvicorn.Config(
         app,
+        factory=isinstance(app, str),
+        timeout_worker_healthcheck=30,  # a worker opening a large store starts slowly
+        workers=workers,
         host=host,
         port=port,
         http=GuardedH11Protocol,
@@ -76,3 +82,9 @@ def server_config(
         ssl_keyfile=str(tls_key) if tls_key else None,
         log_level=log_level,
     )
+
+
+def run_workers(config: uvicorn.Config) -> None:
+    """Serve with `config.workers` processes sharing one listening socket; each worker runs the
+    app's lifespan, whose background jobs are elected once across all of them."""
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
