@@ -13,9 +13,8 @@ from fastapi.staticfiles import StaticFiles
 from issuers import api as issuer_api
 from issuers import vc_api
 from issuers.deps import Operator
-from passport.background import background_jobs
+from passport.background import background_jobs, lease
 from passport.publishing import passport_file
-from passport.schedule import Periodic
 from passport.services import Services, utcnow
 from passport.settings import Settings
 from passport.web import (
@@ -47,15 +46,16 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = services or Services.open(settings)
         running: Services = app.state.services
-        schedules: list[Periodic | Follower] = [*background_jobs(running)]
+        schedules = background_jobs(running)
         relay = settings.mail_relay()
         if relay is not None:
             sender = settings.mail_from
-            schedules.append(
-                Periodic(
+            schedules.append(  # elected too: two workers must not send one message twice
+                Follower(
                     "mail delivery",
+                    lease(settings, "mail-delivery"),
+                    lambda: bool(running.outbox.deliver(relay, sender, utcnow()).sent),
                     settings.mail_interval,
-                    lambda: running.outbox.deliver(relay, sender, utcnow()),
                 )
             )
         for schedule in schedules:
