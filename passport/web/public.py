@@ -97,6 +97,9 @@ InclusionEvent = Annotated[
     Literal["issued", "status"],
     Query(description="`issued`: the issuing event; `status`: its latest status change."),
 ]
+NOT_YET_SIGNED: dict[int | str, dict[str, Any]] = {
+    409: {"description": "Recorded, but in no signed checkpoint yet: ask again after Retry-After"}
+}
 HOLDER_ONLY: dict[int | str, dict[str, Any]] = {
     403: {"description": "The credential offered is not the one recorded"}
 }
@@ -138,7 +141,7 @@ def _inclusion(
 
 @router.get(
     "/log/proof/inclusion",
-    responses={**NOT_FOUND, **HOLDER_ONLY, 422: {"description": "Bad size"}},
+    responses={**NOT_FOUND, **HOLDER_ONLY, **NOT_YET_SIGNED, 422: {"description": "Bad size"}},
 )
 def inclusion(
     credential_id: Annotated[str, Query(min_length=1, max_length=300)],
@@ -165,7 +168,7 @@ def inclusion(
 
 @router.post(
     "/log/proof/inclusion",
-    responses={**NOT_FOUND, **HOLDER_ONLY, 422: {"description": "Bad size"}},
+    responses={**NOT_FOUND, **HOLDER_ONLY, **NOT_YET_SIGNED, 422: {"description": "Bad size"}},
 )
 def inclusion_for_holder(held: HeldCredential, services: ServicesDep) -> Response:
     """The inclusion proof of the credential posted, with its log entry: for its holder."""

@@ -14,6 +14,7 @@ from passport.services import Services
 from passport.settings import Settings
 from tests.api_client import award_body
 from tests.passport.server import serving
+from tests.passport.test_cli import run
 
 
 def _academy(settings: Settings) -> tuple[str, str, tuple[str, str]]:
@@ -113,3 +114,27 @@ def _eventually_found(
             return dict(answer.json())
         time.sleep(0.05)
     raise AssertionError(f"{path} never showed {status or 'up'}")
+
+
+def test_an_inclusion_proof_not_yet_in_a_signed_checkpoint_says_so_and_signs_nothing(settings):
+    """A credential recorded after the newest checkpoint: its proof answers 409 "not yet in a
+    signed checkpoint" with Retry-After (a GET signs nothing); once `passport log checkpoint`
+    signs, the same request answers 200 with that checkpoint's tree size."""
+    issuer_id, achievement, credentials = _academy(settings)
+    on_demand = settings.model_copy(update={"checkpoint_interval": 0})
+    with serving(on_demand) as base, httpx.Client(base_url=base, timeout=30) as http:
+        token = _token(http, credentials)
+        made = http.post(
+            f"/api/v1/issuers/{issuer_id}/awards", headers=token, json=award_body(achievement)
+        )
+        assert made.status_code == 201, made.text
+        query = {"credential_id": made.json()["credentialId"]}
+        for _ in range(2):
+            pending = http.get("/log/proof/inclusion", params=query)
+            assert pending.status_code == 409
+            assert pending.json()["type"].endswith("/not-yet-checkpointed")
+            assert int(pending.headers["retry-after"]) > 0
+        assert run(settings, "log", "checkpoint").returncode == 0
+        proven = http.get("/log/proof/inclusion", params=query)
+        assert proven.status_code == 200
+        assert proven.json()["treeSize"] > proven.json()["leafIndex"]
