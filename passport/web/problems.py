@@ -25,7 +25,12 @@ from issuers.problems import problem
 from passport.log import NotYetCheckpointedError
 from passport.web.html import error_page, wants_html
 
-__all__ = ["install", "problem"]
+__all__ = ["install", "internal_error", "problem"]
+
+
+def internal_error() -> JSONResponse:
+    """The one answer to an error nobody handled: no detail of it leaves the server."""
+    return problem(500, "Internal error", "something went wrong on our side; it is logged")
 
 NOT_YET_CHECKPOINTED = "https://staff-passport.nhs.uk/problems/not-yet-checkpointed"
 
@@ -105,4 +110,4 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
-        return problem(500, "Internal error", "something went wrong on our side; it is logged")
+        return internal_error()
