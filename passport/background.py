@@ -4,7 +4,7 @@ the projection follower and the checkpoint signer (see `projections.follower`)."
 from __future__ import annotations
 
 from passport.log import sign_if_grown
-from passport.registry import current_version, published_registry, registry_version
+from passport.registry import needs_publishing, published_registry
 from passport.services import Services, utcnow
 from passport.settings import Settings
 from projections.follower import FileLease, Follower, Lease, PostgresLease
@@ -23,8 +23,8 @@ def lease(settings: Settings, job: str) -> Lease:
 
 
 def background_jobs(services: Services) -> list[Follower]:
-    """The follower of the read models and the checkpoint signer, not yet started. With a
-    follower, write requests wait for it (`Services.settle`) instead of applying events."""
+    """The follower of the read models, the checkpoint signer and (with a relay) mail delivery,
+    not yet started. With a follower, write requests wait for it (`Services.settle`)."""
     settings = services.settings
     jobs = []
     if settings.follow_interval > 0:
@@ -45,13 +45,24 @@ def background_jobs(services: Services) -> list[Follower]:
             settings.checkpoint_interval,
         )
     )
+    relay = settings.mail_relay()
+    if relay is not None:
+        sender = settings.mail_from
+        jobs.append(  # elected too: two workers must not send one message twice
+            Follower(
+                "mail delivery",
+                lease(settings, "mail-delivery"),
+                lambda: bool(services.outbox.deliver(relay, sender, utcnow()).sent),
+                settings.mail_interval,
+            )
+        )
     return jobs
 
 
 def _sign_what_changed(services: Services) -> bool:
     """The signer's round: a checkpoint if the tree grew, the registry if its version moved."""
     signed = sign_if_grown(services, utcnow())
-    if registry_version(services, current_version(services)) is None:
+    if needs_publishing(services):
         published_registry(services, utcnow())
         signed = True
     return signed

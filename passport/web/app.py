@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from issuers import api as issuer_api
 from issuers import vc_api
 from issuers.deps import Operator
-from passport.background import background_jobs, lease
+from passport.background import background_jobs
 from passport.publishing import passport_file
 from passport.services import Services, utcnow
 from passport.settings import Settings
@@ -33,7 +33,6 @@ from passport.web import (
 from passport.web.deps import ServicesDep
 from passport.web.limits import BodyLimits
 from passport.web.read_your_writes import ReadYourWrites
-from projections.follower import Follower
 from projections.views import PassportView
 
 OPERATOR_ONLY: dict[int | str, dict[str, Any]] = {
@@ -50,17 +49,6 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         app.state.services = services or Services.open(settings)
         running: Services = app.state.services
         schedules = background_jobs(running)
-        relay = settings.mail_relay()
-        if relay is not None:
-            sender = settings.mail_from
-            schedules.append(  # elected too: two workers must not send one message twice
-                Follower(
-                    "mail delivery",
-                    lease(settings, "mail-delivery"),
-                    lambda: bool(running.outbox.deliver(relay, sender, utcnow()).sent),
-                    settings.mail_interval,
-                )
-            )
         for schedule in schedules:
             schedule.start()
         try:

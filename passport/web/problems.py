@@ -32,6 +32,7 @@ def internal_error() -> JSONResponse:
     """The one answer to an error nobody handled: no detail of it leaves the server."""
     return problem(500, "Internal error", "something went wrong on our side; it is logged")
 
+
 NOT_YET_CHECKPOINTED = "https://staff-passport.nhs.uk/problems/not-yet-checkpointed"
 
 

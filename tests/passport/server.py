@@ -42,12 +42,13 @@ def running(server: uvicorn.Server) -> Iterator[None]:
 
 
 @contextmanager
-def serving(settings: Settings, port: int | None = None) -> Iterator[str]:
+def serving(settings: Settings, port: int | None = None, *, settle: bool = True) -> Iterator[str]:
     """Serve the app on 127.0.0.1 and yield its base URL; stop it afterwards."""
     port = port or free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     with running(uvicorn.Server(config)):
-        settled(settings)
+        if settle:
+            settled(settings)
         yield f"http://127.0.0.1:{port}"
 
 
