@@ -10,8 +10,10 @@ answers `Accept: application/json` with a Verifiable Presentation.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -41,6 +43,8 @@ from verifier import CredentialReport, Outcome, Policy, Trust, verify_document
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["share links"])
+log = logging.getLogger(__name__)
+_OPENINGS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="share-openings")
 # Any text: a malformed token is just one more link that leads nowhere (the not-found page).
 Token = Annotated[str, Path(description="The personal or share link's token.")]
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")
@@ -175,7 +179,6 @@ def _learner_page(
     **extra: Any,
 ) -> Response:
     """The learner's passport page (with `extra` in its context), or the no-such-link page."""
-    services.projections.catch_up()
     today = utcnow().date()
     view = services.views.passport(learner_id, today)
     if view is None or view.erased:
@@ -325,7 +328,6 @@ def _erase_page(
     request: Request, services: Services, token: str, learner_id: str, error: str | None = None
 ) -> Response:
     """What erasure will do, with the form that does it (the second step, after the passport)."""
-    services.projections.catch_up()
     view = services.views.passport(learner_id, utcnow().date())
     if view is None or view.erased:
         return _no_such_link(request)
@@ -499,8 +501,7 @@ def share_page(
         return opened
     link = opened
     now = utcnow()
-    services.sharing.record_opening(link.id, now)
-    services.projections.catch_up()
+    _count_opening(services, link.id, now)
     view = services.views.passport(link.learner_id, now.date())
     if view is None:  # gone since the link was checked
         return error_page(request, 410, "This share link has ended", "It is no longer shared.")
@@ -564,7 +565,6 @@ def role_check_api(
     opened = _open_share(request, services, token)
     if not isinstance(opened, ShareLink):
         return opened  # type: ignore[no-any-return]
-    services.projections.catch_up()
     try:
         return _role_check(services, opened, role, as_of or utcnow().date(), expires_before)
     except UnknownRoleError as exc:
@@ -577,6 +577,19 @@ def role_check_api(
 def roles(services: ServicesDep) -> list[dict[str, Any]]:
     """The role catalogue: each role with its requirements."""
     return [json.loads(r.model_dump_json()) for r in services.catalogue.roles]
+
+
+def _count_opening(services: Services, share_id: str, now: datetime) -> None:
+    """Count the opening after answering, on one thread of its own: the read never waits for a
+    writer holding the database, and a failure to count is logged, not shown."""
+
+    def count() -> None:
+        try:
+            services.sharing.record_opening(share_id, now)
+        except Exception:  # a lost count must not cost the employer the page
+            log.exception("could not count an opening of a share link")
+
+    _OPENINGS.submit(count)
 
 
 def _wants_json(request: Request) -> bool:  # a browser's Accept lists both

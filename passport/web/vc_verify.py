@@ -356,7 +356,6 @@ def verify_presentation_route(
     options = body.options or VerifyPresentationOptions()
     signed = body.verifiablePresentation is not None
     presentation = (body.verifiablePresentation if signed else body.presentation) or {}
-    services.projections.catch_up()
     now = utcnow()
     report = verify_presentation(
         presentation,
@@ -450,7 +449,6 @@ def verify_credential_route(body: VerifyCredentialRequest, services: ServicesDep
     key's validity always do);
     `options.expectedProofPurpose`, `challenge` and `domain` are required of the proof."""
     options = body.options or VerifyCredentialOptions()
-    services.projections.catch_up()
     now = utcnow()
     expect = ProofExpectations(options.expectedProofPurpose, options.challenge, options.domain)
     report = ledger_verifier(services, now, expect)(body.verifiableCredential)

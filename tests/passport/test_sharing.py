@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 from uuid import UUID
@@ -100,9 +101,18 @@ def test_a_share_link_shows_only_what_was_chosen_and_counts_its_openings(http, d
     assert "Staff passport of Priya Raman" in page.text
     assert "For the ward manager" in page.text
     assert "All 1 credentials are genuine and current" in page.text
-    learner_page = http.get(me, headers=HTML).text
+    learner_page = _once_counted(lambda: http.get(me, headers=HTML).text, "2 times, last")
     assert "2 times, last" in learner_page
     assert "For the ward manager" in learner_page
+
+
+def _once_counted(read: Callable[[], str], counted: str) -> str:
+    """The page once the openings are counted: counting happens just after the share page
+    answers, so that reading it never waits for a writer."""
+    deadline = time.monotonic() + 30
+    while counted not in (text := read()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return text
 
 
 def test_nothing_chosen_is_refused_with_a_reason(http, demo):
