@@ -226,6 +226,12 @@ class Ledger(Application[UUID]):
                 return candidate
         return keyed
 
+    def learner_exists(self, staff_identifier: str) -> bool:
+        """Whether a passport is stored for this staff identifier (at most two one-row reads)."""
+        return any(
+            self.recorder.select_events(c, limit=1) for c in self.candidate_ids(staff_identifier)
+        )
+
     def enrol_learner(self, staff_identifier: str, name: str, email: str) -> UUID:
         """Enrol a learner once; enrolling the same staff identifier again returns the same id."""
         learner_id = self.learner_id_for(staff_identifier)
