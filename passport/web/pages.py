@@ -515,6 +515,7 @@ def share_page(
         "name": view.name if link.show_name else None,
         "checked": checked,
         "all_verified": all(c.verified for c in checked),
+        "policy": trust.policy.value,
         "roles": services.catalogue.roles,
         "role": role or "",
         "as_of": as_of or "",
