@@ -28,7 +28,7 @@ from passport.services import Services
 from passport.settings import Settings
 from projections import database
 from tests.api_client import ACHIEVEMENT, Api, award_body
-from tests.passport.server import serving
+from tests.passport.server import serving, settled
 
 LEARNERS = 600
 PER_LEARNER = 5
@@ -160,6 +160,7 @@ def _requests(api: Api, services: Services, learner_id: UUID) -> None:
     verify = api.http.post("/credentials/verify", json={"verifiableCredential": credential})
     assert verify.status_code == 400  # revoked
     assert api.http.get(f"/issuers/{account['did'].rsplit(':', 1)[-1]}/did.json").is_success
+    settled(services.settings)  # proofs need a signed checkpoint covering the writes above
     assert api.http.get("/log/checkpoint").status_code == 200
     for event in ("issued", "status"):
         proof = api.http.get(
