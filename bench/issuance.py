@@ -1,7 +1,10 @@
-"""Prints cohort issuance throughput, each figure against the bare ledger append of the same run.
+"""Prints cohort issuance throughput, each figure against bare `eventsourcing` appends (same run).
 
+- bare `eventsourcing`: a plain library application on the same kind of store saving, in
+  batches of 100, one new aggregate per award carrying the text of a signed credential (what
+  the store itself can take; the figure every other one is divided by);
 - bare ledger append: `Ledger.record_awards` of credentials signed beforehand, in batches of
-  100 (the cost of recording signed events alone);
+  100 (recording signed events and claims, without building or signing credentials);
 - library: `Awarding.award_many` in the cohort runner's chunks (build, sign both forms, reserve
   status indexes, record);
 - API: `POST /api/v1/issuers/{id}/awards/batch` on a local server, polled until the job is done;
@@ -15,13 +18,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
+from eventsourcing.application import Application
 
+from bench.ledger import Note
 from bench.store import throwaway_settings
 from events.issuer import AchievementKind
 from issuers.accounts import IssuerAccount
@@ -82,6 +89,26 @@ def bench_bare(rows: int, directory: Path) -> float:
         services.ledger.record_awards(entries)
     elapsed = time.perf_counter() - start
     services.close()
+    return rows / elapsed
+
+
+def bench_eventsourcing(rows: int, directory: Path) -> float:
+    """A plain library application saving batches of CHUNK aggregates of credential size."""
+    services = _services(directory, "eventsourcing")
+    account, achievement = _academy(services)
+    issuer = services.ledger.issuer(account.id)
+    sample = services.awarding.prepare(
+        issuer, _requests(achievement, 1, "sample"), datetime.now(UTC)
+    )[1][0]
+    text = json.dumps(sample.credential) + sample.jwt
+    env = services.settings.eventsourcing_env() | {"CREATE_TABLE": "y"}
+    services.close()
+    app: Application[Any] = Application(env=env)
+    start = time.perf_counter()
+    for i in range(0, rows, CHUNK):
+        app.save(*(Note(text=text, author=str(n)) for n in range(i, min(i + CHUNK, rows))))
+    elapsed = time.perf_counter() - start
+    app.close()
     return rows / elapsed
 
 
@@ -178,6 +205,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         if args.postgres:
             POSTGRES = stack.enter_context(throwaway_cluster())
+        store = bench_eventsourcing(args.rows, Path(tmp))
         bare = bench_bare(args.rows, Path(tmp))
         library = bench_library(args.rows, Path(tmp))
         api = bench_api(args.rows, Path(tmp))
@@ -185,19 +213,23 @@ def main() -> None:
     print(
         f"cohort issuance, {args.rows} awards, {'PostgreSQL' if args.postgres else 'SQLite file'}"
     )
-    print(f"  bare ledger append (pre-signed, batches of {CHUNK}) : {bare:8.0f} awards/s")
+    print(f"  bare eventsourcing (batches of {CHUNK})           : {store:8.0f} awards/s")
+    print(
+        f"  bare ledger append (pre-signed, batches of {CHUNK}) : {bare:8.0f} awards/s   "
+        f"ratio {bare / store:.2f}"
+    )
     print(
         f"  library (award_many, build + sign + record)    : {library:8.0f} awards/s   "
-        f"ratio {library / bare:.2f}"
+        f"ratio {library / store:.2f}"
     )
     print(
         f"  API (POST …/awards/batch, job polled to done)  : {api:8.0f} awards/s   "
-        f"ratio {api / bare:.2f}"
+        f"ratio {api / store:.2f}"
     )
     for round_no, rate in enumerate(rounds, start=1):
         print(
             f"  round {round_no:2d} (same learners, award {round_no})        : "
-            f"{rate:8.0f} awards/s   ratio {rate / bare:.2f}"
+            f"{rate:8.0f} awards/s   ratio {rate / store:.2f}"
         )
     print(f"  last round / first round                       : {rounds[-1] / rounds[0]:8.2f}")
 

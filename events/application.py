@@ -15,7 +15,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Mapper, Recording
+from eventsourcing.persistence import IntegrityError, Mapper, Recording, StoredEvent
 
 from events.claim import CredentialClaim
 from events.client import ApiClient
@@ -30,6 +30,7 @@ from events.errors import (
 from events.issuer import AchievementKind, Issuer
 from events.passport import CredentialStatus, Passport
 from events.personal_data import REASON_FIELD, PersonalData, PersonalDataVault, open_reason
+from events.recording import AwardEntry, plan_awards
 from events.registry import RecognitionError, RegistryEntry
 from events.signing import SigningMapper
 from keys import Pseudonyms, PublicKey, SigningKey
@@ -66,22 +67,6 @@ class LearnerDetails:
     personal: PersonalData | None  # None once erased
     erased: bool
     credentials: Mapping[str, dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class AwardEntry:
-    """One signed credential to record, with who it is for (enrolled on first award)."""
-
-    staff_identifier: str
-    name: str
-    email: str
-    credential_id: str
-    issuer_id: UUID
-    achievement_id: str
-    kind: str
-    credential: dict[str, Any]
-    jwt: str
-    request: str = ""  # digest of the award request, kept in the credential id's claim
 
 
 @dataclass(frozen=True)
@@ -274,6 +259,12 @@ class Ledger(Application[UUID]):
                 return candidate
         return keyed
 
+    def learner_exists(self, staff_identifier: str) -> bool:
+        """Whether a passport is stored for this staff identifier (at most two one-row reads)."""
+        return any(
+            self.recorder.select_events(c, limit=1) for c in self.candidate_ids(staff_identifier)
+        )
+
     def enrol_learner(self, staff_identifier: str, name: str, email: str) -> UUID:
         """Enrol a learner once; enrolling the same staff identifier again returns the same id."""
         learner_id = self.learner_id_for(staff_identifier)
@@ -294,41 +285,49 @@ class Ledger(Application[UUID]):
     def record_awards(self, entries: Sequence[AwardEntry]) -> int:
         """Record many awards in one atomic write: all of them or, on any failure, none.
 
-        Learners are enrolled on their first award; a credential already in a passport (a
-        retried request) is skipped. Each new credential id is claimed in the same write, so
-        an id recorded anywhere before makes the whole write fail (`IntegrityError`).
+        Learners are enrolled on their first award; a credential id already claimed by the
+        same passport (a retried request) is skipped. Each new credential id is claimed in the
+        same write, so an id recorded anywhere before makes the whole write fail
+        (`IntegrityError`), as does another writer appending to one of the passports meanwhile.
         Returns how many credentials were newly recorded.
+
+        No passport is replayed: its last event's version and type are read (one row), the
+        credential ids' claims say what was recorded before, and the new events are appended
+        at the next versions. So an award costs the same at a learner's first credential and
+        their thousandth. Passports under a legacy id (which may hold credentials recorded
+        before claims existed) are still replayed.
         """
-        by_staff = {e.staff_identifier: self.learner_id_for(e.staff_identifier) for e in entries}
-        ids = [by_staff[e.staff_identifier] for e in entries]
-        passports = {pid: found for pid in set(ids) if (found := self._find(Passport, pid))}
-        keys = self._vault.keys_for(set(ids) - passports.keys(), create=True)
-        claims: list[CredentialClaim] = []
-        recorded = 0
-        for passport_id, e in zip(ids, entries, strict=True):
-            passport = passports.get(passport_id)
-            if passport is None:
-                personal = PersonalData(e.name, e.email, e.staff_identifier)
-                passport = Passport(
-                    id=passport_id,
-                    identity_hash=self.pseudonyms.identity_hash(e.staff_identifier),
-                    salt="",
-                    personal=personal.seal(keys[passport_id]),
-                )
-                passports[passport_id] = passport
-            if e.credential_id in passport.credentials:
-                continue
-            passport.issue_credential(
-                e.credential_id, str(e.issuer_id), e.achievement_id, e.kind, e.credential, e.jwt
-            )
-            claims.append(
-                CredentialClaim(
-                    credential_id=e.credential_id, learner_id=str(passport_id), request=e.request
-                )
-            )
-            recorded += 1
-        self.save(*passports.values(), *claims)
-        return recorded
+        heads = {e.staff_identifier: self._passport_head(e.staff_identifier) for e in entries}
+        new = {learner_id for learner_id, head in heads.values() if head is None}
+        known = {learner_id for learner_id, head in heads.values() if head is not None}
+        keys = {
+            **self._vault.keys_for(known, create=False),
+            **self._vault.keys_for(new, create=True),
+        }
+        write = plan_awards(
+            entries,
+            heads,
+            keys,
+            claimed_by=self._claimed_by,
+            replay=lambda learner_id: self._get(Passport, learner_id),
+            identity_hash=self.pseudonyms.identity_hash,
+        )
+        self.save(*write.objects())
+        return len(write.claims)
+
+    def _claimed_by(self, credential_id: str) -> UUID | None:
+        claim = self.credential_claim(credential_id)
+        return claim.learner_id if claim is not None else None
+
+    def _passport_head(self, staff_identifier: str) -> tuple[UUID, StoredEvent | None]:
+        """The staff identifier's passport id and its last stored event (one indexed row per
+        candidate id; the event's signature is not needed to append after it), or the keyed
+        id a new passport gets and None."""
+        for candidate in self.candidate_ids(staff_identifier):
+            last = self.recorder.select_events(candidate, desc=True, limit=1)
+            if last:
+                return candidate, last[0]
+        return self.pseudonyms.learner_id(staff_identifier), None
 
     def credential_claim(self, credential_id: str) -> ClaimDetails | None:
         """Where a credential id was recorded, if it was (ids recorded before claims existed
@@ -476,4 +475,4 @@ class Ledger(Application[UUID]):
         raise ConcurrentChangeError(aggregate_id)
 
 
-__all__ = ["ClaimDetails", "IssuerDetails", "LearnerDetails", "Ledger"]
+__all__ = ["AwardEntry", "ClaimDetails", "IssuerDetails", "LearnerDetails", "Ledger"]

@@ -219,3 +219,19 @@ class Passport(Aggregate):
     def _set_status(self, credential_id: str, status: CredentialStatus, reason: str) -> None:
         self.credentials[credential_id]["status"] = status.value
         self.credentials[credential_id]["reason"] = reason
+
+
+def credential_issued_after(
+    passport_id: UUID, version: int, **fields: Any
+) -> Passport.CredentialIssued:
+    """The event recording a credential in the passport whose last event has `version`, built
+    without replaying the passport: the caller has checked that the passport may take it (not
+    erased, credential id not claimed). Same class, fields and signature as `issue_credential`'s."""
+    issued: Any = Passport.CredentialIssued  # its fields are declared to the library, not mypy
+    event: Passport.CredentialIssued = issued(
+        originator_id=passport_id,
+        originator_version=version + 1,
+        timestamp=Passport.CredentialIssued.create_timestamp(),
+        **fields,
+    )
+    return event

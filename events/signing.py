@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-import rfc8785
 from eventsourcing.persistence import (
     Cipher,
     Compressor,
@@ -25,11 +24,12 @@ from eventsourcing.persistence import (
 
 from events.errors import EventSignatureError
 from keys import InvalidSignatureError, MalformedKeyError, PublicKey, SigningKey
+from keys.canonical import canonical_json
 
 
 def signing_input(aggregate_id: UUID | str, version: int, topic: str, body: Any) -> bytes:
     """The exact bytes an event signature covers."""
-    return rfc8785.dumps(
+    return canonical_json(
         {"aggregateId": str(aggregate_id), "version": version, "topic": topic, "body": body}
     )
 

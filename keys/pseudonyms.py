@@ -41,6 +41,12 @@ class Pseudonyms:
         """An Open Badges 3.0 `identityHash` (`sha256$` + hex) that only the ledger can compute."""
         return "sha256$" + self._mac(self._hash_secret, staff_identifier).hex()
 
+    def record_digest(self, purpose: str, content: str) -> str:
+        """A keyed digest (hex HMAC) of a record's content for `purpose`, such as an import
+        row's idempotency key: stable for the same content, never computable by anyone else."""
+        message = f"{purpose}\x00{content}".encode()
+        return hmac.new(self._id_secret, message, hashlib.sha256).hexdigest()
+
     @staticmethod
     def _mac(secret: bytes, staff_identifier: str) -> bytes:
         message = normalise_identifier(staff_identifier).encode()

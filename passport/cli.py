@@ -249,6 +249,7 @@ def verify(
     try:
         if online:
             settings = _settings()
+            store = TrustStore(ca_file=settings.fetch_ca_file)
             fetched = FetchedStatusLists(settings.base_url)
             lists = StatusLists(fetched, fetched.source)
             documents = DidWebFetcher(settings.fetch_ca_file)
@@ -588,11 +589,13 @@ def operator_client(
     _print_record(result, as_json)
 
 
-from passport.cli_registry import registry_app  # noqa: E402 - the commands need `app` first
+from passport.cli_import import import_records  # noqa: E402 - the commands need `app` first
+from passport.cli_registry import registry_app  # noqa: E402
 from passport.cli_trust import trust_app  # noqa: E402
 
 app.add_typer(trust_app, name="trust")
 app.add_typer(registry_app, name="registry")
+app.command("import")(import_records)
 
 
 def main() -> None:

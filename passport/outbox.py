@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 import smtplib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from uuid import UUID, uuid4
 
 from events.personal_data import PersonalData, PersonalDataVault
 from passport.mail import MailRelay
 from passport.sharing import Sharing
-from projections.database import ReadModelDatabase
+from projections.database import ReadModelDatabase, Row
 
 WELCOME = "welcome"
 MESSAGE_FIELD = "outbox-message"
@@ -30,7 +30,16 @@ SCHEMA = (
         message_id TEXT PRIMARY KEY, learner_id TEXT NOT NULL, kind TEXT NOT NULL,
         body TEXT, created_at TEXT NOT NULL, sent_at TEXT, attempts INTEGER NOT NULL DEFAULT 0,
         last_error TEXT, UNIQUE (learner_id, kind))""",
+    "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (created_at) "
+    "WHERE sent_at IS NULL AND body IS NOT NULL",
+    """CREATE TABLE IF NOT EXISTS outbox_cursor (
+        kind TEXT PRIMARY KEY, enrolled_at TEXT NOT NULL)""",
 )
+# Learners are looked for from the last one welcomed on, less this margin: enrolment times come
+# from the writers' clocks, so a learner may be projected after one enrolled a moment later.
+CURSOR_MARGIN = timedelta(minutes=10)
+BATCH = 50
+SEND_BATCH = 500
 
 WELCOME_TEXT = """Hello {name},
 
@@ -81,16 +90,46 @@ class Outbox:
         Returns (queued, learners without an email address, who are recorded as such).
         """
         with self._database.read() as tx:
-            rows = tx.execute(
-                "SELECT l.learner_id, l.personal FROM rm_learners l WHERE l.erased_at IS NULL "
-                "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.learner_id = l.learner_id "
-                "AND o.kind = ?) ORDER BY l.enrolled_at",
-                (WELCOME,),
-            )
-        keys = self._vault.keys_for([UUID(str(r[0])) for r in rows], create=False)
+            cursor = tx.execute("SELECT enrolled_at FROM outbox_cursor WHERE kind = ?", (WELCOME,))
+        since = ""
+        if cursor:
+            since = (datetime.fromisoformat(str(cursor[0][0])) - CURSOR_MARGIN).isoformat()
         queued = unaddressed = 0
-        for learner_id, sealed in rows:
-            key = keys.get(UUID(str(learner_id)))
+        while rows := self._unwelcomed(since):
+            more = self._welcome(rows, now)
+            queued, unaddressed = queued + more[0], unaddressed + more[1]
+            since = str(rows[-1][2])
+            with self._database.transaction() as tx:
+                tx.execute(
+                    "INSERT INTO outbox_cursor (kind, enrolled_at) VALUES (?, ?) "
+                    "ON CONFLICT (kind) DO UPDATE SET enrolled_at = excluded.enrolled_at",
+                    (WELCOME, since),
+                )
+            if len(rows) < BATCH:
+                break
+        return queued, unaddressed
+
+    def _unwelcomed(self, since: str) -> list[Row]:
+        """The next learners enrolled from `since` on with no welcome queued: a range of the
+        enrolment index, never every learner. (A learner enrolled at the very instant a full
+        batch ends waits for the next round, which starts again `CURSOR_MARGIN` earlier.)"""
+        with self._database.read() as tx:
+            return tx.execute(
+                "SELECT l.learner_id, l.personal, l.enrolled_at FROM rm_learners l "
+                "WHERE l.enrolled_at > ? AND l.erased_at IS NULL "
+                "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.learner_id = l.learner_id "
+                "AND o.kind = ?) ORDER BY l.enrolled_at LIMIT ?",
+                (since, WELCOME, BATCH),
+            )
+
+    def _welcome(self, rows: list[Row], now: datetime) -> tuple[int, int]:
+        """Queue a welcome to each of these learners; (queued, without an email address)."""
+        queued = unaddressed = 0
+        for learner_id, sealed, _ in rows:
+            # One key at a time: a primary-key read, where a long `IN` list can make the
+            # planner read the whole key table.
+            owner = UUID(str(learner_id))
+            key = self._vault.keys_for([owner], create=False).get(owner)
             personal = PersonalData.open(key, str(sealed)) if key else None
             if key is None or personal is None:
                 continue
@@ -127,12 +166,7 @@ class Outbox:
         """Queue welcomes, then send every queued message through the SMTP relay (over
         verified TLS: `MailRelayError` if it cannot be reached so, and nothing is sent)."""
         queued, unaddressed = self.welcome_new_learners(now)
-        with self._database.transaction() as tx:
-            pending = tx.execute(
-                "SELECT message_id, learner_id, body FROM outbox WHERE sent_at IS NULL "
-                "AND body IS NOT NULL AND attempts < ? ORDER BY created_at",
-                (MAX_ATTEMPTS,),
-            )
+        pending = self.pending()
         if not pending:
             return Delivery(queued, 0, 0, unaddressed)
         keys = self._vault.keys_for({UUID(str(r[1])) for r in pending}, create=False)
@@ -156,6 +190,16 @@ class Outbox:
                 self._record(str(message_id), now, None)
                 sent += 1
         return Delivery(queued, sent, failed, unaddressed)
+
+    def pending(self) -> list[Row]:
+        """The oldest messages waiting to be sent (at most `SEND_BATCH` a round): (message id,
+        learner id, sealed body), read from the index of unsent messages."""
+        with self._database.transaction() as tx:
+            return tx.execute(
+                "SELECT message_id, learner_id, body FROM outbox WHERE sent_at IS NULL "
+                "AND body IS NOT NULL AND attempts < ? ORDER BY created_at LIMIT ?",
+                (MAX_ATTEMPTS, SEND_BATCH),
+            )
 
     def forget(self, learner_id: str) -> None:
         """Delete the learner's messages (erasure)."""

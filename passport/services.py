@@ -178,8 +178,7 @@ class Services:
 
     def erased_staff(self) -> Callable[[str], bool]:
         """Whether the learner of a staff identifier (by keyed or legacy id) was erased."""
-        erased = self.views.erased_learners()
-        return lambda staff: not erased.isdisjoint(self.ledger.candidate_ids(staff))
+        return lambda staff: self.views.any_erased(self.ledger.candidate_ids(staff))
 
     def close(self) -> None:
         """Release database connections."""

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 
-import rfc8785
 from eventsourcing.persistence import StoredEvent
 
+from keys.canonical import canonical_json
 from projections.database import ReadModelDatabase, Transaction
 from projections.merkle_tree import (
     GetNode,
@@ -25,7 +25,7 @@ from verifier.merkle import leaf_hash
 
 def log_entry(event: StoredEvent) -> bytes:
     """The exact bytes hashed as the event's leaf."""
-    return rfc8785.dumps(
+    return canonical_json(
         {
             "aggregateId": str(event.originator_id),
             "version": event.originator_version,

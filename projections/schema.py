@@ -44,6 +44,7 @@ SCHEMA = (
         credential TEXT NOT NULL, jwt TEXT NOT NULL, position BIGINT NOT NULL,
         status_list INTEGER, status_index INTEGER, status_position BIGINT)""",
     "CREATE INDEX IF NOT EXISTS rm_learners_erased ON rm_learners (erased_at)",
+    "CREATE INDEX IF NOT EXISTS rm_learners_enrolled ON rm_learners (enrolled_at)",
     "CREATE INDEX IF NOT EXISTS rm_credentials_learner ON rm_credentials (learner_id)",
     """CREATE TABLE IF NOT EXISTS rm_status_allocations (
         issuer_id TEXT NOT NULL, list_no INTEGER NOT NULL, idx INTEGER NOT NULL,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -260,13 +261,16 @@ class Views:
             rows = tx.execute("SELECT 1 FROM rm_learners WHERE learner_id = ?", (learner_id,))
         return bool(rows)
 
-    def erased_learners(self) -> set[UUID]:
-        """The learners whose personal data was erased."""
+    def any_erased(self, learner_ids: Collection[UUID]) -> bool:
+        """Whether any of these learners' personal data was erased (primary-key reads)."""
+        marks = ", ".join("?" for _ in learner_ids)
         with self._database.read() as tx:
-            # A range on the index (every erasure time is a non-empty ISO 8601 string), where
-            # `IS NOT NULL` would have SQLite read every learner.
-            rows = tx.execute("SELECT learner_id FROM rm_learners WHERE erased_at > ''")
-        return {UUID(r[0]) for r in rows}
+            rows = tx.execute(
+                f"SELECT 1 FROM rm_learners WHERE learner_id IN ({marks}) "  # noqa: S608
+                "AND erased_at IS NOT NULL",
+                tuple(str(i) for i in learner_ids),
+            )
+        return bool(rows)
 
     def learners(self) -> list[tuple[str, str | None]]:
         """Every enrolled learner: (id, name), the name None once erased."""

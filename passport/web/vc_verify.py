@@ -374,8 +374,9 @@ credentials = APIRouter(tags=["VC API"], route_class=_BadCredentialRoute)
 
 # The VC API's `options.checks` names, and the named checks each stands for. A credential must
 # always be well formed, its proof hold, and the key be its issuer's and valid when it signed:
-# no selection verifies a forgery, or a credential in someone else's name.
-ALWAYS = ("well_formed", "proof", "issuer", "key_valid_at_issuance")
+# no selection verifies a forgery, or a credential in someone else's name. A related resource
+# whose digest we can check must match it: the credential would misstate what it points to.
+ALWAYS = ("well_formed", "proof", "issuer", "key_valid_at_issuance", "related_resources")
 SELECTABLE = {
     "proof": ALWAYS,
     "issuer": ALWAYS,

@@ -104,6 +104,10 @@ def _pad(services: Services) -> None:
                 (f"padding-{n}", f"padding-{n}", now),
             )
             tx.execute(
+                "INSERT INTO learner_data_keys (learner_id, wrapped, created_at) VALUES (?, '', ?)",
+                (f"padding-{n}", now),
+            )
+            tx.execute(
                 "INSERT INTO issuer_jobs (job_id, issuer_id, mode, total, done, status, errors, "
                 "updated_at) VALUES (?, 'padding', 'per-row', 1, 1, 'completed', '[]', ?)",
                 (f"padding-{n}", now),
@@ -276,12 +280,15 @@ def loaded(settings: Settings) -> Iterator[tuple[Services, UUID]]:
 
 def test_no_request_scans_a_table_that_grows_with_the_ledger(loaded, settings, recorded):
     """Awarding, revoking, cohorts, status lists, verification, the log's proofs, passports,
-    learner and share pages and role checks: every statement they send is planned on an
-    index, on a ledger of a few thousand credentials."""
+    learner and share pages, role checks and the mail outbox's rounds: every statement they
+    send is planned on an index, on a ledger of a few thousand credentials."""
     services, learner_id = loaded
     operator = services.accounts.new_operator_client()
     with serving(settings) as base, httpx.Client(base_url=base, timeout=60) as http:
         _requests(Api(http, (operator.client_id, operator.client_secret)), services, learner_id)
+    now = datetime.now(UTC)
+    services.outbox.welcome_new_learners(now)  # what mail delivery runs, periodically
+    assert services.outbox.pending()
     statements = _explainable(recorded)
     assert len(statements) > 20  # the requests above did reach the read models
     statements += _event_store_statements(services, learner_id)

@@ -1,0 +1,304 @@
+"""Initial load: training records from an ESR or LMS report, validated, then recorded as awards.
+
+The report is a CSV file (a row per completion: staff number, name, email, course code,
+completion date; header names set by the mapping). A mapping file (JSON) says which issuer's
+achievement each course code is. Every row is checked before anything is written; the rows are
+then awarded through `Awarding.award_many` in chunks, so each credential is built and signed
+exactly as an award is, with the completion date as its `validFrom`.
+
+A row's idempotency key is a keyed hash (ledger secret) of what makes it the same record:
+staff number, course code and completion date. Importing a row again, or rerunning an import
+that was killed, finds the credential id recorded the first time and records nothing twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.alias_generators import to_camel
+
+from events.application import IssuerDetails
+from events.errors import IssuerNotFoundError
+from events.issuer import Issuer
+from issuers.awarding import AwardRequest
+from issuers.cohort import validate
+from keys import normalise_identifier
+from passport.services import Services
+from projections.idempotency import IdempotencyKeys
+
+CHUNK = 500  # rows per atomic write
+DIGEST_PURPOSE = "import-row"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+
+class Columns(_Model):
+    """The CSV header names of each field (defaults: an ESR competence report's)."""
+
+    staff_number: str = "Employee Number"
+    name: str = "Full Name"
+    email: str = "Email Address"
+    course_code: str = "Competence Code"
+    completed_on: str = "Achieved Date"
+
+
+class Course(_Model):
+    """The achievement a course code is: its issuer (id or short name) and achievement id."""
+
+    issuer: str = Field(min_length=1)
+    achievement: str = Field(min_length=1)
+
+
+class ImportMapping(_Model):
+    """What a report's columns are, how its dates are written, and what each course code is."""
+
+    columns: Columns = Columns()
+    date_formats: list[str] = Field(default=["%Y-%m-%d", "%d/%m/%Y"], min_length=1)
+    courses: dict[str, Course] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _distinct_columns(self) -> ImportMapping:
+        names = list(self.columns.model_dump().values())
+        if len(set(names)) != len(names):
+            raise ValueError("two fields are mapped to the same column")
+        return self
+
+    @classmethod
+    def from_file(cls, path: Path) -> ImportMapping:
+        """Read a mapping file, or `ValueError` saying what is wrong with it."""
+        try:
+            return cls.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path}: cannot be read ({exc.__class__.__name__})") from None
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}: not JSON ({exc.msg}, line {exc.lineno})") from None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "mapping"
+            raise ValueError(f"{path}: {where}: {first['msg']}") from None
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A row that cannot be imported: its line in the file and why."""
+
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A row ready to award."""
+
+    line: int
+    issuer_id: UUID
+    request: AwardRequest
+
+
+@dataclass
+class Plan:
+    """What an import would do: awards per achievement, refused rows, learners new and known."""
+
+    rows: int = 0
+    by_achievement: Counter[str] = field(default_factory=Counter)
+    refused: list[Refused] = field(default_factory=list)
+    new_learners: int = 0
+    known_learners: int = 0
+    repeated_rows: int = 0  # the same record more than once in the file: recorded once
+
+    @property
+    def awards(self) -> int:
+        """How many credentials the import records at most (some may be recorded already)."""
+        return sum(self.by_achievement.values())
+
+
+class Importer:
+    """Validates and records a report against a mapping."""
+
+    def __init__(self, services: Services, mapping: ImportMapping) -> None:
+        self._services = services
+        self._mapping = mapping
+        self._issuers = self._resolve_issuers()
+        self._erased = services.erased_staff()
+        self._idempotency = IdempotencyKeys(services.read_models, create=False)
+
+    def _resolve_issuers(self) -> dict[str, IssuerDetails]:
+        """Each course's issuer, refusing a mapping that names an unknown issuer or achievement."""
+        found: dict[str, IssuerDetails] = {}
+        for code, course in self._mapping.courses.items():
+            try:
+                issuer_id = UUID(course.issuer)
+            except ValueError:
+                issuer_id = Issuer.create_id(course.issuer)
+            try:
+                found[code] = self._services.ledger.issuer(issuer_id)
+            except IssuerNotFoundError:
+                raise ValueError(
+                    f"course {code}: no issuer {course.issuer!r} (give its id or short name)"
+                ) from None
+            if course.achievement not in found[code].achievements:
+                raise ValueError(
+                    f"course {code}: issuer {course.issuer!r} has no achievement "
+                    f"{course.achievement!r}"
+                )
+        return found
+
+    def rows(self, path: Path) -> Iterator[Planned | Refused]:
+        """Every data row of the report, checked: ready to award, or refused with its reason."""
+        columns = self._mapping.columns
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            header = set(reader.fieldnames or ())
+            missing = [c for c in columns.model_dump().values() if c not in header]
+            if missing:
+                raise ValueError(
+                    f"{path}: the header lacks column(s) {', '.join(missing)} "
+                    '(name them in the mapping\'s "columns")'
+                )
+            line = reader.line_num
+            for record in reader:
+                yield self._check(line + 1, record)
+                line = reader.line_num
+
+    def _check(self, line: int, record: dict[str, str | None]) -> Planned | Refused:
+        columns = self._mapping.columns
+
+        def value(column: str) -> str:
+            return (record.get(column) or "").strip()
+
+        code = value(columns.course_code)
+        course = self._mapping.courses.get(code)
+        if course is None:
+            return Refused(line, f"course code {code!r} is not in the mapping")
+        completed = self._date(value(columns.completed_on))
+        if completed is None:
+            return Refused(
+                line,
+                f"completion date {value(columns.completed_on)!r} is not a date "
+                f"({' or '.join(self._mapping.date_formats)})",
+            )
+        staff = value(columns.staff_number)
+        issuer = self._issuers[code]
+        row = {
+            "achievementId": course.achievement,
+            "learner": {
+                "reference": staff,
+                "staffIdentifier": staff,
+                "name": value(columns.name),
+                **({"email": value(columns.email)} if value(columns.email) else {}),
+            },
+            "earnedOn": completed.isoformat(),
+        }
+        content = json.dumps([normalise_identifier(staff), code, completed.isoformat()])
+        key = "import/" + self._services.ledger.pseudonyms.record_digest(DIGEST_PURPOSE, content)
+        valid, errors = validate([row], issuer, issuer.slug, key, self._erased)
+        if errors:
+            error = errors[0]
+            return Refused(line, f"{_FIELDS.get(error.field, error.field)}: {error.message}")
+        request = valid[0].request
+        return Planned(line, issuer.id, _with_key(request, key))
+
+    def _date(self, text: str) -> date | None:
+        for pattern in self._mapping.date_formats:
+            try:
+                return datetime.strptime(text, pattern).date()
+            except ValueError:
+                continue
+        return None
+
+    def plan(self, path: Path) -> Plan:
+        """What importing the report would do; nothing is written."""
+        plan = Plan()
+        keys: set[str] = set()
+        learners: set[str] = set()
+        for row in self.rows(path):
+            plan.rows += 1
+            if isinstance(row, Refused):
+                plan.refused.append(row)
+                continue
+            if row.request.idempotency_key in keys:
+                plan.repeated_rows += 1
+                continue
+            keys.add(row.request.idempotency_key)
+            definition = self._issuers_by_id(row.issuer_id).achievements[row.request.achievement_id]
+            plan.by_achievement[str(definition["achievement"].get("name", ""))] += 1
+            staff = normalise_identifier(row.request.learner.staff_identifier)
+            if staff not in learners:
+                learners.add(staff)
+                if self._services.ledger.learner_exists(staff):
+                    plan.known_learners += 1
+                else:
+                    plan.new_learners += 1
+        return plan
+
+    def _issuers_by_id(self, issuer_id: UUID) -> IssuerDetails:
+        return next(i for i in self._issuers.values() if i.id == issuer_id)
+
+    def run(self, path: Path, at: datetime, progress: Callable[[int], None]) -> int:
+        """Award every valid row in chunks (one atomic write each); refused rows are skipped.
+        Returns how many rows were awarded (recorded now or found recorded before)."""
+        pending: dict[UUID, list[AwardRequest]] = {}
+        done = 0
+        for row in self.rows(path):
+            if isinstance(row, Refused):
+                progress(1)
+                continue
+            batch = pending.setdefault(row.issuer_id, [])
+            batch.append(row.request)
+            if len(batch) >= CHUNK:
+                done += self._award(row.issuer_id, batch, at, progress)
+                pending[row.issuer_id] = []
+        for issuer_id, batch in pending.items():
+            done += self._award(issuer_id, batch, at, progress)
+        return done
+
+    def _award(
+        self,
+        issuer_id: UUID,
+        batch: list[AwardRequest],
+        at: datetime,
+        progress: Callable[[int], None],
+    ) -> int:
+        """Award the rows of a chunk not recorded before (a rerun skips them unsigned)."""
+        ids = self._idempotency.credential_ids(str(issuer_id), [r.idempotency_key for r in batch])
+        claim = self._services.ledger.credential_claim
+        todo = [r for r in batch if claim(ids[r.idempotency_key]) is None]
+        if todo:
+            self._services.awarding.award_many(issuer_id, todo, at=at)
+        progress(len(batch))
+        return len(batch)
+
+
+_FIELDS = {
+    "learner.name": "name",
+    "learner.email": "email",
+    "learner.staffIdentifier": "staff number",
+    "learner.reference": "staff number",
+    "learner": "learner",
+    "earnedOn": "completion date",
+    "achievementId": "course",
+}
+
+
+def _with_key(request: AwardRequest, key: str) -> AwardRequest:
+    """The request under the row's own key (the cohort validator appends a row number)."""
+    return AwardRequest(
+        request.achievement_id,
+        request.learner,
+        request.earned_on,
+        request.credits_earned,
+        key,
+        request.cryptosuite,
+    )
