@@ -21,6 +21,7 @@ from passport.settings import Settings
 from passport.web import (
     admin,
     identity,
+    info,
     pages,
     problems,
     public,
@@ -78,6 +79,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         description="A tamper-evident ledger of NHS staff credentials, verifiable as W3C "
         "Verifiable Credentials.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     problems.install(app)
     security.redact_tokens_in_logs()
@@ -92,6 +95,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.add_exception_handler(pages.NoSuchLinkError, pages.no_such_link)
     app.include_router(pages.api)
     app.include_router(identity.router)
+    app.include_router(info.router)
+    info.install_api_browser(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(vc_api.router)
     app.include_router(vc_verify.router)
