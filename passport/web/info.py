@@ -37,7 +37,7 @@ def install_api_browser(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def api_browser() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url=app.openapi_url or "/openapi.json",
             title=f"{app.title} – API",
             swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
@@ -45,6 +45,8 @@ def install_api_browser(app: FastAPI) -> None:
             swagger_favicon_url="/static/nhsuk/assets/images/favicon.ico",
             oauth2_redirect_url="/docs/oauth2-redirect",
         )
+        html = bytes(page.body).replace(b"<html>", b'<html lang="en">', 1)
+        return HTMLResponse(html)
 
     @app.get("/docs/oauth2-redirect", include_in_schema=False)
     def api_browser_redirect() -> HTMLResponse:

@@ -76,6 +76,11 @@ def test_the_employer_sees_a_revoked_credential_marked_revoked(
     expect(page.get_by_text("For my new ward manager.")).to_be_visible()
     assert_accessible_basics(page)
     screenshot(page, "employer-revoked-credential")
+    page.emulate_media(media="print")
+    expect(page.get_by_role("button", name="Check", exact=True)).to_be_hidden()
+    expect(page.locator("header.nhsuk-header")).to_be_hidden()
+    expect(revoked.locator(".verdict")).to_be_visible()
+    screenshot(page, "employer-print-view")
 
 
 def test_the_role_check_shows_one_requirement_missing(

@@ -9,3 +9,19 @@ const target = window.location.hash && document.getElementById(window.location.h
 if (target && target.getAttribute("tabindex") === "-1") {
   target.focus();
 }
+
+// "Only the ones I choose" reveals the list of credentials. Done here rather than by the design
+// system's radios script, whose aria-expanded on a radio button axe-core flags as not allowed.
+// Without script the list is simply shown.
+for (const radios of document.querySelectorAll(".nhsuk-radios")) {
+  const inputs = radios.querySelectorAll("input[type=radio]");
+  const sync = () => {
+    for (const input of inputs) {
+      const id = input.getAttribute("data-app-reveals");
+      const revealed = id && document.getElementById(id);
+      if (revealed) revealed.classList.toggle("nhsuk-radios__conditional--hidden", !input.checked);
+    }
+  };
+  for (const input of inputs) input.addEventListener("change", sync);
+  sync();
+}
