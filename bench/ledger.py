@@ -102,7 +102,7 @@ def bench_verify(count: int, directory: Path) -> dict[str, float]:
     lists = StatusLists(
         {
             url: document
-            for entry in award.credential["credentialStatus"]
+            for entry in [award.credential["credentialStatus"]]
             if (document := status_list_at(services, url := entry["statusListCredential"]))
         },
         "the issuer's status lists, fetched once",

@@ -82,7 +82,7 @@ def measure(
     issuer_id, achievement, awards = _load(services, credentials)
     now = datetime.now(UTC)
     pick = lambda: random.choice(awards)  # noqa: E731
-    url = awards[0].credential["credentialStatus"][0]["statusListCredential"]
+    url = awards[0].credential["credentialStatus"]["statusListCredential"]
     counter = iter(range(10**9))
     figures = {
         "status list": _median_ms(samples, lambda: status_list_at(services, url)),

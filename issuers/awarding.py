@@ -26,10 +26,11 @@ from events.errors import (
 from events.issuer import AchievementKind
 from events.passport import Passport
 from issuers.credentials import achievement_document, open_badge_credential
-from issuers.status_list import PURPOSES, status_entries
+from issuers.metrics import AWARDS_RECORDED
+from issuers.status_list import status_entry
 from keys import KeyStore, did_key, did_key_verification_method, did_web
 from projections.idempotency import IdempotencyKeys
-from projections.status_lists import StatusIndexes
+from projections.status_lists import MESSAGE, StatusIndexes
 from verifier import eddsa_jcs_2022
 from verifier.cryptosuites import CRYPTOSUITES
 from verifier.jose import encode_vc_jwt
@@ -101,6 +102,15 @@ class Awarding:
     def status_list_url(self, slug: str, purpose: str, list_no: int) -> str:
         """Where an issuer's status list is published."""
         return f"{self._base_url}/status/{slug}/{purpose}/{list_no}"
+
+    def status_reference_url(self) -> str:
+        """Where what each value of a status entry means is published (`statusReference`)."""
+        return f"{self._base_url}/status/meanings"
+
+    def _status(self, slug: str, list_no: int, index: int) -> dict[str, Any]:
+        return status_entry(
+            self.status_list_url(slug, MESSAGE, list_no), index, self.status_reference_url()
+        )
 
     def register_issuer(
         self, slug: str, name: str, url: str, at: datetime, did_method: str = "web"
@@ -240,6 +250,7 @@ class Awarding:
                 recorded = self._ledger.record_awards(entries)
             except IntegrityError:
                 continue
+            AWARDS_RECORDED.inc(recorded)
             if recorded < len(entries):  # a retry: some were recorded by an earlier attempt
                 return self._as_recorded(awards)
             return awards
@@ -307,9 +318,7 @@ class Awarding:
                 refresher_months=definition["refresherMonths"],
                 credits_earned=request.credits_earned,
             )
-            unsigned["credentialStatus"] = status_entries(
-                {p: self.status_list_url(issuer.slug, p, list_no) for p in PURPOSES}, index
-            )
+            unsigned["credentialStatus"] = self._status(issuer.slug, list_no, index)
             credential = CRYPTOSUITES[request.cryptosuite].create_proof(
                 unsigned, signer, issuer.current_key, created=at, proof_as_array=True
             )
@@ -380,9 +389,7 @@ class Awarding:
         document = {k: v for k, v in unsigned.items() if k != "proof"}
         document.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
         list_no, index = self._status_indexes.reserve(str(issuer.id), document["id"])
-        document["credentialStatus"] = status_entries(
-            {p: self.status_list_url(issuer.slug, p, list_no) for p in PURPOSES}, index
-        )
+        document["credentialStatus"] = self._status(issuer.slug, list_no, index)
         signer = self._keys.signer(issuer.current_key.rsplit("#", 1)[1])
         types = document.get("type")
         credential = CRYPTOSUITES[cryptosuite].create_proof(
@@ -419,6 +426,7 @@ class Awarding:
                 continue
             if not recorded:  # a racing request with this id was recorded first
                 raise CredentialIdTakenError(entry.credential_id)
+            AWARDS_RECORDED.inc(recorded)
             return credential
         raise ConcurrentChangeError(issuer_id)
 

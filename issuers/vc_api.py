@@ -238,8 +238,9 @@ def update_status(
         return problem(
             400,
             "Unsupported status",
-            "status must be revoked, suspended or active, or a statusPurpose of revocation "
-            "(true: a revocation cannot be undone) or suspension (true or false)",
+            "status must be revoked, suspended or active (for any entry, our one message "
+            "entry included), or a statusPurpose of revocation (true: a revocation cannot be "
+            "undone) or suspension (true or false)",
         )
     # One save for every change: a status that forbids one change leaves all of them unmade.
     services.ledger.set_credential_statuses(

@@ -1,6 +1,12 @@
 """Key pairs, decentralised identifiers and the encrypted key store."""
 
-from keys.did import did_key, did_key_verification_method, did_web, resolve_did_key
+from keys.did import (
+    did_key,
+    did_key_verification_method,
+    did_web,
+    did_web_document_url,
+    resolve_did_key,
+)
 from keys.ed25519 import PublicKey, SigningKey
 from keys.errors import (
     InvalidSignatureError,
@@ -30,6 +36,7 @@ __all__ = [
     "did_key",
     "did_key_verification_method",
     "did_web",
+    "did_web_document_url",
     "normalise_identifier",
     "resolve_did_key",
 ]

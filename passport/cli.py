@@ -117,6 +117,7 @@ def serve(
             port=port,
             tls_cert=tls_cert,
             tls_key=tls_key,
+            log_format=settings.log_format,
         )
         try:
             config.load()  # reads the certificate and key now, to explain what is wrong
@@ -197,7 +198,13 @@ def export(
 
 @app.command()
 def verify(
-    file: Annotated[str, typer.Argument(help="Credential, presentation or passport; - for stdin.")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="Credential, presentation, passport, baked badge (PNG, SVG) or certificate "
+            "(PDF); - for stdin."
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     online: Annotated[
         bool,
@@ -218,19 +225,26 @@ def verify(
 ) -> None:
     """Verify a credential, presentation or passport offline against the pinned registries
     (`passport trust`). Exit 0 valid, 1 not, 2 unusable."""
+    from passport.cli_trust import with_carried_registry  # noqa: PLC0415
+    from passport.did_web import DidWebFetcher  # noqa: PLC0415
     from passport.online import FetchedStatusLists  # noqa: PLC0415
     from passport.trust_store import TrustStore, TrustStoreError  # noqa: PLC0415
-    from verifier import MalformedInputError, Policy, verify_document  # noqa: PLC0415
+    from verifier import DocumentReport, MalformedInputError, Policy, verify_document  # noqa: PLC0415
+    from verifier.carried import verify_file  # noqa: PLC0415
     from verifier.checks import StatusLists  # noqa: PLC0415
+    from verifier.verify import parse_document  # noqa: PLC0415
 
     if policy not in {p.value for p in Policy}:
         _fail(f"unknown policy {policy!r}: use registry or proof-only")
     lists = None
+    documents = None
     store = TrustStore()
     try:
         if online:
-            fetched = FetchedStatusLists(_settings().base_url)
+            settings = _settings()
+            fetched = FetchedStatusLists(settings.base_url)
             lists = StatusLists(fetched, fetched.source)
+            documents = DidWebFetcher(settings.fetch_ca_file)
             for problem in store.refresh():
                 typer.echo(f"warning: {problem}", err=True)
         trust = store.trust(Policy(policy))
@@ -238,13 +252,23 @@ def verify(
         _fail(str(exc))
     try:
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1) if file == "-" else _read(Path(file))
-        report = verify_document(data, now=utcnow(), trust=trust, status_lists=lists)
+
+        def check(raw: bytes) -> DocumentReport:
+            document = parse_document(raw)
+            trusted = with_carried_registry(store, document, trust)
+            return verify_document(
+                document, now=utcnow(), trust=trusted, status_lists=lists, did_documents=documents
+            )
+
+        report, carried_in = verify_file(data, check)
     except MalformedInputError as exc:
         _fail(str(exc))
     if as_json:
-        typer.echo(json.dumps({**report.to_dict(), "policy": policy}, indent=2))
+        found = {"carriedIn": carried_in} if carried_in else {}
+        typer.echo(json.dumps({**report.to_dict(), **found, "policy": policy}, indent=2))
     else:
-        typer.echo(f"{report.to_text()}\n\npolicy: {policy}")
+        where = "".join(f"carried in {w}\n" for w in carried_in)
+        typer.echo(f"{where}{report.to_text()}\n\npolicy: {policy}")
     raise typer.Exit(0 if report.verified else 1)
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, NoReturn
+from collections.abc import Mapping
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from passport.trust_store import TrustStore, TrustStoreError
+from verifier.trust import Trust
 
 EXIT_UNUSABLE = 2
 trust_app = typer.Typer(
@@ -69,3 +71,22 @@ def trust_remove(
     except TrustStoreError as exc:
         _fail(str(exc))
     typer.echo(f"no longer trusting {fingerprint}")
+
+
+def with_carried_registry(
+    store: TrustStore, document: Mapping[str, Any] | str, trust: Trust
+) -> Trust:
+    """The trust after a registry copy a passport file carries: kept when newer and signed by
+    a pinned key (as `--online` keeps a fetched one), else ignored with a line saying why."""
+    extension = document.get("staffPassport") if isinstance(document, Mapping) else None
+    carried = extension.get("registry") if isinstance(extension, Mapping) else None
+    if not isinstance(carried, Mapping):
+        return trust
+    try:
+        line = store.accept_copy(carried)
+        updated = store.trust(trust.policy)
+    except TrustStoreError as exc:
+        _fail(str(exc))
+    if line is not None:
+        typer.echo(line, err=True)
+    return updated

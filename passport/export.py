@@ -33,6 +33,12 @@ def issuers_document(views: Views, dids: set[str] | None = None) -> list[dict[st
     ]
 
 
+def _status_entries(credential: dict[str, Any]) -> list[Any]:
+    """One status object (as issued now) or a list of them (as issued before)."""
+    declared = credential.get("credentialStatus")
+    return declared if isinstance(declared, list) else [declared] if declared else []
+
+
 def _status_lists(
     held: list[tuple[dict[str, Any], str, str, str | None]],
     status_list_at: Callable[[str], dict[str, Any] | None],
@@ -41,7 +47,7 @@ def _status_lists(
         {
             entry["statusListCredential"]
             for credential, _, _, _ in held
-            for entry in credential.get("credentialStatus") or []
+            for entry in _status_entries(credential)
             if isinstance(entry, dict) and isinstance(entry.get("statusListCredential"), str)
         }
     )

@@ -9,7 +9,7 @@ from typing import Any
 from events.errors import IssuerNotFoundError
 from events.issuer import Issuer
 from issuers.publication import did_document, signed_status_list
-from issuers.status_list import PURPOSES
+from issuers.status_list import LIST_PURPOSES
 from passport.export import export_passport
 from passport.log import inclusion_for_credential, publish_checkpoint, verifier_keys
 from passport.registry import published_registry
@@ -27,7 +27,7 @@ def issuer_did_document(services: Services, slug: str) -> dict[str, Any] | None:
 
 def status_list(services: Services, slug: str, purpose: str, list_no: int) -> dict[str, Any] | None:
     """An issuer's signed status list, or None if there is no such list."""
-    if purpose not in PURPOSES or list_no < 1:
+    if purpose not in LIST_PURPOSES or list_no < 1:
         return None
     try:
         issuer = services.ledger.issuer(Issuer.create_id(slug))

@@ -19,7 +19,7 @@ from events.registry import ROLES, NotRecognisedError
 from keys import PublicKey
 from passport.log import verifier_keys
 from passport.services import REGISTRY_ROLE, Services
-from verifier.registry import sign_registry, subject_document
+from verifier.registry import REGISTRY_CONTEXT, sign_registry, subject_document
 from verifier.trust import Policy, Trust, TrustAnchors, TrustedRegistry
 
 WELL_KNOWN_PATH = "/.well-known/passport-registry.json"
@@ -50,8 +50,11 @@ def published_registry(services: Services, at: datetime) -> dict[str, Any]:
     """The current registry document, signed and stored once per version."""
     version = current_version(services)
     stored = registry_version(services, version)
-    if stored is not None:
+    if stored is not None and stored.get("@context") == REGISTRY_CONTEXT:
         return stored
+    # Not yet published, or published in an older format (before the registry defined its own
+    # terms, which eddsa-jcs-2022 now requires): a publication, not an event, so this version's
+    # content is signed again in the current format and replaces the stored one.
     _, entities = services.views.registry()
     subject = subject_document(
         registry_id=registry_url(services),
@@ -65,8 +68,9 @@ def published_registry(services: Services, at: datetime) -> dict[str, Any]:
     with services.read_models.transaction() as tx:
         tx.execute(
             "INSERT INTO registry_versions (version, document, published_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (version) DO NOTHING",
-            (version, json.dumps(document), at.isoformat()),
+            "ON CONFLICT (version) DO UPDATE SET document = excluded.document, "
+            "published_at = excluded.published_at WHERE registry_versions.document = ?",
+            (version, json.dumps(document), at.isoformat(), json.dumps(stored)),
         )
     kept = registry_version(services, version)
     assert kept is not None  # inserted above, or by a concurrent request first
@@ -80,7 +84,7 @@ def registry_version(services: Services, version: int) -> dict[str, Any] | None:
     return dict(json.loads(rows[0][0])) if rows else None
 
 
-_TRUSTED: dict[tuple[str, int, str], TrustedRegistry] = {}
+_TRUSTED: dict[tuple[str, int, str, Policy], Trust] = {}
 _LOCK = threading.Lock()
 
 
@@ -91,15 +95,16 @@ def own_trust(services: Services, at: datetime, policy: Policy = Policy.REGISTRY
     signer = str(document["issuer"]).removeprefix("did:key:")
     key = (registry_url(services), int(document["credentialSubject"]["version"]), signer)
     with _LOCK:
-        trusted = _TRUSTED.get(key)
-    if trusted is None:
+        trust = _TRUSTED.get((*key, policy))
+    if trust is None:
         anchors = TrustAnchors(frozenset(registry_fingerprints(services)))
-        trusted = TrustedRegistry.from_document(document, anchors)
+        # One Trust per registry version and policy: its key index is built once, not per request.
+        trust = Trust([TrustedRegistry.from_document(document, anchors)], policy)
         with _LOCK:
             if len(_TRUSTED) > 64:
                 _TRUSTED.clear()
-            _TRUSTED[key] = trusted
-    return Trust([trusted], policy)
+            _TRUSTED[(*key, policy)] = trust
+    return trust
 
 
 def fingerprint_of(document: dict[str, Any]) -> str:

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         description="PEM file of the certificate authorities that may sign the SMTP server's "
         "certificate (default: the system's).",
     )
+    fetch_ca_file: Path | None = Field(
+        None,
+        description="PEM file of the certificate authorities that may sign the certificates of "
+        "recognised did:web issuers' hosts, when their DID documents are fetched (default: the "
+        "system's).",
+    )
     smtp_allow_plaintext: bool = Field(
         False,
         description="Allow smtp:// without STARTTLS (only for a relay on this machine): the "
@@ -74,6 +80,21 @@ class Settings(BaseSettings):
         30.0,
         gt=0,
         description="Seconds a client has to send a request's whole body; slower ones get 408.",
+    )
+    ready_max_lag: int = Field(
+        1000,
+        ge=0,
+        description="Events the read models may be behind the log for GET /readyz to answer 200.",
+    )
+    metrics_token: str | None = Field(
+        None,
+        description="If set, GET /metrics requires `Authorization: Bearer` this token (unset: "
+        "open; it holds no personal data, but restrict it at the proxy or set this).",
+        repr=False,
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="`json`: `passport serve` logs one JSON object per line (tokens redacted).",
     )
 
     @field_validator("database_url")

@@ -141,6 +141,40 @@ class TrustStore:
                 problems.append(f"kept version {pinned.registry.version}: {exc}")
         return problems
 
+    def accept_copy(self, document: Mapping[str, Any]) -> str | None:
+        """Keep a registry copy that travels with a file when it is newer than the pinned copy
+        of the same registry and signed by its pinned key. Returns a line for the person: what
+        was kept, or why the copy was ignored (None: the copy is the one already pinned)."""
+        issuer = document.get("issuer")
+        signer = str(issuer).removeprefix("did:key:") if isinstance(issuer, str) else ""
+        pinned = next((p for p in self.pinned() if p.fingerprint == signer), None)
+        if pinned is None:
+            return (
+                f"warning: ignoring the registry copy in the file: it is signed by {signer or '?'}"
+                ", which is not a pinned registry key"
+            )
+        try:
+            copy = TrustedRegistry.from_document(document, TrustAnchors.of(signer))
+        except RegistryError as exc:
+            return f"warning: ignoring the registry copy in the file: {exc}"
+        if copy.url != pinned.registry.url:
+            return (
+                f"warning: ignoring the registry copy in the file: it is {copy.url}, but "
+                f"{signer} is pinned for {pinned.registry.url}"
+            )
+        if copy.version < pinned.registry.version:
+            return (
+                f"ignoring the registry copy in the file: version {copy.version} is older than "
+                f"version {pinned.registry.version} already pinned (rollback)"
+            )
+        if copy.version == pinned.registry.version:
+            return None
+        self._write(self._path(signer), signer, pinned.source, document, copy.version)
+        return (
+            f"using {copy.name} version {copy.version} carried in the file (newer than version "
+            f"{pinned.registry.version}); kept in the trust store"
+        )
+
     def trust(self, policy: Policy = Policy.REGISTRY) -> Trust:
         """What `passport verify` trusts."""
         return Trust([p.registry for p in self.pinned()], policy)

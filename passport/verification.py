@@ -8,11 +8,15 @@ signed with a retired key, never recorded, is refused even though its signature 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from passport.did_web import DidWebFetcher
 from passport.publishing import LedgerStatusLists
 from passport.registry import own_trust
 from passport.services import Services
@@ -77,6 +81,23 @@ def _as_recorded(
     return CheckResult("ledger_inclusion", RECORDED, Outcome.PASSED, "recorded in this ledger")
 
 
+_FETCHERS: dict[tuple[Path | None, str], DidWebFetcher] = {}
+_FETCHERS_LOCK = threading.Lock()
+
+
+def did_documents(services: Services) -> DidWebFetcher:
+    """The server's did:web fetcher (one per configuration, so its cache lasts between
+    requests). Documents this ledger publishes itself are not fetched: they say what the
+    ledger, and so its registry, already says."""
+    own_host = urlsplit(services.settings.base_url).netloc
+    key = (services.settings.fetch_ca_file, own_host)
+    with _FETCHERS_LOCK:
+        fetcher = _FETCHERS.get(key)
+        if fetcher is None:
+            fetcher = _FETCHERS[key] = DidWebFetcher(key[0], skip_hosts={own_host})
+    return fetcher
+
+
 def ledger_verifier(
     services: Services, now: datetime, expect: ProofExpectations | None = None
 ) -> Callable[[Mapping[str, Any] | str], CredentialReport]:
@@ -86,6 +107,7 @@ def ledger_verifier(
     ours = {i.did for i in services.views.issuers()}
     statuses = RecordedStatuses(services.views, now)
     status_lists = StatusLists(LedgerStatusLists(services), LEDGER_LISTS)
+    documents = did_documents(services)
 
     def verify(credential: Mapping[str, Any] | str) -> CredentialReport:
         report = verify_credential(
@@ -95,6 +117,7 @@ def ledger_verifier(
             statuses=statuses,
             status_lists=status_lists,
             expect=expect,
+            did_documents=documents,
         )
         if report.issuer not in ours or report.check("proof").outcome is not Outcome.PASSED:
             return report

@@ -6,13 +6,17 @@ the same allocation from the log (`INSERT … ON CONFLICT DO NOTHING`), so a dat
 from the log alone knows every index in use.
 
 Each (issuer, purpose, list) has one row holding its bitstring and the time of the last status
-change in the list. A status event flips at most one bit of each purpose's list in place, so
-publishing a list reads one row, however many credentials the issuer has.
+change in the list. Credentials carry one two-bit `message` entry (0 valid, 1 revoked,
+2 suspended); credentials issued before carry a one-bit `revocation` and a one-bit `suspension`
+entry at the same place of two lists. A status event rewrites the credential's place in the
+lists its entries name, in place, so publishing a list reads one row, however many credentials
+the issuer has.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +26,10 @@ from projections.database import ReadModelDatabase, Transaction
 LIST_SIZE = 131_072
 INSERT_CHUNK = 200  # rows per INSERT: SQLite allows 32,766 parameters, PostgreSQL 65,535
 PURPOSE_OF_STATUS = {"revoked": "revocation", "suspended": "suspension"}
+LEGACY_PURPOSES = tuple(PURPOSE_OF_STATUS.values())
+MESSAGE = "message"
+STATUS_SIZE = 2  # bits per entry of a `message` list: the fewest that hold three values
+VALUE_OF_STATUS = {"active": 0, "revoked": 1, "suspended": 2}
 STATUS_OF_EVENT = {
     "Passport.CredentialRevoked": "revoked",
     "Passport.CredentialSuspended": "suspended",
@@ -37,14 +45,28 @@ class ListState:
     changed_at: str | None
 
 
-def empty_bits() -> bytes:
+def bits_per_entry(purpose: str) -> int:
+    """How many bits one credential's status takes in a list of this purpose."""
+    return STATUS_SIZE if purpose == MESSAGE else 1
+
+
+def empty_bits(purpose: str = "revocation") -> bytes:
     """The bits of a list where nothing is set."""
-    return bytes(LIST_SIZE // 8)
+    return bytes(LIST_SIZE * bits_per_entry(purpose) // 8)
+
+
+def purposes_of(credential: Any) -> tuple[str, ...]:
+    """The purposes of the lists a credential's status entries name: its one `message` entry,
+    or the `revocation` and `suspension` entries of credentials issued before."""
+    declared = credential.get("credentialStatus") if isinstance(credential, dict) else None
+    if isinstance(declared, dict) and declared.get("statusPurpose") == MESSAGE:
+        return (MESSAGE,)
+    return LEGACY_PURPOSES
 
 
 def apply(tx: Transaction, event: Any, _position: int) -> None:
-    """Open an issuer's lists when a credential is first placed in them; flip the credential's
-    bit in each purpose's list when its status changes."""
+    """Open an issuer's lists when a credential is first placed in them; write the credential's
+    status at its place in each list its entries name when its status changes."""
     kind = type(event).__qualname__
     if kind == "Passport.CredentialIssued":
         _open_lists(tx, event)
@@ -53,7 +75,7 @@ def apply(tx: Transaction, event: Any, _position: int) -> None:
     if status is None:
         return
     rows = tx.execute(
-        "SELECT issuer_id, status_list, status_index FROM rm_credentials "
+        "SELECT issuer_id, status_list, status_index, credential FROM rm_credentials "
         "WHERE credential_id = ? AND learner_id = ?",
         (event.credential_id, str(event.originator_id)),
     )
@@ -61,13 +83,24 @@ def apply(tx: Transaction, event: Any, _position: int) -> None:
         return  # not ours to list (another passport holds that id), or no status entry
     issuer_id, list_no, index = str(rows[0][0]), int(rows[0][1]), int(rows[0][2])
     changed_at = event.timestamp.isoformat()
-    for purpose in PURPOSE_OF_STATUS.values():
-        _set_bit(tx, issuer_id, purpose, list_no, index, PURPOSE_OF_STATUS.get(status) == purpose)
+    for purpose in purposes_of(_parsed(rows[0][3])):
+        if purpose == MESSAGE:
+            value = VALUE_OF_STATUS[status]
+        else:
+            value = int(PURPOSE_OF_STATUS.get(status) == purpose)
+        _set_value(tx, (issuer_id, purpose, list_no), index, value)
         tx.execute(
             "UPDATE rm_status_lists SET changed_at = ? WHERE issuer_id = ? AND purpose = ? "
             "AND list_no = ? AND (changed_at IS NULL OR changed_at < ?)",
             (changed_at, issuer_id, purpose, list_no, changed_at),
         )
+
+
+def _parsed(text: Any) -> Any:
+    try:
+        return json.loads(str(text))
+    except ValueError:
+        return None
 
 
 def _open_lists(tx: Transaction, event: Any) -> None:
@@ -78,7 +111,7 @@ def _open_lists(tx: Transaction, event: Any) -> None:
     )
     if not rows or rows[0][1] is None:
         return
-    for purpose in PURPOSE_OF_STATUS.values():
+    for purpose in purposes_of(event.credential):
         # No bits yet (NULL: all clear), so opening a list writes a few bytes, not 16 KiB.
         tx.execute(
             "INSERT INTO rm_status_lists (issuer_id, purpose, list_no, bits) "
@@ -87,24 +120,30 @@ def _open_lists(tx: Transaction, event: Any) -> None:
         )
 
 
-def _set_bit(
-    tx: Transaction, issuer_id: str, purpose: str, list_no: int, index: int, value: bool
-) -> None:
-    key = (issuer_id, purpose, list_no)
+def _set_value(tx: Transaction, key: tuple[str, str, int], index: int, value: int) -> None:
+    """Write `value` in the `index`-th entry of the list (its bits from the most significant
+    down: index 0 starts at the most significant bit of the first byte)."""
     rows = tx.execute(
         "SELECT bits FROM rm_status_lists WHERE issuer_id = ? AND purpose = ? AND list_no = ?",
         key,
     )
-    bits = bytearray(bytes(rows[0][0]) if rows and rows[0][0] is not None else empty_bits())
-    mask = 0x80 >> (index % 8)  # index 0 is the most significant bit of the first byte
-    before = bits[index // 8]
-    bits[index // 8] = before | mask if value else before & ~mask
+    size = bits_per_entry(key[1])
+    stored = rows[0][0] if rows else None
+    bits = bytearray(bytes(stored) if stored is not None else empty_bits(key[1]))
+    before = bytes(bits)
+    for offset in range(size):
+        position = index * size + offset
+        mask = 0x80 >> (position % 8)
+        if (value >> (size - 1 - offset)) & 1:
+            bits[position // 8] |= mask
+        else:
+            bits[position // 8] &= ~mask
     if not rows:
         tx.execute(
             "INSERT INTO rm_status_lists (issuer_id, purpose, list_no, bits) VALUES (?, ?, ?, ?)",
             (*key, bytes(bits)),
         )
-    elif bits[index // 8] != before or rows[0][0] is None:
+    elif bytes(bits) != before or stored is None:
         tx.execute(
             "UPDATE rm_status_lists SET bits = ? WHERE issuer_id = ? AND purpose = ? "
             "AND list_no = ?",
@@ -225,6 +264,6 @@ class StatusIndexes:
             )
         if rows:
             return ListState(
-                bytes(rows[0][0]) if rows[0][0] is not None else empty_bits(), rows[0][1]
+                bytes(rows[0][0]) if rows[0][0] is not None else empty_bits(purpose), rows[0][1]
             )
-        return ListState(empty_bits(), None) if list_no == 1 else None
+        return ListState(empty_bits(purpose), None) if list_no == 1 else None

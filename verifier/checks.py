@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import marshal
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -13,14 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from verifier.data_integrity import verification_method_of
-from verifier.data_model import credential_problems, id_of
+from verifier.data_model import credential_problems, id_of, is_v1, validity_dates
 from verifier.eddsa_jcs_2022 import verify_proof
 from verifier.errors import ProofError
 from verifier.keyset import KeyInfo, KeySet, UnknownKeyError, parse_time
 from verifier.merkle import MerkleProofError, leaf_hash, verify_inclusion
 from verifier.report import CheckResult, Outcome
 from verifier.signed_note import Checkpoint, SignedNoteError, open_note
-from verifier.status_list import ENTRY_TYPE, check_status
+from verifier.status_list import ENTRY_TYPE, StatusOutcome, check_status
 from verifier.trust import Policy, Recognition
 
 NAMES = {
@@ -50,12 +51,16 @@ def issuer_id(credential: Mapping[str, Any]) -> str | None:
     return issuer if isinstance(issuer, str) else None
 
 
-def well_formed(credential: Any) -> CheckResult:
-    """VC Data Model 2.0: the properties every credential must have, in the forms required."""
-    problems = credential_problems(credential)
+def well_formed(credential: Any, *, legacy: bool = False) -> CheckResult:
+    """VC Data Model 2.0 (or, with `legacy`, 1.1): the properties every credential must have,
+    in the forms required."""
+    problems = credential_problems(credential, legacy=legacy)
     if problems:
         return result("well_formed", Outcome.FAILED, "; ".join(problems), "malformed")
-    return result("well_formed", Outcome.PASSED, "has the properties VC Data Model 2.0 requires")
+    model = "1.1" if legacy and is_v1(credential) else "2.0"
+    return result(
+        "well_formed", Outcome.PASSED, f"has the properties VC Data Model {model} requires"
+    )
 
 
 def issuer_controls_key(
@@ -132,10 +137,12 @@ def validity_period(
     not_before: datetime | None = None,
     expires: datetime | None = None,
 ) -> CheckResult:
-    """`validFrom` <= now < `validUntil` (VCDM 2.0 §4.9), narrowed by a JWT's `nbf` and `exp`."""
+    """`validFrom` <= now < `validUntil` (VCDM 2.0 §4.9; VCDM 1.1's `issuanceDate` and
+    `expirationDate`, §4.6 and §4.8), narrowed by a JWT's `nbf` and `exp`."""
     check = "validity_period"
-    starts = [t for t in (parse_time(credential.get("validFrom")), not_before) if t is not None]
-    ends = [t for t in (parse_time(credential.get("validUntil")), expires) if t is not None]
+    start, end = validity_dates(credential)
+    starts = [t for t in (start, not_before) if t is not None]
+    ends = [t for t in (end, expires) if t is not None]
     valid_from = max(starts, default=None)
     valid_until = min(ends, default=None)
     if valid_from is not None and now < valid_from:
@@ -191,7 +198,7 @@ class _VerifiedLists:
     """Fingerprints of status list credentials whose proof verified, most recent kept.
 
     One list serves thousands of credentials, and every verification of one of them checks
-    the list's proof: the fingerprint (the key and a sorted serialisation of the whole document,
+    the list's proof: the fingerprint (the key and an exact serialisation of the whole document,
     proof included) says this exact document verified before under this exact key.
     """
 
@@ -218,11 +225,15 @@ _VERIFIED_LISTS = _VerifiedLists(512)
 
 
 def _list_fingerprint(document: Mapping[str, Any], key: bytes) -> bytes | None:
+    # marshal writes every value with its exact type, so two documents that differ in any value
+    # or type never share bytes (a different member order only costs a cache miss); it is about
+    # four times faster than a sorted json.dumps, which was a quarter of a JWT's status check.
+    if type(document) is not dict:
+        return None  # a mapping marshal cannot write exactly: verify_proof checks it every time
     try:
-        text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(key + text.encode()).digest()
-    except (TypeError, ValueError):
-        return None  # not canonical JSON: verify_proof says why
+        return hashlib.sha256(key + marshal.dumps(document)).digest()
+    except ValueError:
+        return None  # a value that is not plain data: verify_proof says why
 
 
 def status(
@@ -276,14 +287,16 @@ def _from_lists(
         if found is not None and (issued := parse_time(found.get("validFrom"))) is not None:
             dated.append(issued)
         outcomes.append(check_status(entry, found, now=now))
-    for outcome in outcomes:
+    # Revocation is final, so it speaks first when two entries are set.
+    for outcome in sorted(outcomes, key=lambda o: _word(o) != "revoked"):
         if outcome.state == "set":
-            word = {"revocation": "revoked", "suspension": "suspended"}.get(outcome.purpose)
+            word = _word(outcome)
+            said = word or f"status {outcome.value:#x} ({outcome.message})"
             return result(
                 "status",
                 Outcome.FAILED,
-                f"{word or outcome.purpose}, according to {source}",
-                word or "status_unknown",
+                f"{said}, according to {source}",
+                word or ("status_message" if outcome.purpose == "message" else "status_unknown"),
             )
     unknown = [o.reason for o in outcomes if o.state == "unknown"]
     if unknown:
@@ -293,6 +306,22 @@ def _from_lists(
     return result(
         "status", Outcome.PASSED, f"not revoked or suspended{as_of}, according to {source}"
     )
+
+
+def _word(outcome: StatusOutcome) -> str | None:
+    """ "revoked" or "suspended" when a set entry says so: by its purpose (one-bit lists) or by
+    its value's message (a `message` entry, such as ours: 0x1 revoked, 0x2 suspended)."""
+    if outcome.purpose in ("revocation", "suspension"):
+        return {"revocation": "revoked", "suspension": "suspended"}[outcome.purpose]
+    return _MESSAGE_WORDS.get((outcome.message or "").strip().lower())
+
+
+_MESSAGE_WORDS = {
+    "revoked": "revoked",
+    "revocation": "revoked",
+    "suspended": "suspended",
+    "suspension": "suspended",
+}
 
 
 def _from_record(recorded: Mapping[str, Any]) -> CheckResult:

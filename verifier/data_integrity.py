@@ -76,12 +76,18 @@ def secured(
 def opened_proof(
     secured_document: Mapping[str, Any], cryptosuite: str, expected_purpose: str
 ) -> tuple[dict[str, Any], str]:
+    """The document's one proof, opened by `checked_proof`."""
+    return checked_proof(single_proof(secured_document), cryptosuite, expected_purpose)
+
+
+def checked_proof(
+    proof: Mapping[str, Any], cryptosuite: str, expected_purpose: str, proof_type: str = PROOF_TYPE
+) -> tuple[dict[str, Any], str]:
     """The proof's options (all but `proofValue`) and its `proofValue`, once the proof is of this
     cryptosuite and made for the expected purpose; else `ProofError` saying what is wrong."""
-    proof = single_proof(secured_document)
-    if proof.get("type") != PROOF_TYPE:
-        raise ProofError(f"proof type must be {PROOF_TYPE}, got {proof.get('type')!r}")
-    if proof.get("cryptosuite") != cryptosuite:
+    if proof.get("type") != proof_type:
+        raise ProofError(f"proof type must be {proof_type}, got {proof.get('type')!r}")
+    if proof_type == PROOF_TYPE and proof.get("cryptosuite") != cryptosuite:
         raise ProofError(f"unsupported cryptosuite {proof.get('cryptosuite')!r}")
     if proof.get("proofPurpose") != expected_purpose:
         raise ProofError(
@@ -97,7 +103,13 @@ def document_under_proof_context(
     secured_document: Mapping[str, Any], options: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The unsecured document; with the proof's `@context` when the proof carries one."""
-    document = unsecured(secured_document)
+    return under_proof_context(unsecured(secured_document), options)
+
+
+def under_proof_context(document: Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, Any]:
+    """The document a proof covers (with the earlier proofs of a chain, if any), under the
+    proof's `@context` when the proof carries one."""
+    document = dict(document)
     if "@context" not in options:
         return document
     # The document's contexts must start with the proof's, in order (vc-di-eddsa §3.2.2 and

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from verifier.eddsa_rdfc_2022 import canonical_nquads
@@ -17,11 +17,15 @@ from verifier.errors import ProofError, UnknownContextError
 from verifier.keyset import parse_time
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 URL_LIKE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+\Z")  # \Z: no newline after the end
 # XML Schema dateTimeStamp: a dateTime whose time zone is required (VCDM 2.0 §4.9).
 XSD_DATETIME_STAMP = re.compile(
     r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})\Z"
 )
+# A dateTime whose time zone is missing: Data Integrity §2.1 says such a proof `created` or
+# `expires` "MUST be interpreted as UTC" (w3c/vc-data-integrity#294), and the suites accept it.
+XSD_DATETIME_NO_ZONE = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\Z")
 # A well-formed BCP 47 language tag, in the shape JSON-LD's @language accepts.
 LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*\Z")
 DIRECTIONS = ("ltr", "rtl")
@@ -42,6 +46,18 @@ def is_stamp(value: Any) -> bool:
         and bool(XSD_DATETIME_STAMP.match(value))
         and parse_time(value) is not None
     )
+
+
+def proof_time(value: Any) -> datetime | None:
+    """A proof's `created` or `expires`: a dateTimeStamp, or a dateTime without a time zone
+    read as UTC (Data Integrity §2.1); None when it is neither."""
+    stamp = parse_time(value)
+    if stamp is not None or not (isinstance(value, str) and XSD_DATETIME_NO_ZONE.match(value)):
+        return stamp if is_stamp(value) else None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def one_or_more(value: Any) -> list[Any]:
@@ -76,9 +92,11 @@ def _is_type(value: Any) -> bool:
 
 def _types_of(required: str) -> Rule:
     def rule(document: Mapping[str, Any]) -> Iterator[str]:
-        types = document.get("type")
-        if not isinstance(types, list) or required not in types:
-            yield f"type must be a list including {required} (VCDM 2.0 §4.5)"
+        # One or more terms (VCDM 2.0 §4.5, VCDM 1.1 §4.3): the required type alone may be
+        # written as a single string.
+        types = one_or_more(document.get("type"))
+        if required not in types:
+            yield f"type must be {required}, or a list including it (VCDM 2.0 §4.5)"
         elif not _is_type(types):
             yield "each type must be a term or a URL, written as a string (VCDM 2.0 §4.5)"
 
@@ -161,6 +179,26 @@ def _validity(document: Mapping[str, Any]) -> Iterator[str]:
         yield "validFrom must not be later than validUntil (VCDM 2.0 §4.9)"
 
 
+def _v1_context(document: Mapping[str, Any]) -> Iterator[str]:
+    context = one_or_more(document.get("@context"))
+    if not all(isinstance(item, Mapping) or is_url(item) for item in context[1:]):
+        yield "each later @context item must be a URL or a context object (VCDM 1.1 §4.1)"
+
+
+def _v1_dates(document: Mapping[str, Any]) -> Iterator[str]:
+    if "issuanceDate" not in document:
+        yield "issuanceDate must be present (VCDM 1.1 §4.6)"
+    times: dict[str, datetime] = {}
+    for name, section in (("issuanceDate", "§4.6"), ("expirationDate", "§4.8")):
+        if name in document:
+            if not is_stamp(document[name]):
+                yield f"{name} must be an XML Schema dateTime with a time zone (VCDM 1.1 {section})"
+                continue
+            times[name] = parse_time(document[name])  # type: ignore[assignment]
+    if len(times) == 2 and times["issuanceDate"] > times["expirationDate"]:
+        yield "issuanceDate must not be later than expirationDate (VCDM 1.1 §4.8)"
+
+
 def _typed_objects(name: str, section: str, *, id_required: bool = False) -> Rule:
     """A property whose values are objects that must each say their type (and maybe id)."""
 
@@ -207,10 +245,10 @@ def _proof_times(document: Mapping[str, Any]) -> Iterator[str]:
         if not isinstance(proof, Mapping):
             continue
         for name in ("created", "expires"):
-            if name in proof and not is_stamp(proof[name]):
+            if name in proof and proof_time(proof[name]) is None:
                 yield (
-                    f"proof {name} must be an XML Schema dateTime with a time zone "
-                    "(Data Integrity §2.1)"
+                    f"proof {name} must be an XML Schema dateTime, with a time zone (one "
+                    "without is read as UTC) (Data Integrity §2.1)"
                 )
                 return
 
@@ -238,6 +276,38 @@ CREDENTIAL_RULES: tuple[Rule, ...] = (
 )
 
 
+# VCDM 1.1, as Open Badges 3.0 was first published and many wallets still issue: verified, never
+# issued here. Its dates are `issuanceDate`/`expirationDate`; the rest is judged as in 2.0.
+V1_CREDENTIAL_RULES: tuple[Rule, ...] = (
+    _v1_context,
+    _types_of("VerifiableCredential"),
+    _issuer,
+    _subject,
+    _v1_dates,
+    _typed_objects("credentialStatus", "§4.10"),
+    _typed_objects("credentialSchema", "§4.11", id_required=True),
+    _typed_objects("refreshService", "§5.4"),
+    *COMMON_RULES,
+)
+
+
+def validity_dates(credential: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:
+    """When the credential says it starts and stops being valid: `validFrom`/`validUntil`, or
+    VCDM 1.1's `issuanceDate`/`expirationDate` (vc.js judges those the same way)."""
+    if is_v1(credential):
+        return parse_time(credential.get("issuanceDate")), parse_time(
+            credential.get("expirationDate")
+        )
+    return parse_time(credential.get("validFrom")), parse_time(credential.get("validUntil"))
+
+
+def is_v1(document: Any) -> bool:
+    """Whether the document's first @context is VCDM 1.1's (`credentials/v1`)."""
+    if not isinstance(document, Mapping):
+        return False
+    return one_or_more(document.get("@context"))[:1] == [VC_V1_CONTEXT]
+
+
 def _holder(document: Mapping[str, Any]) -> Iterator[str]:
     if "holder" in document and not is_url(id_of(document["holder"])):
         yield "holder must be a URL, or an object whose id is a URL (VCDM 2.0 §4.13)"
@@ -245,6 +315,12 @@ def _holder(document: Mapping[str, Any]) -> Iterator[str]:
 
 PRESENTATION_RULES: tuple[Rule, ...] = (
     _context,
+    _types_of("VerifiablePresentation"),
+    _holder,
+    *COMMON_RULES,
+)
+V1_PRESENTATION_RULES: tuple[Rule, ...] = (
+    _v1_context,
     _types_of("VerifiablePresentation"),
     _holder,
     *COMMON_RULES,
@@ -258,13 +334,18 @@ def broken_rules(document: Any, rules: tuple[Rule, ...]) -> list[str]:
     return [problem for rule in rules for problem in rule(document)]
 
 
-def credential_problems(credential: Any) -> list[str]:
-    """The VCDM 2.0 rules a credential breaks; none when it is well formed."""
+def credential_problems(credential: Any, *, legacy: bool = False) -> list[str]:
+    """The VCDM 2.0 rules a credential breaks; none when it is well formed. With `legacy`, a
+    VCDM 1.1 credential is judged by the 1.1 rules instead (verifiers; issuers sign 2.0 only)."""
+    if legacy and is_v1(credential):
+        return broken_rules(credential, V1_CREDENTIAL_RULES)
     return broken_rules(credential, CREDENTIAL_RULES)
 
 
 def presentation_problems(presentation: Any) -> list[str]:
-    """The VCDM 2.0 rules a presentation breaks (its credentials are judged on their own)."""
+    """The VCDM 2.0 (or 1.1) rules a presentation breaks (its credentials are judged alone)."""
+    if is_v1(presentation):
+        return broken_rules(presentation, V1_PRESENTATION_RULES)
     return broken_rules(presentation, PRESENTATION_RULES)
 
 

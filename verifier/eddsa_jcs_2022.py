@@ -25,10 +25,11 @@ from keys import PublicKey, SigningKey
 from verifier.canonical import canonical_json
 from verifier.data_integrity import (
     check_signature,
-    document_under_proof_context,
-    opened_proof,
+    checked_proof,
     proof_options,
     secured,
+    single_proof,
+    under_proof_context,
     unsecured,
 )
 from verifier.eddsa_rdfc_2022 import check_json_ld
@@ -111,14 +112,27 @@ def verify_proof(
     A document that is not JSON-LD read with the bundled contexts alone raises `ProofError`, or
     `UnknownContextError` for a context outside the bundled, pinned set.
     """
-    options, proof_value = opened_proof(secured_document, CRYPTOSUITE, expected_purpose)
-    document = document_under_proof_context(secured_document, options)
+    verify_proof_over(
+        unsecured(secured_document), single_proof(secured_document), public_key, expected_purpose
+    )
+
+
+def verify_proof_over(
+    document: Mapping[str, Any],
+    proof: Mapping[str, Any],
+    public_key: PublicKey,
+    expected_purpose: str = "assertionMethod",
+) -> None:
+    """Return if `proof` holds over `document` (the unsecured document, with the proofs a
+    chained proof names as its `proof`, Data Integrity §4.3), else raise `ProofError`."""
+    options, proof_value = checked_proof(proof, CRYPTOSUITE, expected_purpose)
+    covered = under_proof_context(document, options)
     try:
-        signed_data = hash_data(document, options)
+        signed_data = hash_data(covered, options)
     except rfc8785.CanonicalizationError as exc:
         # RFC 8785 §3.2.2: no NaN, no infinities, no integer that no double holds exactly.
         raise ProofError(f"the credential has no canonical JSON form (RFC 8785): {exc}") from exc
     check_signature(public_key, proof_value, signed_data)
     # After the signature, so a tampered document is told so first. The document's hash (the
     # second half of what is signed) fingerprints its exact content.
-    check_json_ld(document, signed_data[32:])
+    check_json_ld(covered, signed_data[32:])

@@ -50,6 +50,9 @@ class KeySet:
     ) -> None:
         self._keys = dict(keys or {})
         self._issuers = dict(issuers or {})
+        self._by_controller: dict[str, dict[str, KeyInfo]] = {}
+        for method, info in self._keys.items():
+            self._by_controller.setdefault(info.controller, {})[method] = info
 
     @classmethod
     def from_issuers(cls, issuers: Iterable[Any]) -> Self:
@@ -99,6 +102,10 @@ class KeySet:
     def has(self, method_id: str) -> bool:
         """Whether the set lists this verification method (computed did:keys are not listed)."""
         return method_id in self._keys
+
+    def keys_of(self, did: str) -> Mapping[str, KeyInfo]:
+        """Every key the set lists for this controller, by verification method id."""
+        return self._by_controller.get(did, {})
 
     def issuer_name(self, did: str) -> str | None:
         """The issuer's name, when the key set has it."""

@@ -31,8 +31,8 @@ from verifier.checks import issuer_id, validity_period
 from verifier.checks import result as credential_result
 from verifier.checks import well_formed as credential_well_formed
 from verifier.cryptosuites import CRYPTOSUITES
-from verifier.data_integrity import single_proof
-from verifier.data_model import VC_V2_CONTEXT, id_of, presentation_problems
+from verifier.data_integrity import single_proof, unsecured
+from verifier.data_model import VC_V2_CONTEXT, id_of, presentation_problems, proof_time
 from verifier.errors import ProofError, UnknownContextError
 from verifier.jose import (
     VP_DATA_URL,
@@ -45,7 +45,8 @@ from verifier.jose import (
     presentation_of,
     verify_compact,
 )
-from verifier.keyset import KeySet, UnknownKeyError, controller_of, parse_time
+from verifier.keyset import KeySet, UnknownKeyError, controller_of
+from verifier.proofs import VERIFIERS, suite_of
 from verifier.report import GOOD, CheckResult, CredentialReport, Outcome, find_check
 from verifier.timestamps import xsd_datetime
 
@@ -96,10 +97,12 @@ class Opened:
 
 def _envelope_error(envelope: Mapping[str, Any]) -> str | None:
     context = envelope.get("@context")
-    if not isinstance(context, list) or not context or context[0] != VC_V2_CONTEXT:
+    # One URL may stand alone, as VCDM 2.0's own enveloped presentation example writes it.
+    contexts = context if isinstance(context, list) else [context]
+    if not contexts or contexts[0] != VC_V2_CONTEXT:
         return (
-            f"an enveloped presentation's @context must be a list whose first item is "
-            f"{VC_V2_CONTEXT} (VCDM 2.0 §4.3)"
+            f"an enveloped presentation's @context must be {VC_V2_CONTEXT}, or a list whose "
+            "first item is it (VCDM 2.0 §4.3)"
         )
     ident = envelope.get("id")
     if not isinstance(ident, str) or not ident.startswith(VP_DATA_URL):
@@ -222,18 +225,19 @@ def _signature(
 ) -> CheckResult:
     """The proof's signature with the key it names, then its `expires`."""
     check = "presentation_proof"
-    method, suite = str(proof["verificationMethod"]), proof.get("cryptosuite")
-    if not isinstance(suite, str) or suite not in CRYPTOSUITES:  # before any key look-up
-        return _result(check, Outcome.FAILED, f"unsupported cryptosuite {suite!r}", "bad_signature")
+    method, suite = str(proof["verificationMethod"]), suite_of(proof)
+    verify = VERIFIERS.get(suite)
+    if verify is None:  # before any key look-up
+        return _result(check, Outcome.FAILED, f"unsupported cryptosuite {suite}", "bad_signature")
     try:
         key = key_set.resolve(method)
-        CRYPTOSUITES[suite].verify_proof(dict(presentation), key.public_key, PROOF_PURPOSE)
+        verify(unsecured(presentation), proof, key.public_key, PROOF_PURPOSE)
     except (UnknownKeyError, UnknownContextError) as exc:
         return _result(check, Outcome.UNKNOWN, f"cannot check the holder's signature: {exc}")
     except ProofError as exc:
         return _result(check, Outcome.FAILED, str(exc), "bad_signature")
     if "expires" in proof:
-        expires = parse_time(proof["expires"])
+        expires = proof_time(proof["expires"])
         if expires is None:
             reason = "the proof's expires is not a date and time with a time zone"
             return _result(check, Outcome.FAILED, reason, "malformed")

@@ -26,6 +26,7 @@ VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 # signed JSON-LD: VCDM 2.0's base context defines none for them, and a term no context defines
 # is refused by every verifier that reads the document as JSON-LD (ours included).
 REGISTRY_VOCAB = "https://staff-passport.nhs.example/ns/registry#"
+REGISTRY_CONTEXT = [VC_V2_CONTEXT, {"@vocab": REGISTRY_VOCAB}]
 
 
 class _Wire(BaseModel):

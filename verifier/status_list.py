@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from verifier.keyset import parse_time
+from verifier.status_entry import EntryError, check_list_agrees, entry_shape
 
 MIN_LIST_BITS = 131_072
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*={0,2}")
@@ -37,11 +38,14 @@ class StatusListError(ValueError):
 
 @dataclass(frozen=True)
 class StatusOutcome:
-    """What one status entry says: the bit is set, clear, or the status cannot be known."""
+    """What one status entry says: its value is set (not 0), clear (0), or cannot be known;
+    with the value's message (`statusMessage`, or "set"/"unset" for one bit)."""
 
     state: Literal["set", "clear", "unknown"]
     purpose: str
     reason: str
+    value: int = 0
+    message: str | None = None
 
 
 def decode_encoded_list(encoded: str) -> bytes:
@@ -96,16 +100,23 @@ def check_status(  # noqa: PLR0911 - one return per rule of the validate algorit
     entry: Mapping[str, Any], list_credential: Mapping[str, Any] | None, *, now: datetime
 ) -> StatusOutcome:
     """The status one `BitstringStatusListEntry` records, following the validate algorithm."""
-    purpose = str(entry.get("statusPurpose") or "")
+    purpose = entry.get("statusPurpose")
+    purpose = purpose if isinstance(purpose, str) else ""
 
     def unknown(reason: str) -> StatusOutcome:
         return StatusOutcome("unknown", purpose, reason)
 
     if entry.get("type") != ENTRY_TYPE:
         return unknown(f"status entry of unsupported type {entry.get('type')!r}")
+    if not purpose:
+        return unknown("statusPurpose must be a string")
     index_text = entry.get("statusListIndex")
     if not isinstance(index_text, str) or not _DECIMAL.fullmatch(index_text):
         return unknown("statusListIndex must be a decimal string")
+    try:
+        shape = entry_shape(entry)
+    except EntryError as exc:
+        return unknown(f"malformed status entry: {exc}")
     if list_credential is None:
         return unknown(f"the status list {entry.get('statusListCredential')} is not available")
     types = list_credential.get("type")
@@ -113,10 +124,10 @@ def check_status(  # noqa: PLR0911 - one return per rule of the validate algorit
     subject = _subject(list_credential)
     if LIST_CREDENTIAL_TYPE not in types or subject.get("type") != LIST_TYPE:
         return unknown("the status list is not a BitstringStatusListCredential")
-    if subject.get("statusPurpose") != purpose:
-        return unknown(
-            f"the status list is for {subject.get('statusPurpose')!r}, the entry for {purpose!r}"
-        )
+    try:
+        check_list_agrees(subject, purpose, shape)
+    except EntryError as exc:
+        return unknown(str(exc))
     valid_from = parse_time(list_credential.get("validFrom"))
     valid_until = parse_time(list_credential.get("validUntil"))
     if (valid_from and now < valid_from) or (valid_until and now >= valid_until):
@@ -125,18 +136,21 @@ def check_status(  # noqa: PLR0911 - one return per rule of the validate algorit
         bits = decode_encoded_list(str(subject.get("encodedList", "")))
     except StatusListError as exc:
         return unknown(f"the status list cannot be read: {exc}")
-    size_text = str(entry.get("statusSize", 1))
-    size = int(size_text) if _DECIMAL.fullmatch(size_text) else 0
-    if size < 1:
-        return unknown("statusSize must be a positive integer")
-    entries = len(bits) * 8 // size
+    entries = len(bits) * 8 // shape.size
     if entries < MIN_LIST_BITS:
         return unknown(
-            f"status list has {entries} entries; at least {MIN_LIST_BITS} are "
-            "required, so the status is unknown"
+            f"status list has {entries} entries of {shape.size} bit(s); at least "
+            f"{MIN_LIST_BITS} are required, so the status is unknown"
         )
     index = int(index_text)
     if index >= entries:
         return unknown(f"statusListIndex {index} is beyond the list's {entries} entries")
-    value = bit_at(bits, index, size)
-    return StatusOutcome("set" if value else "clear", purpose, f"{purpose} bit {index} is {value}")
+    value = bit_at(bits, index, shape.size)
+    message = shape.messages.get(value)
+    return StatusOutcome(
+        "set" if value else "clear",
+        purpose,
+        f"{purpose} entry {index} is {value:#x} ({message})",
+        value,
+        message,
+    )

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, Self
 
 from pydantic import ValidationError
@@ -126,6 +127,29 @@ class TrustedRegistry:
             entities={e.id: e for e in subject.entities},
             document=document,
         )
+
+    @cached_property
+    def key_index(self) -> Mapping[str, KeyInfo]:
+        """The keys its entities list, by verification method: read once per registry version,
+        not once per credential."""
+        keys: dict[str, KeyInfo] = {}
+        for entity in self.entities.values():
+            for key in entity.keys:
+                if controller_of(key.id) != entity.id:
+                    continue  # a key may only speak for the entity that lists it
+                try:
+                    public = PublicKey.from_multibase(key.public_key_multibase)
+                except MalformedKeyError:
+                    continue
+                keys[key.id] = KeyInfo(
+                    public, entity.id, key.valid_from, key.retired_at, entity.name
+                )
+        return keys
+
+    @cached_property
+    def names(self) -> Mapping[str, str]:
+        """Each entity's name, by DID."""
+        return {entity.id: entity.name for entity in self.entities.values()}
 
 
 @dataclass(frozen=True)
@@ -240,18 +264,8 @@ class Trust:
         keys: dict[str, KeyInfo] = {}
         names: dict[str, str] = {}
         for registry in reversed(self.registries):  # the first registry wins a conflict
-            for entity in registry.entities.values():
-                names[entity.id] = entity.name
-                for key in entity.keys:
-                    if controller_of(key.id) != entity.id:
-                        continue  # a key may only speak for the entity that lists it
-                    try:
-                        public = PublicKey.from_multibase(key.public_key_multibase)
-                    except MalformedKeyError:
-                        continue
-                    keys[key.id] = KeyInfo(
-                        public, entity.id, key.valid_from, key.retired_at, entity.name
-                    )
+            keys.update(registry.key_index)
+            names.update(registry.names)
         self.key_set = KeySet(keys, names)
         self.note_keys = [k for r in self.registries for k in r.note_keys]
 

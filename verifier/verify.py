@@ -29,11 +29,11 @@ from datetime import datetime
 from typing import Any
 
 from keys import PublicKey
-from verifier import checks
+from verifier import checks, proofs
 from verifier.checks import StatusLists
-from verifier.cryptosuites import CRYPTOSUITES
-from verifier.data_integrity import single_proof, verification_method_of
-from verifier.errors import MalformedInputError, ProofError, UnknownContextError
+from verifier.data_model import proof_time, validity_dates
+from verifier.did_web import DidDocuments, did_document_check
+from verifier.errors import MalformedInputError, ProofError
 from verifier.jose import (
     VP_MEDIA_TYPE,
     conflicting_claim,
@@ -44,7 +44,7 @@ from verifier.jose import (
     verify_compact,
 )
 from verifier.json_text import JsonTextError, read_json
-from verifier.keyset import KeyInfo, KeySet, UnknownKeyError, parse_time
+from verifier.keyset import KeyInfo, KeySet, UnknownKeyError
 from verifier.presentation import (
     PresentationReport,
     held_credentials,
@@ -54,6 +54,7 @@ from verifier.presentation import (
     presentation_checks,
     self_asserted_checks,
 )
+from verifier.related import related_resources
 from verifier.report import CheckResult, CredentialReport, DocumentReport, Outcome
 from verifier.trust import Policy, Trust
 
@@ -98,11 +99,14 @@ def verify_credential(
     status_lists: StatusLists | None = None,
     ledger: LedgerProofs | None = None,
     expect: ProofExpectations | None = None,
+    did_documents: DidDocuments | None = None,
 ) -> CredentialReport:
     """Run every named check on one credential (embedded proof, JWT, or enveloped JWT).
 
     `trust` is the verifier's own choice of registries and policy; without it nothing is
-    trusted and every issuer is `issuer_not_recognised`."""
+    trusted and every issuer is `issuer_not_recognised`. `did_documents`, when given (online),
+    is asked for the DID document of a did:web issuer a trusted registry lists, and adds the
+    `did_document` check (`verifier.did_web`)."""
     context = _Context(
         now,
         trust or Trust(),
@@ -110,6 +114,7 @@ def verify_credential(
         status_lists,
         ledger,
         expect or ProofExpectations(),
+        did_documents,
     )
     token = _as_jwt(credential)
     if token is not None:
@@ -178,6 +183,7 @@ class _Context:
     lists: StatusLists | None
     ledger: LedgerProofs | None = None
     expect: ProofExpectations = ProofExpectations()
+    did_documents: DidDocuments | None = None
 
     @property
     def keys(self) -> KeySet:
@@ -207,6 +213,20 @@ def _report(
     )
 
 
+def _did_document(issuer: str, method: str, ctx: _Context) -> list[CheckResult]:
+    """The `did_document` check, online, for a did:web issuer a trusted registry lists (never
+    for any other: an untrusted file cannot make the verifier fetch anything)."""
+    if ctx.did_documents is None or not issuer.startswith("did:web:"):
+        return []
+    if not any(issuer in r.entities for r in ctx.trust.registries):
+        return []
+    fetched = ctx.did_documents(issuer)
+    if fetched is None:
+        return []
+    check = did_document_check(issuer, method, fetched, ctx.trust)
+    return [replace(check, decides=check.decides and ctx.trust.policy is Policy.REGISTRY)]
+
+
 def _after_proof(
     credential: Mapping[str, Any],
     method: str,
@@ -215,6 +235,21 @@ def _after_proof(
     ctx: _Context,
     token: str | None = None,
     claims: Mapping[str, Any] | None = None,
+) -> list[CheckResult]:
+    return [
+        *_registry_checks(credential, method, key, issued_at, ctx, token, claims),
+        *_did_document(checks.issuer_id(credential) or "", method, ctx),
+    ]
+
+
+def _registry_checks(
+    credential: Mapping[str, Any],
+    method: str,
+    key: KeyInfo | None,
+    issued_at: datetime | None,
+    ctx: _Context,
+    token: str | None,
+    claims: Mapping[str, Any] | None,
 ) -> list[CheckResult]:
     issuer = checks.issuer_id(credential) or ""
     recognition = ctx.trust.recognition(issuer, credential, issued_at)
@@ -227,8 +262,10 @@ def _after_proof(
         return [*results, unchecked, *later]
     ident = credential.get("id")
     recorded = ctx.statuses.get(ident) if isinstance(ident, str) else None
+    related = related_resources(credential)
     return [
         *results,
+        *([related] if related is not None else []),
         checks.key_valid_at(key, issued_at),
         checks.validity_period(
             credential,
@@ -247,8 +284,8 @@ def _after_proof(
 
 
 def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
-    form = "eddsa-jcs-2022"
-    shape = checks.well_formed(credential)
+    form = "embedded proof"
+    shape = checks.well_formed(credential, legacy=True)
     if shape.outcome is not Outcome.PASSED:
         return _report(
             credential,
@@ -260,15 +297,13 @@ def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
             ],
         )
     try:
-        method = verification_method_of(credential)
-        proof = single_proof(credential)
-        suite = proof.get("cryptosuite")
-        form = str(suite or form)
-        if not isinstance(suite, str) or suite not in CRYPTOSUITES:  # before any key look-up
-            raise ProofError(f"unsupported cryptosuite {suite!r}")
-        unmet = ctx.expect.unmet(proof)
-        if unmet is not None:
-            raise ProofError(unmet)
+        findings = proofs.check_proofs(credential, ctx.keys, ctx.expect.purpose)
+        primary = _primary(findings, checks.issuer_id(credential) or "")
+        form = ", ".join(dict.fromkeys(f.suite for f in findings))
+        if primary.outcome is not Outcome.FAILED:
+            unmet = ctx.expect.unmet(primary.proof)
+            if unmet is not None:
+                raise ProofError(unmet)
     except ProofError as exc:
         return _report(
             credential,
@@ -276,41 +311,40 @@ def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
             [shape, checks.result("proof", Outcome.FAILED, str(exc), "bad_signature")]
             + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
         )
-    try:
-        key: KeyInfo | None = ctx.keys.resolve(method)
-    except UnknownKeyError as exc:
-        key = None
-        proof_result = checks.result(
-            "proof", Outcome.UNKNOWN, f"cannot check the signature: {exc}", "key_not_listed"
+    each = proofs.per_proof_checks(findings)
+    if len(findings) == 1:
+        outcome, reason, problem = primary.outcome, primary.reason, primary.problem
+    else:
+        outcome, reason, problem = proofs.summary(findings)
+    proof_result = checks.result("proof", outcome, reason, problem)
+    if outcome is Outcome.FAILED:
+        return _report(
+            credential,
+            form,
+            [shape, proof_result, *each]
+            + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
         )
-    if key is not None:
-        try:
-            CRYPTOSUITES[form].verify_proof(credential, key.public_key, ctx.expect.purpose)
-            proof_result = checks.result(
-                "proof", Outcome.PASSED, f"{form} signature verifies with {method}"
-            )
-        except UnknownContextError as exc:
-            key = None  # nothing after the proof can be judged, as with an unknown key
-            proof_result = checks.result(
-                "proof", Outcome.UNKNOWN, f"cannot check the signature: {exc}"
-            )
-        except ProofError as exc:
-            return _report(
-                credential,
-                form,
-                [shape, checks.result("proof", Outcome.FAILED, str(exc), "bad_signature")]
-                + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
-            )
-    issued_at = parse_time(proof.get("created")) or parse_time(credential.get("validFrom"))
+    key = primary.key if outcome is Outcome.PASSED else None
+    issued_at = proof_time(primary.proof.get("created")) or validity_dates(credential)[0]
     return _report(
         credential,
         form,
         [
             shape,
             proof_result,
-            *_after_proof(credential, method, key, issued_at, ctx),
+            *each,
+            *_after_proof(credential, primary.method, key, issued_at, ctx),
         ],
     )
+
+
+def _primary(findings: list[proofs.ProofFinding], issuer: str) -> proofs.ProofFinding:
+    """The proof that speaks for the issuer: the first made with the issuer's key, else the
+    first (the issuer check then says whose key it was)."""
+    for found in findings:
+        if found.method.split("#", 1)[0] == issuer:
+            return found
+    return findings[0]
 
 
 def _verify_jwt(token: str, ctx: _Context) -> CredentialReport:
@@ -356,7 +390,7 @@ def _verify_jwt(token: str, ctx: _Context) -> CredentialReport:
             raise ProofError(unmet)
         verify_compact(jws, resolve)
     except UnknownKeyError as exc:
-        claimed = numeric_date(jws.claims.get("iat")) or parse_time(credential.get("validFrom"))
+        claimed = numeric_date(jws.claims.get("iat")) or validity_dates(credential)[0]
         return _report(
             credential,
             form,
@@ -378,7 +412,7 @@ def _verify_jwt(token: str, ctx: _Context) -> CredentialReport:
             [shape, checks.result("proof", Outcome.FAILED, str(exc), "bad_signature")]
             + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
         )
-    issued_at = numeric_date(jws.claims.get("iat")) or parse_time(credential.get("validFrom"))
+    issued_at = numeric_date(jws.claims.get("iat")) or validity_dates(credential)[0]
     proof_result = checks.result(
         "proof", Outcome.PASSED, f"vc+jwt EdDSA signature verifies with {kid}"
     )
@@ -427,30 +461,44 @@ def verify_document(
     now: datetime,
     trust: Trust | None = None,
     status_lists: StatusLists | None = None,
+    did_documents: DidDocuments | None = None,
 ) -> DocumentReport:
     """Verify whatever the file holds: a credential, a presentation or a passport file.
 
     `status_lists`, when given, replaces the lists a passport file carries (e.g. lists just
-    fetched from the ledger that published them).
+    fetched from the ledger that published them); `did_documents` is as `verify_credential`'s.
     """
     document = parse_document(data)
     trust = trust or Trust()
     if _is_enveloped_presentation(document):
-        report = verify_presentation(document, now=now, trust=trust, status_lists=status_lists)
-        return DocumentReport("presentation", report.credentials, report.checks)
-    if isinstance(document, str):
-        return DocumentReport(
-            "credential",
-            (verify_credential(document, now=now, trust=trust, status_lists=status_lists),),
+        report = verify_presentation(
+            document,
+            now=now,
+            trust=trust,
+            status_lists=status_lists,
+            did_documents=did_documents,
         )
+        return DocumentReport("presentation", report.credentials, report.checks)
+
+    def single(credential: Mapping[str, Any] | str) -> DocumentReport:
+        report = verify_credential(
+            credential,
+            now=now,
+            trust=trust,
+            status_lists=status_lists,
+            did_documents=did_documents,
+        )
+        return DocumentReport("credential", (report,))
+
+    if isinstance(document, str):
+        return single(document)
     types = _types(document)
     if "VerifiablePresentation" in types:
-        return _verify_presentation(document, now, trust, "StaffPassport" in types, status_lists)
-    if "VerifiableCredential" in types or "EnvelopedVerifiableCredential" in types:
-        return DocumentReport(
-            "credential",
-            (verify_credential(document, now=now, trust=trust, status_lists=status_lists),),
+        return _verify_presentation(
+            document, now, trust, "StaffPassport" in types, status_lists, did_documents
         )
+    if "VerifiableCredential" in types or "EnvelopedVerifiableCredential" in types:
+        return single(document)
     raise MalformedInputError(
         "unknown format: expected a VerifiableCredential, a VerifiablePresentation or a JWT"
     )
@@ -472,6 +520,7 @@ def _verify_presentation(
     trust: Trust,
     is_passport: bool,
     status_lists: StatusLists | None,
+    did_documents: DidDocuments | None = None,
 ) -> DocumentReport:
     held = document.get("verifiableCredential") or []
     held = held if isinstance(held, list) else [held]
@@ -499,7 +548,13 @@ def _verify_presentation(
 
     def verify(credential: Mapping[str, Any] | str) -> CredentialReport:
         return verify_credential(
-            credential, now=now, trust=trust, statuses=statuses, status_lists=lists, ledger=ledger
+            credential,
+            now=now,
+            trust=trust,
+            statuses=statuses,
+            status_lists=lists,
+            ledger=ledger,
+            did_documents=did_documents,
         )
 
     reports = [_judged(c, presented, now, verify) for c in held]
@@ -519,9 +574,7 @@ def _verify_presentation(
         token = jwts.get(ident) if isinstance(ident, str) else None
         if not isinstance(token, str):
             continue
-        jwt_report = verify_credential(
-            token, now=now, trust=trust, statuses=statuses, status_lists=lists, ledger=ledger
-        )
+        jwt_report = verify(token)
         reports.append(
             CredentialReport(
                 jwt_report.credential_id,
@@ -549,6 +602,7 @@ def verify_presentation(
     statuses: Mapping[str, Mapping[str, Any]] | None = None,
     status_lists: StatusLists | None = None,
     verify_held: Callable[[Mapping[str, Any] | str], CredentialReport] | None = None,
+    did_documents: DidDocuments | None = None,
 ) -> PresentationReport:
     """Verify a presentation as a verifier that asked for `challenge` and `domain`.
 
@@ -579,7 +633,12 @@ def verify_presentation(
 
     def held(credential: Mapping[str, Any] | str) -> CredentialReport:
         return verify_credential(
-            credential, now=now, trust=trust, statuses=statuses, status_lists=status_lists
+            credential,
+            now=now,
+            trust=trust,
+            statuses=statuses,
+            status_lists=status_lists,
+            did_documents=did_documents,
         )
 
     presented = PresentationReport(checks, (), holder_id(document), header)

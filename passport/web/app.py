@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from issuers import api as issuer_api
 from issuers import vc_api
@@ -20,8 +18,11 @@ from passport.services import Services, utcnow
 from passport.settings import Settings
 from passport.web import (
     admin,
+    certificate_check,
+    certificates,
     identity,
     info,
+    operations,
     pages,
     problems,
     public,
@@ -87,20 +88,22 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.add_middleware(BodyLimits, timeout=settings.body_timeout)
     app.add_middleware(security.LearnerForms, base_url=settings.base_url)
     app.add_middleware(security.SecurityHeaders)
+    app.add_middleware(operations.RequestTiming)  # outermost: times every answer, errors too
     app.include_router(issuer_api.router)
     app.include_router(public.router)
     app.include_router(admin.router)
     app.include_router(registry_api.router)
     app.include_router(pages.router)
+    app.include_router(certificates.router)
+    app.include_router(certificate_check.router)
     app.add_exception_handler(pages.NoSuchLinkError, pages.no_such_link)
     app.include_router(pages.api)
     app.include_router(identity.router)
-    app.include_router(info.router)
-    info.install_api_browser(app)
-    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    info.install(app)
     app.include_router(vc_api.router)
     app.include_router(vc_verify.router)
     app.include_router(vc_verify.credentials)
+    app.include_router(operations.router)
 
     @app.get("/healthz", tags=["operations"])
     def health() -> dict[str, str]:

@@ -153,6 +153,7 @@ def share_page(
         "checked": checked,
         "headline": headline(checked),
         "all_verified": all(c.verified for c in checked),
+        "policy": trust.policy.value,
         "roles": services.catalogue.roles,
         "form": form,
         "errors": form.errors or None,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from passport.web.html import page
 
@@ -29,6 +31,14 @@ def privacy(request: Request) -> Any:
 def contact(request: Request) -> Any:
     """Who to ask for help."""
     return page(request, "info/contact.html", {})
+
+
+def install(app: FastAPI) -> None:
+    """Add the footer pages, the static assets (the vendored design system) and Swagger UI
+    at `/docs`."""
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    install_api_browser(app)
 
 
 def install_api_browser(app: FastAPI) -> None:

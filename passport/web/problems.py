@@ -22,7 +22,12 @@ from issuers.errors import AuthenticationError, ForbiddenError, JobNotFoundError
 from issuers.problems import problem
 from passport.web.html import error_page, wants_html
 
-__all__ = ["install", "problem"]
+__all__ = ["install", "internal_error", "problem"]
+
+
+def internal_error() -> JSONResponse:
+    """The one answer to an error nobody handled: no detail of it leaves the server."""
+    return problem(500, "Internal error", "something went wrong on our side; it is logged")
 
 
 def _status_of(exc: LedgerError) -> tuple[int, str]:
@@ -92,4 +97,4 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
-        return problem(500, "Internal error", "something went wrong on our side; it is logged")
+        return internal_error()

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from issuers.status_list import status_meanings
 from passport.log import (
     credential_digest,
     holds_credential,
@@ -54,6 +55,15 @@ def did_json(
     return _cacheable(document, "application/did+json", if_none_match, 300)
 
 
+@router.get("/status/meanings")
+def status_meanings_document(
+    services: ServicesDep, if_none_match: Annotated[str | None, Header()] = None
+) -> Response:
+    """What each value of our status entries means (their `statusReference`)."""
+    document = status_meanings(services.awarding.status_reference_url())
+    return _cacheable(document, "application/json", if_none_match, 86400)
+
+
 @router.get("/status/{slug}/{purpose}/{list_no}", responses=NOT_FOUND)
 def status_list_credential(
     slug: Slug,
@@ -62,7 +72,8 @@ def status_list_credential(
     services: ServicesDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """A signed W3C `BitstringStatusListCredential` (revocation or suspension)."""
+    """A signed W3C `BitstringStatusListCredential`: `message` (two bits a credential: valid,
+    revoked, suspended), or the `revocation` and `suspension` lists of earlier credentials."""
     services.projections.catch_up()
     document = status_list(services, slug, purpose, list_no)
     if document is None:

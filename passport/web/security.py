@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from issuers.rate_limit import RateLimiter
 from passport.web.html import error_page
+from passport.web.problems import internal_error
 
 # A token follows /me/, /s/ or /shares/ (also percent-encoded, once or more, as in a query).
 _SLASH = r"(?:/|%(?:25)*2F)"
@@ -108,12 +109,23 @@ class SecurityHeaders:
             await self._documentation(scope, receive, send, secure)
             return
 
+        started = False
+
         async def send_secured(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 secure(message, PAGE_CSP)
             await send(message)
 
-        await self.app(scope, receive, send_secured)
+        try:
+            await self.app(scope, receive, send_secured)
+        except Exception:
+            # Starlette answers an unhandled error outside every middleware, where these headers
+            # are never added: answer here instead, then re-raise so the server still logs it.
+            if not started:
+                await internal_error()(scope, receive, send_secured)
+            raise
 
     async def _documentation(
         self, scope: Scope, receive: Receive, send: Send, secure: _Secure

@@ -8,12 +8,19 @@ a whole request head within `HEADER_TIMEOUT` seconds. Bodies are timed by `limit
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import h11
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from passport.web.security import redact
 
 HEADER_TIMEOUT = 10.0
 KEEP_ALIVE_TIMEOUT = 5
@@ -62,8 +69,10 @@ def server_config(
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
     log_level: str = "info",
+    log_format: str = "text",
 ) -> uvicorn.Config:
-    """The uvicorn configuration `passport serve` runs with."""
+    """The uvicorn configuration `passport serve` runs with (`log_format` "json": one JSON
+    object per line)."""
     return uvicorn.Config(
         app,
         host=host,
@@ -75,4 +84,39 @@ def server_config(
         ssl_certfile=str(tls_cert) if tls_cert else None,
         ssl_keyfile=str(tls_key) if tls_key else None,
         log_level=log_level,
+        log_config=json_log_config() if log_format == "json" else LOGGING_CONFIG,
     )
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per record: time, level, logger, message (and the exception, if any),
+    with personal and share tokens redacted whichever logger wrote it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON."""
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+        }
+        if record.exc_info:
+            line["exception"] = redact(record.exc_text or self.formatException(record.exc_info))
+        return json.dumps(line, ensure_ascii=False)
+
+
+def json_log_config() -> dict[str, Any]:
+    """uvicorn's loggers (errors and access) and the root logger, all as JSON lines."""
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonLines}},
+        "handlers": {"json": handler},
+        "loggers": {
+            "uvicorn": {"handlers": ["json"], "level": "INFO", "propagate": False},
+            "uvicorn.error": {"level": "INFO"},
+            "uvicorn.access": {"handlers": ["json"], "level": "INFO", "propagate": False},
+        },
+        "root": {"handlers": ["json"], "level": "INFO"},
+    }

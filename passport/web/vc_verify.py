@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
-from passport.services import utcnow
+from passport.services import Services, utcnow
 from passport.verification import ledger_verifier
 from passport.web.deps import ServicesDep
 from verifier import CheckResult, CredentialReport, verify_presentation
@@ -50,9 +50,38 @@ class _BadRequestRoute(APIRoute):
                 first = errors[0] if errors else {}
                 where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
                 message = str(first.get("msg", "invalid request"))
-                return _malformed(f"{where}: {message}" if where else message)
+                detail = f"{where}: {message}" if where else message
+                return self.malformed(detail, _policy_of(request))
 
         return route
+
+    @staticmethod
+    def malformed(detail: str, policy: str) -> JSONResponse:
+        """The 400 this route answers for a body that cannot be read."""
+        return _malformed(detail, policy)
+
+
+class _BadCredentialRoute(_BadRequestRoute):
+    """`POST /credentials/verify`'s unreadable body: its own result body, 400, with the policy."""
+
+    @staticmethod
+    def malformed(detail: str, policy: str) -> JSONResponse:
+        """The VC API's 400 for a credential request that cannot be read."""
+        result = VerifyCredentialResult(
+            verified=False,
+            results=[],
+            problemDetails=[
+                ProblemDetail(type=f"{PROBLEMS}malformed", title="Malformed", detail=detail)
+            ],
+            policy=policy,
+        )
+        return JSONResponse(result.model_dump(), status_code=400)
+
+
+def _policy_of(request: Request) -> str:
+    """The policy this deployment verifies under (`PASSPORT_VERIFY_POLICY`)."""
+    services: Services = request.app.state.services
+    return services.settings.verify_policy
 
 
 router = APIRouter(tags=["VC API"], route_class=_BadRequestRoute)
@@ -172,7 +201,6 @@ class Problems(BaseModel):
     problemDetails: list[ProblemDetail]  # noqa: N815 - the VC API's name
     warnings: list[str] = []
     policy: str = Field(
-        "registry",
         description="What decided: `registry` (issuers recognised by this ledger's registry) "
         "or `proof-only` (recognition reported in warnings, not deciding).",
     )
@@ -222,9 +250,10 @@ def _json(result: VerifyPresentationResponse) -> dict[str, Any]:
     return body
 
 
-def _malformed(detail: str) -> JSONResponse:
+def _malformed(detail: str, policy: str) -> JSONResponse:
     body = VerifyPresentationResponse(
         verified=False,
+        policy=policy,
         results=PresentationResults(),
         problemDetails=[
             ProblemDetail(type=f"{PROBLEMS}malformed", title="Malformed", detail=detail)
@@ -342,7 +371,7 @@ def verify_presentation_route(
     return JSONResponse(_json(result), status_code=status)
 
 
-credentials = APIRouter(tags=["VC API"])
+credentials = APIRouter(tags=["VC API"], route_class=_BadCredentialRoute)
 
 # The VC API's `options.checks` names, and the named checks each stands for. A credential must
 # always be well formed, its proof hold, and the key be its issuer's and valid when it signed:
@@ -406,7 +435,12 @@ class VerifyCredentialResult(Problems):
 @credentials.post(
     "/credentials/verify",
     response_model=VerifyCredentialResult,
-    responses={400: {"model": VerifyCredentialResult, "description": "Not verified"}},
+    responses={
+        400: {
+            "model": VerifyCredentialResult,
+            "description": "Not verified, or a request body that cannot be read",
+        }
+    },
 )
 def verify_credential_route(body: VerifyCredentialRequest, services: ServicesDep) -> JSONResponse:
     """W3C VC API: verify a credential; 200 when verified, 400 with the reasons when not.

@@ -58,6 +58,8 @@ class CheckedCredential:
     detail: str | None
     """Who did what when, for a revoked or suspended credential (and why, if shared)."""
     checks: list[Check]
+    who: str = ""
+    """Who issued it and who recognises them, for the technical details."""
 
 
 def checked_credential(
@@ -106,7 +108,15 @@ def checked_credential(
         verdict = f"Unconfirmed issuer: {card.issuer} is not an issuer this service recognises."
     else:
         verdict = "Could not be fully checked: see the technical details, or try again later."
-    return CheckedCredential(card, report.verified, verdict, problem, detail, checks)
+    return CheckedCredential(card, report.verified, verdict, problem, detail, checks, who(report))
+
+
+def who(report: CredentialReport) -> str:
+    """Who issued the credential, in the words an employer reads."""
+    issuer = report.check("issuer")
+    if issuer.outcome is Outcome.PASSED:
+        return f"{issuer.reason[:1].upper()}{issuer.reason[1:]}."
+    return f"We cannot tell who issued this: {issuer.reason}."
 
 
 def _problem(report: CredentialReport) -> str | None:

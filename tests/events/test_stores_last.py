@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from eventsourcing.domain import Aggregate, event
@@ -22,11 +23,14 @@ from events.passport import Passport
 from events.registry import RegistryEntry
 from events.signing import seal
 from issuers.awarding import Learner
+from passport.publishing import status_list_at
 from passport.services import LEDGER_ROLE, Services
 from passport.settings import Settings
+from passport.verification import verify_against_ledger
 from projections.set_aside import set_aside_events
 from tests.data.stores.make_store import settings_for
 from tests.passport.test_cli import pin_registry, run
+from verifier.status_list import decode_encoded_list
 
 STORES = Path(__file__).parents[1] / "data" / "stores"
 BASES = {"Event", "Created"}
@@ -134,6 +138,54 @@ def test_an_old_store_takes_new_awards(services: Services, old_store):
     assert services.views.credential(award.credential_id) is not None
     assert set_aside_events(services.read_models) == []
     assert services.views.credential(manifest["vc_api_credential"]) is not None
+
+
+def test_an_old_stores_two_entry_credentials_keep_their_one_bit_lists(
+    services: Services, old_store
+):
+    """Credentials issued with a revocation and a suspension entry still verify, their status is
+    read from (and written to) their two one-bit lists, and a new award beside them carries one
+    two-bit message entry."""
+    _, manifest = old_store
+    now = datetime.now(UTC)
+    services.projections.catch_up()
+    revoked = services.views.credential(manifest["revoked"])
+    reinstated = services.views.credential(manifest["reinstated"])
+    assert revoked is not None and reinstated is not None
+    for record in (revoked, reinstated):
+        entries = record["credential"]["credentialStatus"]
+        assert [e["statusPurpose"] for e in entries] == ["revocation", "suspension"]
+    report = verify_against_ledger(services, revoked["credential"], now)
+    assert report.check("status").problem == "revoked"
+    assert verify_against_ledger(services, reinstated["credential"], now).verified
+
+    held = services.views.credential(manifest["learner_credentials"][0])
+    assert held is not None and held["status"] == "active"
+    services.ledger.suspend_credential(
+        UUID(held["learner_id"]), manifest["learner_credentials"][0], "under review"
+    )
+    services.projections.catch_up()
+    suspended = verify_against_ledger(services, held["credential"], now)
+    assert suspended.check("status").problem == "suspended"
+    suspension = held["credential"]["credentialStatus"][1]
+    listed = status_list_at(services, suspension["statusListCredential"])
+    assert listed is not None
+    bits = decode_encoded_list(listed["credentialSubject"]["encodedList"])
+    assert len(bits) == 131_072 // 8, "still a one-bit list"
+    index = int(suspension["statusListIndex"])
+    assert bits[index // 8] & (0x80 >> (index % 8))
+
+    issuer = Issuer.create_id("fixture-academy")
+    achievement = next(
+        a for a, d in services.ledger.issuer(issuer).achievements.items() if not d["retired"]
+    )
+    learner = Learner("ESR-10000077", "Bea Fixture", "bea@example.nhs.net")
+    award = services.awarding.award(
+        issuer, achievement, learner, earned_on=date(2026, 11, 2), at=now
+    )
+    services.projections.catch_up()
+    assert award.credential["credentialStatus"]["statusPurpose"] == "message"
+    assert verify_against_ledger(services, award.credential, now).verified
 
 
 class Sample(Aggregate):

@@ -56,7 +56,13 @@ def test_issue_signs_with_status_entries_and_the_result_verifies(api: Api):
     signed = response.json()["verifiableCredential"]
     assert signed["proof"]["cryptosuite"] == "eddsa-jcs-2022"
     assert signed["id"].startswith("urn:uuid:")
-    assert {e["statusPurpose"] for e in signed["credentialStatus"]} == {"revocation", "suspension"}
+    entry = signed["credentialStatus"]
+    assert (entry["statusPurpose"], entry["statusSize"]) == ("message", 2)
+    meanings = api.http.get(urlsplit(entry["statusReference"]).path)
+    assert meanings.status_code == 200, "statusReference dereferences (§2.1)"
+    said = {m["status"]: m["message"] for m in meanings.json()["statusMessage"]}
+    assert said == {m["status"]: m["message"] for m in entry["statusMessage"]}
+    assert said == {"0x0": "valid", "0x1": "revoked", "0x2": "suspended", "0x3": "undefined"}
     verified = api.http.post(
         "/credentials/verify",
         json={"verifiableCredential": signed, "options": {"checks": ["proof"]}},
@@ -189,7 +195,7 @@ def test_a_did_key_issuer_signs_as_its_did_key_and_its_credentials_verify_fully(
         assert verified.status_code == 200, verified.text
         outcomes = {c["id"]: c["outcome"] for c in verified.json()["results"]}
         assert outcomes["status"] == "passed"
-        list_url = signed["credentialStatus"][0]["statusListCredential"]
+        list_url = signed["credentialStatus"]["statusListCredential"]
         status_list = api.http.get(urlsplit(list_url).path)
         assert status_list.json()["issuer"] == account["did"]
     _revoke_then_see_it_refused(api, token, signed)
@@ -197,21 +203,23 @@ def test_a_did_key_issuer_signs_as_its_did_key_and_its_credentials_verify_fully(
 
 
 def test_status_updates_in_the_vc_api_shape_set_and_clear_the_purpose(api: Api):
-    """VC API `UpdateCredentialStatusRequest`: the entry's purpose, and `status` true to set the
-    bit, false to clear it; without `status`, the bit is set (the status-list suite's form). The
-    published list shows each bit, and a change that cannot be made changes nothing."""
+    """VC API `UpdateCredentialStatusRequest`: a purpose, and `status` true to set it, false to
+    clear it; without `status`, it is set (the status-list suite's form). The published list
+    shows the credential's two-bit value (0 valid, 1 revoked, 2 suspended), and a change that
+    cannot be made changes nothing."""
     account, token = api.register("Status Academy")
     issued = api.http.post(
         "/credentials/issue", headers=token, json={"credential": _credential(account["did"])}
     ).json()["verifiableCredential"]
-    entries = {e["statusPurpose"]: e for e in issued["credentialStatus"]}
+    entry = issued["credentialStatus"]
 
-    def bit(purpose: str) -> int:
-        entry = entries[purpose]
+    def value() -> int:
         listed = api.http.get(urlsplit(entry["statusListCredential"]).path).json()
         bits = decode_encoded_list(listed["credentialSubject"]["encodedList"])
-        index = int(entry["statusListIndex"])
-        return (bits[index // 8] >> (7 - index % 8)) & 1
+        first = int(entry["statusListIndex"]) * 2  # statusSize 2: index i is bits 2i and 2i+1
+        high = (bits[first // 8] >> (7 - first % 8)) & 1
+        low = (bits[(first + 1) // 8] >> (7 - (first + 1) % 8)) & 1
+        return high * 2 + low
 
     def change(body: dict[str, Any]) -> int:
         body = {"credentialId": issued["id"], **body}
@@ -219,24 +227,28 @@ def test_status_updates_in_the_vc_api_shape_set_and_clear_the_purpose(api: Api):
 
     suspension = {"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}
     assert change({"credentialStatus": suspension, "status": True}) == 200
-    assert bit("suspension") == 1
+    assert value() == 2
     assert change({"credentialStatus": suspension, "status": False}) == 200
-    assert bit("suspension") == 0
+    assert value() == 0
     revocation = {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}
     assert change({"credentialStatus": revocation, "status": False}) == 400
     both = [{**suspension, "status": True}, {**revocation, "status": False}]
     assert change({"credentialStatus": both}) == 400
-    assert bit("suspension") == 0, "the refused request changed nothing"
+    message = {**entry, "status": True}
+    assert change({"credentialStatus": message}) == 400, "message true says nothing"
+    assert value() == 0, "the refused requests changed nothing"
     assert change({"credentialStatus": suspension}) == 200
     assert change({"credentialStatus": suspension}) == 200, "already suspended: nothing to do"
-    assert bit("suspension") == 1
+    assert value() == 2
     # Revoking, then lifting the suspension of a revoked credential: the second change is
     # forbidden, so neither is made.
     forbidden = [{"status": "revoked"}, {"status": "active"}]
     assert change({"credentialStatus": forbidden}) == 409
-    assert (bit("revocation"), bit("suspension")) == (0, 1), "the refused request changed nothing"
-    assert change({"credentialStatus": revocation}) == 200
-    assert bit("revocation") == 1
+    assert value() == 2, "the refused request changed nothing"
+    assert change({"credentialStatus": {**entry, "status": "revoked"}}) == 200
+    assert value() == 1
+    assert change({"credentialStatus": {**entry, "status": "active"}}) == 409, "revocation is final"
+    assert value() == 1
 
 
 def test_a_credential_id_already_recorded_is_refused_and_the_ledger_keeps_working(api: Api):

@@ -19,6 +19,7 @@ from keys import (
     did_key,
     did_key_verification_method,
     did_web,
+    did_web_document_url,
     resolve_did_key,
 )
 
@@ -166,3 +167,36 @@ def test_rotating_a_role_keeps_earlier_keys_listed(tmp_path):
     second = store.rotate_role("ledger").multibase
     assert store.role_keys("ledger") == [first, second]
     assert store.current_for_role("ledger") == second
+
+
+def test_a_did_web_document_is_read_where_the_method_spec_says():
+    """W3C did:web "Read": no path → /.well-known/did.json; a path's colons become slashes
+    and /did.json follows; `%3A` is the port (the spec's own examples)."""
+    assert did_web_document_url("did:web:w3c-ccg.github.io") == (
+        "https://w3c-ccg.github.io/.well-known/did.json"
+    )
+    assert did_web_document_url("did:web:w3c-ccg.github.io:user:alice") == (
+        "https://w3c-ccg.github.io/user/alice/did.json"
+    )
+    assert did_web_document_url("did:web:example.com%3A3000:user:alice") == (
+        "https://example.com:3000/user/alice/did.json"
+    )
+
+
+@pytest.mark.parametrize(
+    "did",
+    [
+        "did:web:user%40evil.example",  # user info would change who is asked
+        "did:web:example.com%2Fevil",
+        "did:web:example.com:..:admin",
+        "did:web:example.com:a%2Fb",
+        "did:web:example.com%3A0",
+        "did:web:example.com#key-1",
+        "did:web:",
+        "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+    ],
+)
+def test_a_did_that_would_not_name_one_https_host_is_refused(did):
+    """A did:web that would reach another host, escape its path or name no host is refused."""
+    with pytest.raises(MalformedKeyError):
+        did_web_document_url(did)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
@@ -14,7 +15,9 @@ from keys import SigningKey, did_key
 from passport import registry
 from passport.services import REGISTRY_ROLE, Services
 from verifier import TrustAnchors, TrustedRegistry, verify_credential
+from verifier.eddsa_jcs_2022 import create_proof
 from verifier.timestamps import xsd_datetime
+from verifier.trust import RegistryError
 
 
 @pytest.fixture
@@ -156,3 +159,29 @@ def test_the_registry_survives_a_rebuild_with_the_same_version(services):
     services.projections.rebuild()
     after = _published(services, at)
     assert (after.version, after.document) == (before.version, before.document)
+
+
+def test_a_version_published_before_the_registry_defined_its_terms_is_signed_again(services):
+    """A dev store kept a version signed without the registry's `@vocab` (which eddsa-jcs-2022
+    now refuses): publishing that version again signs the same content in the current format,
+    which a pinned verifier accepts, at the same version."""
+    at = datetime.now(UTC)
+    current = registry.published_registry(services, at)
+    version = current["credentialSubject"]["version"]
+    old = {k: v for k, v in current.items() if k != "proof"}
+    old["@context"] = ["https://www.w3.org/ns/credentials/v2"]
+    key = services.key_store.signer(services.key_store.current_for_role(REGISTRY_ROLE))
+    old = create_proof(old, key, current["proof"]["verificationMethod"], at)
+    with services.read_models.transaction() as tx:
+        tx.execute(
+            "UPDATE registry_versions SET document = ? WHERE version = ?",
+            (json.dumps(old), version),
+        )
+    anchors = TrustAnchors.of(*services.key_store.role_keys(REGISTRY_ROLE))
+    with pytest.raises(RegistryError):
+        TrustedRegistry.from_document(old, anchors)
+    again = registry.published_registry(services, at)
+    assert again["credentialSubject"] == current["credentialSubject"]
+    assert TrustedRegistry.from_document(again, anchors).version == version
+    assert registry.registry_version(services, version) == again
+    assert registry.own_trust(services, at).registries[0].version == version

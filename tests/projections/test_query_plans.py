@@ -155,7 +155,7 @@ def _requests(api: Api, services: Services, learner_id: UUID) -> None:
             break
         time.sleep(0.05)
     credential = award.json()["credential"]
-    for url in {e["statusListCredential"] for e in credential["credentialStatus"]}:
+    for url in {credential["credentialStatus"]["statusListCredential"]}:
         assert api.http.get(url.removeprefix("https://passport.test")).status_code == 200
     verify = api.http.post("/credentials/verify", json={"verifiableCredential": credential})
     assert verify.status_code == 400  # revoked
@@ -180,6 +180,8 @@ def _requests(api: Api, services: Services, learner_id: UUID) -> None:
     role_name = role[0]["id"] if isinstance(role, list) else next(iter(role))
     checked = api.http.get(f"/api/v1/shares/{share}/role-check", params={"role": role_name})
     assert checked.status_code in (200, 404), checked.text
+    assert api.http.get("/readyz").status_code in (200, 503)  # operators' probes, too
+    assert api.http.get("/metrics").status_code == 200
 
 
 def _event_store_statements(services: Services, learner_id: UUID) -> list[Statement]:

@@ -75,7 +75,7 @@ def test_public_documents_keep_their_caching(settings, amira):
     """Status lists, DID documents and the checkpoint stay cacheable by anyone."""
     with served(settings) as base, httpx.Client(base_url=base) as http:
         credential = http.get(f"{amira.me}/passport.json").json()["verifiableCredential"][0]
-        status_url = credential["credentialStatus"][0]["statusListCredential"]
+        status_url = credential["credentialStatus"]["statusListCredential"]
         issuer = credential["issuer"]["id"]  # did:web:passport.test:issuers:SLUG
         assert issuer.startswith("did:web:")
         status = http.get(httpx.URL(status_url).path)

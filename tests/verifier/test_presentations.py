@@ -307,7 +307,7 @@ def test_a_holder_key_that_is_not_a_did_key_is_unknown_never_passed(held):
 @pytest.mark.parametrize(
     ("change", "rule"),
     [
-        ({"@context": ["https://www.w3.org/2018/credentials/v1"]}, "@context"),
+        ({"@context": ["https://schema.org/"]}, "@context"),  # VCDM 1.1's is accepted
         ({"type": ["VerifiableCredential"]}, "VerifiablePresentation"),
         ({"holder": "not a url"}, "holder"),
         ({"verifiableCredential": ["eyJ.a.b"]}, "verifiableCredential"),
@@ -774,3 +774,19 @@ def test_a_holders_own_claims_that_have_lapsed_do_not_verify(holder_key):
     report = verify_presentation(vp, now=NOW, challenge=CHALLENGE, domain=DOMAIN)
     assert not report.verified
     assert report.credentials[0].check("validity_period").outcome is Outcome.FAILED
+
+
+def test_an_enveloped_presentation_whose_context_is_one_string_verifies(holder_key, held, trust):
+    """`"@context": "https://www.w3.org/ns/credentials/v2"` (VCDM 2.0 Example 19) is accepted."""
+    envelope = {**_enveloped(_vp_jwt(holder_key, held)), "@context": V2}
+    report = verify_presentation(envelope, now=NOW, trust=trust, challenge=CHALLENGE, domain=DOMAIN)
+    assert report.check("presentation_well_formed").outcome is Outcome.PASSED
+    assert report.verified
+
+
+def test_a_presentation_whose_type_is_one_string_verifies(holder_key, held, trust):
+    """A VCDM 2.0 presentation with `"type": "VerifiablePresentation"` is well formed."""
+    unsigned = {"@context": [V2], "type": "VerifiablePresentation", "verifiableCredential": held}
+    report = verify_presentation(unsigned, now=NOW, trust=trust, require_proof=False)
+    assert report.check("presentation_well_formed").outcome is Outcome.PASSED
+    assert report.verified

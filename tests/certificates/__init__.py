@@ -1,0 +1,1 @@
+"""Certificates and baked badges, downloaded over HTTP and checked with `passport verify`."""
