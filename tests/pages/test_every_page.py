@@ -48,7 +48,8 @@ def test_every_page_fits_and_passes_axe(
     page: Page, demo_url: str, settings: Settings, seeded: dict[str, str], viewport: Viewport
 ) -> None:
     """Learner, errors, check your answers, confirmation, employer, role check (errors and
-    result), withdrawal (confirm, banner), the ended link (410), an unknown link (404), /docs."""
+    result), a certificate's check page, erasure's confirmation, withdrawal (confirm, banner),
+    the ended link (410), an unknown link (404), /docs."""
     me = demo_url + _personal_link(settings, seeded["Amira Okafor"])
     page.goto(me)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your staff passport")
@@ -121,6 +122,15 @@ def test_every_page_fits_and_passes_axe(
     expect(safeguarding.locator(".nhsuk-tag")).to_have_text("Met")
     expect(safeguarding).to_contain_text(f"recorded {long_date(date.today())}")
     _check(page, "employer-role-check", viewport)
+
+    slug = page.locator("li.credential").first.get_attribute("id") or ""
+    page.goto(demo_url + "/c/" + slug.removeprefix("c-"))  # where a certificate's QR code leads
+    expect(page.get_by_role("heading", level=1)).to_have_text("This certificate is genuine")
+    _check(page, "certificate-check", viewport)
+
+    page.goto(me + "/erase")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Erase your personal details")
+    _check(page, "learner-erase-confirm", viewport)
 
     page.goto(me)
     mine = page.locator("#shares li.nhsuk-card").filter(has_text="For the ward manager")
