@@ -85,6 +85,10 @@ def test_only_the_chosen_credentials_are_shared(http, tomasz):
     assert check.status_code == 200
     listed = check.text.split('class="shared-credentials"')[1].split("</ul>")[0]
     assert listed.count("<li>") == 2
+    edited = http.post(f"{tomasz.me}/shares/edit", headers=HTML, data=data)
+    assert edited.status_code == 200  # "Change what I share": the form as it was left
+    assert re.search(r'value="chosen"[^>]*checked>', edited.text)
+    assert all(re.search(f'value="{c}"[^>]*checked>', edited.text) for c in chosen)
     created = http.post(f"{tomasz.me}/shares", headers=HTML, data=data)
     assert created.status_code == 201
     url = created.text.split('id="new-share-url">')[1].split("<")[0]
