@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
-from passport.certificates.pdf import long_date
 from passport.publishing import passport_file
 from passport.registry import own_trust
 from passport.services import utcnow
@@ -21,6 +20,7 @@ from passport.web.certificates import one_credential
 from passport.web.deps import ServicesDep
 from passport.web.html import error_page, page
 from passport.web.verdicts import OUTCOME_TAGS, OUTCOME_WORDS, who
+from passport.words import long_date
 from verifier import Policy, verify_document
 
 router = APIRouter(include_in_schema=False)

@@ -30,7 +30,7 @@ from passport.web.html import PRIVATE, error_page, page
 from passport.web.problems import problem
 from passport.web.role_check import RoleCheckForm, explained, role_check
 from passport.web.verdicts import CheckedCredential, checked_credential, headline, reports_by_id
-from passport.web.words import long_date
+from passport.words import long_date
 from projections.views import PassportView
 from verifier import Policy, Trust, verify_document
 

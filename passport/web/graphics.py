@@ -9,7 +9,7 @@ from html import escape
 import qrcode
 import qrcode.image.svg
 
-from passport.web.words import hours
+from passport.words import hours
 
 # Drawn narrow so that, scaled to a 320 px phone, its 15-unit text stays about 13 px high.
 WIDTH, BAR_HEIGHT, GAP, LABEL, FONT = 340, 26, 10, 76, 15

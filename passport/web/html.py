@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from issuers.problems import problem
-from passport.web.words import hours, long_date
+from passport.words import hours, long_date
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["day"] = long_date

@@ -15,7 +15,7 @@ from passport.services import Services, utcnow
 from passport.sharing import ShareLink
 from passport.web.cards import documents_of, held_credentials
 from passport.web.verdicts import CheckedCredential
-from passport.web.words import long_date
+from passport.words import long_date
 
 Parts = tuple[str | None, str | None, str | None]
 STATE_WORDS = {

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from passport.web.cards import CredentialCard
-from passport.web.words import long_date
+from passport.words import long_date
 from verifier import CredentialReport, Outcome
 
 OUTCOME_WORDS = {

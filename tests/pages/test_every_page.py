@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from passport.services import Services
 from passport.settings import Settings
-from passport.web.words import long_date
+from passport.words import long_date
 from tests.pages.conftest import (
     Viewport,
     assert_no_axe_violations,
