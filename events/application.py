@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -13,7 +15,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.persistence import IntegrityError, Mapper, Recording
 
 from events.claim import CredentialClaim
 from events.client import ApiClient
@@ -90,6 +92,10 @@ class ClaimDetails:
     request: str
 
 
+# A request that wants to wait for what it records sets a holder here (see passport.web).
+RECORDED: ContextVar[list[int] | None] = ContextVar("recorded", default=None)
+
+
 class Ledger(Application[UUID]):
     """The event-sourced ledger. Every event it stores is signed by the ledger's key."""
 
@@ -110,7 +116,23 @@ class Ledger(Application[UUID]):
         self._signer_id = signer_id
         self._signer = signer
         self._trusted = dict(trusted)
+        self._recorded = threading.local()
         super().__init__(env=dict(env))
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Record, and remember on this thread the log position of what was recorded."""
+        recordings = super().save(*objs, **kwargs)
+        if recordings:
+            position = max(r.notification.id for r in recordings)
+            self._recorded.position = position
+            holder = RECORDED.get()
+            if holder is not None:
+                holder[0] = max(holder[0], position)
+        return recordings
+
+    def recorded_position(self) -> int:
+        """The log position of the last event this thread recorded (0 if none)."""
+        return int(getattr(self._recorded, "position", 0))
 
     def construct_mapper(self) -> Mapper[UUID]:
         """A mapper that signs what it writes and checks what it reads."""
@@ -220,6 +242,17 @@ class Ledger(Application[UUID]):
     def register_client(self, client_id: str, owner: str, secret_hash: str) -> None:
         """Record a client's id, owner (an issuer id or the operator) and secret hash."""
         self.save(ApiClient(client_id=client_id, owner=owner, secret_hash=secret_hash))
+
+    def client(self, client_id: str) -> tuple[str, str, bool] | None:
+        """A client's owner, secret hash and whether it is revoked, as recorded (never behind
+        the read models); None if unknown."""
+        try:
+            found: object = self.repository.get(ApiClient.create_id(client_id))
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(found, ApiClient):
+            return None
+        return found.owner, found.secret_hash, found.revoked
 
     def revoke_client(self, client_id: str) -> None:
         """Stop a client from obtaining tokens."""

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from events.errors import AchievementNotFoundError, CredentialNotFoundError
+from events.passport import CredentialStatus
 from issuers.auth import authenticate_client
 from issuers.awarding import Learner
 from issuers.cohort import CSV_COLUMNS, MAX_ROWS, Mode, csv_rows, validate
@@ -132,8 +133,7 @@ def token(
     try:
         if not cid or not secret:
             raise AuthenticationError
-        services.projections.catch_up()
-        principal = authenticate_client(services.views.client, cid, secret)
+        principal = authenticate_client(services.ledger.client, cid, secret)
     except AuthenticationError:
         failures.hit(*keys)
         return _oauth_error(401, "invalid_client", "client authentication failed")
@@ -341,11 +341,18 @@ def award(
         idempotency_key=idempotency_key,
         cryptosuite=body.cryptosuite,
     )
+    if not services.settle():  # the read models lag: answer with what was recorded
+        return AwardPublic(
+            credential_id=made.credential_id,
+            learner_id=str(made.learner_id),
+            status=CredentialStatus.ACTIVE,  # what an award starts as
+            credential=made.credential,
+            jwt=made.jwt,
+        )
     return _award_public(services, issuer_id, made.credential_id)
 
 
 def _award_public(services: Services, issuer_id: UUID, credential_id: str) -> AwardPublic:
-    services.projections.catch_up()
     record = services.views.credential(credential_id)
     if record is None or record["issuer_id"] != str(issuer_id):
         raise CredentialNotFoundError(credential_id)
@@ -370,7 +377,7 @@ def read_award(issuer_id: ActingIssuer, credential_id: str, services: Services) 
 
 def _change_status(
     services: Services, issuer_id: UUID, credential_id: str, change: str, reason: str
-) -> AwardPublic:
+) -> AwardPublic | JSONResponse:
     current = _award_public(services, issuer_id, credential_id)
     learner = UUID(current.learner_id)
     actions = {
@@ -379,7 +386,20 @@ def _change_status(
         "reinstate": services.ledger.reinstate_credential,
     }
     actions[change](learner, credential_id, reason)
+    if not services.settle():
+        return _recorded_not_yet_shown(issuer_id, credential_id, change)
     return _award_public(services, issuer_id, credential_id)
+
+
+def _recorded_not_yet_shown(issuer_id: UUID, credential_id: str, change: str) -> JSONResponse:
+    """202: the change is recorded, but the read models did not show it within the wait."""
+    location = f"/api/v1/issuers/{issuer_id}/awards/{credential_id}"
+    body = {
+        "credentialId": credential_id,
+        "recorded": change,
+        "detail": f"the {change} is recorded; GET {location} shows it in a moment",
+    }
+    return JSONResponse(body, status_code=202, headers={"Location": location})
 
 
 COHORT_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -497,6 +517,7 @@ def read_job(issuer_id: ActingIssuer, job_id: str, services: Services) -> JobPub
 
 STATUS_RESPONSES: dict[int | str, dict[str, Any]] = {
     **AUTH_ERRORS,
+    202: {"description": "Recorded; the award shows the change in a moment (see Location)"},
     404: {"description": "No such award of this issuer"},
     409: {"description": "The credential's status does not allow this change"},
 }
@@ -506,6 +527,7 @@ STATUS_RESPONSES: dict[int | str, dict[str, Any]] = {
     "/api/v1/issuers/{issuer_id}/awards/{credential_id}/{change}",
     tags=["awards"],
     responses=STATUS_RESPONSES,
+    response_model=AwardPublic,
 )
 def change_status(
     issuer_id: ActingIssuer,
@@ -513,6 +535,7 @@ def change_status(
     change: Literal["revoke", "suspend", "reinstate"],
     body: StatusChange,
     services: Services,
-) -> AwardPublic:
-    """Revoke (for good), suspend (until reinstated) or reinstate an award, with a reason."""
+) -> AwardPublic | JSONResponse:
+    """Revoke (for good), suspend (until reinstated) or reinstate an award, with a reason; 202
+    with `Location` if it is recorded but not yet shown (after `PASSPORT_WRITE_WAIT`)."""
     return _change_status(services, issuer_id, credential_id, change, body.reason)

@@ -38,6 +38,10 @@ class IssuerServices(Protocol):
         """Whether the learner of a staff identifier was erased."""
         ...
 
+    def settle(self) -> bool:
+        """Wait (bounded, no lock) until the read models show what this request recorded."""
+        ...
+
 
 def _services(request: Request) -> IssuerServices:
     services: IssuerServices = request.app.state.services

@@ -60,7 +60,7 @@ class JobStore:
 
     def get(self, job_id: str) -> Job | None:
         """A job by id, or None."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             rows = tx.execute(
                 "SELECT job_id, issuer_id, mode, total, done, status, errors "
                 "FROM issuer_jobs WHERE job_id = ?",

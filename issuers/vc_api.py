@@ -185,7 +185,7 @@ def issue(body: IssueRequest, services: Services, caller: Caller) -> IssueRespon
     if issuer_id(credential) != issuer.did:
         raise ForbiddenError(f"the credential's issuer must be {issuer.did}, the caller's DID")
     if "id" in credential:
-        services.projections.catch_up()
+        services.settle()
         if services.views.credential(str(credential["id"])) is not None:
             return problem(
                 409,
@@ -223,7 +223,7 @@ def update_status(
 ) -> dict[str, Any] | JSONResponse:
     """Revoke, suspend or reinstate a credential this issuer issued."""
     issuer_uuid = _acting_issuer(caller)
-    services.projections.catch_up()
+    services.settle()
     record = services.views.credential(body.credentialId)
     if record is None or record["issuer_id"] != str(issuer_uuid):
         return problem(404, "Not found", f"no credential {body.credentialId} of this issuer")

@@ -48,6 +48,7 @@ def did_web(base_url: str, *path: str) -> str:
     return ":".join(["did:web", host, *(quote(s, safe="") for s in segments)])
 
 
+@lru_cache(maxsize=1024)
 def did_web_document_url(did: str) -> str:
     """Where a did:web DID's document is read from (W3C did:web, "Read (Resolve)"): the host,
     its port percent-encoded as `%3A`, then the path's colons as slashes and `/did.json`, or

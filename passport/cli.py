@@ -85,6 +85,9 @@ def _services(settings: Settings | None = None) -> Services:
         _fail(str(exc))
 
 
+APP_FACTORY = "passport.web.app:app_from_environment"
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -96,12 +99,15 @@ def serve(
     tls_key: Annotated[
         Path | None, typer.Option("--tls-key", help="The certificate's PEM private key.")
     ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (one follower among them).")
+    ] = 1,
 ) -> None:
     """Run the web app on the configured store (HTTPS when given a certificate and its key)."""
     import uvicorn  # noqa: PLC0415
 
     from passport.web.app import create_app  # noqa: PLC0415
-    from passport.web.server import server_config  # noqa: PLC0415
+    from passport.web.server import run_workers, server_config  # noqa: PLC0415
 
     if (tls_cert is None) != (tls_key is None):
         _fail("give both --tls-cert and --tls-key, or neither")
@@ -112,11 +118,12 @@ def serve(
     services = _services(settings)  # a configuration problem is one line here, not a traceback
     try:
         config = server_config(
-            create_app(settings, services),
+            create_app(settings, services) if workers == 1 else APP_FACTORY,
             host=host,
             port=port,
             tls_cert=tls_cert,
             tls_key=tls_key,
+            workers=workers,
             log_format=settings.log_format,
         )
         try:
@@ -128,7 +135,21 @@ def serve(
             )
         except OSError as exc:
             _fail(f"cannot read the certificate or key: {exc.strerror or type(exc).__name__}")
-        uvicorn.Server(config).run()
+        if workers == 1:
+            uvicorn.Server(config).run()
+        else:
+            services.close()  # each worker opens its own; a loaded config cannot be sent to one
+            run_workers(
+                server_config(
+                    APP_FACTORY,
+                    host=host,
+                    port=port,
+                    tls_cert=tls_cert,
+                    tls_key=tls_key,
+                    workers=workers,
+                    log_format=settings.log_format,
+                )
+            )
     finally:
         services.close()
 
@@ -176,10 +197,12 @@ def export(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
 ) -> None:
     """Write a learner's portable, offline-verifiable passport."""
+    from passport.log import publish_checkpoint  # noqa: PLC0415
     from passport.publishing import passport_file  # noqa: PLC0415
 
     services = _services()
     try:
+        publish_checkpoint(services, utcnow())  # the file proves every credential it holds
         bundle = passport_file(services, learner_id, utcnow())
     finally:
         services.close()
@@ -242,6 +265,7 @@ def verify(
     try:
         if online:
             settings = _settings()
+            store = TrustStore(ca_file=settings.fetch_ca_file)
             fetched = FetchedStatusLists(settings.base_url)
             lists = StatusLists(fetched, fetched.source)
             documents = DidWebFetcher(settings.fetch_ca_file)

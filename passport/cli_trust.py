@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from pydantic import ValidationError
 
+from passport.settings import Settings
 from passport.trust_store import TrustStore, TrustStoreError
 from verifier.trust import Trust
 
@@ -22,6 +25,14 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(EXIT_UNUSABLE)
 
 
+def _fetch_ca_file() -> Path | None:
+    """`PASSPORT_FETCH_CA_FILE`, the authorities for a registry's HTTPS certificate."""
+    try:
+        return Settings().fetch_ca_file
+    except ValidationError as exc:
+        _fail(f"configuration: {exc.errors()[0]['msg']}")
+
+
 @trust_app.command("add")
 def trust_add(
     source: Annotated[str, typer.Argument(help="The registry's HTTPS URL, or a file.")],
@@ -35,7 +46,7 @@ def trust_add(
 ) -> None:
     """Pin a registry: fetched once (HTTPS, or read from a file), then used offline."""
     try:
-        pinned = TrustStore().add(source, fingerprint)
+        pinned = TrustStore(ca_file=_fetch_ca_file()).add(source, fingerprint)
     except TrustStoreError as exc:
         _fail(str(exc))
     registry = pinned.registry

@@ -12,4 +12,4 @@ def erase_learner(services: Services, learner_id: UUID, by: str, reason: str) ->
     services.ledger.erase_learner(learner_id, by=by, reason=reason)
     services.sharing.forget(str(learner_id))
     services.outbox.forget(str(learner_id))
-    services.projections.catch_up()
+    services.settle()

@@ -40,11 +40,37 @@ def verifier_keys(services: Services) -> list[str]:
     ]
 
 
+class NotYetCheckpointedError(Exception):
+    """The entry is in the log but in no signed checkpoint yet: ask again shortly."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(
+            "the entry is recorded but not yet covered by a signed checkpoint of the log; the "
+            f"server signs one within {retry_after:g} seconds of the log growing: ask again then"
+        )
+        self.retry_after = retry_after
+
+
 def publish_checkpoint(services: Services, at: datetime) -> tuple[int, str]:
-    """Sign and keep a checkpoint of the current tree (once per size); return (size, note)."""
+    """Apply what was recorded, then sign and keep a checkpoint of the tree (once per size);
+    return (size, note). For the CLI; the server's elected signer uses `sign_if_grown`."""
     services.projections.catch_up()
+    return _sign(services, MerkleLog(services.read_models).size(), at)
+
+
+def sign_if_grown(services: Services, at: datetime) -> bool:
+    """Sign a checkpoint of the tree as the read models have it, if it grew since the newest
+    checkpoint; whether one was signed. Applies nothing (the follower does)."""
+    size = MerkleLog(services.read_models).size()
+    newest = newest_checkpoint(services)
+    if size == 0 or (newest is not None and newest[0] >= size):
+        return False
+    _sign(services, size, at)
+    return True
+
+
+def _sign(services: Services, size: int, at: datetime) -> tuple[int, str]:
     tree = MerkleLog(services.read_models)
-    size = tree.size()
     with services.read_models.transaction() as tx:
         rows = tx.execute("SELECT note FROM log_checkpoints WHERE size = ?", (size,))
     if rows:
@@ -62,16 +88,22 @@ def publish_checkpoint(services: Services, at: datetime) -> tuple[int, str]:
     return size, str(kept[0][0])
 
 
+def newest_checkpoint(services: Services) -> tuple[int, str] | None:
+    """The newest signed checkpoint's (size, note), or None before the first (reads only)."""
+    with services.read_models.read() as tx:
+        rows = tx.execute("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+    return (int(rows[0][0]), str(rows[0][1])) if rows else None
+
+
 def latest_checkpoint(services: Services) -> str | None:
     """The newest signed checkpoint's note, or None before the first is signed (reads only)."""
-    with services.read_models.transaction() as tx:
-        rows = tx.execute("SELECT note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
-    return str(rows[0][0]) if rows else None
+    newest = newest_checkpoint(services)
+    return newest[1] if newest else None
 
 
 def checkpoints(services: Services) -> list[tuple[int, bytes, str]]:
     """Every checkpoint published: (size, root, note), smallest first."""
-    with services.read_models.transaction() as tx:
+    with services.read_models.read() as tx:
         rows = tx.execute("SELECT size, root, note FROM log_checkpoints ORDER BY size")
     return [(int(r[0]), bytes.fromhex(r[1]), str(r[2])) for r in rows]
 
@@ -85,8 +117,8 @@ def credential_digest(credential: dict[str, Any] | str) -> str:
 
 def holds_credential(services: Services, credential_id: str, digest: str) -> bool:
     """Whether `digest` is that of the credential recorded under this id (either form)."""
-    services.projections.catch_up()
-    with services.read_models.transaction() as tx:
+    services.refresh()
+    with services.read_models.read() as tx:
         rows = tx.execute(
             "SELECT credential, jwt FROM rm_credentials WHERE credential_id = ?", (credential_id,)
         )
@@ -108,14 +140,19 @@ def inclusion_for_credential(
     """What anyone needs to check, without our code, that the credential's issuing event (or
     the latest change of its status) is in the log: the leaf hash, its index, the inclusion
     path, a signed checkpoint and its key; `with_entry`, the leaf's entry too (only for whoever
-    holds the credential). None if there is no such event."""
-    services.projections.catch_up()
+    holds the credential). None if there is no such event. Proved against the newest signed
+    checkpoint (or `tree_size`'s); NotYetCheckpointedError if none covers the leaf yet. Writes
+    nothing: checkpoints are signed by the server's elected signer or the CLI."""
+    services.refresh()
     tree = MerkleLog(services.read_models)
     located = tree.leaf_of_credential(credential_id, latest_status=latest_status)
     if located is None:
         return None
     leaf_index, notification_id = located
-    size, note = publish_checkpoint(services, datetime.now().astimezone())
+    newest = newest_checkpoint(services)
+    if newest is None or newest[0] <= leaf_index:
+        raise NotYetCheckpointedError(services.settings.checkpoint_interval or 60.0)
+    size, note = newest
     if tree_size is not None:
         if not leaf_index < tree_size <= size:
             raise ValueError(f"tree_size must be between {leaf_index + 1} and {size}")
@@ -136,7 +173,7 @@ def inclusion_for_credential(
 
 
 def _note_for(services: Services, size: int) -> str:
-    with services.read_models.transaction() as tx:
+    with services.read_models.read() as tx:
         rows = tx.execute("SELECT note FROM log_checkpoints WHERE size = ?", (size,))
     if not rows:
         raise ValueError(f"no checkpoint was published at size {size}")

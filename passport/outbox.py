@@ -80,7 +80,7 @@ class Outbox:
 
         Returns (queued, learners without an email address, who are recorded as such).
         """
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             rows = tx.execute(
                 "SELECT l.learner_id, l.personal FROM rm_learners l WHERE l.erased_at IS NULL "
                 "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.learner_id = l.learner_id "

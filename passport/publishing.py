@@ -11,8 +11,13 @@ from events.issuer import Issuer
 from issuers.publication import did_document, signed_status_list
 from issuers.status_list import LIST_PURPOSES
 from passport.export import export_passport
-from passport.log import inclusion_for_credential, publish_checkpoint, verifier_keys
-from passport.registry import published_registry
+from passport.log import (
+    NotYetCheckpointedError,
+    inclusion_for_credential,
+    newest_checkpoint,
+    verifier_keys,
+)
+from passport.registry import served_registry
 from passport.services import Services
 
 
@@ -75,22 +80,26 @@ class LedgerStatusLists(Mapping[str, Mapping[str, Any]]):
 
 def passport_file(services: Services, learner_id: str, at: datetime) -> dict[str, Any] | None:
     """The learner's portable passport: with the status lists its credentials point to, and
-    for each credential its inclusion proof against one signed checkpoint of the log."""
-    services.projections.catch_up()
+    for each credential its inclusion proof against the newest signed checkpoint of the log (a
+    credential recorded since has no proof yet; the next export has it). Writes nothing."""
     bundle = export_passport(
         services.views, learner_id, at, lambda url: status_list_at(services, url)
     )
     if bundle is None:
         return None
-    size, _ = publish_checkpoint(services, at)
+    newest = newest_checkpoint(services)
+    size = newest[0] if newest else 0
     proofs = {}
-    for credential in bundle["verifiableCredential"]:
-        proof = inclusion_for_credential(services, credential["id"], size, with_entry=True)
+    for credential in bundle["verifiableCredential"] if size else []:
+        try:
+            proof = inclusion_for_credential(services, credential["id"], size, with_entry=True)
+        except (NotYetCheckpointedError, ValueError):
+            continue  # recorded after the newest checkpoint
         if proof is not None:
             proof.pop("noteVerifierKeys")
             proofs[credential["id"]] = proof
     bundle["staffPassport"]["ledger"] = proofs
     bundle["staffPassport"]["noteVerifierKeys"] = verifier_keys(services)
     # A hint: a verifier uses it only if it is signed by a registry key the verifier pinned.
-    bundle["staffPassport"]["registry"] = published_registry(services, at)
+    bundle["staffPassport"]["registry"] = served_registry(services, at)
     return bundle

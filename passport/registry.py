@@ -18,7 +18,7 @@ from uuid import UUID
 from events.registry import ROLES, NotRecognisedError
 from keys import PublicKey
 from passport.log import verifier_keys
-from passport.services import REGISTRY_ROLE, Services
+from passport.services import REGISTRY_ROLE, Services, utcnow
 from verifier.registry import REGISTRY_CONTEXT, sign_registry, subject_document
 from verifier.trust import Policy, Trust, TrustAnchors, TrustedRegistry
 
@@ -42,12 +42,14 @@ def registry_fingerprints(services: Services) -> list[str]:
 
 def current_version(services: Services) -> int:
     """The version the registry has now (two small reads; no table scan)."""
-    services.projections.catch_up()
+    services.refresh()
     return services.views.registry_changes() + len(verifier_keys(services))
 
 
 def published_registry(services: Services, at: datetime) -> dict[str, Any]:
-    """The current registry document, signed and stored once per version."""
+    """The current registry document, signed and stored once per version (for writers: the CLI,
+    a registry change, the server's elected signer; reads use `served_registry`)."""
+    services.settle()
     version = current_version(services)
     stored = registry_version(services, version)
     if stored is not None and stored.get("@context") == REGISTRY_CONTEXT:
@@ -55,16 +57,7 @@ def published_registry(services: Services, at: datetime) -> dict[str, Any]:
     # Not yet published, or published in an older format (before the registry defined its own
     # terms, which eddsa-jcs-2022 now requires): a publication, not an event, so this version's
     # content is signed again in the current format and replaces the stored one.
-    _, entities = services.views.registry()
-    subject = subject_document(
-        registry_id=registry_url(services),
-        version=version,
-        name=registry_name(services),
-        note_verifier_keys=verifier_keys(services),
-        entities=entities,
-    )
-    key = services.key_store.signer(services.key_store.current_for_role(REGISTRY_ROLE))
-    document = sign_registry(subject, key, at)
+    document = _signed(services, version, at)
     with services.read_models.transaction() as tx:
         tx.execute(
             "INSERT INTO registry_versions (version, document, published_at) VALUES (?, ?, ?) "
@@ -77,9 +70,38 @@ def published_registry(services: Services, at: datetime) -> dict[str, Any]:
     return kept
 
 
+def served_registry(services: Services, at: datetime) -> dict[str, Any]:
+    """The current registry as a read serves it, writing nothing: its stored document, or (in
+    the moments before the signer publishes a new version) the same signed but not kept."""
+    version = current_version(services)
+    return _current_format(registry_version(services, version)) or _signed(services, version, at)
+
+
+def needs_publishing(services: Services) -> bool:
+    """Whether the registry's current version is not yet stored in the current format."""
+    return _current_format(registry_version(services, current_version(services))) is None
+
+
+def _current_format(stored: dict[str, Any] | None) -> dict[str, Any] | None:
+    return stored if stored is not None and stored.get("@context") == REGISTRY_CONTEXT else None
+
+
+def _signed(services: Services, version: int, at: datetime) -> dict[str, Any]:
+    _, entities = services.views.registry()
+    subject = subject_document(
+        registry_id=registry_url(services),
+        version=version,
+        name=registry_name(services),
+        note_verifier_keys=verifier_keys(services),
+        entities=entities,
+    )
+    key = services.key_store.signer(services.key_store.current_for_role(REGISTRY_ROLE))
+    return sign_registry(subject, key, at)
+
+
 def registry_version(services: Services, version: int) -> dict[str, Any] | None:
     """A version of the registry as it was published, or None if it never was."""
-    with services.read_models.transaction() as tx:
+    with services.read_models.read() as tx:
         rows = tx.execute("SELECT document FROM registry_versions WHERE version = ?", (version,))
     return dict(json.loads(rows[0][0])) if rows else None
 
@@ -91,7 +113,7 @@ _LOCK = threading.Lock()
 def own_trust(services: Services, at: datetime, policy: Policy = Policy.REGISTRY) -> Trust:
     """What this deployment trusts without being told: its own registry, checked against its
     own registry keys like any other (read once per version, then kept)."""
-    document = published_registry(services, at)
+    document = served_registry(services, at)
     signer = str(document["issuer"]).removeprefix("did:key:")
     key = (registry_url(services), int(document["credentialSubject"]["version"]), signer)
     with _LOCK:
@@ -117,7 +139,7 @@ def _ensure_entry(services: Services, did: str) -> None:
     change to it records that recognition as an event, as of its registration."""
     if services.ledger.is_recognised(did):
         return
-    services.projections.catch_up()
+    services.settle()
     for issuer in services.views.issuers():
         if issuer.did == did:
             registered = services.ledger.issuer(UUID(issuer.id))
@@ -155,6 +177,7 @@ def recognise(
             raise ValueError(f"key {key.get('id')!r} is not a verification method of {did}")
         PublicKey.from_multibase(str(key.get("publicKeyMultibase")))
     services.ledger.recognise(did, name, url, role, at, keys=keys, accredited_by=accredited_by)
+    published_registry(services, utcnow())
 
 
 def align(
@@ -171,21 +194,25 @@ def align(
     services.ledger.change_recognition(
         did, lambda e: e.align(achievement_type, subject, start, until)
     )
+    published_registry(services, utcnow())
 
 
 def suspend(services: Services, did: str, at: str, until: str | None) -> None:
     """Suspend an entity's recognition."""
     _ensure_entry(services, did)
     services.ledger.change_recognition(did, lambda e: e.suspend(at, until))
+    published_registry(services, utcnow())
 
 
 def reinstate(services: Services, did: str, at: str) -> None:
     """End an entity's open suspension."""
     _ensure_entry(services, did)
     services.ledger.change_recognition(did, lambda e: e.reinstate(at))
+    published_registry(services, utcnow())
 
 
 def derecognise(services: Services, did: str, at: str) -> None:
     """Stop recognising an entity from `at`."""
     _ensure_entry(services, did)
     services.ledger.change_recognition(did, lambda e: e.derecognise(at))
+    published_registry(services, utcnow())

@@ -87,6 +87,7 @@ class Services:
     outbox: Outbox
     catalogue: Catalogue
     recognition: Recognition
+    following: bool = False  # a background follower serves this process (see `settle`)
 
     @classmethod
     def open(cls, settings: Settings) -> Self:
@@ -158,6 +159,22 @@ class Services:
             catalogue=catalogue,
             recognition=recognition,
         )
+
+    def settle(self) -> bool:
+        """Make the read models reflect what this thread just recorded, before answering with
+        them. While serving, wait (polling the tracked position, no lock) for the follower to
+        apply this thread's own last event, at most `write_wait` seconds: False if it has not.
+        Elsewhere (CLI, library) apply the recorded events now."""
+        if not self.following:
+            self.projections.catch_up()
+            return True
+        return self.projections.wait_for(self.ledger.recorded_position(), self.settings.write_wait)
+
+    def refresh(self) -> None:
+        """Before a read: outside a server (CLI, library) apply what was recorded; in a server
+        nothing, since reads answer from what the follower has committed and never wait."""
+        if not self.following:
+            self.projections.catch_up()
 
     def erased_staff(self) -> Callable[[str], bool]:
         """Whether the learner of a staff identifier (by keyed or legacy id) was erased."""

@@ -70,10 +70,22 @@ class Settings(BaseSettings):
         "does not decide; for conformance suites whose issuers are throwaway did:keys).",
     )
     checkpoint_interval: float = Field(
-        3600.0,
+        3.0,
         ge=0,
-        description="Seconds between signed checkpoints of the log while serving (0: only on "
-        "demand).",
+        description="Maximum merge delay: while serving, a new checkpoint is signed within this "
+        "many seconds of the log growing (0: only on demand, `passport log checkpoint`).",
+    )
+    follow_interval: float = Field(
+        0.05,
+        ge=0,
+        description="Seconds the background follower waits before looking for new events again "
+        "(0: no follower; only `catch_up` callers apply events).",
+    )
+    write_wait: float = Field(
+        5.0,
+        ge=0,
+        description="Seconds a write request waits for its own event to reach the read models "
+        "before answering with what it recorded.",
     )
 
     body_timeout: float = Field(

@@ -114,7 +114,7 @@ class Sharing:
 
     def learner_for(self, token: str) -> str | None:
         """The learner whose current personal link this is, or None."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             rows = tx.execute(
                 "SELECT learner_id FROM learner_links WHERE token_hash = ? AND replaced_at IS NULL",
                 (token_hash(token),),
@@ -165,7 +165,7 @@ class Sharing:
 
     def shares_of(self, learner_id: str) -> list[ShareLink]:
         """The learner's share links, newest first."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             rows = tx.execute(
                 f"SELECT {_COLUMNS} FROM share_links WHERE learner_id = ? "  # noqa: S608
                 "ORDER BY created_at DESC, share_id",
@@ -208,7 +208,7 @@ class Sharing:
             tx.execute("DELETE FROM learner_links WHERE learner_id = ?", (learner_id,))
 
     def _link_by(self, column: str, value: str) -> ShareLink | None:
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             rows = tx.execute(
                 f"SELECT {_COLUMNS} FROM share_links WHERE {column} = ?",  # noqa: S608
                 (value,),

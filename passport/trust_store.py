@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,12 +47,18 @@ class Pinned:
     registry: TrustedRegistry
 
 
-def fetch_registry(url: str) -> Mapping[str, Any]:
-    """A registry document from an HTTPS URL (timeout, size cap, no redirects)."""
+def fetch_registry(url: str, ca_file: Path | None = None) -> Mapping[str, Any]:
+    """A registry document from an HTTPS URL (timeout, size cap, no redirects), its server's
+    certificate checked against `ca_file` (`PASSPORT_FETCH_CA_FILE`) or the system's CAs."""
     if not url.startswith("https://"):
         raise TrustStoreError(f"refusing to fetch {url}: a registry is fetched over HTTPS only")
+    verify: ssl.SSLContext | bool = (
+        ssl.create_default_context(cafile=str(ca_file)) if ca_file else True
+    )
     try:
-        with httpx.stream("GET", url, timeout=TIMEOUT_SECONDS, follow_redirects=False) as r:
+        with httpx.stream(
+            "GET", url, timeout=TIMEOUT_SECONDS, follow_redirects=False, verify=verify
+        ) as r:
             if r.status_code != 200:
                 raise TrustStoreError(f"fetching {url} answered HTTP {r.status_code}")
             body = b""
@@ -74,10 +81,10 @@ def _parse(body: bytes, where: str) -> Mapping[str, Any]:
     return document
 
 
-def load_source(source: str) -> Mapping[str, Any]:
+def load_source(source: str, ca_file: Path | None = None) -> Mapping[str, Any]:
     """A registry document from a URL or a file."""
     if "://" in source:
-        return fetch_registry(source)
+        return fetch_registry(source, ca_file)
     path = Path(source)
     if not path.is_file():
         raise TrustStoreError(f"no such file: {source}")
@@ -89,8 +96,9 @@ def load_source(source: str) -> Mapping[str, Any]:
 class TrustStore:
     """The pinned registries in one directory."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, *, ca_file: Path | None = None) -> None:
         self.directory = directory or trust_dir()
+        self.ca_file = ca_file
 
     def _path(self, fingerprint: str) -> Path:
         if not fingerprint.startswith("z") or not fingerprint.isalnum():
@@ -102,7 +110,7 @@ class TrustStore:
         fingerprint = fingerprint.removeprefix("did:key:")
         path = self._path(fingerprint)
         seen = self._read(path)
-        document = load_source(source)
+        document = load_source(source, self.ca_file)
         try:
             registry = TrustedRegistry.from_document(
                 document,

@@ -36,6 +36,10 @@ class ReadModelDatabase(Protocol):
         """A transaction: committed when the block ends, rolled back if it raises."""
         ...
 
+    def read(self) -> AbstractContextManager[Transaction]:
+        """A read-only snapshot that never waits for writers (and takes no write lock)."""
+        ...
+
     def scrub(self) -> None:
         """Push deleted data out of the files the database keeps beside its tables, if any."""
         ...
@@ -75,6 +79,7 @@ class SQLiteReadModels:
         if conn is None:
             conn = sqlite3.connect(self._path, isolation_level=None, timeout=30)
             conn.execute("PRAGMA secure_delete = ON")  # erased keys are zeroed, not left behind
+            conn.execute("PRAGMA journal_mode = WAL")  # readers never wait behind a writer
             self._local.conn = conn
         return conn
 
@@ -88,6 +93,16 @@ class SQLiteReadModels:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[Transaction]:
+        # A deferred transaction reads a WAL snapshot: writers neither block it nor are blocked.
+        conn = self._connection()
+        conn.execute("BEGIN")
+        try:
+            yield _SQLiteTransaction(conn)
+        finally:
+            conn.execute("ROLLBACK")
 
     def scrub(self) -> None:
         """Checkpoint and empty the write-ahead log, which still holds the pages as they were."""
@@ -135,6 +150,16 @@ class PostgresReadModels:
     def transaction(self) -> Iterator[Transaction]:
         with self._pool.connection() as conn, conn.transaction():
             yield _PostgresTransaction(conn)
+
+    @contextmanager
+    def read(self) -> Iterator[Transaction]:
+        with self._pool.connection() as conn:
+            conn.read_only = True
+            try:
+                with conn.transaction():
+                    yield _PostgresTransaction(conn)
+            finally:
+                conn.read_only = False
 
     def scrub(self) -> None:
         """Nothing to do here: PostgreSQL's own files are the server's to manage."""

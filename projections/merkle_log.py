@@ -89,27 +89,27 @@ class MerkleLog:
 
     def size(self) -> int:
         """How many leaves the tree has (one row read, never a count)."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             return _tree_size(tx)
 
     def root(self, size: int) -> bytes:
         """The root hash of the first `size` leaves."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             return root(size, _node_reader(tx))
 
     def inclusion(self, leaf_index: int, size: int) -> list[bytes]:
         """The inclusion path of a leaf in the tree of `size`."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             return inclusion_proof(leaf_index, size, _node_reader(tx))
 
     def consistency(self, first: int, second: int) -> list[bytes]:
         """The consistency proof between two sizes."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             return consistency_proof(first, second, _node_reader(tx))
 
     def leaf(self, index: int) -> bytes:
         """The stored hash of one leaf."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             return _node_reader(tx)(0, index)
 
     def leaf_of_credential(
@@ -118,7 +118,7 @@ class MerkleLog:
         """(leaf index, notification id) of the event that issued a credential, or of the
         latest change of its status (None if it never changed)."""
         column = "status_position" if latest_status else "position"
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             rows = tx.execute(
                 "SELECT l.leaf_index, l.notification_id FROM rm_credentials c "  # noqa: S608
                 f"JOIN rm_merkle_leaves l ON l.notification_id = c.{column} "

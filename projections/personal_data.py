@@ -47,10 +47,14 @@ class SqlVault:
         wanted = [str(o) for o in owners]
         if not wanted:
             return {}
+        if not create:  # a read: never waits for a writer
+            with self._database.read() as tx:
+                rows = self._select(tx, wanted)
+            return self._unwrapped(rows)
         with self._database.transaction() as tx:
             rows = self._select(tx, wanted)
             missing = [o for o in wanted if o not in rows]
-            if create and missing:
+            if missing:
                 now = datetime.now(UTC).isoformat()
                 for owner in missing:
                     tx.execute(
@@ -59,6 +63,9 @@ class SqlVault:
                         (owner, self._wrapper.wrap(DataKey.generate(owner)), now),
                     )
                 rows |= self._select(tx, missing)  # a concurrent creator's key wins
+        return self._unwrapped(rows)
+
+    def _unwrapped(self, rows: Mapping[str, str | None]) -> dict[UUID, DataKey]:
         return {
             UUID(owner): self._wrapper.unwrap(owner, wrapped)
             for owner, wrapped in rows.items()

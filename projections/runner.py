@@ -80,6 +80,20 @@ class ProjectionRunner:
                 break
         return applied
 
+    def follow(self) -> bool:
+        """One round of the background follower: apply what is there; whether anything was."""
+        return self.catch_up(timeout=0) > 0
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """Wait (polling the tracked position; no lock) until the read models reflect the log up
+        to `position`; False if they still do not after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while self.position() < position:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(POLL_SECONDS)
+        return True
+
     def rebuild(self) -> int:
         """Drop the read models and replay the whole log, in one transaction."""
         with self._database.transaction() as tx:
@@ -92,7 +106,7 @@ class ProjectionRunner:
 
     def position(self) -> int:
         """The log position the read models reflect (as last committed; no lock taken)."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             rows = tx.execute("SELECT position FROM rm_tracking WHERE name = ?", (TRACKING_NAME,))
         return int(rows[0][0]) if rows else 0
 

@@ -69,7 +69,7 @@ def record(tx: Transaction, event: StoredEvent, notification_id: int, error: Bas
 
 def set_aside_events(database: ReadModelDatabase, limit: int = 100) -> list[SetAsideEvent]:
     """The events set aside, in log order (at most `limit`)."""
-    with database.transaction() as tx:
+    with database.read() as tx:
         rows = tx.execute(
             "SELECT notification_id, aggregate_id, version, topic, error, set_aside_at "
             "FROM rm_set_aside ORDER BY notification_id LIMIT ?",

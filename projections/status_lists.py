@@ -256,7 +256,7 @@ class StatusIndexes:
     def list_state(self, issuer_id: str, purpose: str, list_no: int) -> ListState | None:
         """The list's bits and last change; None if no credential was ever recorded in it
         (list 1 always exists). One primary-key lookup, whatever the number of credentials."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             rows = tx.execute(
                 "SELECT bits, changed_at FROM rm_status_lists "
                 "WHERE issuer_id = ? AND purpose = ? AND list_no = ?",

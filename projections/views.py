@@ -99,7 +99,7 @@ class Views:
 
     def passport(self, learner_id: str, today: date) -> PassportView | None:
         """The learner's passport as of `today`, or None if no such learner."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             learner = tx.execute(
                 "SELECT personal, erased_at FROM rm_learners WHERE learner_id = ?", (learner_id,)
             )
@@ -149,7 +149,7 @@ class Views:
 
     def credentials_of(self, learner_id: str) -> list[tuple[dict[str, Any], str, str, str | None]]:
         """Each credential of a learner: (signed credential, JWT, stored status, reason)."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             rows = tx.execute(
                 "SELECT credential, jwt, status, status_reason FROM rm_credentials "
                 "WHERE learner_id = ? ORDER BY valid_from, credential_id",
@@ -162,7 +162,7 @@ class Views:
         """One credential's record: learner, issuer, the signed forms and its stored status."""
         if "\x00" in credential_id:  # no id holds one, and PostgreSQL refuses it as a parameter
             return None
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             rows = tx.execute(
                 "SELECT learner_id, issuer_id, credential, jwt, status, status_reason "
                 "FROM rm_credentials WHERE credential_id = ?",
@@ -182,7 +182,7 @@ class Views:
 
     def recorded_forms(self, credential_id: str) -> tuple[dict[str, Any], str] | None:
         """The signed credential and its JWT as the ledger recorded them, or None."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             rows = tx.execute(
                 "SELECT credential, jwt FROM rm_credentials WHERE credential_id = ?",
                 (credential_id,),
@@ -193,7 +193,7 @@ class Views:
         """A credential's stored status and reason, or None if the ledger does not hold it."""
         if "\x00" in credential_id:  # as in `credential`
             return None
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             rows = tx.execute(
                 "SELECT status, status_reason, learner_id FROM rm_credentials "
                 "WHERE credential_id = ?",
@@ -209,7 +209,7 @@ class Views:
 
     def issuers(self) -> list[IssuerView]:
         """Every registered issuer with its key history."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             issuers = tx.execute(
                 "SELECT issuer_id, slug, name, url, did FROM rm_issuers ORDER BY slug"
             )
@@ -237,17 +237,17 @@ class Views:
 
     def registry(self) -> tuple[int, list[dict[str, Any]]]:
         """The registry's change count and its recognised entities (`projections.registry`)."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             return registry.changes(tx), registry.entities(tx)
 
     def registry_changes(self) -> int:
         """How many events have changed what the registry says (one row read)."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             return registry.changes(tx)
 
     def client(self, client_id: str) -> tuple[str, str, bool] | None:
         """An API client's owner, secret hash and whether it is revoked; None if unknown."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             rows = tx.execute(
                 "SELECT owner, secret_hash, revoked FROM rm_clients WHERE client_id = ?",
                 (client_id,),
@@ -256,13 +256,13 @@ class Views:
 
     def learners_exist(self, learner_id: str) -> bool:
         """Whether a learner with this id is enrolled."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             rows = tx.execute("SELECT 1 FROM rm_learners WHERE learner_id = ?", (learner_id,))
         return bool(rows)
 
     def erased_learners(self) -> set[UUID]:
         """The learners whose personal data was erased."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             # A range on the index (every erasure time is a non-empty ISO 8601 string), where
             # `IS NOT NULL` would have SQLite read every learner.
             rows = tx.execute("SELECT learner_id FROM rm_learners WHERE erased_at > ''")
@@ -270,7 +270,7 @@ class Views:
 
     def learners(self) -> list[tuple[str, str | None]]:
         """Every enrolled learner: (id, name), the name None once erased."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             rows = tx.execute("SELECT learner_id, personal FROM rm_learners ORDER BY enrolled_at")
         keys = self._vault.open_keys([r[0] for r in rows])
         named = ((r[0], PersonalData.open(keys.get(r[0]), r[1])) for r in rows)
@@ -278,5 +278,5 @@ class Views:
 
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every read-model row, for comparing a rebuild with the live models."""
-        with self._database.transaction() as tx:
+        with self._database.read() as tx:
             return {t: sorted(tx.execute(f"SELECT * FROM {t}")) for t in TABLES}  # noqa: S608

@@ -309,8 +309,9 @@ def _from_lists(
 
 
 def _word(outcome: StatusOutcome) -> str | None:
-    """ "revoked" or "suspended" when a set entry says so: by its purpose (one-bit lists) or by
-    its value's message (a `message` entry, such as ours: 0x1 revoked, 0x2 suspended)."""
+    """The problem word of a set entry that says revoked or suspended: by its purpose (one-bit
+    lists) or by its value's message (a `message` entry, such as ours: 0x1 revoked, 0x2
+    suspended); None for any other message."""
     if outcome.purpose in ("revocation", "suspension"):
         return {"revocation": "revoked", "suspension": "suspended"}[outcome.purpose]
     return _MESSAGE_WORDS.get((outcome.message or "").strip().lower())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import calendar
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -88,13 +89,34 @@ def _segment(text: str, name: str) -> bytes:
         raise ProofError(f"not a compact JWT: the {name} is not base64url") from None
 
 
+def _header(segment: str) -> Any:
+    """The decoded header; an issuer's tokens share theirs, so a short flat one is read once."""
+    flat = _flat_header(segment) if len(segment) <= _CACHED_HEADER_CHARS else None
+    return dict(flat) if flat is not None else read_json(_segment(segment, "header"))
+
+
+_CACHED_HEADER_CHARS = 512  # bounds the cache's memory, whatever tokens are sent
+
+
+@functools.lru_cache(maxsize=256)
+def _flat_header(segment: str) -> tuple[tuple[str, Any], ...] | None:
+    """A header object whose members are all plain values, as pairs (so no caller can change
+    the cached copy); None for any other JSON, which is read (and refused) on each call."""
+    header = read_json(_segment(segment, "header"))
+    if not isinstance(header, dict):
+        return None
+    if not all(v is None or isinstance(v, str | int | float | bool) for v in header.values()):
+        return None
+    return tuple(header.items())
+
+
 def parse_compact(token: str) -> CompactJws:
     """Split and decode a compact JWS (RFC 7515 §7.1); `ProofError` if it is not one."""
     parts = token.strip().split(".")
     if len(parts) != 3:
         raise ProofError("not a compact JWT: expected three dot-separated parts")
     try:
-        header = read_json(_segment(parts[0], "header"))
+        header = _header(parts[0])
         claims = read_json(_segment(parts[1], "payload"))
     except JsonTextError as exc:
         raise ProofError(f"not a compact JWT: {exc}") from exc

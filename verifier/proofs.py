@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from keys import PublicKey
 from verifier import ed25519_signature_2020, eddsa_jcs_2022, eddsa_rdfc_2022
 from verifier.data_integrity import PROOF_TYPE, unsecured
+from verifier.data_model import proof_time
 from verifier.errors import ProofError, UnknownContextError
 from verifier.keyset import KeyInfo, KeySet, UnknownKeyError
 from verifier.report import CheckResult, Outcome
@@ -91,8 +93,10 @@ def check_proof(
     proofs: list[Mapping[str, Any]],
     keys: KeySet,
     purpose: str,
+    now: datetime | None = None,
 ) -> ProofFinding:
-    """Verify one proof of the document with the key its verification method names."""
+    """Verify one proof of the document with the key its verification method names, and, given
+    `now`, that the proof has not expired (Data Integrity §2.1 `expires`)."""
     suite = suite_of(proof)
     method = proof.get("verificationMethod")
     method = method if isinstance(method, str) else ""
@@ -121,14 +125,20 @@ def check_proof(
         return ProofFinding(proof, suite, method, None, Outcome.UNKNOWN, reason)
     except ProofError as exc:
         return failed(str(exc))
+    expires = proof_time(proof.get("expires"))
+    if now is not None and expires is not None and now >= expires:
+        reason = f"the proof expired at {expires:%Y-%m-%d %H:%M} UTC (Data Integrity §2.1)"
+        return ProofFinding(proof, suite, method, None, Outcome.FAILED, reason, "proof_expired")
     reason = f"{suite} signature verifies with {method}"
     return ProofFinding(proof, suite, method, key, Outcome.PASSED, reason)
 
 
-def check_proofs(document: Mapping[str, Any], keys: KeySet, purpose: str) -> list[ProofFinding]:
+def check_proofs(
+    document: Mapping[str, Any], keys: KeySet, purpose: str, now: datetime | None = None
+) -> list[ProofFinding]:
     """Every proof of the document checked (`ProofError` when it has none it can read)."""
     proofs = all_proofs(document)
-    return [check_proof(document, proof, proofs, keys, purpose) for proof in proofs]
+    return [check_proof(document, proof, proofs, keys, purpose, now) for proof in proofs]
 
 
 def per_proof_checks(findings: list[ProofFinding]) -> list[CheckResult]:

@@ -297,7 +297,7 @@ def _verify_embedded(credential: Any, ctx: _Context) -> CredentialReport:
             ],
         )
     try:
-        findings = proofs.check_proofs(credential, ctx.keys, ctx.expect.purpose)
+        findings = proofs.check_proofs(credential, ctx.keys, ctx.expect.purpose, ctx.now)
         primary = _primary(findings, checks.issuer_id(credential) or "")
         form = ", ".join(dict.fromkeys(f.suite for f in findings))
         if primary.outcome is not Outcome.FAILED:

@@ -11,9 +11,8 @@ from fastapi import FastAPI
 from issuers import api as issuer_api
 from issuers import vc_api
 from issuers.deps import Operator
-from passport.log import publish_checkpoint
+from passport.background import background_jobs
 from passport.publishing import passport_file
-from passport.schedule import Periodic
 from passport.services import Services, utcnow
 from passport.settings import Settings
 from passport.web import (
@@ -32,6 +31,7 @@ from passport.web import (
 )
 from passport.web.deps import ServicesDep
 from passport.web.limits import BodyLimits
+from passport.web.read_your_writes import ReadYourWrites
 from projections.views import PassportView
 
 OPERATOR_ONLY: dict[int | str, dict[str, Any]] = {
@@ -47,23 +47,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = services or Services.open(settings)
         running: Services = app.state.services
-        schedules = [
-            Periodic(
-                "checkpoint signing",
-                settings.checkpoint_interval,
-                lambda: publish_checkpoint(running, utcnow()),
-            )
-        ]
-        relay = settings.mail_relay()
-        if relay is not None:
-            sender = settings.mail_from
-            schedules.append(
-                Periodic(
-                    "mail delivery",
-                    settings.mail_interval,
-                    lambda: running.outbox.deliver(relay, sender, utcnow()),
-                )
-            )
+        schedules = background_jobs(running)
         for schedule in schedules:
             schedule.start()
         try:
@@ -71,6 +55,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         finally:
             for schedule in schedules:
                 schedule.stop()
+            running.following = False
             if services is None:
                 app.state.services.close()
 
@@ -85,6 +70,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     )
     problems.install(app)
     security.redact_tokens_in_logs()
+    app.add_middleware(ReadYourWrites)
     app.add_middleware(BodyLimits, timeout=settings.body_timeout)
     app.add_middleware(security.LearnerForms, base_url=settings.base_url)
     app.add_middleware(security.SecurityHeaders)
@@ -118,7 +104,6 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     def passport(learner_id: str, services: ServicesDep, _: Operator) -> PassportView:
         """(Operator) a learner's passport: credentials with status, CPD by NHS year, what
         expires soon. Learners see theirs at their personal link; employers at a share link."""
-        services.projections.catch_up()
         view = services.views.passport(learner_id, utcnow().date())
         if view is None:
             return problems.problem(404, "Not found", f"no learner with id {learner_id}")  # type: ignore[return-value]
@@ -137,3 +122,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         return bundle
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app on the settings in the environment: what each `passport serve --workers` process
+    builds."""
+    return create_app(Settings())

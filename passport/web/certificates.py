@@ -102,7 +102,6 @@ def shared_certificate(
 
 
 def _view(services: Services, learner_id: str) -> PassportView:
-    services.projections.catch_up()
     view = services.views.passport(learner_id, utcnow().date())
     if view is None or view.erased:
         raise NoSuchLinkError

@@ -100,7 +100,6 @@ def operator_identity_match(
     wait = _operator_questions.take(caller.client_id)
     if wait is not None:
         return _too_many(wait)
-    services.projections.catch_up()
     record = services.views.credential(question.credential_id)
     if record is None:
         return problem(404, "Not found", f"no credential {question.credential_id}")

@@ -104,7 +104,6 @@ def _learner_page(
     **extra: Any,
 ) -> Response:
     """The learner's passport page (with `extra` in its context), or the no-such-link page."""
-    services.projections.catch_up()
     today = utcnow().date()
     view = services.views.passport(learner_id, today)
     if view is None or view.erased:
@@ -356,7 +355,6 @@ def _erase_page(
     request: Request, services: Services, token: str, learner_id: str, error: str | None = None
 ) -> Response:
     """What erasure will do, with the form that does it (the second step, after the passport)."""
-    services.projections.catch_up()
     view = services.views.passport(learner_id, utcnow().date())
     if view is None or view.erased:
         return no_such_link(request)

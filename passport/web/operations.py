@@ -66,7 +66,7 @@ def projection_lag(services: Services) -> Lag:
 
 def checkpoint_age(services: Services, now: datetime) -> float | None:
     """Seconds since the newest checkpoint was published, or None before the first."""
-    with services.read_models.transaction() as tx:
+    with services.read_models.read() as tx:
         rows = tx.execute("SELECT published_at FROM log_checkpoints ORDER BY size DESC LIMIT 1")
     if not rows:
         return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -20,6 +22,7 @@ from events.errors import (
 from events.registry import NotRecognisedError
 from issuers.errors import AuthenticationError, ForbiddenError, JobNotFoundError
 from issuers.problems import problem
+from passport.log import NotYetCheckpointedError
 from passport.web.html import error_page, wants_html
 
 __all__ = ["install", "internal_error", "problem"]
@@ -28,6 +31,9 @@ __all__ = ["install", "internal_error", "problem"]
 def internal_error() -> JSONResponse:
     """The one answer to an error nobody handled: no detail of it leaves the server."""
     return problem(500, "Internal error", "something went wrong on our side; it is logged")
+
+
+NOT_YET_CHECKPOINTED = "https://staff-passport.nhs.uk/problems/not-yet-checkpointed"
 
 
 def _status_of(exc: LedgerError) -> tuple[int, str]:
@@ -69,6 +75,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ForbiddenError)
     async def forbidden(_: Request, exc: ForbiddenError) -> JSONResponse:
         return problem(403, "Forbidden", str(exc))
+
+    @app.exception_handler(NotYetCheckpointedError)
+    async def not_yet_checkpointed(_: Request, exc: NotYetCheckpointedError) -> JSONResponse:
+        response = problem(
+            409, "Not yet in a signed checkpoint", str(exc), type=NOT_YET_CHECKPOINTED
+        )
+        response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return response
 
     @app.exception_handler(ValueError)
     async def invalid_value(_: Request, exc: ValueError) -> JSONResponse:

@@ -48,7 +48,6 @@ def did_json(
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The issuer's did:web DID document: its current and retired keys as Multikey."""
-    services.projections.catch_up()
     document = issuer_did_document(services, slug)
     if document is None:
         return problem(404, "Not found", f"no issuer {slug}")
@@ -74,7 +73,6 @@ def status_list_credential(
 ) -> Response:
     """A signed W3C `BitstringStatusListCredential`: `message` (two bits a credential: valid,
     revoked, suspended), or the `revocation` and `suspension` lists of earlier credentials."""
-    services.projections.catch_up()
     document = status_list(services, slug, purpose, list_no)
     if document is None:
         return problem(404, "Not found", f"no {purpose} status list {list_no} for {slug}")
@@ -110,6 +108,9 @@ InclusionEvent = Annotated[
     Literal["issued", "status"],
     Query(description="`issued`: the issuing event; `status`: its latest status change."),
 ]
+NOT_YET_SIGNED: dict[int | str, dict[str, Any]] = {
+    409: {"description": "Recorded, but in no signed checkpoint yet: ask again after Retry-After"}
+}
 HOLDER_ONLY: dict[int | str, dict[str, Any]] = {
     403: {"description": "The credential offered is not the one recorded"}
 }
@@ -151,7 +152,7 @@ def _inclusion(
 
 @router.get(
     "/log/proof/inclusion",
-    responses={**NOT_FOUND, **HOLDER_ONLY, 422: {"description": "Bad size"}},
+    responses={**NOT_FOUND, **HOLDER_ONLY, **NOT_YET_SIGNED, 422: {"description": "Bad size"}},
 )
 def inclusion(
     credential_id: Annotated[str, Query(min_length=1, max_length=300)],
@@ -178,7 +179,7 @@ def inclusion(
 
 @router.post(
     "/log/proof/inclusion",
-    responses={**NOT_FOUND, **HOLDER_ONLY, 422: {"description": "Bad size"}},
+    responses={**NOT_FOUND, **HOLDER_ONLY, **NOT_YET_SIGNED, 422: {"description": "Bad size"}},
 )
 def inclusion_for_holder(held: HeldCredential, services: ServicesDep) -> Response:
     """The inclusion proof of the credential posted, with its log entry: for its holder."""
@@ -213,7 +214,6 @@ def consistency(
     services: ServicesDep,
 ) -> dict[str, Any]:
     """A consistency proof (RFC 9162) between two tree sizes."""
-    services.projections.catch_up()
     tree = MerkleLog(services.read_models)
     if not first <= second <= tree.size():
         raise ValueError(f"need first <= second <= {tree.size()} (the tree's size)")

@@ -36,7 +36,7 @@ def current_registry(
     services: ServicesDep, if_none_match: Annotated[str | None, Header()] = None
 ) -> Response:
     """The registry as it stands: a Verifiable Credential signed by the registry key."""
-    document = registry.published_registry(services, utcnow())
+    document = registry.served_registry(services, utcnow())
     return _cacheable(document, REGISTRY_MEDIA_TYPE, if_none_match, 60)
 
 

@@ -19,6 +19,7 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.supervisors import Multiprocess
 
 from passport.web.security import redact
 
@@ -62,19 +63,24 @@ class GuardedH11Protocol(H11Protocol):
 
 
 def server_config(
-    app: FastAPI,
+    app: FastAPI | str,
     *,
     host: str,
     port: int,
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
     log_level: str = "info",
+    workers: int = 1,
     log_format: str = "text",
 ) -> uvicorn.Config:
-    """The uvicorn configuration `passport serve` runs with (`log_format` "json": one JSON
-    object per line)."""
+    """The uvicorn configuration `passport serve` runs with (an app, or with `workers` > 1 the
+    import string of an app factory, which each worker process calls; `log_format` "json": one
+    JSON object per line)."""
     return uvicorn.Config(
         app,
+        factory=isinstance(app, str),
+        timeout_worker_healthcheck=30,  # a worker opening a large store starts slowly
+        workers=workers,
         host=host,
         port=port,
         http=GuardedH11Protocol,
@@ -86,6 +92,12 @@ def server_config(
         log_level=log_level,
         log_config=json_log_config() if log_format == "json" else LOGGING_CONFIG,
     )
+
+
+def run_workers(config: uvicorn.Config) -> None:
+    """Serve with `config.workers` processes sharing one listening socket; each worker runs the
+    app's lifespan, whose background jobs are elected once across all of them."""
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
 
 
 class JsonLines(logging.Formatter):

@@ -356,7 +356,6 @@ def verify_presentation_route(
     options = body.options or VerifyPresentationOptions()
     signed = body.verifiablePresentation is not None
     presentation = (body.verifiablePresentation if signed else body.presentation) or {}
-    services.projections.catch_up()
     now = utcnow()
     report = verify_presentation(
         presentation,
@@ -375,8 +374,9 @@ credentials = APIRouter(tags=["VC API"], route_class=_BadCredentialRoute)
 
 # The VC API's `options.checks` names, and the named checks each stands for. A credential must
 # always be well formed, its proof hold, and the key be its issuer's and valid when it signed:
-# no selection verifies a forgery, or a credential in someone else's name.
-ALWAYS = ("well_formed", "proof", "issuer", "key_valid_at_issuance")
+# no selection verifies a forgery, or a credential in someone else's name. A related resource
+# whose digest we can check must match it: the credential would misstate what it points to.
+ALWAYS = ("well_formed", "proof", "issuer", "key_valid_at_issuance", "related_resources")
 SELECTABLE = {
     "proof": ALWAYS,
     "issuer": ALWAYS,
@@ -449,7 +449,6 @@ def verify_credential_route(body: VerifyCredentialRequest, services: ServicesDep
     key's validity always do);
     `options.expectedProofPurpose`, `challenge` and `domain` are required of the proof."""
     options = body.options or VerifyCredentialOptions()
-    services.projections.catch_up()
     now = utcnow()
     expect = ProofExpectations(options.expectedProofPurpose, options.challenge, options.domain)
     report = ledger_verifier(services, now, expect)(body.verifiableCredential)

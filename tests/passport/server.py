@@ -10,8 +10,11 @@ from contextlib import contextmanager
 
 import uvicorn
 
+from passport.log import newest_checkpoint
+from passport.services import Services
 from passport.settings import Settings
 from passport.web.app import create_app
+from projections.merkle_log import MerkleLog
 
 
 def free_port() -> int:
@@ -39,9 +42,34 @@ def running(server: uvicorn.Server) -> Iterator[None]:
 
 
 @contextmanager
-def serving(settings: Settings, port: int | None = None) -> Iterator[str]:
+def serving(settings: Settings, port: int | None = None, *, settle: bool = True) -> Iterator[str]:
     """Serve the app on 127.0.0.1 and yield its base URL; stop it afterwards."""
     port = port or free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     with running(uvicorn.Server(config)):
+        if settle:
+            settled(settings)
         yield f"http://127.0.0.1:{port}"
+
+
+def settled(settings: Settings, timeout: float = 30) -> None:
+    """Wait until the serving follower has applied everything recorded so far, and the elected
+    signer has signed a checkpoint covering it: what a test wrote through the library (or the
+    API) is then what the server's reads show, with its inclusion proof."""
+    services = Services.open(settings)
+    try:
+        head = services.ledger.recorder.max_notification_id() or 0
+        if not services.projections.wait_for(head, timeout):
+            raise RuntimeError(f"the follower did not reach log position {head}")
+        size = MerkleLog(services.read_models).size()
+        deadline = time.monotonic() + timeout
+        while (
+            settings.checkpoint_interval
+            and size
+            and (newest_checkpoint(services) or (0,))[0] < size
+        ):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no checkpoint was signed at size {size}")
+            time.sleep(0.02)
+    finally:
+        services.close()

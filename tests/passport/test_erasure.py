@@ -15,6 +15,7 @@ import pytest
 
 from passport.settings import Settings
 from tests.api_client import ACHIEVEMENT, Api
+from tests.passport.server import settled
 from tests.passport.test_cli import pin_registry, run
 from tests.postgres_cluster import Cluster
 
@@ -110,6 +111,7 @@ def test_erasure_leaves_no_personal_data_and_every_proof_verifies(
     on_disk = _disk(settings, request)
     assert all(p.encode() not in on_disk for p in PERSONAL), "personal data stored in plain text"
     exported = tmp_path / "passport.json"
+    settled(settings)  # the export proves what a signed checkpoint covers: wait for one
     exported.write_text(
         api.http.get(f"/api/v1/learners/{learner_id}/export", headers=api.as_operator()).text
     )

@@ -175,18 +175,28 @@ def _resigned_jcs(key: SigningKey, **changes: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("changes", "section"),
     [
-        ({"created": "2026-01-01T12:00:00"}, "Data Integrity §2.1"),
-        ({"expires": "2030-01-01T12:00:00"}, "Data Integrity §2.1"),
         ({"created": "invalidDate"}, "Data Integrity §2.1"),
+        ({"created": "2026-01-01"}, "Data Integrity §2.1"),
     ],
 )
-def test_a_signed_proof_with_a_time_without_time_zone_is_malformed(client, changes, section):
+def test_a_signed_proof_with_a_time_that_is_no_date_time_is_malformed(client, changes, section):
     """Re-signed, so the signature holds: the proof's times alone make it malformed."""
     key = SigningKey.generate()
     assert _verify(client, _resigned_jcs(key), PROOF_ONLY).status_code == 200
     response = _verify(client, _resigned_jcs(key, **changes), PROOF_ONLY)
     assert response.status_code == 400, response.text
     assert any(section in p["detail"] for p in response.json()["problemDetails"])
+
+
+@pytest.mark.parametrize(
+    "changes", [{"created": "2026-01-01T12:00:00"}, {"expires": "2030-01-01T12:00:00"}]
+)
+def test_a_signed_proof_time_without_an_offset_is_read_as_utc(client, changes):
+    """Data Integrity §2.1: a time "incorrectly serialized without an offset MUST be
+    interpreted as UTC"; the EdDSA suites expect such a credential to verify."""
+    key = SigningKey.generate()
+    response = _verify(client, _resigned_jcs(key, **changes), PROOF_ONLY)
+    assert response.status_code == 200, response.text
 
 
 @pytest.mark.parametrize("suite", SUITES)
@@ -276,3 +286,20 @@ def test_a_vc_jwt_cannot_meet_a_purpose_challenge_or_domain(client):
         response = _verify(client, token, {**PROOF_ONLY, **asked})
         assert response.status_code == 400, asked
         assert "carries no proof purpose, challenge or domain" in response.text
+
+
+@pytest.mark.parametrize("digest", ["digestSRI", "digestMultibase"])
+def test_a_related_resource_with_a_wrong_digest_is_refused_whatever_the_checks(client, digest):
+    """The suite's "digest does not match" case: a wrong digest of a context we hold is a 400,
+    even when `options.checks` asks only for the proof."""
+    key = SigningKey.generate()
+    wrong = {"digestSRI": "sha384-" + "A" * 64, "digestMultibase": "u" + "A" * 43}[digest]
+    credential = {
+        **_credential(key),
+        "relatedResource": [{"id": "https://www.w3.org/ns/credentials/v2", digest: wrong}],
+    }
+    method = did_key_verification_method(key.public_key)
+    signed = CRYPTOSUITES["eddsa-jcs-2022"].create_proof(credential, key, method, CREATED)
+    response = _verify(client, signed, PROOF_ONLY)
+    assert response.status_code == 400, response.text
+    assert any("does not match" in p["detail"] for p in response.json()["problemDetails"])

@@ -120,3 +120,15 @@ def test_a_data_integrity_proof_relabelled_as_ed25519_signature_2020_fails():
     signed["proof"] = {**proof, "type": "Ed25519Signature2020"}
     check = verify_credential(signed, now=NOW, trust=TRUST).check("proof")
     assert (check.outcome, check.problem) == (Outcome.FAILED, "bad_signature")
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_a_credential_proof_past_its_expires_fails(suite):
+    """A proof whose `expires` has passed fails `proof` as `proof_expired` (Data Integrity §2.1)."""
+    extra = {"expires": "2026-06-01T00:00:00Z"}
+    signed = suite.create_proof(_credential(), ISSUER, ISSUER_METHOD, SIGNED, extra_options=extra)
+    proof = verify_credential(signed, now=NOW, trust=TRUST).check("proof")
+    assert (proof.outcome, proof.problem) == (Outcome.FAILED, "proof_expired")
+    assert "2026-06-01 00:00" in proof.reason
+    before = datetime(2026, 5, 1, tzinfo=UTC)
+    assert verify_credential(signed, now=before, trust=TRUST).verified

@@ -55,12 +55,15 @@ def test_reading_the_checkpoint_signs_nothing(settings, seeded, grace, http):
     assert newer != served_note.text and len(_signed_sizes(settings)) == len(signed) + 1
 
 
-def test_before_any_checkpoint_the_answer_says_how_to_get_one(api):
-    """An empty ledger has no checkpoint: 404 saying what signs one, and nothing is signed."""
-    for _ in range(2):
-        missing = api.http.get("/log/checkpoint")
-        assert missing.status_code == 404
-        assert "passport log checkpoint" in missing.json()["detail"]
+def test_before_any_checkpoint_the_answer_says_how_to_get_one(settings):
+    """A ledger with no checkpoint (the server signing only on demand) answers 404 saying what
+    signs one, and reading signs nothing."""
+    on_demand = settings.model_copy(update={"checkpoint_interval": 0})
+    with served(on_demand) as base, httpx.Client(base_url=base, timeout=30) as http:
+        for _ in range(2):
+            missing = http.get("/log/checkpoint")
+            assert missing.status_code == 404
+            assert "passport log checkpoint" in missing.json()["detail"]
 
 
 def test_a_json_token_request_is_an_oauth_invalid_request(http, grace):

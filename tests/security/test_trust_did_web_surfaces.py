@@ -180,3 +180,23 @@ def test_the_vc_api_fetches_nothing_for_an_issuer_it_does_not_recognise(api: Api
     assert response.status_code == 400
     assert _results(response)["issuer"]["problem"] == "issuer_not_recognised"
     assert host.requests == []
+
+
+def test_pinning_a_registry_over_https_uses_the_configured_authorities(host, tmp_path):
+    """`passport trust add https://…` checks the registry host's certificate against
+    PASSPORT_FETCH_CA_FILE: with the throwaway CA it pins; without it, one line says the fetch
+    failed (exit 2) and nothing is pinned."""
+    registry_key = SigningKey.generate()
+    document = registry_document(registry_key, [])
+    path = "/.well-known/passport-registry.json"
+    host.answers[path] = (200, {"Content-Type": "application/json"}, json.dumps(document).encode())
+    fingerprint = registry_key.public_key.multibase
+    untrusted = passport_cli(tmp_path, "trust", "add", host.url(path), "--fingerprint", fingerprint)
+    assert untrusted.returncode == 2
+    assert untrusted.stderr.startswith(f"error: cannot fetch {host.url(path)}")
+    assert fingerprint not in passport_cli(tmp_path, "trust", "list").stdout
+    pinned = passport_cli(
+        tmp_path, "trust", "add", host.url(path), "--fingerprint", fingerprint, ca_file=host.ca_file
+    )
+    assert pinned.returncode == 0, pinned.stderr
+    assert fingerprint in passport_cli(tmp_path, "trust", "list").stdout

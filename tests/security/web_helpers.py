@@ -15,7 +15,7 @@ from passport.services import Services
 from passport.settings import Settings
 from passport.web.app import create_app
 from passport.web.server import GuardedH11Protocol, server_config
-from tests.passport.server import free_port, running
+from tests.passport.server import free_port, running, settled
 
 
 @dataclass(frozen=True)
@@ -66,4 +66,5 @@ def served(
             "ShortHeaderTimeout", (GuardedH11Protocol,), {"header_timeout": header_timeout}
         )
     with running(uvicorn.Server(config)):
+        settled(settings)
         yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"

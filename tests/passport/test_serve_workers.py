@@ -1,0 +1,158 @@
+"""Many processes on one PostgreSQL (issue 16): two `passport serve --workers 2` share a ledger
+while cohorts are issued through both, with one follower and one signer elected among them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from passport.services import Services
+from passport.settings import Settings
+from projections.follower import lock_key
+from tests.api_client import ACHIEVEMENT, Api
+from tests.issuers.test_cohorts import rows, wait_for
+from tests.passport.server import free_port, settled
+from tests.passport.test_cli import run
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+
+@pytest.fixture
+def pg_settings(postgres_url: str, tmp_path: Path) -> Settings:
+    """A fresh ledger on the throwaway PostgreSQL server."""
+    return Settings(
+        database_url=postgres_url,
+        base_url="https://passport.test",
+        key_dir=tmp_path / "keys",
+        key_passphrase="correct horse battery staple",
+        _env_file=None,
+    )
+
+
+@pytest.fixture
+def two_servers(pg_settings: Settings) -> Iterator[list[str]]:
+    """Two `passport serve --workers 2` processes on the same database; their base URLs."""
+    Services.open(pg_settings).close()  # keys and tables made once, before the race
+    env = {
+        **os.environ,
+        "PASSPORT_DATABASE_URL": pg_settings.database_url,
+        "PASSPORT_BASE_URL": pg_settings.base_url,
+        "PASSPORT_KEY_DIR": str(pg_settings.key_dir),
+        "PASSPORT_KEY_PASSPHRASE": pg_settings.key_passphrase or "",
+    }
+    ports = [free_port(), free_port()]
+    command = [str(Path(sys.executable).parent / "passport"), "serve", "--workers", "2"]
+    processes = [
+        subprocess.Popen(
+            [*command, "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        for base in bases:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    if httpx.get(f"{base}/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "a server did not start"
+                time.sleep(0.1)
+        yield bases
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)  # the parent stops its workers
+        for process in processes:
+            process.wait(timeout=60)
+
+
+def _leaseholders(settings: Settings, job: str) -> int:
+    """How many sessions hold the job's advisory lock (PostgreSQL splits a bigint key in two)."""
+    key = lock_key(job) & 0xFFFFFFFFFFFFFFFF
+    with psycopg.connect(settings.postgres_conninfo()) as conn:
+        row = conn.execute(
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 1",
+            (key >> 32, key & 0xFFFFFFFF),
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_two_servers_with_two_workers_each_issue_cohorts_as_one_ledger(pg_settings, two_servers):
+    """Cohorts sent to both servers at once: every row becomes exactly one credential, reads on
+    both answer throughout, one follower and one signer hold their leases, both servers serve
+    the same checkpoint, and `passport audit` is clean."""
+    services = Services.open(pg_settings)
+    try:
+        operator = services.accounts.new_operator_client()
+    finally:
+        services.close()
+    clients = [httpx.Client(base_url=base, timeout=60) for base in two_servers]
+    api = Api(clients[0], (operator.client_id, operator.client_secret))
+    account, token = api.register("Busy Academy")
+    issuer = f"/api/v1/issuers/{account['id']}"
+    achievement = clients[0].post(f"{issuer}/achievements", headers=token, json=ACHIEVEMENT)
+    assert achievement.status_code == 201, achievement.text
+    achievement_id = achievement.json()["id"]
+
+    read_statuses: list[int] = []
+    done = threading.Event()
+
+    def read_meanwhile() -> None:
+        with httpx.Client(timeout=30) as reader:
+            while not done.is_set():
+                for base in two_servers:
+                    read_statuses.append(reader.get(f"{base}/log/checkpoint").status_code)
+                    read_statuses.append(reader.get(f"{base}{issuer}", headers=token).status_code)
+
+    reader = threading.Thread(target=read_meanwhile)
+    reader.start()
+    try:
+        jobs = []
+        for n, client in enumerate(clients):
+            cohort = {"mode": "per-row", "awards": rows(achievement_id, 150, start=n * 150)}
+            sent = client.post(
+                f"{issuer}/awards/batch",
+                headers={**token, "Idempotency-Key": f"cohort-{n}"},
+                json=cohort,
+            )
+            assert sent.status_code == 202, sent.text
+            jobs.append((client, sent.headers["location"]))
+        for client, location in jobs:
+            job = wait_for(client, location, token)
+            assert (job["status"], job["done"], job["total"]) == ("completed", 150, 150), job
+    finally:
+        done.set()
+        reader.join()
+    for client in clients:
+        client.close()
+
+    assert read_statuses and set(read_statuses) <= {200, 404}  # 404: before the first checkpoint
+    assert read_statuses.count(200) > 0
+    settled(pg_settings)
+    with psycopg.connect(pg_settings.postgres_conninfo()) as conn:
+        total, distinct = conn.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT credential_id) FROM rm_credentials"
+        ).fetchone() or (0, 0)
+    assert (total, distinct) == (300, 300)
+    assert _leaseholders(pg_settings, "follower-passports") == 1
+    assert _leaseholders(pg_settings, "checkpoint-signer") == 1
+    notes = {httpx.get(f"{base}/log/checkpoint").text for base in two_servers}
+    assert len(notes) == 1
+    audit = run(pg_settings, "audit")
+    assert audit.returncode == 0, audit.stdout + audit.stderr
