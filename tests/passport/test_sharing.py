@@ -18,7 +18,7 @@ from passport.demo import seed_demo
 from passport.services import Services
 from passport.settings import Settings
 from passport.sharing import token_hash
-from tests.passport.server import serving
+from tests.passport.server import serving, settled
 
 HTML = {"Accept": "text/html"}
 JSON = {"Accept": "application/json"}
@@ -261,6 +261,7 @@ def test_the_learner_can_erase_their_own_details(settings, http, demo):
         operator = services.accounts.new_operator_client()
     finally:
         services.close()
+    settled(settings)  # the serving follower has applied the new client before it asks
     token = http.post(
         "/oauth/token",
         data={"grant_type": "client_credentials"},
