@@ -1,0 +1,99 @@
+"""`passport audit`, `log` and `projections`: the log, its checkpoints and the read models."""
+
+from __future__ import annotations
+
+import typer
+
+from events.audit import audit_log
+from keys import PublicKey
+from passport.cli_common import open_services
+from passport.log import checkpoints, first_divergence
+from passport.services import LEDGER_ROLE, utcnow
+from projections.set_aside import set_aside_events
+
+log_app = typer.Typer(help="The transparency log: signed checkpoints.", no_args_is_help=True)
+projections_app = typer.Typer(
+    help="Manage the read models built from the log.", no_args_is_help=True
+)
+
+
+def audit() -> None:
+    """Check every event's signature and the Merkle log. Exit 0 intact, 1 tampered."""
+    services = open_services()
+    try:
+        trusted = {
+            kid: PublicKey.from_multibase(kid) for kid in services.key_store.role_keys(LEDGER_ROLE)
+        }
+        result = audit_log(services.ledger.recorder, trusted)
+    finally:
+        services.close()
+    if result.first_failure is not None:
+        failure = result.first_failure
+        typer.echo(
+            f"TAMPERED: event at log position {result.position} "
+            f"(aggregate {failure.aggregate_id}, version {failure.version}): {failure.reason}"
+        )
+        typer.echo(f"{result.checked} events before it verified.")
+        raise typer.Exit(1)
+    services = open_services()
+    try:
+        divergence = first_divergence(services)
+        published = len(checkpoints(services))
+        set_aside = set_aside_events(services.read_models)
+    finally:
+        services.close()
+    if divergence is not None:
+        typer.echo(f"TAMPERED: {divergence}")
+        raise typer.Exit(1)
+    typer.echo(
+        f"intact: {result.checked} events, every signature verified; the Merkle tree "
+        f"matches the log and all {published} published checkpoints"
+    )
+    if set_aside:
+        first = set_aside[0].notification_id
+        typer.echo(
+            f"warning: the read models set aside {len(set_aside)} event(s) they could not "
+            f"apply (first: notification {first}); see `passport projections set-aside`"
+        )
+
+
+@log_app.command("checkpoint")
+def log_checkpoint() -> None:
+    """Sign and publish a checkpoint of the log now; prints the signed note."""
+    from passport.log import publish_checkpoint  # noqa: PLC0415
+
+    services = open_services()
+    try:
+        _, note = publish_checkpoint(services, utcnow())
+    finally:
+        services.close()
+    typer.echo(note, nl=False)
+
+
+@projections_app.command("rebuild")
+def rebuild() -> None:
+    """Rebuild every read model from the log."""
+    services = open_services()
+    try:
+        count = services.projections.rebuild()
+    finally:
+        services.close()
+    typer.echo(f"rebuilt read models from {count} events")
+
+
+@projections_app.command("set-aside")
+def set_aside_list() -> None:
+    """List the events the read models could not apply (set aside, with the error)."""
+    services = open_services()
+    try:
+        services.projections.catch_up()
+        events = set_aside_events(services.read_models)
+    finally:
+        services.close()
+    if not events:
+        typer.echo("no events set aside: the read models reflect every event of the log")
+    for e in events:
+        typer.echo(
+            f"notification {e.notification_id}  aggregate {e.aggregate_id} version {e.version}"
+            f"  {e.topic}  since {e.set_aside_at}: {e.error}"
+        )
