@@ -17,6 +17,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper, Recording, StoredEvent
 
+from events.batch_reads import last_events
 from events.claim import CredentialClaim
 from events.client import ApiClient
 from events.errors import (
@@ -297,37 +298,57 @@ class Ledger(Application[UUID]):
         their thousandth. Passports under a legacy id (which may hold credentials recorded
         before claims existed) are still replayed.
         """
-        heads = {e.staff_identifier: self._passport_head(e.staff_identifier) for e in entries}
+        heads = self._passport_heads([e.staff_identifier for e in entries])
         new = {learner_id for learner_id, head in heads.values() if head is None}
         known = {learner_id for learner_id, head in heads.values() if head is not None}
         keys = {
             **self._vault.keys_for(known, create=False),
             **self._vault.keys_for(new, create=True),
         }
+        claims = self.credential_claims(
+            [e.credential_id for e in entries if heads[e.staff_identifier][1] is not None]
+        )
         write = plan_awards(
             entries,
             heads,
             keys,
-            claimed_by=self._claimed_by,
+            claimed_by=lambda cid: claims[cid].learner_id if cid in claims else None,
             replay=lambda learner_id: self._get(Passport, learner_id),
             identity_hash=self.pseudonyms.identity_hash,
         )
         self.save(*write.objects())
         return len(write.claims)
 
-    def _claimed_by(self, credential_id: str) -> UUID | None:
-        claim = self.credential_claim(credential_id)
-        return claim.learner_id if claim is not None else None
+    def _passport_heads(
+        self, staff_identifiers: Sequence[str]
+    ) -> dict[str, tuple[UUID, StoredEvent | None]]:
+        """Each staff identifier's passport id and the version and type of its last stored
+        event (its state is not read, so no signature needs checking to append after it), or
+        the keyed id a new passport gets and None; one read for the lot."""
+        candidates = {s: self.candidate_ids(s) for s in dict.fromkeys(staff_identifiers)}
+        last = last_events(
+            self.recorder, [c for pair in candidates.values() for c in pair], with_state=False
+        )
+        heads: dict[str, tuple[UUID, StoredEvent | None]] = {}
+        for staff, (keyed, legacy) in candidates.items():
+            found = next((c for c in (keyed, legacy) if c in last), None)
+            heads[staff] = (found, last[found]) if found is not None else (keyed, None)
+        return heads
 
-    def _passport_head(self, staff_identifier: str) -> tuple[UUID, StoredEvent | None]:
-        """The staff identifier's passport id and its last stored event (one indexed row per
-        candidate id; the event's signature is not needed to append after it), or the keyed
-        id a new passport gets and None."""
-        for candidate in self.candidate_ids(staff_identifier):
-            last = self.recorder.select_events(candidate, desc=True, limit=1)
-            if last:
-                return candidate, last[0]
-        return self.pseudonyms.learner_id(staff_identifier), None
+    def learner_ids_for(self, staff_identifiers: Sequence[str]) -> dict[str, UUID]:
+        """`learner_id_for` of many staff identifiers, in one read."""
+        return {s: head[0] for s, head in self._passport_heads(staff_identifiers).items()}
+
+    def credential_claims(self, credential_ids: Sequence[str]) -> dict[str, ClaimDetails]:
+        """`credential_claim` of many credential ids (those never claimed are absent), in one
+        read; each claim's signature is checked as it is decoded."""
+        by_claim = {CredentialClaim.create_id(c): c for c in credential_ids}
+        found: dict[str, ClaimDetails] = {}
+        for claim_id, stored in last_events(self.recorder, by_claim).items():
+            event: Any = self.mapper.to_domain_event(stored)
+            if isinstance(event, CredentialClaim.Claimed):
+                found[by_claim[claim_id]] = ClaimDetails(UUID(event.learner_id), event.request)
+        return found
 
     def credential_claim(self, credential_id: str) -> ClaimDetails | None:
         """Where a credential id was recorded, if it was (ids recorded before claims existed

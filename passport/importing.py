@@ -273,8 +273,8 @@ class Importer:
     ) -> int:
         """Award the rows of a chunk not recorded before (a rerun skips them unsigned)."""
         ids = self._idempotency.credential_ids(str(issuer_id), [r.idempotency_key for r in batch])
-        claim = self._services.ledger.credential_claim
-        todo = [r for r in batch if claim(ids[r.idempotency_key]) is None]
+        claimed = self._services.ledger.credential_claims(list(ids.values()))
+        todo = [r for r in batch if ids[r.idempotency_key] not in claimed]
         if todo:
             self._services.awarding.award_many(issuer_id, todo, at=at)
         progress(len(batch))
