@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import AggregateRecorder, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 CHUNK = 1000  # ids per statement: well under PostgreSQL's 65,535 parameters
 
@@ -34,21 +34,29 @@ def last_events(
     return found
 
 
-def _postgres_last(
-    recorder: PostgresAggregateRecorder, ids: Sequence[UUID], with_state: bool
-) -> dict[UUID, StoredEvent]:
-    statement = SQL(
+def postgres_last_events_statement(
+    recorder: PostgresAggregateRecorder, *, with_state: bool = True
+) -> Composed:
+    """The statement `last_events` sends on PostgreSQL, taking a list of ids as text."""
+    return SQL(
         "SELECT DISTINCT ON (originator_id) originator_id, originator_version, topic, {state} "
-        "FROM {schema}.{table} WHERE originator_id = ANY(%s) "
+        "FROM {schema}.{table} WHERE originator_id = ANY(%s::{kind}[]) "
         "ORDER BY originator_id, originator_version DESC"
     ).format(
         state=SQL("state") if with_state else SQL("NULL AS state"),
+        kind=SQL("text" if recorder.datastore.originator_id_type == "text" else "uuid"),
         schema=Identifier(recorder.datastore.schema),
         table=Identifier(recorder.events_table_name),
     )
+
+
+def _postgres_last(
+    recorder: PostgresAggregateRecorder, ids: Sequence[UUID], with_state: bool
+) -> dict[UUID, StoredEvent]:
+    statement = postgres_last_events_statement(recorder, with_state=with_state)
     with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
-        text = recorder.datastore.originator_id_type == "text"
-        curs.execute(statement, [[str(i) for i in ids] if text else list(ids)])
+        # Sent as text: psycopg dumps a list of strings far faster than one of UUIDs.
+        curs.execute(statement, [[str(i) for i in ids]])
         return {
             UUID(str(row["originator_id"])): StoredEvent(
                 originator_id=row["originator_id"],
