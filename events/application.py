@@ -339,6 +339,11 @@ class Ledger(Application[UUID]):
         """`learner_id_for` of many staff identifiers, in one read."""
         return {s: head[0] for s, head in self._passport_heads(staff_identifiers).items()}
 
+    def known_learners(self, staff_identifiers: Sequence[str]) -> set[str]:
+        """Which of these staff identifiers have a stored passport, in one read."""
+        heads = self._passport_heads(staff_identifiers)
+        return {staff for staff, (_, head) in heads.items() if head is not None}
+
     def credential_claims(self, credential_ids: Sequence[str]) -> dict[str, ClaimDetails]:
         """`credential_claim` of many credential ids (those never claimed are absent), in one
         read; each claim's signature is checked as it is decoded."""

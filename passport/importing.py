@@ -244,6 +244,7 @@ class Importer:
         plan = Plan()
         keys: set[str] = set()
         learners: set[str] = set()
+        pending: list[str] = []
         for row in self.rows(path):
             plan.rows += 1
             if isinstance(row, Refused):
@@ -258,11 +259,18 @@ class Importer:
             staff = normalise_identifier(row.request.learner.staff_identifier)
             if staff not in learners:
                 learners.add(staff)
-                if self._services.ledger.learner_exists(staff):
-                    plan.known_learners += 1
-                else:
-                    plan.new_learners += 1
+                pending.append(staff)
+                if len(pending) >= CHUNK:
+                    self._count_learners(plan, pending)
+                    pending = []
+        self._count_learners(plan, pending)
         return plan
+
+    def _count_learners(self, plan: Plan, staff: list[str]) -> None:
+        """Count which of these (distinct) learners are enrolled already, in one read."""
+        known = len(self._services.ledger.known_learners(staff))
+        plan.known_learners += known
+        plan.new_learners += len(staff) - known
 
     def _issuers_by_id(self, issuer_id: UUID) -> IssuerDetails:
         return next(i for i in self._issuers.values() if i.id == issuer_id)
