@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError
 
 from events.learner_queries import ClaimDetails, LearnerDetails, LearnerQueries
 from events.ledger_base import BACKOFF_SECONDS, MAX_ATTEMPTS, RECORDED
@@ -56,37 +56,26 @@ class Ledger(RegistryUseCases, LearnerQueries):
         their thousandth. Passports under a legacy id (which may hold credentials recorded
         before claims existed) are still replayed.
         """
-        heads = {e.staff_identifier: self._passport_head(e.staff_identifier) for e in entries}
+        heads = self._passport_heads([e.staff_identifier for e in entries])
         new = {learner_id for learner_id, head in heads.values() if head is None}
         known = {learner_id for learner_id, head in heads.values() if head is not None}
         keys = {
             **self._vault.keys_for(known, create=False),
             **self._vault.keys_for(new, create=True),
         }
+        claims = self.credential_claims(
+            [e.credential_id for e in entries if heads[e.staff_identifier][1] is not None]
+        )
         write = plan_awards(
             entries,
             heads,
             keys,
-            claimed_by=self._claimed_by,
+            claimed_by=lambda cid: claims[cid].learner_id if cid in claims else None,
             replay=lambda learner_id: self._get(Passport, learner_id),
             identity_hash=self.pseudonyms.identity_hash,
         )
         self.save(*write.objects())
         return len(write.claims)
-
-    def _claimed_by(self, credential_id: str) -> UUID | None:
-        claim = self.credential_claim(credential_id)
-        return claim.learner_id if claim is not None else None
-
-    def _passport_head(self, staff_identifier: str) -> tuple[UUID, StoredEvent | None]:
-        """The staff identifier's passport id and its last stored event (one indexed row per
-        candidate id; the event's signature is not needed to append after it), or the keyed
-        id a new passport gets and None."""
-        for candidate in self.candidate_ids(staff_identifier):
-            last = self.recorder.select_events(candidate, desc=True, limit=1)
-            if last:
-                return candidate, last[0]
-        return self.pseudonyms.learner_id(staff_identifier), None
 
     def erase_learner(self, learner_id: UUID, by: str, reason: str) -> None:
         """Erase the learner's personal data: record who and why, then destroy their key.

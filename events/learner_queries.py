@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
+
+from events.batch_reads import last_events
 from events.claim import CredentialClaim
 from events.ledger_base import LedgerBase
 from events.passport import Passport
@@ -60,6 +63,42 @@ class LearnerQueries(LedgerBase):
         return any(
             self.recorder.select_events(c, limit=1) for c in self.candidate_ids(staff_identifier)
         )
+
+    def _passport_heads(
+        self, staff_identifiers: Sequence[str]
+    ) -> dict[str, tuple[UUID, StoredEvent | None]]:
+        """Each staff identifier's passport id and the version and type of its last stored
+        event (its state is not read, so no signature needs checking to append after it), or
+        the keyed id a new passport gets and None; one read for the lot."""
+        candidates = {s: self.candidate_ids(s) for s in dict.fromkeys(staff_identifiers)}
+        last = last_events(
+            self.recorder, [c for pair in candidates.values() for c in pair], with_state=False
+        )
+        heads: dict[str, tuple[UUID, StoredEvent | None]] = {}
+        for staff, (keyed, legacy) in candidates.items():
+            found = next((c for c in (keyed, legacy) if c in last), None)
+            heads[staff] = (found, last[found]) if found is not None else (keyed, None)
+        return heads
+
+    def learner_ids_for(self, staff_identifiers: Sequence[str]) -> dict[str, UUID]:
+        """`learner_id_for` of many staff identifiers, in one read."""
+        return {s: head[0] for s, head in self._passport_heads(staff_identifiers).items()}
+
+    def known_learners(self, staff_identifiers: Sequence[str]) -> set[str]:
+        """Which of these staff identifiers have a stored passport, in one read."""
+        heads = self._passport_heads(staff_identifiers)
+        return {staff for staff, (_, head) in heads.items() if head is not None}
+
+    def credential_claims(self, credential_ids: Sequence[str]) -> dict[str, ClaimDetails]:
+        """`credential_claim` of many credential ids (those never claimed are absent), in one
+        read; each claim's signature is checked as it is decoded."""
+        by_claim = {CredentialClaim.create_id(c): c for c in credential_ids}
+        found: dict[str, ClaimDetails] = {}
+        for claim_id, stored in last_events(self.recorder, by_claim).items():
+            event: Any = self.mapper.to_domain_event(stored)
+            if isinstance(event, CredentialClaim.Claimed):
+                found[by_claim[claim_id]] = ClaimDetails(UUID(event.learner_id), event.request)
+        return found
 
     def credential_claim(self, credential_id: str) -> ClaimDetails | None:
         """Where a credential id was recorded, if it was (ids recorded before claims existed

@@ -271,7 +271,7 @@ class Awarding:
         recorded_ids = self._idempotency.credential_ids(
             str(issuer.id), [r.idempotency_key for r in requests]
         )
-        learners: dict[str, UUID] = {}
+        learners = self._ledger.learner_ids_for([r.learner.staff_identifier for r in requests])
         digests: dict[str, str] = {}
         order: list[str] = []
         rows = []
@@ -282,8 +282,6 @@ class Awarding:
             if definition["retired"]:
                 raise AchievementRetiredError(request.achievement_id)
             staff_id = request.learner.staff_identifier
-            if staff_id not in learners:
-                learners[staff_id] = self._ledger.learner_id_for(staff_id)
             learner_id = learners[staff_id]
             credential_id = (
                 self._legacy_credential_id(issuer.id, request.idempotency_key, staff_id, learner_id)
@@ -295,11 +293,13 @@ class Awarding:
                 if digests[credential_id] != digest:
                     raise IdempotencyKeyReusedError(request.idempotency_key)
                 continue
-            claim = self._ledger.credential_claim(credential_id)
-            if claim is not None and (claim.learner_id, claim.request) != (learner_id, digest):
-                raise IdempotencyKeyReusedError(request.idempotency_key)
             digests[credential_id] = digest
             rows.append((request, definition, staff_id, credential_id, learner_id, digest))
+        claims = self._ledger.credential_claims([r[3] for r in rows])
+        for request, _, _, credential_id, learner_id, digest in rows:
+            claim = claims.get(credential_id)
+            if claim is not None and (claim.learner_id, claim.request) != (learner_id, digest):
+                raise IdempotencyKeyReusedError(request.idempotency_key)
         places = self._status_indexes.reserve_many(str(issuer.id), [r[3] for r in rows])
         signed: dict[str, Award] = {}
         entries: list[AwardEntry] = []

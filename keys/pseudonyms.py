@@ -45,12 +45,12 @@ class Pseudonyms:
         """A keyed digest (hex HMAC) of a record's content for `purpose`, such as an import
         row's idempotency key: stable for the same content, never computable by anyone else."""
         message = f"{purpose}\x00{content}".encode()
-        return hmac.new(self._id_secret, message, hashlib.sha256).hexdigest()
+        return hmac.digest(self._id_secret, message, hashlib.sha256).hex()
 
     @staticmethod
     def _mac(secret: bytes, staff_identifier: str) -> bytes:
         message = normalise_identifier(staff_identifier).encode()
-        return hmac.new(secret, message, hashlib.sha256).digest()
+        return hmac.digest(secret, message, hashlib.sha256)
 
     def __repr__(self) -> str:
         return "Pseudonyms(<secret>)"

@@ -131,7 +131,6 @@ class Importer:
         self._services = services
         self._mapping = mapping
         self._issuers = self._resolve_issuers()
-        self._erased = services.erased_staff()
         self._idempotency = IdempotencyKeys(services.read_models, create=False)
 
     def _resolve_issuers(self) -> dict[str, IssuerDetails]:
@@ -167,12 +166,34 @@ class Importer:
                     f"{path}: the header lacks column(s) {', '.join(missing)} "
                     '(name them in the mapping\'s "columns")'
                 )
+            block: list[tuple[int, dict[str, str | None]]] = []
             line = reader.line_num
             for record in reader:
-                yield self._check(line + 1, record)
+                block.append((line + 1, record))
                 line = reader.line_num
+                if len(block) >= CHUNK:
+                    yield from self._checked(block)
+                    block = []
+            yield from self._checked(block)
 
-    def _check(self, line: int, record: dict[str, str | None]) -> Planned | Refused:
+    def _checked(
+        self, block: list[tuple[int, dict[str, str | None]]]
+    ) -> Iterator[Planned | Refused]:
+        """The block's rows checked, with whose records were erased read once for the block."""
+        column = self._mapping.columns.staff_number
+        staff = {(r.get(column) or "").strip() for _, r in block}
+        erased = self._services.erased_among(staff)
+        one_by_one = self._services.erased_staff()
+
+        def was_erased(identifier: str) -> bool:
+            return identifier in erased if identifier in staff else one_by_one(identifier)
+
+        for line, record in block:
+            yield self._check(line, record, was_erased)
+
+    def _check(
+        self, line: int, record: dict[str, str | None], erased: Callable[[str], bool]
+    ) -> Planned | Refused:
         columns = self._mapping.columns
 
         def value(column: str) -> str:
@@ -203,7 +224,7 @@ class Importer:
         }
         content = json.dumps([normalise_identifier(staff), code, completed.isoformat()])
         key = "import/" + self._services.ledger.pseudonyms.record_digest(DIGEST_PURPOSE, content)
-        valid, errors = validate([row], issuer, issuer.slug, key, self._erased)
+        valid, errors = validate([row], issuer, issuer.slug, key, erased)
         if errors:
             error = errors[0]
             return Refused(line, f"{_FIELDS.get(error.field, error.field)}: {error.message}")
@@ -223,6 +244,7 @@ class Importer:
         plan = Plan()
         keys: set[str] = set()
         learners: set[str] = set()
+        pending: list[str] = []
         for row in self.rows(path):
             plan.rows += 1
             if isinstance(row, Refused):
@@ -237,11 +259,18 @@ class Importer:
             staff = normalise_identifier(row.request.learner.staff_identifier)
             if staff not in learners:
                 learners.add(staff)
-                if self._services.ledger.learner_exists(staff):
-                    plan.known_learners += 1
-                else:
-                    plan.new_learners += 1
+                pending.append(staff)
+                if len(pending) >= CHUNK:
+                    self._count_learners(plan, pending)
+                    pending = []
+        self._count_learners(plan, pending)
         return plan
+
+    def _count_learners(self, plan: Plan, staff: list[str]) -> None:
+        """Count which of these (distinct) learners are enrolled already, in one read."""
+        known = len(self._services.ledger.known_learners(staff))
+        plan.known_learners += known
+        plan.new_learners += len(staff) - known
 
     def _issuers_by_id(self, issuer_id: UUID) -> IssuerDetails:
         return next(i for i in self._issuers.values() if i.id == issuer_id)
@@ -273,8 +302,8 @@ class Importer:
     ) -> int:
         """Award the rows of a chunk not recorded before (a rerun skips them unsigned)."""
         ids = self._idempotency.credential_ids(str(issuer_id), [r.idempotency_key for r in batch])
-        claim = self._services.ledger.credential_claim
-        todo = [r for r in batch if claim(ids[r.idempotency_key]) is None]
+        claimed = self._services.ledger.credential_claims(list(ids.values()))
+        todo = [r for r in batch if ids[r.idempotency_key] not in claimed]
         if todo:
             self._services.awarding.award_many(issuer_id, todo, at=at)
         progress(len(batch))

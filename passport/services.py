@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Self
@@ -179,6 +179,12 @@ class Services:
     def erased_staff(self) -> Callable[[str], bool]:
         """Whether the learner of a staff identifier (by keyed or legacy id) was erased."""
         return lambda staff: self.views.any_erased(self.ledger.candidate_ids(staff))
+
+    def erased_among(self, staff: Collection[str]) -> set[str]:
+        """Which of these staff identifiers' learners were erased, in one read for the lot."""
+        candidates = {s: self.ledger.candidate_ids(s) for s in staff}
+        erased = self.views.erased_among([c for pair in candidates.values() for c in pair])
+        return {s for s, pair in candidates.items() if erased.intersection(pair)}
 
     def close(self) -> None:
         """Release database connections."""

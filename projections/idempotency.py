@@ -21,6 +21,9 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS award_idempotency_keys (
     recorded_at TEXT NOT NULL, PRIMARY KEY (issuer_id, key_digest))"""
 
 
+CHUNK = 200  # keys per statement: SQLite allows 32,766 parameters, PostgreSQL 65,535
+
+
 def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -37,23 +40,28 @@ class IdempotencyKeys:
     def credential_ids(self, issuer_id: str, keys: Sequence[str]) -> dict[str, str]:
         """Each key's credential id: the one recorded first, or a new random one recorded now.
 
-        One primary-key read and at most one insert per key, whatever the size of the table.
+        In one transaction, one multi-row insert (`ON CONFLICT DO NOTHING`: a key recorded
+        before keeps its id) and one primary-key read per CHUNK keys, whatever the size of the
+        table.
         """
         now = datetime.now(UTC).isoformat()
-        found: dict[str, str] = {}
+        digests = {key: _digest(key) for key in dict.fromkeys(keys)}
+        wanted = list(digests.values())
+        by_digest: dict[str, str] = {}
         with self._database.transaction() as tx:
-            for key in dict.fromkeys(keys):
-                fresh = f"urn:uuid:{uuid.uuid4()}"
+            for start in range(0, len(wanted), CHUNK):
+                chunk = wanted[start : start + CHUNK]
+                rows = [(issuer_id, d, f"urn:uuid:{uuid.uuid4()}", now) for d in chunk]
                 tx.execute(
-                    "INSERT INTO award_idempotency_keys (issuer_id, key_digest, credential_id, "
-                    "recorded_at) VALUES (?, ?, ?, ?) ON CONFLICT (issuer_id, key_digest) "
-                    "DO NOTHING",
-                    (issuer_id, _digest(key), fresh, now),
+                    "INSERT INTO award_idempotency_keys (issuer_id, key_digest, credential_id, "  # noqa: S608
+                    f"recorded_at) VALUES {', '.join(['(?, ?, ?, ?)'] * len(chunk))} "
+                    "ON CONFLICT (issuer_id, key_digest) DO NOTHING",
+                    [value for row in rows for value in row],
                 )
-                rows = tx.execute(
-                    "SELECT credential_id FROM award_idempotency_keys "
-                    "WHERE issuer_id = ? AND key_digest = ?",
-                    (issuer_id, _digest(key)),
+                found = tx.execute(
+                    "SELECT key_digest, credential_id FROM award_idempotency_keys "  # noqa: S608
+                    f"WHERE issuer_id = ? AND key_digest IN ({', '.join('?' * len(chunk))})",
+                    [issuer_id, *chunk],
                 )
-                found[key] = str(rows[0][0])
-        return found
+                by_digest.update({str(r[0]): str(r[1]) for r in found})
+        return {key: by_digest[digest] for key, digest in digests.items()}

@@ -56,11 +56,18 @@ class SqlVault:
             missing = [o for o in wanted if o not in rows]
             if missing:
                 now = datetime.now(UTC).isoformat()
-                for owner in missing:
+                step = _CHUNK // 3  # three parameters a row
+                for start in range(0, len(missing), step):
+                    chunk = missing[start : start + step]
+                    rows_sql = ", ".join(["(?, ?, ?)"] * len(chunk))
                     tx.execute(
-                        "INSERT INTO learner_data_keys (learner_id, wrapped, created_at) "
-                        "VALUES (?, ?, ?) ON CONFLICT (learner_id) DO NOTHING",
-                        (owner, self._wrapper.wrap(DataKey.generate(owner)), now),
+                        "INSERT INTO learner_data_keys (learner_id, wrapped, created_at) "  # noqa: S608
+                        f"VALUES {rows_sql} ON CONFLICT (learner_id) DO NOTHING",
+                        [
+                            value
+                            for owner in chunk
+                            for value in (owner, self._wrapper.wrap(DataKey.generate(owner)), now)
+                        ],
                     )
                 rows |= self._select(tx, missing)  # a concurrent creator's key wins
         return self._unwrapped(rows)

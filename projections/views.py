@@ -272,6 +272,21 @@ class Views:
             )
         return bool(rows)
 
+    def erased_among(self, learner_ids: Collection[UUID]) -> set[UUID]:
+        """Which of these learners' personal data was erased (primary-key reads, in chunks)."""
+        wanted = [str(i) for i in dict.fromkeys(learner_ids)]
+        found: set[UUID] = set()
+        with self._database.read() as tx:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                rows = tx.execute(
+                    "SELECT learner_id FROM rm_learners WHERE "  # noqa: S608
+                    f"learner_id IN ({', '.join('?' * len(chunk))}) AND erased_at IS NOT NULL",
+                    chunk,
+                )
+                found.update(UUID(str(r[0])) for r in rows)
+        return found
+
     def learners(self) -> list[tuple[str, str | None]]:
         """Every enrolled learner: (id, name), the name None once erased."""
         with self._database.read() as tx:

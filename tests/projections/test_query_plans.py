@@ -22,6 +22,7 @@ import httpx
 import psycopg
 import pytest
 
+from events.batch_reads import postgres_last_events_statement
 from events.issuer import AchievementKind
 from issuers.awarding import AwardRequest, Learner
 from passport.services import Services
@@ -197,8 +198,10 @@ def _event_store_statements(services: Services, learner_id: UUID) -> list[Statem
     if services.read_models.is_postgres:
         with psycopg.connect(services.settings.postgres_conninfo()) as conn:
             by_aggregate = recorder.select_events_statement.as_string(conn)
+            heads = postgres_last_events_statement(recorder).as_string(conn)
         return [
             (f"{by_aggregate} ORDER BY originator_version ASC", (learner_id,)),
+            (heads, ([str(learner_id), str(UUID(int=0))],)),  # an award chunk's passports
             (
                 f"SELECT * FROM {table} WHERE notification_id>? "  # noqa: S608
                 "ORDER BY notification_id LIMIT ?",
