@@ -263,29 +263,31 @@ def _slope(small: SizeRun, large: SizeRun, small_value: float, large_value: floa
     return f"×{ratio:6.2f}  k {k:+5.2f}  at 10^7: {at_ten_million:10.1f}"
 
 
-def report(runs: list[SizeRun], seconds: float) -> None:
-    """Print the table, then the slopes from the smallest size to the largest."""
-    print(f"bench.scale: PostgreSQL, {PER_LEARNER} credentials per learner, locust {seconds:g} s")
-    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    for run in runs:
-        print(f"\n{run.credentials} credentials, {run.events} events")
-        print(f"  {'endpoint':26s} clients {'p50 ms':>8s} {'p99 ms':>8s} {'p50/bare':>9s}")
-        print(f"  {'':26s} {'':7s} {'':8s} {'':8s} {'p99/bare':>9s} requests failures")
-        for clients in CLIENTS:
-            bare = run.latency["bare", clients]
-            for endpoint in ("bare", *ENDPOINTS):
-                lat = run.latency[endpoint, clients]
-                print(
-                    f"  {endpoint:26s} {clients:7d} {lat.p50:8.2f} {lat.p99:8.2f} "
-                    f"{lat.p50 / bare.p50:9.1f} {lat.p99 / bare.p99:9.1f} "
-                    f"{lat.requests:8d} {lat.failures:8d}"
-                )
-                if lat.failures:
-                    print(f"    first failure: {lat.first_failure}")
-        print(f"  import (passport import)    {run.import_rate:10.0f} credentials/s")
-        print(f"  projections rebuild         {run.rebuild_rate:10.0f} events/s")
-        print(f"  audit                       {run.audit_rate:10.0f} events/s")
-        print(f"  server RSS                  {run.rss_mb:10.0f} MB (peak {run.peak_rss_mb:.0f})")
+def print_size(run: SizeRun) -> None:
+    """Print one size's table, with the machine's load average now (it is shared)."""
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\n{run.credentials} credentials, {run.events} events; load average {load}")
+    print(f"  {'endpoint':26s} clients   p50 ms   p99 ms  p50/bare  p99/bare requests failures")
+    for clients in CLIENTS:
+        bare = run.latency["bare", clients]
+        for endpoint in ("bare", *ENDPOINTS):
+            lat = run.latency[endpoint, clients]
+            print(
+                f"  {endpoint:26s} {clients:7d} {lat.p50:8.2f} {lat.p99:8.2f} "
+                f"{lat.p50 / bare.p50:9.1f} {lat.p99 / bare.p99:9.1f} "
+                f"{lat.requests:8d} {lat.failures:8d}"
+            )
+            if lat.failures:
+                print(f"    first failure: {lat.first_failure}")
+    print(f"  import (passport import)    {run.import_rate:10.0f} credentials/s")
+    print(f"  projections rebuild         {run.rebuild_rate:10.0f} events/s")
+    print(f"  audit                       {run.audit_rate:10.0f} events/s")
+    print(f"  server RSS                  {run.rss_mb:10.0f} MB (peak {run.peak_rss_mb:.0f})")
+    sys.stdout.flush()
+
+
+def print_slopes(runs: list[SizeRun]) -> None:
+    """Print each figure's slope from the smallest size to the largest."""
     if len(runs) < 2:
         return
     small, large = runs[0], runs[-1]
@@ -318,8 +320,13 @@ def main() -> None:
         raise SystemExit("bench.scale needs locust: pip install -e '.[bench]'")
     sizes = sorted(int(float(size)) for size in args.sizes.split(","))
     with tempfile.TemporaryDirectory() as tmp, throwaway_cluster() as cluster:
-        runs = [measure(cluster, Path(tmp) / str(n), n, args.seconds) for n in sizes]
-    report(runs, args.seconds)
+        print(f"bench.scale: PostgreSQL, {PER_LEARNER} credentials per learner, {args.seconds} s")
+        print(f"of locust per endpoint and client count; sizes {', '.join(map(str, sizes))}")
+        runs = []
+        for n in sizes:
+            runs.append(measure(cluster, Path(tmp) / str(n), n, args.seconds))
+            print_size(runs[-1])
+    print_slopes(runs)
 
 
 if __name__ == "__main__":
