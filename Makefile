@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench postgres chromium demo clean
+.PHONY: run test lint bench postgres chromium demo clean assets
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ chromium:
 	else echo "installing Chromium from Debian packages"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    --no-install-recommends chromium fonts-liberation >/dev/null; fi
+
+# The browser assets (NHS design system, Swagger UI, axe-core) from npm, pinned by version and
+# hash; only to upgrade them: the built files are committed, so nothing else needs npm.
+assets:
+	scripts/vendor_assets.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

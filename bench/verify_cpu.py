@@ -1,9 +1,9 @@
 """Verification ratios as `bench.ledger` prints them, timed in CPU time, best of several rounds.
 
-On a machine other processes share, wall-clock rates swing by a factor of two between runs;
-the CPU time this process spends does not, so ratios from different trees (say, before and
-after a change, each checked out with `git archive`) can be compared. Run from a tree's root:
-`PYTHONPATH=. python -m bench.verify_cpu`.
+On a machine other processes share, wall-clock rates swing by a factor of two between runs; the
+CPU time this thread spends (`time.thread_time`: no background thread counts) much less, so
+ratios from different trees (before and after a change, each checked out with `git archive`)
+can be compared. Run from a tree's root: `PYTHONPATH=. python -m bench.verify_cpu`.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ def _best_cpu_rate(rounds: int) -> Callable[[int, Callable[[], None]], float]:
     def rate(count: int, work: Callable[[], None]) -> float:
         times = []
         for _ in range(rounds):
-            start = time.process_time()
+            start = time.thread_time()
             work()
-            times.append(time.process_time() - start)
+            times.append(time.thread_time() - start)
         return count / min(times)
 
     return rate

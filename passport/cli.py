@@ -155,13 +155,23 @@ def serve(
 
 
 @app.command()
-def demo(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def demo(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    new_links: Annotated[
+        bool,
+        typer.Option(
+            "--new-links",
+            help="On a ledger already seeded, print fresh personal and share links "
+            "(the personal links printed before stop working).",
+        ),
+    ] = False,
+) -> None:
     """Seed the ledger with a demo academy, learners and awards (once)."""
     from passport.demo import seed_demo  # noqa: PLC0415
 
     services = _services()
     try:
-        seeded = seed_demo(services, utcnow())
+        seeded = seed_demo(services, utcnow(), new_links=new_links)
     finally:
         services.close()
     if as_json:
@@ -171,8 +181,14 @@ def demo(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
         typer.echo(f"issuer  {issuer['id']}  {issuer['did']}")
     for learner in seeded.learners:
         typer.echo(f"learner {learner['id']}  {learner['name']}")
-        typer.echo(f"        their passport: {learner['passport_url']}")
-        typer.echo(f"        shared:         {learner['share_url']}")
+        if learner["passport_url"]:
+            typer.echo(f"        their passport: {learner['passport_url']}")
+            typer.echo(f"        shared:         {learner['share_url']}")
+    if not any(learner["passport_url"] for learner in seeded.learners):
+        typer.echo(
+            "Already seeded: the links printed before still work. "
+            "`passport demo --new-links` prints new ones (the old personal links stop working)."
+        )
 
 
 @app.command()

@@ -156,8 +156,13 @@ class DemoLedger:
     learners: list[dict[str, str | None]]
 
 
-def seed_demo(services: Services, now: datetime) -> DemoLedger:
-    """Seed the demo academy and its awards, unless they are already there."""
+def seed_demo(services: Services, now: datetime, *, new_links: bool = False) -> DemoLedger:
+    """Seed the demo academy and its awards, unless they are already there.
+
+    A first seeding gives each learner a personal link and a share link. Links are shown once
+    and kept only as hashes, so on a ledger already seeded the learners come without links
+    (the ones printed before keep working), unless `new_links` asks for fresh ones (a new
+    personal link replaces the one printed before)."""
     awarding = services.awarding
     try:
         issuer = awarding.register_issuer(
@@ -167,7 +172,7 @@ def seed_demo(services: Services, now: datetime) -> DemoLedger:
             now - timedelta(days=900),
         )
     except IssuerAlreadyRegisteredError:
-        return _existing(services)
+        return _existing(services, links=new_links)
     ids: dict[str, str] = {}
     for a in ACHIEVEMENTS:
         ids[a["key"]] = awarding.define_achievement(
@@ -198,18 +203,21 @@ def seed_demo(services: Services, now: datetime) -> DemoLedger:
                 award.learner_id, award.credential_id, "Awarded in error: assessment not passed."
             )
     services.projections.catch_up()
-    return _existing(services)
+    return _existing(services, links=True)
 
 
-def _existing(services: Services) -> DemoLedger:
+def _existing(services: Services, *, links: bool) -> DemoLedger:
     services.projections.catch_up()
     issuer = services.ledger.issuer(Issuer.create_id(DEMO_SLUG))
     base = services.settings.base_url.rstrip("/")
     now = datetime.now(UTC)
     learners: list[dict[str, str | None]] = []
     for learner_id, name in services.views.learners():
-        # Links are shown once and kept only as hashes: each run gives each learner a fresh
-        # personal link (the last one stops working) and a new share link of everything.
+        if not links:
+            learners.append(
+                {"id": learner_id, "name": name, "passport_url": None, "share_url": None}
+            )
+            continue
         personal = services.sharing.issue_learner_link(learner_id, now)
         shared, _ = services.sharing.create_share(
             learner_id, now, credential_ids=None, note="Shared from the demo."

@@ -18,6 +18,7 @@ from pathlib import Path
 import qrcode
 from fpdf import FPDF
 
+from passport.words import long_date
 from projections.views import CredentialSummary
 
 NHS_BLUE = (0, 94, 184)
@@ -40,12 +41,6 @@ class Attachment:
     name: str
     data: bytes
     description: str
-
-
-def long_date(text: str | date) -> str:
-    """A date as the NHS content style writes it: "5 February 2027"."""
-    day = date.fromisoformat(text[:10]) if isinstance(text, str) else text
-    return f"{day.day} {day:%B %Y}"
 
 
 def file_stem(*words: str) -> str:

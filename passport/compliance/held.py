@@ -114,6 +114,17 @@ class HeldCredential(BaseModel):
             status = changed_to
         return status
 
+    @property
+    def recorded_on(self) -> date:
+        """The day the ledger recorded it (its issue), which may be after it was earned."""
+        return self.status_history[0][0].astimezone(UTC).date()
+
     def in_force_on(self, day: date) -> bool:
-        """Issued, neither revoked nor suspended, and already valid on `day` (expiry aside)."""
-        return self.status_on(day) == "active" and self.earned_on <= day
+        """Earned by `day`, and neither revoked nor suspended on it (expiry aside).
+
+        What counts is when the training was done: a credential earned before `day` but
+        recorded after it counts (its status then is its issue's, active); a revocation or
+        suspension counts from the day it was recorded."""
+        if self.earned_on > day:
+            return False
+        return (self.status_on(day) or "active") == "active"

@@ -1,10 +1,11 @@
 """The role check: which of a role's requirements a learner's credentials meet, as of a day.
 
-For each requirement, the credentials that count are those in force on the as-of day (issued,
-active, already valid) that show the subject at the required level or higher and have not
-lapsed. A credential lapses at its validUntil or when the requirement's refresher period, run
-from its validFrom, ends — whichever comes first. Among those that count, one from an issuer the
-organisation recognises wins over one it does not, then the one that lapses last.
+For each requirement, the credentials that count are those in force on the as-of day (earned
+by then, even if recorded later; not revoked or suspended on that day) that show the subject at
+the required level or higher and have not lapsed. A credential lapses at its validUntil or when
+the requirement's refresher period, run from its validFrom, ends — whichever comes first. Among
+those that count, one from an issuer the organisation recognises wins over one it does not,
+then the one that lapses last.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ class RequirementResult(BaseModel):
     issuer_id: str | None = None
     lapses_on: date | None = None
     """The first day the credential no longer meets the requirement; None: it does not lapse."""
+    recorded_on: date | None = None
+    """Set when the ledger recorded the credential after the as-of day (earned before it)."""
 
 
 class RoleCheck(BaseModel):
@@ -74,6 +77,7 @@ class _Candidate:
     earned_on: date
     lapses_on: date | None
     issued_at: datetime | None = None
+    recorded_on: date | None = None
 
     def rank(self) -> tuple[date, date, str]:
         """Lapses last first, then the most recent, then by id so the answer is stable."""
@@ -170,7 +174,10 @@ def _candidates(
         lapses = lapses_on(held, requirement.refresher_months)
         if lapses is None or lapses > as_of:
             issued_at = held.status_history[0][0]
-            found.append(_Candidate(held.id, held.issuer_id, held.earned_on, lapses, issued_at))
+            later = held.recorded_on if held.recorded_on > as_of else None
+            found.append(
+                _Candidate(held.id, held.issuer_id, held.earned_on, lapses, issued_at, later)
+            )
     return found
 
 
@@ -194,6 +201,7 @@ def _result(
         credential_id=candidate.credential_id if candidate else None,
         issuer_id=candidate.issuer_id if candidate else None,
         lapses_on=candidate.lapses_on if candidate else None,
+        recorded_on=candidate.recorded_on if candidate else None,
     )
 
 

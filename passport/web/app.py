@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from issuers import api as issuer_api
 from issuers import vc_api
@@ -22,6 +20,7 @@ from passport.web import (
     certificate_check,
     certificates,
     identity,
+    info,
     operations,
     pages,
     problems,
@@ -66,6 +65,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         description="A tamper-evident ledger of NHS staff credentials, verifiable as W3C "
         "Verifiable Credentials.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     problems.install(app)
     security.redact_tokens_in_logs()
@@ -84,7 +85,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.add_exception_handler(pages.NoSuchLinkError, pages.no_such_link)
     app.include_router(pages.api)
     app.include_router(identity.router)
-    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    info.install(app)
     app.include_router(vc_api.router)
     app.include_router(vc_verify.router)
     app.include_router(vc_verify.credentials)

@@ -13,14 +13,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
-from passport.certificates.pdf import long_date
 from passport.publishing import passport_file
 from passport.registry import own_trust
 from passport.services import utcnow
 from passport.web.certificates import one_credential
 from passport.web.deps import ServicesDep
 from passport.web.html import error_page, page
-from passport.web.pages import OUTCOME_WORDS, _who
+from passport.web.verdicts import OUTCOME_TAGS, OUTCOME_WORDS, who
+from passport.words import long_date
 from verifier import Policy, verify_document
 
 router = APIRouter(include_in_schema=False)
@@ -52,7 +52,7 @@ def certificate_check(request: Request, slug: Slug, services: ServicesDep) -> Re
     context = {
         "name": report.name or credential.get("name", "A credential"),
         "verified": report.verified,
-        "who": _who(report),
+        "who": who(report),
         "issued": long_date(str(credential.get("validFrom", now.isoformat()))),
         "until": long_date(str(credential["validUntil"])) if credential.get("validUntil") else None,
         "checks": [
@@ -60,6 +60,7 @@ def certificate_check(request: Request, slug: Slug, services: ServicesDep) -> Re
                 "name": c.name,
                 "words": OUTCOME_WORDS.get(c.outcome.value, c.outcome.value),
                 "outcome": c.outcome.value,
+                "tag": OUTCOME_TAGS.get(c.outcome.value, "nhsuk-tag--grey"),
                 "reason": c.reason,
             }
             for c in report.checks

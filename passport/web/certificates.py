@@ -20,15 +20,10 @@ from passport.certificates.pdf import (
 from passport.publishing import passport_file
 from passport.services import Services, utcnow
 from passport.sharing import ShareLink
+from passport.web.cards import LinkedLearner, NoSuchLinkError, Token
 from passport.web.deps import ServicesDep
+from passport.web.employer_pages import _open_share, _presentation
 from passport.web.html import PRIVATE
-from passport.web.pages import (
-    LinkedLearner,
-    NoSuchLinkError,
-    Token,
-    _open_share,
-    _presentation,
-)
 from projections.views import CredentialSummary, PassportView
 
 router = APIRouter(include_in_schema=False)
@@ -72,7 +67,7 @@ def shared_passport_pdf(request: Request, token: Token, services: ServicesDep) -
     link serves to programs."""
     opened = _open_share(request, services, token)
     if not isinstance(opened, ShareLink):
-        return opened  # type: ignore[no-any-return]
+        return opened
     view = _view(services, opened.learner_id)
     presentation = _presentation(services, opened, view)
     shown = [c for c in view.credentials if _shared(opened, c.id)]
@@ -88,7 +83,7 @@ def shared_certificate(
     """One shared credential as a PDF certificate or baked badge; any other is not found."""
     opened = _open_share(request, services, token)
     if not isinstance(opened, ShareLink):
-        return opened  # type: ignore[no-any-return]
+        return opened
     record = services.views.credential(f"urn:uuid:{slug}")
     view = _view(services, opened.learner_id)
     summary = _summary(view, f"urn:uuid:{slug}")

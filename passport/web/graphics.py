@@ -9,44 +9,57 @@ from html import escape
 import qrcode
 import qrcode.image.svg
 
-WIDTH, BAR_HEIGHT, GAP, LABEL = 560, 28, 12, 90
+from passport.words import hours
+
+# Drawn narrow so that, scaled to a 320 px phone, its 15-unit text stays about 13 px high.
+WIDTH, BAR_HEIGHT, GAP, LABEL, FONT = 340, 26, 10, 76, 15
+TARGET_HOURS = 35.0  # NMC revalidation: 35 hours over the three years before it
+TOTAL_LABEL = "3 years"
 
 
-def cpd_chart(credits_by_year: Mapping[str, float]) -> str:
-    """A horizontal bar per NHS year; the numbers are written beside the bars, so the chart
-    says everything in text too (and the page lists them again for screen readers)."""
-    years = sorted(credits_by_year)
+def cpd_chart(hours_by_year: Mapping[str, float], target: float = TARGET_HOURS) -> str:
+    """A horizontal bar per NHS year and one for the last three years together, against a
+    dashed line at the revalidation target; the numbers are written beside the bars, so the
+    chart says everything in text too (and the page lists them again for screen readers)."""
+    years = sorted(hours_by_year)
     if not years:
         return ""
-    most = max(credits_by_year.values()) or 1.0
-    height = len(years) * (BAR_HEIGHT + GAP) + GAP
+    total = sum(hours_by_year[year] for year in years[-3:])
+    rows = [(year, hours_by_year[year], "#005eb8") for year in years]
+    rows.append((TOTAL_LABEL, total, "#003087"))
+    top = FONT + GAP
+    height = top + len(rows) * (BAR_HEIGHT + GAP) + GAP
     span = WIDTH - LABEL - 80
-    title = "CPD credits per NHS year: " + "; ".join(
-        f"{year}: {_hours(credits_by_year[year])}" for year in years
+    scale = max(target, total, *hours_by_year.values()) or 1.0
+    title = (
+        "CPD hours per NHS year: "
+        + "; ".join(f"{year}: {hours(hours_by_year[year])}" for year in years)
+        + f"; last 3 NHS years together: {hours(total)}, against a target of {hours(target)}"
     )
+    target_x = LABEL + span * target / scale
     parts = [
-        f'<svg class="chart" role="img" aria-labelledby="cpd-chart-title" '
-        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-        f'xmlns="http://www.w3.org/2000/svg">',
+        f'<svg class="app-chart" role="img" aria-labelledby="cpd-chart-title" '
+        f'viewBox="0 0 {WIDTH} {height}" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="cpd-chart-title">{escape(title)}</title>',
+        f'<line x1="{target_x:.1f}" y1="{top - 4}" x2="{target_x:.1f}" y2="{height - GAP / 2}" '
+        f'stroke="#d5281b" stroke-width="2" stroke-dasharray="5 3"/>',
+        f'<text x="{min(target_x, WIDTH - 4):.1f}" y="{FONT}" font-size="{FONT}" '
+        f'text-anchor="end" fill="#212b32">Target {escape(hours(target))}</text>',
     ]
-    for row, year in enumerate(years):
-        y = GAP + row * (BAR_HEIGHT + GAP)
-        length = max(2.0, span * credits_by_year[year] / most)
+    for row, (label, amount, colour) in enumerate(rows):
+        y = top + row * (BAR_HEIGHT + GAP)
+        length = max(2.0, span * amount / scale)
+        baseline = y + BAR_HEIGHT * 0.7
         parts += [
-            f'<text x="0" y="{y + BAR_HEIGHT * 0.7:.1f}" font-size="16" fill="#212b32">'
-            f"{escape(year)}</text>",
+            f'<text x="0" y="{baseline:.1f}" font-size="{FONT}" fill="#212b32">'
+            f"{escape(label)}</text>",
             f'<rect x="{LABEL}" y="{y}" width="{length:.1f}" height="{BAR_HEIGHT}" '
-            f'fill="#005eb8"/>',
-            f'<text x="{LABEL + length + 8:.1f}" y="{y + BAR_HEIGHT * 0.7:.1f}" font-size="16" '
-            f'fill="#212b32">{escape(_hours(credits_by_year[year]))}</text>',
+            f'fill="{colour}"/>',
+            f'<text x="{LABEL + length + 6:.1f}" y="{baseline:.1f}" font-size="{FONT}" '
+            f'fill="#212b32">{escape(hours(amount))}</text>',
         ]
     parts.append("</svg>")
     return "".join(parts)
-
-
-def _hours(credits: float) -> str:
-    return f"{credits:g} hour" + ("" if credits == 1 else "s")
 
 
 def qr_svg(url: str) -> bytes:

@@ -272,3 +272,40 @@ def assert_accessible_basics(page: Page, *, max_tabs: int = 20) -> None:
     finally:
         page.evaluate("() => document.getElementById('__focus-start')?.remove()")
     assert not problems, f"accessibility problems on {page.url}:\n  " + "\n  ".join(problems)
+
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # axe-core 4.14.1 (scripts/vendor_assets.sh)
+
+
+def assert_no_axe_violations(page: Page) -> None:
+    """Fails listing what axe-core (WCAG 2.2 A and AA rules, and best practice) finds on the page
+    as it is now. axe is evaluated through the DevTools protocol, which the page's CSP does not
+    govern, so the page's own policy stays as strict as in production."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text())
+    violations: list[dict[str, object]] = page.evaluate(
+        """async () => (await axe.run(document, {
+            runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
+                                            "wcag22aa", "best-practice"]},
+        })).violations.map(v => ({id: v.id, help: v.help,
+                                  nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 5)}))"""
+    )
+    assert not violations, f"axe-core violations on {page.url}:\n  " + "\n  ".join(
+        f"{v['id']}: {v['help']} at {v['nodes']}" for v in violations
+    )
+
+
+def assert_no_sideways_scroll(page: Page) -> None:
+    """Fails if the page is wider than the window (a phone user would scroll sideways), naming
+    the widest elements that stick out."""
+    overflow: dict[str, object] = page.evaluate(
+        """() => {
+          const width = document.documentElement.clientWidth;
+          const wide = [...document.querySelectorAll("body *")]
+            .filter(el => el.getBoundingClientRect().right > width + 1)
+            .slice(0, 5)
+            .map(el => `<${el.tagName.toLowerCase()} class="${el.className}">`);
+          return {scroll: document.documentElement.scrollWidth, width, wide};
+        }"""
+    )
+    assert overflow["scroll"] == overflow["width"], f"sideways scroll on {page.url}: {overflow}"

@@ -30,7 +30,10 @@ def _personal_link(settings: Settings, learner_id: str) -> str:
 def _share_everything(page: Page, base: str, me: str) -> str:
     """As the learner: create a share link of every credential; its path."""
     page.goto(base + me)
+    page.get_by_label("All my credentials").check()
     page.get_by_label("A note for the person you share with").fill("For my new ward manager.")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check before you share")
     page.get_by_role("button", name="Create share link").click()
     expect(page.get_by_role("heading", name="Your new share link")).to_be_visible()
     return urlsplit(page.locator("#new-share-url").inner_text().strip()).path
@@ -46,7 +49,7 @@ def test_the_learner_sees_their_passport_and_shares_it(
     expect(page.get_by_role("heading", level=1)).to_have_text("Your staff passport")
     expect(page.get_by_text("Amira Okafor").first).to_be_visible()
     expect(page.get_by_role("heading", name="Resuscitation Level 2 (CSTF)")).to_be_visible()
-    expect(page.locator("svg.chart title")).to_contain_text("CPD credits per NHS year")
+    expect(page.locator("svg.app-chart title")).to_contain_text("CPD hours per NHS year")
     assert_accessible_basics(page)
     screenshot(page, f"learner-passport-{viewport.name}")
     path = _share_everything(page, demo_url, me)
@@ -61,15 +64,23 @@ def test_the_employer_sees_a_revoked_credential_marked_revoked(
     share = _share_everything(page, demo_url, _personal_link(settings, seeded["Tomasz Nowak"]))
     page.goto(demo_url + share)
     expect(page.get_by_role("heading", level=1)).to_have_text("Staff passport of Tomasz Nowak")
-    expect(page.locator("#verdict")).to_contain_text("did not pass every check")
-    revoked = page.locator("article.credential").filter(
+    expect(page.locator("#verdict h2")).to_have_text(
+        "Digital Academy Online Foundation Certificate was revoked"
+    )
+    revoked = page.locator("li.credential").filter(
         has=page.get_by_role("heading", name="Digital Academy Online Foundation Certificate")
     )
-    expect(revoked.locator(".tag-revoked").first).to_have_text("Revoked")
-    expect(revoked).to_contain_text("revoked")
+    expect(revoked.locator(".nhsuk-tag").first).to_have_text("Revoked")
+    expect(revoked.locator(".verdict")).to_contain_text("Revoked by NHS Digital Academy (demo) on ")
+    expect(revoked).to_contain_text("Reason given by NHS Digital Academy (demo): Awarded in error")
     expect(page.get_by_text("For my new ward manager.")).to_be_visible()
     assert_accessible_basics(page)
     screenshot(page, "employer-revoked-credential")
+    page.emulate_media(media="print")
+    expect(page.get_by_role("button", name="Check", exact=True)).to_be_hidden()
+    expect(page.locator("header.nhsuk-header")).to_be_hidden()
+    expect(revoked.locator(".verdict")).to_be_visible()
+    screenshot(page, "employer-print-view")
 
 
 def test_the_role_check_shows_one_requirement_missing(
@@ -81,10 +92,15 @@ def test_the_role_check_shows_one_requirement_missing(
     page.get_by_label("Role", exact=True).select_option(label="Data analyst")
     page.get_by_role("button", name="Check", exact=True).click()
     result = page.locator("#role-result")
-    expect(result).to_contain_text("not met")
-    expect(result.locator("tr.requirement-missing")).to_have_count(1)
-    expect(result.locator("tr.requirement-missing")).to_contain_text("Information Governance")
-    expect(result.locator("tr.requirement-met")).to_contain_text("Data Champion")
+    expect(result).to_be_focused()
+    expect(result.get_by_role("heading", level=3)).to_have_text("1 of 2 requirements met")
+    expect(result.locator("li.requirement-missing")).to_have_count(1)
+    expect(result.locator("li.requirement-missing")).to_contain_text("Information Governance")
+    expect(result.locator("li.requirement-missing")).to_contain_text("lapsed on")
+    met = result.locator("li.requirement-met")
+    expect(met).to_contain_text("Data Champion")
+    met.get_by_role("link", name="Data Champion").click()
+    expect(page.locator("li.credential:target")).to_contain_text("Data Champion")
     assert_accessible_basics(page)
     screenshot(page, "employer-role-check")
 
@@ -97,7 +113,11 @@ def test_a_withdrawn_link_explains_itself(
     me = _personal_link(settings, seeded["Grace Mensah"])
     share = _share_everything(page, demo_url, me)
     page.goto(demo_url + me)
-    page.get_by_role("button", name="Withdraw").first.click()
+    page.get_by_role("link", name="Withdraw").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Withdraw this share link?")
+    assert page.request.get(demo_url + share).status == 200  # nothing happens until confirmed
+    page.get_by_role("button", name="Yes, withdraw this link").click()
+    expect(page.get_by_role("alert")).to_contain_text("Share link withdrawn")
     expect(page.get_by_text("Withdrawn").first).to_be_visible()
     response = page.goto(demo_url + share)
     assert response is not None and response.status == 410

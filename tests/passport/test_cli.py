@@ -81,7 +81,8 @@ def _learner(demo: dict[str, list[dict[str, str]]], name: str) -> str:
 
 def test_demo_seeds_once_and_prints_its_ids(settings, demo):
     """`passport demo --json` lists one academy and five learners with their personal and share
-    links; a second run adds nothing to the log and gives fresh links."""
+    links; a second run adds nothing to the log and leaves the printed links working (issue 13
+    #11); `--new-links` prints fresh ones, and only then does the old personal link stop."""
     assert len(demo["issuers"]) == 1
     assert demo["issuers"][0]["did"] == "did:web:passport.test:issuers:nhs-digital-academy"
     assert len(demo["learners"]) == 5
@@ -93,7 +94,22 @@ def test_demo_seeds_once_and_prints_its_ids(settings, demo):
     assert [(x["id"], x["name"]) for x in again["learners"]] == [
         (x["id"], x["name"]) for x in demo["learners"]
     ]
-    assert again["learners"][0]["passport_url"] != demo["learners"][0]["passport_url"]
+    assert all(x["passport_url"] is None for x in again["learners"])
+    first = demo["learners"][0]["passport_url"].removeprefix("https://passport.test/me/")
+    services = Services.open(settings)
+    try:
+        assert services.sharing.learner_for(first) == demo["learners"][0]["id"]
+    finally:
+        services.close()
+    plain = run(settings, "demo")
+    assert "the links printed before still work" in plain.stdout
+    fresh = json.loads(run(settings, "demo", "--json", "--new-links").stdout)
+    assert fresh["learners"][0]["passport_url"] != demo["learners"][0]["passport_url"]
+    services = Services.open(settings)
+    try:
+        assert services.sharing.learner_for(first) is None
+    finally:
+        services.close()
     assert "intact: 52 events" in run(settings, "audit").stdout
 
 

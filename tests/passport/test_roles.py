@@ -308,14 +308,19 @@ def test_suspended_at_the_date_does_not_count_until_reinstated() -> None:
     assert check(credentials, as_of=date(2025, 2, 10)).verdict is Verdict.MET
 
 
-def test_issued_after_the_date_does_not_count() -> None:
-    # Earned in January but only recorded in the ledger on 10 March.
+def test_earned_before_the_date_counts_even_if_recorded_later() -> None:
+    """Issue 13 #6: as of a day, what counts is when the training was done: a credential earned
+    in January but recorded in the ledger on 10 March meets the requirement as of 9 March, and
+    the result says when it was recorded."""
     late = held("CSTF-RESUS-L2", issued_at=at(date(2025, 3, 10)))
     credentials = nurse_credentials(**{"CSTF-RESUS": late})
-    assert state_of(check(credentials, as_of=date(2025, 3, 9)), "CSTF-RESUS") is (
-        RequirementState.MISSING
-    )
-    assert check(credentials, as_of=date(2025, 3, 10)).verdict is Verdict.MET
+    before = check(credentials, as_of=date(2025, 3, 9))
+    resus = next(r for r in before.requirements if r.subject == "CSTF-RESUS")
+    assert resus.state is RequirementState.MET
+    assert resus.recorded_on == date(2025, 3, 10)
+    after = check(credentials, as_of=date(2025, 3, 10))
+    assert after.verdict is Verdict.MET
+    assert next(r for r in after.requirements if r.subject == "CSTF-RESUS").recorded_on is None
 
 
 def test_valid_from_after_the_date_does_not_count() -> None:

@@ -3,6 +3,7 @@ refuses cross-site requests, and erasure takes a second, confirming page."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -30,7 +31,7 @@ def http(settings: Settings, priya: Links) -> Iterator[httpx.Client]:
 
 def _share_id(http: httpx.Client, me: str) -> str:
     page = http.get(me, headers=HTML).text
-    return page.split("/shares/")[1].split("/revoke")[0]
+    return re.findall(r"/shares/([^/\"]+)/withdraw", page)[0]
 
 
 def test_cross_site_erasure_is_refused_and_erases_nothing(http, priya):
@@ -58,7 +59,8 @@ def test_every_learner_form_refuses_a_foreign_request(http, priya, headers):
     share_id = _share_id(http, priya.me)
     forms = [
         (f"{priya.me}/shares", {"everything": "yes"}),
-        (f"{priya.me}/shares/{share_id}/revoke", {}),
+        (f"{priya.me}/shares/check", {"scope": "all", "days": "7"}),
+        (f"{priya.me}/shares/{share_id}/revoke", {"confirm": "yes"}),
         (f"{priya.me}/link", {}),
         (f"{priya.me}/erase", {"confirm": "yes"}),
     ]
@@ -77,7 +79,9 @@ def test_the_learners_own_pages_still_submit(http, priya):
     assert created.status_code == 201
     opaque = {**HTML, "Origin": "null", "Sec-Fetch-Site": "same-origin"}
     share_id = _share_id(http, priya.me)
-    withdrawn = http.post(f"{priya.me}/shares/{share_id}/revoke", headers=opaque)
+    withdrawn = http.post(
+        f"{priya.me}/shares/{share_id}/revoke", data={"confirm": "yes"}, headers=opaque
+    )
     assert withdrawn.status_code == 303
 
 
