@@ -1,0 +1,333 @@
+"""Prints what Staff Passport costs as the ledger grows: request latency, rebuild, audit and import
+rates and server memory at each size, on a throwaway PostgreSQL server.
+
+For each size in `--sizes` (credentials, ten per learner) a fresh database is loaded through
+`passport import` (a generated ESR report and mapping), served by `passport serve` (a real
+process), and each endpoint (share page HTML and JSON, learner page, role check,
+`POST /credentials/verify`, inclusion proof, checkpoint) is requested by locust, headless, at 1
+and at 8 concurrent clients; p50 and p99 are printed in milliseconds and as a ratio to a bare
+FastAPI endpoint served with the same uvicorn configuration in the same run. Then the server's
+RSS, `passport projections rebuild` and `passport audit` (events/s, with the server stopped),
+and the slope of each figure from the smallest size to the largest, with what 10^7 credentials
+would cost at that slope. Needs the `bench` extra: `pip install -e '.[bench]'`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import json
+import math
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from bench.importing import HEADER, PER_LEARNER
+from bench.issuance import _academy
+from bench.store import PASSPHRASE, throwaway_settings
+from passport.publishing import passport_file
+from passport.services import Services
+from passport.settings import Settings
+from tests.passport.server import free_port, settled
+from tests.postgres_cluster import Cluster, throwaway_cluster
+
+ENDPOINTS = (
+    "share page (HTML)",
+    "share page (JSON)",
+    "learner page",
+    "role check",
+    "POST /credentials/verify",
+    "inclusion proof",
+    "checkpoint",
+)
+CLIENTS = (1, 8)
+SAMPLED_LEARNERS = 20
+ROLE = "registered-nurse-adult"
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Latency:
+    """Response times of one endpoint at one concurrency, in milliseconds."""
+
+    p50: float
+    p99: float
+    requests: int
+    failures: int
+    first_failure: str
+
+
+@dataclass
+class SizeRun:
+    """Everything measured on one ledger size."""
+
+    credentials: int
+    events: int = 0
+    import_rate: float = 0.0
+    rebuild_rate: float = 0.0
+    audit_rate: float = 0.0
+    rss_mb: float = 0.0
+    peak_rss_mb: float = 0.0
+    latency: dict[tuple[str, int], Latency] = field(default_factory=dict)
+
+
+def _env(settings: Settings, base_url: str) -> dict[str, str]:
+    """The environment of a `passport` command on this ledger (status lists and DIDs live under
+    `base_url`, so the import and the server must agree on it)."""
+    return os.environ | {
+        "PASSPORT_DATABASE_URL": settings.database_url,
+        "PASSPORT_KEY_DIR": str(settings.key_dir),
+        "PASSPORT_KEY_PASSPHRASE": PASSPHRASE,
+        "PASSPORT_BASE_URL": base_url,
+    }
+
+
+def _timed(command: list[str], env: dict[str, str], cwd: Path) -> float:
+    """Seconds a `passport` command takes, process start included; fails loudly if it fails."""
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} exited {done.returncode}: {done.stderr[-2000:]}")
+    return elapsed
+
+
+def write_report(path: Path, rows: int) -> None:
+    """`rows` completions, PER_LEARNER per learner, on distinct days of the last half year (so
+    every credential is still valid under its twelve-month refresher period)."""
+    today = datetime.now(UTC).date()
+    with path.open("w") as out:
+        out.write(HEADER)
+        for n in range(rows):
+            learner, k = divmod(n, PER_LEARNER)
+            out.write(
+                f"ESR-{learner:08d},Learner {learner},l{learner}@example.nhs.net,IG,"
+                f"{today - timedelta(days=1 + 18 * k)}\n"
+            )
+
+
+def _load(settings: Settings, directory: Path, credentials: int, base: str) -> float:
+    """Import `credentials` generated records through `passport import`; credentials/s."""
+    services = Services.open(settings)
+    account, achievement = _academy(services)
+    services.close()
+    report, mapping = directory / "report.csv", directory / "mapping.json"
+    write_report(report, credentials)
+    mapping.write_text(
+        json.dumps({"courses": {"IG": {"issuer": str(account.id), "achievement": achievement}}})
+    )
+    seconds = _timed(
+        [str(BIN / "passport"), "import", str(report), "--mapping", str(mapping)],
+        _env(settings, base),
+        directory,
+    )
+    return credentials / seconds
+
+
+def _targets(settings: Settings, path: Path) -> None:
+    """Share links, personal links and credentials of a few random learners, for the clients."""
+    services = Services.open(settings)
+    services.projections.catch_up()
+    now = datetime.now(UTC)
+    enrolled = [learner for learner, _ in services.views.learners()]
+    learners = random.sample(enrolled, min(SAMPLED_LEARNERS, len(enrolled)))
+    shares, links, credentials = [], [], []
+    for learner in learners:
+        shares.append(services.sharing.create_share(learner, now, credential_ids=None)[0])
+        links.append(services.sharing.issue_learner_link(learner, now))
+        exported = passport_file(services, learner, now)
+        assert exported is not None, learner
+        credentials.append(random.choice(exported["verifiableCredential"]))
+    services.close()
+    targets = {
+        "role": ROLE,
+        "shares": shares,
+        "links": links,
+        "credentials": credentials,
+        "credential_ids": [c["id"] for c in credentials],
+    }
+    path.write_text(json.dumps(targets))
+
+
+@contextlib.contextmanager
+def _process(command: list[str], env: dict[str, str], cwd: Path, url: str) -> Iterator[int]:
+    """Start a server process, wait until `url` answers, yield its pid; stop it afterwards."""
+    log = (cwd / f"server-{free_port()}.log").open("w")
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url, timeout=5).status_code < 500:
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"{command[0]} did not start: see {log.name}")
+            time.sleep(0.2)
+        yield process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def _locust(base: str, endpoint: str, clients: int, seconds: float, targets: Path) -> Latency:
+    """Run locust headless against one endpoint; its p50 and p99 (ms, unrounded)."""
+    out = targets.parent / "locust.json"
+    env = os.environ | {
+        "SCALE_TARGETS": str(targets),
+        "SCALE_ENDPOINT": endpoint,
+        "SCALE_OUT": str(out),
+    }
+    locustfile = Path(__file__).with_name("scale_locust.py")
+    command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host"]
+    command += [base, "-u", str(clients), "-r", str(clients), "-t", f"{seconds:.0f}s"]
+    command += ["--only-summary", "--loglevel", "ERROR", "--stop-timeout", "10"]
+    out.unlink(missing_ok=True)
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, cwd=targets.parent, check=False
+    )
+    if not out.is_file():
+        raise SystemExit(f"locust wrote no results: {done.stderr[-2000:]}")
+    result = json.loads(out.read_text())
+    times = sorted(result["ms"]) or [float("nan")]
+    cuts = statistics.quantiles(times, n=100) if len(times) > 1 else times * 99
+    failures = result["failures"]
+    return Latency(
+        statistics.median(times),
+        cuts[98],
+        len(result["ms"]),
+        len(failures),
+        failures[0] if failures else "",
+    )
+
+
+def _rss_mb(pid: int) -> tuple[float, float]:
+    """(current, peak) resident memory of a process, in MB."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def measure(cluster: Cluster, directory: Path, credentials: int, seconds: float) -> SizeRun:
+    """Load, serve and measure one ledger of `credentials` credentials."""
+    run = SizeRun(credentials)
+    directory.mkdir()
+    settings = throwaway_settings(directory, f"scale_{credentials}", cluster)
+    port, bare_port = free_port(), free_port()
+    base, bare = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
+    settings = settings.model_copy(update={"base_url": base})
+    run.import_rate = _load(settings, directory, credentials, base)
+    targets = directory / "targets.json"
+    _targets(settings, targets)
+    serve = [str(BIN / "passport"), "serve", "--port", str(port)]
+    bare_serve = [sys.executable, "-m", "bench.bare_app", "--port", str(bare_port)]
+    here = Path(__file__).resolve().parent.parent
+    with (
+        _process(serve, _env(settings, base), directory, f"{base}/healthz") as pid,
+        _process(bare_serve, os.environ | {"PYTHONPATH": str(here)}, directory, f"{bare}/hello"),
+    ):
+        settled(settings, timeout=600)
+        for clients in CLIENTS:
+            run.latency["bare", clients] = _locust(bare, "bare", clients, seconds, targets)
+            for endpoint in ENDPOINTS:
+                run.latency[endpoint, clients] = _locust(base, endpoint, clients, seconds, targets)
+        run.rss_mb, run.peak_rss_mb = _rss_mb(pid)
+    services = Services.open(settings)
+    run.events = services.ledger.recorder.max_notification_id() or 0
+    services.close()
+    env = _env(settings, base)
+    rebuild = _timed([str(BIN / "passport"), "projections", "rebuild"], env, directory)
+    run.rebuild_rate = run.events / rebuild
+    run.audit_rate = run.events / _timed([str(BIN / "passport"), "audit"], env, directory)
+    return run
+
+
+def _slope(small: SizeRun, large: SizeRun, small_value: float, large_value: float) -> str:
+    """The ratio large/small, the log-log slope k (value ∝ credentials^k: 0 flat, 1 linear) and
+    the value at 10^7 credentials on that slope."""
+    ratio = large_value / small_value if small_value else float("nan")
+    k = math.log(ratio) / math.log(large.credentials / small.credentials)
+    at_ten_million = large_value * (10**7 / large.credentials) ** k
+    return f"×{ratio:6.2f}  k {k:+5.2f}  at 10^7: {at_ten_million:10.1f}"
+
+
+def print_size(run: SizeRun) -> None:
+    """Print one size's table, with the machine's load average now (it is shared)."""
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\n{run.credentials} credentials, {run.events} events; load average {load}")
+    print(f"  {'endpoint':26s} clients   p50 ms   p99 ms  p50/bare  p99/bare requests failures")
+    for clients in CLIENTS:
+        bare = run.latency["bare", clients]
+        for endpoint in ("bare", *ENDPOINTS):
+            lat = run.latency[endpoint, clients]
+            print(
+                f"  {endpoint:26s} {clients:7d} {lat.p50:8.2f} {lat.p99:8.2f} "
+                f"{lat.p50 / bare.p50:9.1f} {lat.p99 / bare.p99:9.1f} "
+                f"{lat.requests:8d} {lat.failures:8d}"
+            )
+            if lat.failures:
+                print(f"    first failure: {lat.first_failure}")
+    print(f"  import (passport import)    {run.import_rate:10.0f} credentials/s")
+    print(f"  projections rebuild         {run.rebuild_rate:10.0f} events/s")
+    print(f"  audit                       {run.audit_rate:10.0f} events/s")
+    print(f"  server RSS                  {run.rss_mb:10.0f} MB (peak {run.peak_rss_mb:.0f})")
+    sys.stdout.flush()
+
+
+def print_slopes(runs: list[SizeRun]) -> None:
+    """Print each figure's slope from the smallest size to the largest."""
+    if len(runs) < 2:
+        return
+    small, large = runs[0], runs[-1]
+    print(
+        f"\nslope from {small.credentials} to {large.credentials} credentials: ratio, "
+        "log-log slope k, and the figure at 10^7 on that slope"
+    )
+    for clients in CLIENTS:
+        for endpoint in ENDPOINTS:
+            a, b = small.latency[endpoint, clients].p50, large.latency[endpoint, clients].p50
+            print(f"  p50 ms {endpoint:26s} ×{clients}  {_slope(small, large, a, b)}")
+    for name in ("import_rate", "rebuild_rate", "audit_rate", "rss_mb"):
+        a, b = getattr(small, name), getattr(large, name)
+        print(f"  {name:37s} {_slope(small, large, a, b)}")
+
+
+def main() -> None:
+    """Measure every size on one throwaway PostgreSQL server and print the figures."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes",
+        default="1e3,1e4",
+        help="credentials per ledger, comma-separated (default 1e3,1e4; add 1e5,1e6 for NHS scale)",
+    )
+    parser.add_argument("--seconds", type=int, default=8, help="locust run per endpoint")
+    args = parser.parse_args()
+    if importlib.util.find_spec("locust") is None:
+        raise SystemExit("bench.scale needs locust: pip install -e '.[bench]'")
+    sizes = sorted(int(float(size)) for size in args.sizes.split(","))
+    with tempfile.TemporaryDirectory() as tmp, throwaway_cluster() as cluster:
+        print(f"bench.scale: PostgreSQL, {PER_LEARNER} credentials per learner, {args.seconds} s")
+        print(f"of locust per endpoint and client count; sizes {', '.join(map(str, sizes))}")
+        runs = []
+        for n in sizes:
+            runs.append(measure(cluster, Path(tmp) / str(n), n, args.seconds))
+            print_size(runs[-1])
+    print_slopes(runs)
+
+
+if __name__ == "__main__":
+    main()
