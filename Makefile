@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench postgres chromium demo clean assets
+.PHONY: run test lint bench postgres chromium interop demo clean assets
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,8 +47,15 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-test: $(STAMP) postgres chromium lint
-	$(BIN)/pytest -q
+# The pinned Digital Bazaar libraries the interop tests run, installed once before the tests
+# start (the two test workers would otherwise both run `npm ci` in the same folder).
+interop:
+	@cd tests/interop && if [ node_modules/.package-lock.json -nt package-lock.json ]; then :; \
+	elif command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent; fi
+
+# Two workers, each test file on one of them: most tests wait on servers, not on the CPU.
+test: $(STAMP) postgres chromium lint interop
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.ledger

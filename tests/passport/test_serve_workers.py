@@ -40,7 +40,7 @@ def pg_settings(postgres_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def two_servers(pg_settings: Settings) -> Iterator[list[str]]:
+def two_servers(pg_settings: Settings, tmp_path: Path) -> Iterator[list[str]]:
     """Two `passport serve --workers 2` processes on the same database; their base URLs."""
     Services.open(pg_settings).close()  # keys and tables made once, before the race
     env = {
@@ -50,35 +50,49 @@ def two_servers(pg_settings: Settings) -> Iterator[list[str]]:
         "PASSPORT_KEY_DIR": str(pg_settings.key_dir),
         "PASSPORT_KEY_PASSPHRASE": pg_settings.key_passphrase or "",
     }
-    ports = [free_port(), free_port()]
     command = [str(Path(sys.executable).parent / "passport"), "serve", "--workers", "2"]
-    processes = [
-        subprocess.Popen(
-            [*command, "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for port in ports
-    ]
-    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    logs = [tmp_path / "server-a.log", tmp_path / "server-b.log"]
+    processes: list[subprocess.Popen[bytes]] = []
+    bases: list[str] = []
     try:
-        for base in bases:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "a server did not start"
-                time.sleep(0.1)
+        for log in logs:
+            process, base = _start(command, env, log)
+            processes.append(process)
+            bases.append(base)
         yield bases
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)  # the parent stops its workers
         for process in processes:
             process.wait(timeout=60)
+
+
+def _start(
+    command: list[str], env: dict[str, str], log: Path
+) -> tuple[subprocess.Popen[bytes], str]:
+    """A `passport serve` process answering on a free port, and its base URL. A server that
+    exits before it answers (another test worker took the port meanwhile) is started again on
+    another port, up to three times; its log says why."""
+    for _ in range(3):
+        port = free_port()
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [*command, "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while process.poll() is None and time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    return process, base
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+            break
+    raise AssertionError(f"a server did not start:\n{log.read_text()[-3000:]}")
 
 
 def _leaseholders(settings: Settings, job: str) -> int:
