@@ -234,18 +234,27 @@ class Awarding:
         return self.award_many(issuer_id, [request], at=at)[0]
 
     def award_many(
-        self, issuer_id: UUID, requests: Sequence[AwardRequest], *, at: datetime
+        self,
+        issuer_id: UUID,
+        requests: Sequence[AwardRequest],
+        *,
+        at: datetime,
+        skip_recorded: bool = False,
     ) -> list[Award]:
         """Issue many awards in one atomic write: all are recorded, or (on failure) none.
 
-        Rows already recorded (same issuer and idempotency key) are returned, not issued again.
+        Rows already recorded (same issuer and idempotency key) are returned, not issued again;
+        with `skip_recorded` (an import's rerun) they are left out, unsigned and unread, and
+        only the awards made now are returned.
         A concurrent writer changing the same passports makes the whole write retry.
         """
         for _ in range(MAX_ATTEMPTS):
             issuer = self._ledger.issuer(issuer_id)
             if issuer.current_key is None:
                 raise IssuerKeyError(f"issuer {issuer_id} has no current key to sign with")
-            awards, entries = self.prepare(issuer, requests, at)
+            awards, entries = self.prepare(issuer, requests, at, skip_recorded=skip_recorded)
+            if not entries:
+                return awards
             try:
                 recorded = self._ledger.record_awards(entries)
             except IntegrityError:
@@ -257,9 +266,15 @@ class Awarding:
         raise ConcurrentChangeError(issuer_id)
 
     def prepare(
-        self, issuer: IssuerDetails, requests: Sequence[AwardRequest], at: datetime
+        self,
+        issuer: IssuerDetails,
+        requests: Sequence[AwardRequest],
+        at: datetime,
+        *,
+        skip_recorded: bool = False,
     ) -> tuple[list[Award], list[AwardEntry]]:
-        """Build and sign the credentials of a batch (nothing recorded yet).
+        """Build and sign the credentials of a batch (nothing recorded yet); with
+        `skip_recorded`, only of the rows whose credential id was never recorded.
 
         Nothing of a learner's history is read (only whether their passport exists, and each
         credential id's claim): each award costs the same however many the learner or the
@@ -296,6 +311,8 @@ class Awarding:
             digests[credential_id] = digest
             rows.append((request, definition, staff_id, credential_id, learner_id, digest))
         claims = self._ledger.credential_claims([r[3] for r in rows])
+        if skip_recorded:
+            rows = [r for r in rows if r[3] not in claims]
         for request, _, _, credential_id, learner_id, digest in rows:
             claim = claims.get(credential_id)
             if claim is not None and (claim.learner_id, claim.request) != (learner_id, digest):
@@ -338,6 +355,8 @@ class Awarding:
                 )
             )
             signed[credential_id] = Award(credential_id, learner_id, credential, jwt)
+        if skip_recorded:
+            return list(signed.values()), entries
         return [signed[c] for c in order], entries
 
     def _legacy_credential_id(
