@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from events.application import AwardEntry, IssuerDetails, Ledger
+from events.application import AwardEntry, AwardReads, IssuerDetails, Ledger
 from events.errors import (
     AchievementNotFoundError,
     AchievementRetiredError,
@@ -252,11 +252,11 @@ class Awarding:
             issuer = self._ledger.issuer(issuer_id)
             if issuer.current_key is None:
                 raise IssuerKeyError(f"issuer {issuer_id} has no current key to sign with")
-            awards, entries = self.prepare(issuer, requests, at, skip_recorded=skip_recorded)
+            awards, entries, reads = self.prepare(issuer, requests, at, skip_recorded=skip_recorded)
             if not entries:
                 return awards
             try:
-                recorded = self._ledger.record_awards(entries)
+                recorded = self._ledger.record_awards(entries, reads)
             except IntegrityError:
                 continue
             AWARDS_RECORDED.inc(recorded)
@@ -272,9 +272,10 @@ class Awarding:
         at: datetime,
         *,
         skip_recorded: bool = False,
-    ) -> tuple[list[Award], list[AwardEntry]]:
+    ) -> tuple[list[Award], list[AwardEntry], AwardReads]:
         """Build and sign the credentials of a batch (nothing recorded yet); with
-        `skip_recorded`, only of the rows whose credential id was never recorded.
+        `skip_recorded`, only of the rows whose credential id was never recorded. Also returns
+        what was read, for `Ledger.record_awards` to reuse.
 
         Nothing of a learner's history is read (only whether their passport exists, and each
         credential id's claim): each award costs the same however many the learner or the
@@ -286,7 +287,8 @@ class Awarding:
         recorded_ids = self._idempotency.credential_ids(
             str(issuer.id), [r.idempotency_key for r in requests]
         )
-        learners = self._ledger.learner_ids_for([r.learner.staff_identifier for r in requests])
+        heads = self._ledger.passport_heads([r.learner.staff_identifier for r in requests])
+        learners = {staff: head[0] for staff, head in heads.items()}
         digests: dict[str, str] = {}
         order: list[str] = []
         rows = []
@@ -355,9 +357,10 @@ class Awarding:
                 )
             )
             signed[credential_id] = Award(credential_id, learner_id, credential, jwt)
+        reads = AwardReads(heads, claims)
         if skip_recorded:
-            return list(signed.values()), entries
-        return [signed[c] for c in order], entries
+            return list(signed.values()), entries, reads
+        return [signed[c] for c in order], entries, reads
 
     def _legacy_credential_id(
         self, issuer_id: UUID, idempotency_key: str, staff_id: str, learner_id: UUID
