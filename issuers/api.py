@@ -22,6 +22,7 @@ from issuers.deps import ActingIssuer, Operator, Services, TokenFailures
 from issuers.errors import AuthenticationError, JobNotFoundError
 from issuers.jobs import Job
 from issuers.problems import problem
+from issuers.programmes_api import router as programmes_router
 from issuers.schemas import (
     AchievementCreate,
     AchievementPublic,
@@ -539,3 +540,6 @@ def change_status(
     """Revoke (for good), suspend (until reinstated) or reinstate an award, with a reason; 202
     with `Location` if it is recorded but not yet shown (after `PASSPORT_WRITE_WAIT`)."""
     return _change_status(services, issuer_id, credential_id, change, body.reason)
+
+
+router.include_router(programmes_router)
