@@ -21,6 +21,7 @@ from issuers.cohort import CSV_COLUMNS, MAX_ROWS, Mode, csv_rows, validate
 from issuers.deps import ActingIssuer, Operator, Services, TokenFailures
 from issuers.errors import AuthenticationError, JobNotFoundError
 from issuers.jobs import Job
+from issuers.maintenance_api import router as maintenance_router
 from issuers.problems import problem
 from issuers.programmes_api import router as programmes_router
 from issuers.schemas import (
@@ -543,3 +544,4 @@ def change_status(
 
 
 router.include_router(programmes_router)
+router.include_router(maintenance_router)
