@@ -134,8 +134,6 @@ class MaintenanceKeeper:
         schedule: list[tuple[str, str | None]] = []
         for credential_id, achievement_id, valid_from, _, status in rows:
             rule = rules.get(str(achievement_id))
-            if rule is None and str(credential_id) not in upkeep:
-                continue
             if rule is None or status == "revoked":
                 schedule.append((str(credential_id), None))
                 continue
@@ -151,14 +149,18 @@ class MaintenanceKeeper:
                     assert now.lapsed_on is not None
                     self._lapse(learner_id, str(credential_id), status, now.lapsed_on, now.keep_up)
                     schedule.append((str(credential_id), None))
-            except LedgerError as error:  # the learner erased, a racing change: next time
+            except LedgerError as error:  # the learner erased, a racing change: tomorrow
                 log.warning("upkeep of %s not changed: %s", credential_id, error)
+                schedule.append((str(credential_id), today.isoformat()))
         self._schedule(learner_id, schedule)
 
     def _lapse(self, learner_id: str, credential_id: str, status: str, on: date, why: str) -> None:
+        """Suspend an active award as not maintained. One the issuer suspended is left alone
+        (no lapse is recorded, so catching up never lifts the issuer's suspension)."""
+        if status != "active":
+            return
         self._record(credential_id, learner_id, lambda u: u.lapse(on.isoformat(), why))
-        if status == "active":
-            self._ledger.suspend_credential(UUID(learner_id), credential_id, NOT_MAINTAINED)
+        self._ledger.suspend_credential(UUID(learner_id), credential_id, NOT_MAINTAINED)
 
     def _restore(self, learner_id: str, credential_id: str, status: str, today: date) -> None:
         if status == "suspended":
@@ -189,6 +191,12 @@ class MaintenanceKeeper:
             return
         with self._database.transaction() as tx:
             for credential_id, next_check in schedule:
+                if next_check is None:  # nothing to look at by date: no row is added for it
+                    tx.execute(
+                        "UPDATE upkeep_schedule SET next_check = NULL WHERE credential_id = ?",
+                        (credential_id,),
+                    )
+                    continue
                 tx.execute(
                     "INSERT INTO upkeep_schedule (credential_id, learner_id, next_check) "
                     "VALUES (?, ?, ?) ON CONFLICT (credential_id) "
@@ -197,6 +205,6 @@ class MaintenanceKeeper:
                 )
 
 
-def _after(day: str | None) -> str | None:
+def _after(day: str) -> str:
     """The day to look again: the day after the last day an award is current."""
-    return None if day is None else (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+    return (date.fromisoformat(day) + timedelta(days=1)).isoformat()

@@ -346,7 +346,7 @@ def test_exported_credentials_are_proven_in_the_ledger_and_a_swapped_proof_fails
     ledger_checks = [
         k for c in report["credentials"] for k in c["checks"] if k["id"] == "ledger_inclusion"
     ]
-    assert len(ledger_checks) == 6
+    assert len(ledger_checks) == 14  # 7 credentials (3 by hand, 3 modules, 1 programme), 2 forms
     assert all(k["outcome"] == "passed" for k in ledger_checks)
     assert "signed by passport.test/log" in ledger_checks[0]["reason"]
     bundle = json.loads(out.read_text())

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from events.errors import AchievementNotFoundError
 from events.issuer import AchievementKind
 from issuers.awarding import Learner, RegisteredIssuer
+from issuers.credentials import add_months
 from issuers.maintenance import MaintenanceRuleBody, set_rule
 from issuers.maintenance_keeper import MaintenanceKeeper
 from passport.services import Services, utcnow
@@ -59,20 +60,19 @@ def test_an_academy_cannot_put_a_rule_on_another_academys_badge(services):
 
 
 def test_the_keeper_never_lifts_a_suspension_the_issuer_made(services):
-    """An award kept up but suspended by its issuer stays suspended: the keeper reinstates only
-    what it suspended for want of upkeep."""
+    """An award its issuer suspended stays suspended, with the issuer's reason, when its rule is
+    missed and when the learner then catches up: the keeper reinstates only what it suspended
+    for want of upkeep."""
     issuer, badge = _academy(services, "academy")
     today = utcnow().date()
     award = services.awarding.award(
-        issuer.id,
-        badge,
-        AMIRA,
-        earned_on=today - timedelta(days=10),
-        at=utcnow(),
+        issuer.id, badge, AMIRA, earned_on=add_months(today, -12), at=utcnow()
     )
     services.ledger.suspend_credential(award.learner_id, award.credential_id, "Under review.")
     set_rule(services.ledger, issuer.id, badge, RETAKE)
-    MaintenanceKeeper(
-        services.ledger, services.read_models, services.projections, utcnow
-    ).run_until_idle()
+    keeper = MaintenanceKeeper(services.ledger, services.read_models, services.projections, utcnow)
+    keeper.run_until_idle()
+    assert services.views.recorded_status(award.credential_id) == ("suspended", "Under review.")
+    services.awarding.award(issuer.id, badge, AMIRA, earned_on=today, at=utcnow())
+    keeper.run_until_idle()
     assert services.views.recorded_status(award.credential_id) == ("suspended", "Under review.")
