@@ -23,6 +23,7 @@ from events.application import Ledger
 from events.errors import LedgerError
 from events.maintenance import MaintenanceRule, Upkeep
 from events.passport import Passport
+from issuers.log_reader import LogReader
 from issuers.maintenance_rules import NOT_MAINTAINED, Earned, standing
 from projections import maintenance
 from projections.database import ReadModelDatabase
@@ -31,7 +32,6 @@ from projections.runner import ProjectionRunner
 log = logging.getLogger(__name__)
 
 TRACKING_NAME = "maintenance-keeper"
-BATCH = 500
 MAX_ATTEMPTS = 5
 RESTORED = "maintained again"
 RULE_TOPICS = (get_topic(MaintenanceRule.RuleSet), get_topic(MaintenanceRule.RuleChanged))
@@ -58,6 +58,7 @@ class MaintenanceKeeper:
         self._database = database
         self._projections = projections
         self._clock = clock
+        self._log = LogReader(TRACKING_NAME, ledger.recorder, database, projections, TOPICS)
 
     def follow(self) -> bool:
         """One round: the learners of the next batch of events, then the awards due today."""
@@ -80,15 +81,10 @@ class MaintenanceKeeper:
             self._projections.catch_up()
 
     def _follow_log(self) -> bool:
-        target = self._projections.position()
-        with self._database.read() as tx:
-            rows = tx.execute("SELECT position FROM rm_tracking WHERE name = ?", (TRACKING_NAME,))
-        position = int(rows[0][0]) if rows else 0
-        if position >= target:
+        batch = self._log.next_batch()
+        if batch is None:
             return False
-        notifications = self._ledger.recorder.select_notifications(
-            start=position, limit=BATCH, stop=target, topics=TOPICS, inclusive_of_start=False
-        )
+        notifications, reached = batch
         learners: dict[str, None] = {}
         for notification in notifications:
             if notification.topic in RULE_TOPICS:
@@ -98,13 +94,7 @@ class MaintenanceKeeper:
                 learners[str(notification.originator_id)] = None
         for learner_id in learners:
             self.reconcile(learner_id)
-        reached = notifications[-1].id if len(notifications) == BATCH else target
-        with self._database.transaction() as tx:
-            tx.execute(
-                "INSERT INTO rm_tracking (name, position) VALUES (?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-                (TRACKING_NAME, reached),
-            )
+        self._log.advance(reached)
         return True
 
     def _holders(self, achievement_id: str) -> list[str]:

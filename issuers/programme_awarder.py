@@ -36,6 +36,7 @@ from events.errors import (
 from events.passport import Passport
 from events.programme import Programme
 from issuers.awarding import Awarding, AwardRequest, Learner
+from issuers.log_reader import LogReader
 from issuers.programme_rules import Held, evaluate, evidence
 from issuers.programmes import flag_award
 from projections import programmes
@@ -45,7 +46,6 @@ from projections.runner import ProjectionRunner
 log = logging.getLogger(__name__)
 
 TRACKING_NAME = "programme-awarder"
-BATCH = 500
 TOPICS = tuple(
     get_topic(cls)
     for cls in (
@@ -86,16 +86,14 @@ class ProgrammeAwarder:
         self._database = database
         self._projections = projections
         self._clock = clock
+        self._log = LogReader(TRACKING_NAME, ledger.recorder, database, projections, TOPICS)
 
     def follow(self) -> bool:
         """One round: reconcile the learners of the next batch of events; whether there was one."""
-        target = self._projections.position()
-        position = self.position()
-        if position >= target:
+        batch = self._log.next_batch()
+        if batch is None:
             return False
-        notifications = self._ledger.recorder.select_notifications(
-            start=position, limit=BATCH, stop=target, topics=TOPICS, inclusive_of_start=False
-        )
+        notifications, reached = batch
         learners: dict[str, None] = {}
         for notification in notifications:
             if notification.topic == DEFINED_TOPIC:
@@ -104,13 +102,7 @@ class ProgrammeAwarder:
                 learners[str(notification.originator_id)] = None
         for learner_id in learners:
             self.reconcile(learner_id)
-        reached = notifications[-1].id if len(notifications) == BATCH else target
-        with self._database.transaction() as tx:
-            tx.execute(
-                "INSERT INTO rm_tracking (name, position) VALUES (?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-                (TRACKING_NAME, reached),
-            )
+        self._log.advance(reached)
         return True
 
     def run_until_idle(self) -> None:
@@ -121,9 +113,7 @@ class ProgrammeAwarder:
 
     def position(self) -> int:
         """The log position this follower has reconciled up to."""
-        with self._database.read() as tx:
-            rows = tx.execute("SELECT position FROM rm_tracking WHERE name = ?", (TRACKING_NAME,))
-        return int(rows[0][0]) if rows else 0
+        return self._log.position()
 
     def reconcile(self, learner_id: str) -> None:
         """Award what the learner now satisfies; flag awards that relied on a revoked module."""
