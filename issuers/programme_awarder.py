@@ -37,7 +37,7 @@ from events.passport import Passport
 from events.programme import Programme
 from issuers.awarding import Awarding, AwardRequest, Learner
 from issuers.log_reader import LogReader
-from issuers.programme_rules import Held, evaluate, evidence
+from issuers.programme_rules import Held, Satisfied, evaluate, evidence
 from issuers.programmes import flag_award
 from projections import programmes
 from projections.database import ReadModelDatabase, Transaction
@@ -56,6 +56,7 @@ TOPICS = tuple(
     )
 )
 DEFINED_TOPIC = get_topic(Programme.Defined)
+CHUNK = 100  # awards per atomic write
 NOT_AWARDABLE = (
     AchievementNotFoundError,
     AchievementRetiredError,
@@ -100,8 +101,7 @@ class ProgrammeAwarder:
                 learners.update(dict.fromkeys(self._holders(str(notification.originator_id))))
             else:
                 learners[str(notification.originator_id)] = None
-        for learner_id in learners:
-            self.reconcile(learner_id)
+        self._award_all([due for learner_id in learners for due in self._due(learner_id)])
         self._log.advance(reached)
         return True
 
@@ -117,6 +117,11 @@ class ProgrammeAwarder:
 
     def reconcile(self, learner_id: str) -> None:
         """Award what the learner now satisfies; flag awards that relied on a revoked module."""
+        self._award_all(self._due(learner_id))
+
+    def _due(self, learner_id: str) -> list[tuple[str, AwardRequest]]:
+        """Flag the learner's awards that relied on a revoked module; the awards now due to
+        them, by issuer (not yet made)."""
         with self._database.read() as tx:
             rows = _credentials(tx, learner_id)
             held = [_held(r) for r in rows if r["status"] == "active" and r["kind"] != "vc-api"]
@@ -138,12 +143,14 @@ class ProgrammeAwarder:
                 and statuses[module]["status"] == "revoked"
                 and not programmes.flagged(tx, r["credential_id"], module)
             ]
+        due = []
         for programme in candidates:
             if programme.achievement_id in holding:
                 continue
             satisfied = evaluate(programme.rules, held)
-            if satisfied is not None:
-                self._award(programme, learner_id, satisfied.earned_on, evidence(satisfied))
+            request = None if satisfied is None else self._request(programme, learner_id, satisfied)
+            if request is not None:
+                due.append((programme.issuer_id, request))
         for programme, award, module in to_flag:
             flag_award(
                 self._ledger,
@@ -155,31 +162,49 @@ class ProgrammeAwarder:
                 "programme award relied on was revoked: review the award, and revoke it or "
                 "keep it",
             )
+        return due
 
-    def _award(
-        self,
-        programme: programmes.ProgrammeRecord,
-        learner_id: str,
-        earned_on: date,
-        entries: list[dict[str, Any]],
-    ) -> None:
+    def _request(
+        self, programme: programmes.ProgrammeRecord, learner_id: str, satisfied: Satisfied
+    ) -> AwardRequest | None:
+        """The award of the programme to the learner (None once they are erased)."""
         try:
             personal = self._ledger.learner(UUID(learner_id)).personal
-            if personal is None:  # erased: nothing new is issued to them
-                return
-            request = AwardRequest(
-                achievement_id=programme.achievement_id,
-                learner=Learner(personal.staff_identifier, personal.name, personal.email),
-                earned_on=earned_on,
-                credits_earned=None,
-                idempotency_key=idempotency_key(programme.programme_id, learner_id),
-                evidence=tuple(entries),
-            )
-            self._awarding.award_many(UUID(programme.issuer_id), [request], at=self._clock())
+        except LearnerNotFoundError:
+            return None
+        if personal is None:  # erased: nothing new is issued to them
+            return None
+        return AwardRequest(
+            achievement_id=programme.achievement_id,
+            learner=Learner(personal.staff_identifier, personal.name, personal.email),
+            earned_on=satisfied.earned_on,
+            credits_earned=None,
+            idempotency_key=idempotency_key(programme.programme_id, learner_id),
+            evidence=tuple(evidence(satisfied)),
+        )
+
+    def _award_all(self, due: list[tuple[str, AwardRequest]]) -> None:
+        """Make the awards, in atomic chunks per issuer; a chunk refused as a whole (an award
+        made before from other modules, an erased learner) is made one award at a time."""
+        by_issuer: dict[str, list[AwardRequest]] = {}
+        for issuer_id, request in due:
+            by_issuer.setdefault(issuer_id, []).append(request)
+        for issuer_id, requests in by_issuer.items():
+            for start in range(0, len(requests), CHUNK):
+                chunk = requests[start : start + CHUNK]
+                try:
+                    self._awarding.award_many(UUID(issuer_id), chunk, at=self._clock())
+                except (IdempotencyKeyReusedError, *NOT_AWARDABLE):
+                    for request in chunk:
+                        self._award_one(issuer_id, request)
+
+    def _award_one(self, issuer_id: str, request: AwardRequest) -> None:
+        try:
+            self._awarding.award_many(UUID(issuer_id), [request], at=self._clock())
         except IdempotencyKeyReusedError:
             return  # awarded before from another evaluation (other modules, another day)
         except NOT_AWARDABLE as error:
-            log.warning("programme %s not awarded: %s", programme.programme_id, error)
+            log.warning("%s not awarded: %s", request.idempotency_key, error)
 
     def _holders(self, programme_id: str) -> list[str]:
         """The learners holding a module a newly defined programme names (background only)."""
