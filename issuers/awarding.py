@@ -70,6 +70,7 @@ class AwardRequest:
     credits_earned: float | None
     idempotency_key: str
     cryptosuite: str = eddsa_jcs_2022.CRYPTOSUITE
+    evidence: tuple[dict[str, Any], ...] = ()  # Open Badges 3.0 `Evidence` (programme awards)
 
 
 @dataclass(frozen=True)
@@ -337,6 +338,8 @@ class Awarding:
                 refresher_months=definition["refresherMonths"],
                 credits_earned=request.credits_earned,
             )
+            if request.evidence:
+                unsigned["evidence"] = list(request.evidence)
             unsigned["credentialStatus"] = self._status(issuer.slug, list_no, index)
             credential = CRYPTOSUITES[request.cryptosuite].create_proof(
                 unsigned, signer, issuer.current_key, created=at, proof_as_array=True
