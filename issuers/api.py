@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from events.errors import AchievementNotFoundError, CredentialNotFoundError
 from events.passport import CredentialStatus
+from issuers import endorsements_api
 from issuers.auth import authenticate_client
 from issuers.awarding import Learner
 from issuers.cohort import CSV_COLUMNS, MAX_ROWS, Mode, csv_rows, validate
@@ -539,3 +540,6 @@ def change_status(
     """Revoke (for good), suspend (until reinstated) or reinstate an award, with a reason; 202
     with `Location` if it is recorded but not yet shown (after `PASSPORT_WRITE_WAIT`)."""
     return _change_status(services, issuer_id, credential_id, change, body.reason)
+
+
+router.include_router(endorsements_api.router)

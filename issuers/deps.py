@@ -18,7 +18,9 @@ from issuers.awarding import Awarding
 from issuers.errors import AuthenticationError, ForbiddenError
 from issuers.jobs import CohortRunner, JobStore
 from issuers.rate_limit import RateLimiter
+from keys import KeyStore
 from projections.runner import ProjectionRunner
+from projections.status_lists import StatusIndexes
 from projections.views import Views
 
 
@@ -33,6 +35,8 @@ class IssuerServices(Protocol):
     projections: ProjectionRunner
     jobs: JobStore
     cohorts: CohortRunner
+    key_store: KeyStore
+    status_indexes: StatusIndexes
 
     def erased_staff(self) -> Callable[[str], bool]:
         """Whether the learner of a staff identifier was erased."""
