@@ -9,6 +9,7 @@ from typing import Any
 from events.errors import IssuerAlreadyRegisteredError
 from events.issuer import AchievementKind, Issuer
 from issuers.awarding import Learner
+from passport.demo_endorsements import seed_endorsements
 from passport.services import Services
 
 DEMO_SLUG = "nhs-digital-academy"
@@ -202,6 +203,7 @@ def seed_demo(services: Services, now: datetime, *, new_links: bool = False) -> 
             services.ledger.revoke_credential(
                 award.learner_id, award.credential_id, "Awarded in error: assessment not passed."
             )
+    seed_endorsements(services, issuer.id, ids, now)
     services.projections.catch_up()
     return _existing(services, links=True)
 
@@ -213,6 +215,8 @@ def _existing(services: Services, *, links: bool) -> DemoLedger:
     now = datetime.now(UTC)
     learners: list[dict[str, str | None]] = []
     for learner_id, name in services.views.learners():
+        if name == "":  # a holder passport (an accrediting body's endorsements), not a person
+            continue
         if not links:
             learners.append(
                 {"id": learner_id, "name": name, "passport_url": None, "share_url": None}

@@ -22,6 +22,7 @@ from passport.erasure import erase_learner
 from passport.publishing import passport_file
 from passport.services import Services, utcnow
 from passport.sharing import DEFAULT_SHARE_DAYS, MAX_SHARE_DAYS, ShareState
+from passport.web.accreditation import accreditations_of
 from passport.web.cards import (
     CredentialCard,
     LinkedLearner,
@@ -126,6 +127,7 @@ def _learner_page(
         "token": token,
         "view": view,
         "cards": shown,
+        "accredited": accreditations_of(services, learner_id),
         "needs_action": [c for c in shown if c.status in ("expiring", "suspended", "revoked")],
         "chart": cpd_chart(view.cpd_credits_by_year),
         "cycle": cycle,
