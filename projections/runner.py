@@ -26,7 +26,15 @@ import psycopg
 from eventsourcing.persistence import ApplicationRecorder, Mapper, StoredEvent
 
 from events.errors import EventSignatureError
-from projections import endorsements, merkle_log, passports, registry, set_aside, status_lists
+from projections import (
+    endorsements,
+    merkle_log,
+    passports,
+    registry,
+    reviews,
+    set_aside,
+    status_lists,
+)
 from projections.database import ReadModelDatabase, Transaction
 from projections.schema import clear, create_tables
 
@@ -153,6 +161,7 @@ class ProjectionRunner:
         passports.apply(tx, event, _notification_id(notification))
         status_lists.apply(tx, event, _notification_id(notification))
         endorsements.apply(tx, event, _notification_id(notification))
+        reviews.apply(tx, event, _notification_id(notification))
         registry.apply(tx, event)
 
     def _apply_or_set_aside(self, tx: Transaction, notification: StoredEvent) -> None:

@@ -1,6 +1,6 @@
 """The read models' tables: plain SQL that both SQLite and PostgreSQL accept."""
 
-from projections import endorsements, personal_data, registry, set_aside
+from projections import endorsements, personal_data, registry, reviews, set_aside
 from projections.database import Transaction
 
 SCHEMA_VERSION = 6  # raise it whenever a read model's layout changes
@@ -18,6 +18,7 @@ TABLES = (
     "rm_status_lists",
     *registry.TABLES,
     *endorsements.TABLES,
+    *reviews.TABLES,
 )
 
 SCHEMA = (
@@ -74,6 +75,7 @@ SCHEMA = (
     set_aside.SCHEMA,
     *registry.SCHEMA,
     *endorsements.SCHEMA,
+    *reviews.SCHEMA,
     """CREATE TABLE IF NOT EXISTS registry_versions (
         version BIGINT PRIMARY KEY, document TEXT NOT NULL, published_at TEXT NOT NULL)""",
 )

@@ -37,6 +37,7 @@ from passport.web.deps import ServicesDep
 from passport.web.employer_pages import share_url
 from passport.web.graphics import cpd_chart
 from passport.web.html import PRIVATE, page
+from passport.web.review_pages import reviewable
 from passport.web.role_check import read_day
 
 router = APIRouter(include_in_schema=False)
@@ -128,6 +129,7 @@ def _learner_page(
         "view": view,
         "cards": shown,
         "accredited": accreditations_of(services, learner_id),
+        "reviewable": reviewable(services, learner_id),
         "needs_action": [c for c in shown if c.status in ("expiring", "suspended", "revoked")],
         "chart": cpd_chart(view.cpd_credits_by_year),
         "cycle": cycle,
