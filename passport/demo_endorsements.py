@@ -1,4 +1,5 @@
-"""Demo accreditation: a professional body endorses Digital Academy programmes."""
+"""Demo accreditation and reviews: a professional body endorses Digital Academy programmes,
+and learners who hold them rate them."""
 
 from __future__ import annotations
 
@@ -16,10 +17,21 @@ ENDORSED = {
 }
 
 
+# (staff identifier of a demo learner, achievement key, rating, review)
+REVIEWS = [
+    ("NMC-18A2345E", "foundation", 5, "Gave me the words to work with our digital team."),
+    ("GMC-7712345", "epr", 4, "Hands-on; the go-live rehearsal helped most."),
+    ("ESR-40012345", "data-champion", 5, "Practical, and I use it every week."),
+    ("NMC-09C8765W", "data-champion", 3, ""),
+    ("NMC-18A2345E", "masterclass", 4, "Short and to the point."),
+]
+
+
 def seed_endorsements(
     services: Services, academy_id: UUID, achievement_ids: dict[str, str], now: datetime
 ) -> None:
-    """Register the demo accrediting body and endorse the academy's achievements in `ENDORSED`."""
+    """Register the demo accrediting body, endorse the academy's achievements in `ENDORSED`,
+    and record the demo learners' `REVIEWS`."""
     body = services.awarding.register_issuer(
         ACCREDITOR_SLUG,
         "Faculty of Clinical Informatics (demo)",
@@ -38,3 +50,14 @@ def seed_endorsements(
                 comment=comment,
                 at=now - timedelta(days=30),
             )
+    _seed_reviews(services, achievement_ids)
+
+
+def _seed_reviews(services: Services, achievement_ids: dict[str, str]) -> None:
+    for staff, key, rating, text in REVIEWS:
+        learner = services.ledger.learner_id_for(staff)
+        held = services.ledger.learner(learner).credentials
+        credential = next(
+            cid for cid, c in held.items() if c["achievement_id"] == achievement_ids.get(key)
+        )
+        services.ledger.write_review(learner, credential, rating, text)

@@ -1,6 +1,6 @@
 """The read models' tables: plain SQL that both SQLite and PostgreSQL accept."""
 
-from projections import endorsements, personal_data, registry, reviews, set_aside
+from projections import catalogue, endorsements, personal_data, registry, reviews, set_aside
 from projections.database import Transaction
 
 SCHEMA_VERSION = 6  # raise it whenever a read model's layout changes
@@ -76,6 +76,7 @@ SCHEMA = (
     *registry.SCHEMA,
     *endorsements.SCHEMA,
     *reviews.SCHEMA,
+    *catalogue.SCHEMA,
     """CREATE TABLE IF NOT EXISTS registry_versions (
         version BIGINT PRIMARY KEY, document TEXT NOT NULL, published_at TEXT NOT NULL)""",
 )

@@ -49,7 +49,7 @@ def test_every_page_fits_and_passes_axe(
 ) -> None:
     """Learner, errors, check your answers, confirmation, employer, role check (errors and
     result), a certificate's check page, erasure's confirmation, withdrawal (confirm, banner),
-    the ended link (410), an unknown link (404), /docs."""
+    the ended link (410), an unknown link (404), the public /catalogue, /docs."""
     me = demo_url + _personal_link(settings, seeded["Amira Okafor"])
     page.goto(me)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your staff passport")
@@ -152,6 +152,10 @@ def test_every_page_fits_and_passes_axe(
     response = page.goto(demo_url + "/me/" + "x" * 43)
     assert response is not None and response.status == 404
     _check(page, "learner-link-not-found", viewport)
+
+    page.goto(demo_url + "/catalogue")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Catalogue of learning")
+    _check(page, "catalogue", viewport)
 
     page.goto(demo_url + "/docs")
     expect(page.get_by_text("/api/v1/roles").first).to_be_visible()

@@ -110,7 +110,7 @@ def test_demo_seeds_once_and_prints_its_ids(settings, demo):
         assert services.sharing.learner_for(first) is None
     finally:
         services.close()
-    assert "intact: 59 events" in run(settings, "audit").stdout
+    assert "intact: 64 events" in run(settings, "audit").stdout
 
 
 def test_exported_passport_verifies_offline(settings, demo, tmp_path):
@@ -196,7 +196,7 @@ def test_rebuild_reports_the_events_it_replayed(settings, demo):
     before = run(settings, "export", learner)
     done = run(settings, "projections", "rebuild")
     assert done.returncode == 0
-    assert "from 59 events" in done.stdout
+    assert "from 64 events" in done.stdout
     after = run(settings, "export", learner)
     strip = lambda s: {k: v for k, v in json.loads(s).items() if k not in ("id", "staffPassport")}  # noqa: E731
     assert strip(after.stdout) == strip(before.stdout)
