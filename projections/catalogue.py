@@ -69,9 +69,9 @@ class Catalogue:
                 "SELECT a.achievement_id, a.issuer_id, i.name, a.name, a.kind, "
                 "a.refresher_months, a.definition FROM rm_achievements a "
                 "JOIN rm_issuers i ON i.issuer_id = a.issuer_id "
-                "WHERE a.retired = 0 AND (a.name > ? OR (a.name = ? AND a.achievement_id > ?)) "
+                "WHERE a.retired = 0 AND (a.name, a.achievement_id) > (?, ?) "
                 "ORDER BY a.name, a.achievement_id LIMIT ?",
-                (name, name, last, PAGE_SIZE + 1),
+                (name, last, PAGE_SIZE + 1),
             )
         entries = [
             CatalogueEntry(
