@@ -54,6 +54,9 @@ def test_every_page_fits_and_passes_axe(
     page.goto(me)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your staff passport")
     _check(page, "learner-passport", viewport)
+    page.locator("details.app-review summary").first.click()  # the review form (issue 15)
+    expect(page.get_by_role("button", name="Send review").first).to_be_visible()
+    _check(page, "learner-review-form", viewport)
 
     # Amira's two 3.5-hour participatory masterclasses fall in the three years before the day.
     revalidates = date.today() + timedelta(days=90)
