@@ -15,6 +15,7 @@ from events.issuer import Issuer
 from passport.demo import DEMO_SLUG
 from passport.services import Services
 from passport.settings import Settings
+from tests.passport.server import settled
 from tests.security.web_helpers import Links, links_for, served
 
 HTML = {"Accept": "text/html"}
@@ -125,6 +126,7 @@ def test_reply_and_hide_need_the_right_party(
         ours = services.accounts.new_client(str(academy))
     finally:
         services.close()
+    settled(settings)  # the serving app knows the new clients
     rival_auth = _token(http, (rival.client_id, rival.client_secret))
     refused = http.post(
         f"/api/v1/issuers/{rival.id}/reviews/{review}/reply",
