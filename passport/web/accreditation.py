@@ -83,11 +83,17 @@ def checked_accreditations(
     return shown
 
 
+def endorsement_links(bundle: Mapping[str, Any], shared: Collection[str]) -> dict[str, Any]:
+    """The file's `staffPassport.endorsements` cut down to these credentials."""
+    extras = bundle.get("staffPassport") or {}
+    return {k: v for k, v in (extras.get("endorsements") or {}).items() if k in shared}
+
+
 def shared_with_endorsements(shared: Collection[str], bundle: dict[str, Any]) -> set[str]:
     """The credential ids a link shares, with the endorsements of those credentials; the file's
     endorsement links are cut down to the shared credentials (no other credential id shows)."""
     extras: dict[str, Any] = bundle.get("staffPassport") or {}
-    links = {k: v for k, v in (extras.get("endorsements") or {}).items() if k in shared}
+    links = endorsement_links(bundle, shared)
     if "endorsements" in extras:
         extras["endorsements"] = links
     return set(shared) | {e for ids in links.values() for e in ids}

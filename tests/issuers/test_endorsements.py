@@ -21,6 +21,7 @@ from passport.publishing import passport_file
 from passport.registry import own_trust
 from passport.services import Services
 from passport.settings import Settings
+from passport.web.certificates import one_credential
 from verifier.verify import verify_document
 
 SCHEMA_DIR = Path(__file__).parents[3] / "shared" / "ob3-schema"
@@ -153,3 +154,34 @@ def test_endorsements_survive_a_rebuild(services: Services) -> None:
     bundle = passport_file(services, learner, NOW)
     assert bundle is not None
     assert made.credential_id in [c["id"] for c in bundle["verifiableCredential"]]
+
+
+def test_a_certificates_file_carries_its_endorsement_and_no_other_credential(
+    services: Services,
+) -> None:
+    """The file attached to one credential's certificate carries that credential and its
+    endorsement, verifiable, and names none of the learner's other credentials."""
+    academy, achievement, learner = academy_with_award(services)
+    other = services.awarding.define_achievement(
+        academy, name="EPR", description="EPR", criteria="Pass", kind=AchievementKind.TRAINING
+    )
+    services.awarding.award(
+        academy,
+        other,
+        Learner("NMC-11A1111A", "Amira Okafor", "amira@example.nhs.net"),
+        earned_on=date(2026, 10, 2),
+        at=NOW,
+    )
+    body = services.awarding.register_issuer("bcs", "BCS", "https://bcs.example", NOW)
+    made = endorsing(services).endorse(
+        body.id, issuer_id=academy, achievement_id=achievement, comment="Accredited", at=NOW
+    )
+    services.projections.catch_up()
+    bundle = passport_file(services, learner, NOW)
+    assert bundle is not None
+    endorsed = next(iter(bundle["staffPassport"]["endorsements"]))
+    carried = one_credential(bundle, endorsed, None)
+    assert [c["id"] for c in carried["verifiableCredential"]] == [endorsed, made.credential_id]
+    assert carried["staffPassport"]["endorsements"] == {endorsed: [made.credential_id]}
+    assert set(carried["staffPassport"]["jwts"]) == {endorsed, made.credential_id}
+    assert verify_document(carried, now=NOW, trust=own_trust(services, NOW)).verified
