@@ -473,7 +473,12 @@ def award_cohort(
             "required": True,
             "content": {
                 "text/csv": {
-                    "schema": {"type": "string", "description": "Header: " + ",".join(CSV_COLUMNS)}
+                    "schema": {
+                        "type": "string",
+                        "description": "Header: "
+                        + ",".join(CSV_COLUMNS)
+                        + " (creditsEarned: the CPD hours earned)",
+                    }
                 }
             },
         }

@@ -125,7 +125,7 @@ LEARNERS = [
     ("NMC-09C8765W", "Grace Mensah", "grace.mensah@example.nhs.net"),
 ]
 
-# (learner index, achievement key, days before today it was earned, CPD credits)
+# (learner index, achievement key, days before today it was earned, CPD hours)
 AWARDS = [
     (0, "foundation", 420, None),
     (0, "ig", 300, None),
