@@ -15,9 +15,10 @@ from events.passport import CredentialStatus, Passport
 from events.personal_data import REASON_FIELD, PersonalData
 from events.recording import AwardEntry, plan_awards
 from events.registry_use_cases import IssuerDetails, RegistryUseCases
+from events.review_use_cases import ReviewUseCases
 
 
-class Ledger(RegistryUseCases, LearnerQueries):
+class Ledger(RegistryUseCases, LearnerQueries, ReviewUseCases):
     """The event-sourced ledger. Every event it stores is signed by the ledger's key."""
 
     name = "StaffPassport"  # the library names an application after its class otherwise

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from events.errors import AchievementNotFoundError, CredentialNotFoundError
 from events.passport import CredentialStatus
+from issuers import endorsements_api, reviews_api
 from issuers.auth import authenticate_client
 from issuers.awarding import Learner
 from issuers.cohort import CSV_COLUMNS, MAX_ROWS, Mode, csv_rows, validate
@@ -550,3 +551,5 @@ def change_status(
 
 router.include_router(programmes_router)
 router.include_router(maintenance_router)
+router.include_router(endorsements_api.router)
+router.include_router(reviews_api.router)

@@ -18,7 +18,10 @@ from issuers.awarding import Awarding
 from issuers.errors import AuthenticationError, ForbiddenError
 from issuers.jobs import CohortRunner, JobStore
 from issuers.rate_limit import RateLimiter
+from keys import KeyStore
+from projections.database import ReadModelDatabase
 from projections.runner import ProjectionRunner
+from projections.status_lists import StatusIndexes
 from projections.views import Views
 
 
@@ -33,6 +36,9 @@ class IssuerServices(Protocol):
     projections: ProjectionRunner
     jobs: JobStore
     cohorts: CohortRunner
+    key_store: KeyStore
+    status_indexes: StatusIndexes
+    read_models: ReadModelDatabase
 
     def erased_staff(self) -> Callable[[str], bool]:
         """Whether the learner of a staff identifier was erased."""

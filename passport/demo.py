@@ -9,6 +9,7 @@ from typing import Any
 from events.errors import IssuerAlreadyRegisteredError
 from events.issuer import AchievementKind, Issuer
 from issuers.awarding import Learner
+from passport.demo_endorsements import seed_endorsements
 from passport.demo_programmes import seed_programmes, seed_upkeep
 from passport.services import Services
 
@@ -205,6 +206,7 @@ def seed_demo(services: Services, now: datetime, *, new_links: bool = False) -> 
             )
     seed_programmes(services, issuer.id, Learner(*LEARNERS[2]), now)
     seed_upkeep(services, issuer.id, ids["data-champion"])
+    seed_endorsements(services, issuer.id, ids, now)
     services.projections.catch_up()
     return _existing(services, links=True)
 
@@ -216,6 +218,8 @@ def _existing(services: Services, *, links: bool) -> DemoLedger:
     now = datetime.now(UTC)
     learners: list[dict[str, str | None]] = []
     for learner_id, name in services.views.learners():
+        if name == "":  # a holder passport (an accrediting body's endorsements), not a person
+            continue
         if not links:
             learners.append(
                 {"id": learner_id, "name": name, "passport_url": None, "share_url": None}

@@ -11,6 +11,7 @@ from events.issuer import Issuer
 from issuers.publication import did_document, signed_status_list
 from issuers.status_list import LIST_PURPOSES
 from passport.export import export_passport
+from passport.export_endorsements import carry_endorsements
 from passport.log import (
     NotYetCheckpointedError,
     inclusion_for_credential,
@@ -19,6 +20,7 @@ from passport.log import (
 )
 from passport.registry import served_registry
 from passport.services import Services
+from projections.endorsements import Endorsements
 
 
 def issuer_did_document(services: Services, slug: str) -> dict[str, Any] | None:
@@ -82,11 +84,14 @@ def passport_file(services: Services, learner_id: str, at: datetime) -> dict[str
     """The learner's portable passport: with the status lists its credentials point to, and
     for each credential its inclusion proof against the newest signed checkpoint of the log (a
     credential recorded since has no proof yet; the next export has it). Writes nothing."""
-    bundle = export_passport(
-        services.views, learner_id, at, lambda url: status_list_at(services, url)
-    )
+
+    def lists(url: str) -> dict[str, Any] | None:
+        return status_list_at(services, url)
+
+    bundle = export_passport(services.views, learner_id, at, lists)
     if bundle is None:
         return None
+    carry_endorsements(Endorsements(services.read_models), bundle, learner_id, lists)
     newest = newest_checkpoint(services)
     size = newest[0] if newest else 0
     proofs = {}

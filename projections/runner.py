@@ -27,11 +27,13 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper, StoredEvent
 
 from events.errors import EventSignatureError
 from projections import (
+    endorsements,
     maintenance,
     merkle_log,
     passports,
     programmes,
     registry,
+    reviews,
     set_aside,
     status_lists,
 )
@@ -160,6 +162,8 @@ class ProjectionRunner:
         event = self._ledger.mapper.to_domain_event(notification)
         passports.apply(tx, event, _notification_id(notification))
         status_lists.apply(tx, event, _notification_id(notification))
+        endorsements.apply(tx, event, _notification_id(notification))
+        reviews.apply(tx, event, _notification_id(notification))
         registry.apply(tx, event)
         programmes.apply(tx, event)
         maintenance.apply(tx, event)

@@ -1,9 +1,18 @@
 """The read models' tables: plain SQL that both SQLite and PostgreSQL accept."""
 
-from projections import maintenance, personal_data, programmes, registry, set_aside
+from projections import (
+    catalogue,
+    endorsements,
+    maintenance,
+    personal_data,
+    programmes,
+    registry,
+    reviews,
+    set_aside,
+)
 from projections.database import Transaction
 
-SCHEMA_VERSION = 6  # raise it whenever a read model's layout changes
+SCHEMA_VERSION = 7  # raise it whenever a read model's layout changes
 TABLES = (
     "rm_issuers",
     "rm_issuer_keys",
@@ -19,6 +28,8 @@ TABLES = (
     *registry.TABLES,
     *programmes.TABLES,
     *maintenance.TABLES,
+    *endorsements.TABLES,
+    *reviews.TABLES,
 )
 
 SCHEMA = (
@@ -76,6 +87,9 @@ SCHEMA = (
     *registry.SCHEMA,
     *programmes.SCHEMA,
     *maintenance.SCHEMA,
+    *endorsements.SCHEMA,
+    *reviews.SCHEMA,
+    *catalogue.SCHEMA,
     """CREATE TABLE IF NOT EXISTS registry_versions (
         version BIGINT PRIMARY KEY, document TEXT NOT NULL, published_at TEXT NOT NULL)""",
 )

@@ -11,6 +11,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from events.personal_data import PersonalData, open_reason
+from keys import DataKey
 from projections import registry
 from projections.database import ReadModelDatabase
 from projections.personal_data import SqlVault
@@ -257,6 +258,11 @@ class Views:
                 (client_id,),
             )
         return (rows[0][0], rows[0][1], bool(rows[0][2])) if rows else None
+
+    def data_keys(self, learner_ids: Collection[str]) -> dict[str, DataKey]:
+        """The data keys still held for these learners (none once erased), to open what was
+        sealed for them (such as a review's text)."""
+        return self._vault.open_keys(list(learner_ids)) if learner_ids else {}
 
     def learners_exist(self, learner_id: str) -> bool:
         """Whether a learner with this id is enrolled."""

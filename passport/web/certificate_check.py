@@ -46,7 +46,9 @@ def certificate_check(request: Request, slug: Slug, services: ServicesDep) -> Re
     carried = one_credential(bundle, record["credential"]["id"], None)
     trust = own_trust(services, now, Policy(services.settings.verify_policy))
     report = next(
-        r for r in verify_document(carried, now=now, trust=trust).credentials if r.form != "vc+jwt"
+        r
+        for r in verify_document(carried, now=now, trust=trust).credentials
+        if r.form != "vc+jwt" and r.credential_id == record["credential"]["id"]
     )
     credential: dict[str, Any] = record["credential"]
     context = {

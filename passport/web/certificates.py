@@ -20,6 +20,7 @@ from passport.certificates.pdf import (
 from passport.publishing import passport_file
 from passport.services import Services, utcnow
 from passport.sharing import ShareLink
+from passport.web.accreditation import endorsement_links
 from passport.web.cards import LinkedLearner, NoSuchLinkError, Token
 from passport.web.deps import ServicesDep
 from passport.web.employer_pages import _open_share, _presentation
@@ -146,12 +147,16 @@ def one_credential(
 ) -> dict[str, Any]:
     """The passport file cut down to one credential and what it needs to verify offline."""
     extras = dict(bundle.get("staffPassport", {}))
+    links = endorsement_links(bundle, (credential_id,))  # with the endorsements backing it
+    keep = {credential_id} | {e for ids in links.values() for e in ids}
     for section in ("statuses", "jwts", "ledger"):
-        extras[section] = {k: v for k, v in extras.get(section, {}).items() if k == credential_id}
+        extras[section] = {k: v for k, v in extras.get(section, {}).items() if k in keep}
+    if "endorsements" in extras:
+        extras["endorsements"] = links
     extras.pop("holderName", None)
     if holder:
         extras["holderName"] = holder
-    held = [c for c in bundle.get("verifiableCredential", []) if c.get("id") == credential_id]
+    held = [c for c in bundle.get("verifiableCredential", []) if c.get("id") in keep]
     return {**bundle, "verifiableCredential": held, "staffPassport": extras}
 
 

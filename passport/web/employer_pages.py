@@ -25,6 +25,7 @@ from passport.publishing import passport_file
 from passport.registry import own_trust
 from passport.services import Services, utcnow
 from passport.sharing import ShareLink, ShareState
+from passport.web.accreditation import checked_accreditations, shared_with_endorsements
 from passport.web.cards import TOKEN_SHAPE, Token, cards
 from passport.web.deps import ServicesDep
 from passport.web.graphics import qr_svg
@@ -98,8 +99,8 @@ def _checked(
 def _presentation(services: Services, link: ShareLink, view: PassportView) -> dict[str, Any]:
     """The learner's passport file, cut down to what the link shares."""
     bundle = passport_file(services, link.learner_id, utcnow()) or {}
-    shared = link.credential_ids
-    if shared is not None:
+    if link.credential_ids is not None:  # with the endorsements of what it shares
+        shared = shared_with_endorsements(link.credential_ids, bundle)
         bundle["verifiableCredential"] = [
             c for c in bundle.get("verifiableCredential", []) if c["id"] in shared
         ]
@@ -154,6 +155,7 @@ def share_page(
         "link": link,
         "name": view.name if link.show_name else None,
         "checked": checked,
+        "accredited": checked_accreditations(presentation, now, trust),
         "headline": headline(checked),
         "all_verified": all(c.verified for c in checked),
         "policy": trust.policy.value,

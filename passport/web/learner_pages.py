@@ -22,6 +22,7 @@ from passport.erasure import erase_learner
 from passport.publishing import passport_file
 from passport.services import Services, utcnow
 from passport.sharing import DEFAULT_SHARE_DAYS, MAX_SHARE_DAYS, ShareState
+from passport.web.accreditation import accreditations_of
 from passport.web.cards import (
     CredentialCard,
     LinkedLearner,
@@ -36,6 +37,7 @@ from passport.web.deps import ServicesDep
 from passport.web.employer_pages import share_url
 from passport.web.graphics import cpd_chart
 from passport.web.html import PRIVATE, page
+from passport.web.review_pages import reviewable
 from passport.web.role_check import read_day
 from passport.web.upkeep import upkeep_notes
 
@@ -127,6 +129,8 @@ def _learner_page(
         "token": token,
         "view": view,
         "cards": shown,
+        "accredited": accreditations_of(services, learner_id),
+        "reviewable": reviewable(services, learner_id),
         "needs_action": [c for c in shown if c.status in ("expiring", "suspended", "revoked")],
         "keep_up": upkeep_notes(services.read_models, learner_id, today),
         "chart": cpd_chart(view.cpd_credits_by_year),

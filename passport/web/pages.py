@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from passport.web import employer_pages, learner_pages
+from passport.web import catalogue, employer_pages, learner_pages, review_pages
 from passport.web.cards import NoSuchLinkError, learner_from_link, no_such_link
 
 router = APIRouter(include_in_schema=False)
 router.include_router(learner_pages.router)
 router.include_router(employer_pages.router)
+router.include_router(review_pages.router)
+router.include_router(catalogue.router)
 api = employer_pages.api
 
 __all__ = ["NoSuchLinkError", "api", "learner_from_link", "no_such_link", "router"]

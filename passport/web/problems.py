@@ -21,6 +21,7 @@ from events.errors import (
 )
 from events.programme import ProgrammeNotFoundError
 from events.registry import NotRecognisedError
+from events.review_use_cases import NotAHolderError, ReviewNotFoundError
 from issuers.errors import AuthenticationError, ForbiddenError, JobNotFoundError
 from issuers.problems import problem
 from passport.log import NotYetCheckpointedError
@@ -46,9 +47,12 @@ def _status_of(exc: LedgerError) -> tuple[int, str]:
         | AchievementNotFoundError
         | ClientNotFoundError
         | NotRecognisedError
-        | ProgrammeNotFoundError,
+        | ProgrammeNotFoundError
+        | ReviewNotFoundError,
     ):
         return 404, "Not found"
+    if isinstance(exc, NotAHolderError):
+        return 403, "Forbidden"
     if isinstance(exc, ConcurrentChangeError):
         return 503, "Busy"
     if isinstance(exc, IdempotencyKeyReusedError):

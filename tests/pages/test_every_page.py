@@ -49,11 +49,14 @@ def test_every_page_fits_and_passes_axe(
 ) -> None:
     """Learner, errors, check your answers, confirmation, employer, role check (errors and
     result), a certificate's check page, erasure's confirmation, withdrawal (confirm, banner),
-    the ended link (410), an unknown link (404), /docs."""
+    the ended link (410), an unknown link (404), the public /catalogue, /docs."""
     me = demo_url + _personal_link(settings, seeded["Amira Okafor"])
     page.goto(me)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your staff passport")
     _check(page, "learner-passport", viewport)
+    page.locator("details.app-review summary").first.click()  # the review form (issue 15)
+    expect(page.get_by_role("button", name="Send review").first).to_be_visible()
+    _check(page, "learner-review-form", viewport)
 
     # Amira's two 3.5-hour participatory masterclasses fall in the three years before the day.
     revalidates = date.today() + timedelta(days=90)
@@ -152,6 +155,10 @@ def test_every_page_fits_and_passes_axe(
     response = page.goto(demo_url + "/me/" + "x" * 43)
     assert response is not None and response.status == 404
     _check(page, "learner-link-not-found", viewport)
+
+    page.goto(demo_url + "/catalogue")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Catalogue of learning")
+    _check(page, "catalogue", viewport)
 
     page.goto(demo_url + "/docs")
     expect(page.get_by_text("/api/v1/roles").first).to_be_visible()

@@ -47,6 +47,10 @@ GROWING = {
     "log_checkpoints",
     "outbox",
     "issuer_jobs",
+    "rm_achievements",
+    "rm_endorsements",
+    "rm_reviews",
+    "rm_review_summaries",
     "stored_events",
     "staffpassport_events",
 }
@@ -112,6 +116,25 @@ def _pad(services: Services) -> None:
                 "INSERT INTO issuer_jobs (job_id, issuer_id, mode, total, done, status, errors, "
                 "updated_at) VALUES (?, 'padding', 'per-row', 1, 1, 'completed', '[]', ?)",
                 (f"padding-{n}", now),
+            )
+            tx.execute(
+                "INSERT INTO rm_achievements (achievement_id, issuer_id, name, kind, definition) "
+                "VALUES (?, 'padding', ?, 'training', '{}')",
+                (f"padding-{n}", f"Padding {n}"),
+            )
+            tx.execute(
+                "INSERT INTO rm_endorsements (credential_id, endorser_id, target, comment, "
+                "endorsed_at) VALUES (?, 'padding', ?, '', ?)",
+                (f"padding-{n}", f"padding-{n}", now),
+            )
+            tx.execute(
+                "INSERT INTO rm_reviews (review_id, achievement_id, issuer_id, learner_id, "
+                "pseudonym, rating, written_at) VALUES (?, ?, 'padding', ?, 'x', 3, ?)",
+                (f"padding-{n}", f"padding-{n}", f"padding-{n}", now),
+            )
+            tx.execute(
+                "INSERT INTO rm_review_summaries (achievement_id, reviews, total) VALUES (?, 1, 3)",
+                (f"padding-{n}",),
             )
         tx.execute("ANALYZE")
 
@@ -186,6 +209,20 @@ def _requests(api: Api, services: Services, learner_id: UUID) -> None:
     role_name = role[0]["id"] if isinstance(role, list) else next(iter(role))
     checked = api.http.get(f"/api/v1/shares/{share}/role-check", params={"role": role_name})
     assert checked.status_code in (200, 404), checked.text
+    body, body_token = api.register("Accrediting Body")  # issue 15: endorsements, reviews
+    endorsed = api.http.post(
+        f"/api/v1/issuers/{body['id']}/endorsements",
+        headers=body_token,
+        json={"issuerId": account["id"], "achievementId": achievement["id"], "comment": "Good"},
+    )
+    assert endorsed.status_code == 201, endorsed.text
+    held = services.views.credentials_of(str(learner_id))[0][0]["id"]
+    reviewed = api.http.post(f"/me/{personal}/reviews", data={"credential": held, "rating": "4"})
+    assert reviewed.status_code == 303, reviewed.text
+    reviews = api.http.get(f"{base}/achievements/{achievement['id']}/reviews", headers=token)
+    assert reviews.status_code == 200, reviews.text
+    assert api.http.get("/catalogue").status_code == 200
+    assert api.http.get("/catalogue", headers={"Accept": "application/json"}).is_success
     assert api.http.get("/readyz").status_code in (200, 503)  # operators' probes, too
     assert api.http.get("/metrics").status_code == 200
 

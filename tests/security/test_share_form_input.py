@@ -93,7 +93,12 @@ def test_only_the_chosen_credentials_are_shared(http, tomasz):
     assert created.status_code == 201
     url = created.text.split('id="new-share-url">')[1].split("<")[0]
     presentation = http.get(urlsplit(url).path, headers=JSON).json()
-    assert sorted(c["id"] for c in presentation["verifiableCredential"]) == sorted(chosen)
+    held = [
+        c for c in presentation["verifiableCredential"] if "EndorsementCredential" not in c["type"]
+    ]
+    assert sorted(c["id"] for c in held) == sorted(chosen)
+    # Besides them, only the endorsements of the chosen credentials travel (issue 15).
+    assert set(presentation["staffPassport"].get("endorsements", {})) <= set(chosen)
 
 
 def test_withdrawing_needs_its_confirmation(http, tomasz):

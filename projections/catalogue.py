@@ -1,0 +1,96 @@
+"""The public catalogue's reads: academies' current achievements, a page at a time, by key.
+
+The catalogue reads `rm_achievements` in name order from an index, a page after a keyset
+cursor, so a page costs the same however many achievements exist; ratings come from the
+running summaries (`projections.reviews`) and accreditation from `projections.endorsements`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from projections.database import ReadModelDatabase
+
+SCHEMA = (
+    "CREATE INDEX IF NOT EXISTS rm_achievements_catalogue "
+    "ON rm_achievements (retired, name, achievement_id)",
+)
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One achievement as the catalogue lists it."""
+
+    achievement_id: str
+    issuer_id: str
+    issuer_name: str
+    name: str
+    kind: str
+    refresher_months: int | None
+    definition: dict[str, Any]
+
+    @property
+    def description(self) -> str:
+        """What the achievement is."""
+        return str(self.definition.get("description") or "")
+
+    @property
+    def cpd_hours(self) -> float | None:
+        """The CPD hours it is worth (`creditsAvailable`), if any."""
+        value = self.definition.get("creditsAvailable")
+        return float(value) if isinstance(value, int | float) else None
+
+    @property
+    def alignment(self) -> list[dict[str, str]]:
+        """The frameworks it is aligned to (name, framework, URL)."""
+        found = self.definition.get("alignment")
+        return [
+            {k: str(a[k]) for k in ("targetName", "targetFramework", "targetUrl") if a.get(k)}
+            for a in (found if isinstance(found, list) else [])
+            if isinstance(a, dict)
+        ]
+
+
+class Catalogue:
+    """Pages of the catalogue."""
+
+    def __init__(self, database: ReadModelDatabase) -> None:
+        self._database = database
+
+    def page(self, after: tuple[str, str] | None = None) -> tuple[list[CatalogueEntry], bool]:
+        """Up to `PAGE_SIZE` current achievements by name after the cursor (name, id), and
+        whether more follow."""
+        name, last = after or ("", "")
+        with self._database.read() as tx:
+            rows = tx.execute(
+                "SELECT a.achievement_id, a.issuer_id, i.name, a.name, a.kind, "
+                "a.refresher_months, a.definition FROM rm_achievements a "
+                "JOIN rm_issuers i ON i.issuer_id = a.issuer_id "
+                "WHERE a.retired = 0 AND (a.name, a.achievement_id) > (?, ?) "
+                "ORDER BY a.name, a.achievement_id LIMIT ?",
+                (name, last, PAGE_SIZE + 1),
+            )
+        entries = [
+            CatalogueEntry(
+                achievement_id=str(r[0]),
+                issuer_id=str(r[1]),
+                issuer_name=str(r[2]),
+                name=str(r[3]),
+                kind=str(r[4]),
+                refresher_months=r[5],
+                definition=_parsed(r[6]),
+            )
+            for r in rows
+        ]
+        return entries[:PAGE_SIZE], len(entries) > PAGE_SIZE
+
+
+def _parsed(text: Any) -> dict[str, Any]:
+    try:
+        found = json.loads(str(text))
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
