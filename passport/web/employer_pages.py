@@ -10,9 +10,7 @@ person, so it travels with their name). Never an email address or staff number.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -38,8 +36,6 @@ from verifier import Policy, Trust, verify_document
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["share links"])
-log = logging.getLogger(__name__)
-_OPENINGS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="share-openings")
 
 
 def share_url(services: Services, token: str) -> str:
@@ -132,7 +128,6 @@ def share_page(
         return opened
     link = opened
     now = utcnow()
-    _count_opening(services, link.id, now)
     view = services.views.passport(link.learner_id, now.date())
     if view is None:  # gone since the link was checked
         return error_page(request, 410, "This share link has ended", "It is no longer shared.")
@@ -209,19 +204,6 @@ def role_check_api(
 def roles(services: ServicesDep) -> list[dict[str, Any]]:
     """The role catalogue: each role with its requirements."""
     return [json.loads(r.model_dump_json()) for r in services.catalogue.roles]
-
-
-def _count_opening(services: Services, share_id: str, now: datetime) -> None:
-    """Count the opening after answering, on one thread of its own: the read never waits for a
-    writer holding the database, and a failure to count is logged, not shown."""
-
-    def count() -> None:
-        try:
-            services.sharing.record_opening(share_id, now)
-        except Exception:  # a lost count must not cost the employer the page
-            log.exception("could not count an opening of a share link")
-
-    _OPENINGS.submit(count)
 
 
 def _wants_json(request: Request) -> bool:  # a browser's Accept lists both
