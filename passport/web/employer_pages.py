@@ -29,7 +29,13 @@ from passport.web.graphics import qr_svg
 from passport.web.html import PRIVATE, error_page, page
 from passport.web.problems import problem
 from passport.web.role_check import RoleCheckForm, explained, role_check
-from passport.web.verdicts import CheckedCredential, checked_credential, headline, reports_by_id
+from passport.web.verdicts import (
+    CheckedCredential,
+    checked_credential,
+    dates_a_status_change,
+    headline,
+    reports_by_id,
+)
 from passport.words import long_date
 from projections.views import PassportView
 from verifier import Policy, Trust, verify_document
@@ -81,7 +87,9 @@ def _checked(
     verified = verify_document({**presentation, "staffPassport": extras}, now=now, trust=trust)
     reports = reports_by_id(verified.credentials)
     documents = {c["id"]: c for c in presentation["verifiableCredential"]}
-    history = services.ledger.status_history(UUID(link.learner_id))
+    # The history replays the learner's events: read only when a verdict dates a change.
+    changed = dates_a_status_change(reports.values())
+    history = services.ledger.status_history(UUID(link.learner_id)) if changed else {}
     return [
         checked_credential(
             card, reports[card.id], history.get(card.id, []), show_reason=link.show_name
