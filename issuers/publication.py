@@ -10,11 +10,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import rfc8785
-
 from events.application import IssuerDetails
 from issuers.status_list import encode_bitstring, status_list_credential
 from keys import KeyStore
+from keys.canonical import canonical_json
 from projections.status_lists import ListState
 from verifier.eddsa_jcs_2022 import create_proof
 from verifier.keyset import parse_time
@@ -56,7 +55,9 @@ class SignedLists:
         self, unsigned: dict[str, Any], key_id: str, sign: Callable[[], dict[str, Any]]
     ) -> dict[str, Any]:
         """The signed document for this content and key: from the cache, or `sign()` once."""
-        digest = hashlib.sha256(rfc8785.dumps([key_id, unsigned])).hexdigest()
+        # The fast RFC 8785 path (byte-identical to `rfc8785`, several times faster): every share
+        # page and status list request computes this digest.
+        digest = hashlib.sha256(canonical_json([key_id, unsigned])).hexdigest()
         with self._lock:
             if digest in self._signed:
                 self._signed.move_to_end(digest)

@@ -12,6 +12,10 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -170,6 +174,75 @@ def inclusion_for_credential(
         "checkpoint": note,
         "noteVerifierKeys": verifier_keys(services),
     }
+
+
+def inclusions_for_credentials(
+    services: Services, credential_ids: Collection[str], checkpoint: tuple[int, str]
+) -> dict[str, dict[str, object]]:
+    """`inclusion_for_credential(…, with_entry=True)` of each credential's issuing event, against
+    one signed checkpoint (size, note), without `noteVerifierKeys`: for a passport file, in a
+    fixed number of reads (the entries of leaves read before are remembered: they never change).
+    Credentials recorded after the checkpoint, or unknown, are left out."""
+    services.refresh()
+    size, note = checkpoint
+    found = MerkleLog(services.read_models).credential_proofs(credential_ids, size)
+    entries = _ENTRIES.of(services)
+    proofs: dict[str, dict[str, object]] = {}
+    for credential_id, (leaf_index, notification_id, leaf, path) in found.items():
+        entry = entries.get(notification_id)
+        if entry is None:
+            event = services.ledger.recorder.select_notifications(notification_id, 1)[0]
+            entry = base64.b64encode(log_entry(event)).decode()
+            entries.put(notification_id, entry)
+        proofs[credential_id] = {
+            "leafIndex": leaf_index,
+            "treeSize": size,
+            "leafHash": base64.b64encode(leaf).decode(),
+            "entry": entry,
+            "inclusionPath": [base64.b64encode(h).decode() for h in path],
+            "checkpoint": note,
+        }
+    return proofs
+
+
+class _EntryCache:
+    """Leaf entries (base64) by notification id, the most recently used kept: a stored event
+    never changes, so neither does its entry. One cache per event store."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[int, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, notification_id: int) -> str | None:
+        with self._lock:
+            entry = self._entries.get(notification_id)
+            if entry is not None:
+                self._entries.move_to_end(notification_id)
+            return entry
+
+    def put(self, notification_id: int, entry: str) -> None:
+        with self._lock:
+            self._entries[notification_id] = entry
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+class _EntryCaches:
+    def __init__(self) -> None:
+        self._by_store: weakref.WeakKeyDictionary[object, _EntryCache] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def of(self, services: Services) -> _EntryCache:
+        with self._lock:
+            recorder = services.ledger.recorder
+            if recorder not in self._by_store:
+                self._by_store[recorder] = _EntryCache(ENTRY_CACHE_SIZE)
+            return self._by_store[recorder]
+
+
+ENTRY_CACHE_SIZE = 4096  # entries are a few kB: about 16 MB at most per process
+_ENTRIES = _EntryCaches()
 
 
 def _note_for(services: Services, size: int) -> str:

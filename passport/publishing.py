@@ -13,8 +13,7 @@ from issuers.status_list import LIST_PURPOSES
 from passport.export import export_passport
 from passport.export_endorsements import carry_endorsements
 from passport.log import (
-    NotYetCheckpointedError,
-    inclusion_for_credential,
+    inclusions_for_credentials,
     newest_checkpoint,
     verifier_keys,
 )
@@ -93,16 +92,9 @@ def passport_file(services: Services, learner_id: str, at: datetime) -> dict[str
         return None
     carry_endorsements(Endorsements(services.read_models), bundle, learner_id, lists)
     newest = newest_checkpoint(services)
-    size = newest[0] if newest else 0
-    proofs = {}
-    for credential in bundle["verifiableCredential"] if size else []:
-        try:
-            proof = inclusion_for_credential(services, credential["id"], size, with_entry=True)
-        except (NotYetCheckpointedError, ValueError):
-            continue  # recorded after the newest checkpoint
-        if proof is not None:
-            proof.pop("noteVerifierKeys")
-            proofs[credential["id"]] = proof
+    ids = [credential["id"] for credential in bundle["verifiableCredential"]]
+    # A credential recorded after the newest checkpoint has no proof yet.
+    proofs = inclusions_for_credentials(services, ids, newest) if newest else {}
     bundle["staffPassport"]["ledger"] = proofs
     bundle["staffPassport"]["noteVerifierKeys"] = verifier_keys(services)
     # A hint: a verifier uses it only if it is signed by a registry key the verifier pinned.

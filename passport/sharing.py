@@ -3,9 +3,10 @@
 A learner reaches their passport through a personal link (`/me/{token}`) and gives an employer a
 share link (`/s/{token}`). Each token is 256 random bits, shown once and stored only as its
 SHA-256 (a token this long needs no slow hash). A share link names the credentials it shows, an
-expiry and an optional note; it counts how often it was opened and when last, nothing more. The
-note is free text about the learner, so it is sealed under their data key like the rest of
-their personal data, and erasure forgets every link.
+expiry and an optional note, nothing more: opening a link records nothing (no GET writes), so
+the learner is not told whether or how often it was opened. The note is free text about the
+learner, so it is sealed under their data key like the rest of their personal data, and erasure
+forgets every link.
 
 These tables sit beside the read models: they are not derived from the log, and are never
 rebuilt from it.
@@ -38,6 +39,8 @@ SCHEMA = (
         credential_ids TEXT NOT NULL, show_name INTEGER NOT NULL, note TEXT,
         created_at TEXT NOT NULL, expires_at TEXT NOT NULL, revoked_at TEXT,
         open_count INTEGER NOT NULL DEFAULT 0, last_opened_at TEXT)""",
+    # open_count and last_opened_at are no longer written (opening a link writes nothing); they
+    # stay so that tables made earlier and now have one layout.
     "CREATE INDEX IF NOT EXISTS share_links_learner ON share_links (learner_id)",
 )
 
@@ -72,8 +75,6 @@ class ShareLink:
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
-    open_count: int
-    last_opened_at: datetime | None
 
     def state(self, now: datetime) -> ShareState:
         """Active, expired or revoked at `now`."""
@@ -192,15 +193,6 @@ class Sharing:
         """The share link this token opens (in whatever state), or None."""
         return self._link_by("token_hash", token_hash(token))
 
-    def record_opening(self, share_id: str, now: datetime) -> None:
-        """Count one opening of an active link."""
-        with self._database.transaction() as tx:
-            tx.execute(
-                "UPDATE share_links SET open_count = open_count + 1, last_opened_at = ? "
-                "WHERE share_id = ?",
-                (now.isoformat(), share_id),
-            )
-
     def forget(self, learner_id: str) -> None:
         """Delete every link of the learner (erasure)."""
         with self._database.transaction() as tx:
@@ -233,16 +225,13 @@ class Sharing:
                     created_at=_moment(r[5]),
                     expires_at=_moment(r[6]),
                     revoked_at=_moment(r[7]) if r[7] else None,
-                    open_count=int(str(r[8])),
-                    last_opened_at=_moment(r[9]) if r[9] else None,
                 )
             )
         return links
 
 
 _COLUMNS = (
-    "share_id, learner_id, credential_ids, show_name, note, created_at, expires_at, "
-    "revoked_at, open_count, last_opened_at"
+    "share_id, learner_id, credential_ids, show_name, note, created_at, expires_at, revoked_at"
 )
 
 

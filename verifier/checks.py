@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import marshal
@@ -302,10 +303,15 @@ def _from_lists(
     if unknown:
         return result("status", Outcome.UNKNOWN, "; ".join(problems or unknown), "status_unknown")
     # A snapshot carries its age: the oldest list consulted says how current the answer is.
-    as_of = f" as of {min(dated).astimezone(UTC):%d %B %Y %H:%M} UTC" if dated else ""
+    as_of = _as_of(min(dated)) if dated else ""
     return result(
         "status", Outcome.PASSED, f"not revoked or suspended{as_of}, according to {source}"
     )
+
+
+@functools.lru_cache(maxsize=256)  # one list's date, written for each of its credentials
+def _as_of(moment: datetime) -> str:
+    return f" as of {moment.astimezone(UTC):%d %B %Y %H:%M} UTC"
 
 
 def _word(outcome: StatusOutcome) -> str | None:

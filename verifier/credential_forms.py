@@ -77,7 +77,7 @@ def verify_credential(
     )
     token = _as_jwt(credential)
     if token is not None:
-        return replace(_verify_jwt(token, context), policy=context.trust.policy.value)
+        return _under_policy(_verify_jwt(token, context), context)
     enveloped = isinstance(credential, Mapping) and "EnvelopedVerifiableCredential" in (
         document_types(credential)
     )
@@ -91,7 +91,13 @@ def verify_credential(
         reason = "the credential is malformed"
         rest = [checks.not_checked(c, reason) for c in ("proof", *LATER_CHECKS)]
         return credential_report(credential, "enveloped", [shape, *rest], context.trust.policy)
-    return replace(_verify_embedded(credential, context), policy=context.trust.policy.value)
+    return _under_policy(_verify_embedded(credential, context), context)
+
+
+def _under_policy(report: CredentialReport, ctx: Context) -> CredentialReport:
+    """The report naming the verifier's policy (reports are made under the default one)."""
+    policy = ctx.trust.policy.value
+    return report if report.policy == policy else replace(report, policy=policy)
 
 
 def _verify_embedded(credential: Any, ctx: Context) -> CredentialReport:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,8 +29,11 @@ class KeyInfo:
 
 def parse_time(value: object) -> datetime | None:
     """An XML Schema dateTime (with `Z` or an offset), or None when absent or unreadable."""
-    if not isinstance(value, str):
-        return None
+    return _parsed_time(str(value)) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=4096)  # a verification reads a dozen times, most of them seen before
+def _parsed_time(value: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

@@ -8,7 +8,9 @@ otherwise. Anything malformed makes the status unknown, never "valid".
 
 from __future__ import annotations
 
+import marshal
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +57,44 @@ def entry_shape(entry: Mapping[str, Any]) -> EntryShape:
 def status_messages(declared: Any, size: int, name: str) -> dict[int, str]:
     """The message of each value: `declared` must list exactly one `{status, message}` for
     each of the 2 ** size values, `status` written as hexadecimal prefixed with 0x."""
+    # Every credential of an issuer (and its list) declares the same messages: read once per
+    # exact content (marshal writes each value with its exact type), then copied.
+    try:
+        key = marshal.dumps(declared) if type(declared) is list else None
+    except ValueError:
+        key = None  # not plain data: read (and refused) below
+    if key is None:
+        return _read_messages(declared, size, name)
+    outcome = _messages_by_content(key, size, name, declared)
+    if isinstance(outcome, str):
+        raise EntryError(outcome)
+    return dict(outcome)
+
+
+def _messages_by_content(
+    key: bytes, size: int, name: str, declared: list[Any]
+) -> dict[int, str] | str:
+    """`_read_messages`, remembered by content: the messages, or the error's words."""
+    remembered = _MESSAGES.get((key, size, name))
+    if remembered is not None:
+        return remembered
+    try:
+        outcome: dict[int, str] | str = _read_messages(declared, size, name)
+    except EntryError as exc:
+        outcome = str(exc)
+    with _MESSAGES_LOCK:
+        if len(_MESSAGES) >= _MESSAGES_KEPT:
+            _MESSAGES.clear()
+        _MESSAGES[(key, size, name)] = outcome
+    return outcome
+
+
+_MESSAGES: dict[tuple[bytes, int, str], dict[int, str] | str] = {}
+_MESSAGES_KEPT = 256
+_MESSAGES_LOCK = threading.Lock()
+
+
+def _read_messages(declared: Any, size: int, name: str) -> dict[int, str]:
     if not isinstance(declared, list):
         raise EntryError(f"{name} must be an array")
     if len(declared) != 2**size:

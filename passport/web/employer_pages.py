@@ -10,9 +10,7 @@ person, so it travels with their name). Never an email address or staff number.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -32,15 +30,19 @@ from passport.web.graphics import qr_svg
 from passport.web.html import PRIVATE, error_page, page
 from passport.web.problems import problem
 from passport.web.role_check import RoleCheckForm, explained, role_check
-from passport.web.verdicts import CheckedCredential, checked_credential, headline, reports_by_id
+from passport.web.verdicts import (
+    CheckedCredential,
+    checked_credential,
+    dates_a_status_change,
+    headline,
+    reports_by_id,
+)
 from passport.words import long_date
 from projections.views import PassportView
 from verifier import Policy, Trust, verify_document
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["share links"])
-log = logging.getLogger(__name__)
-_OPENINGS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="share-openings")
 
 
 def share_url(services: Services, token: str) -> str:
@@ -86,7 +88,9 @@ def _checked(
     verified = verify_document({**presentation, "staffPassport": extras}, now=now, trust=trust)
     reports = reports_by_id(verified.credentials)
     documents = {c["id"]: c for c in presentation["verifiableCredential"]}
-    history = services.ledger.status_history(UUID(link.learner_id))
+    # The history replays the learner's events: read only when a verdict dates a change.
+    changed = dates_a_status_change(reports.values())
+    history = services.ledger.status_history(UUID(link.learner_id)) if changed else {}
     return [
         checked_credential(
             card, reports[card.id], history.get(card.id, []), show_reason=link.show_name
@@ -133,7 +137,6 @@ def share_page(
         return opened
     link = opened
     now = utcnow()
-    _count_opening(services, link.id, now)
     view = services.views.passport(link.learner_id, now.date())
     if view is None:  # gone since the link was checked
         return error_page(request, 410, "This share link has ended", "It is no longer shared.")
@@ -211,19 +214,6 @@ def role_check_api(
 def roles(services: ServicesDep) -> list[dict[str, Any]]:
     """The role catalogue: each role with its requirements."""
     return [json.loads(r.model_dump_json()) for r in services.catalogue.roles]
-
-
-def _count_opening(services: Services, share_id: str, now: datetime) -> None:
-    """Count the opening after answering, on one thread of its own: the read never waits for a
-    writer holding the database, and a failure to count is logged, not shown."""
-
-    def count() -> None:
-        try:
-            services.sharing.record_opening(share_id, now)
-        except Exception:  # a lost count must not cost the employer the page
-            log.exception("could not count an opening of a share link")
-
-    _OPENINGS.submit(count)
 
 
 def _wants_json(request: Request) -> bool:  # a browser's Accept lists both

@@ -3,7 +3,7 @@ checks stay available as technical details."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -153,6 +153,12 @@ def headline(checked: Sequence[CheckedCredential]) -> str:
     if len(named) == 1:
         return named[0]
     return f"{len(bad)} of {len(checked)} credentials need attention: " + "; ".join(named)
+
+
+def dates_a_status_change(reports: Iterable[CredentialReport]) -> bool:
+    """Whether any verdict says when a credential was revoked or suspended (only those read
+    the credentials' status history)."""
+    return any(_problem(report) in ("revoked", "suspended") for report in reports)
 
 
 def reports_by_id(reports: Sequence[CredentialReport]) -> Mapping[str, CredentialReport]:

@@ -92,6 +92,31 @@ def test_a_credentials_inclusion_proof_verifies_without_our_code(client, seeded)
     )
 
 
+def test_a_passport_files_proofs_are_those_the_log_gives_one_by_one(client, settings, seeded):
+    """The proofs a passport file carries (read for all its credentials at once) are, for every
+    credential, exactly what the inclusion endpoint gives its holder, and each verifies."""
+    assert run(settings, "log", "checkpoint").returncode == 0
+    bundle = client.get(f"/api/v1/learners/{seeded['Priya Raman']}/export").json()
+    carried = bundle["staffPassport"]["ledger"]
+    assert len(carried) == len(bundle["verifiableCredential"]) >= 2
+    for credential in bundle["verifiableCredential"]:
+        one = client.get(
+            "/log/proof/inclusion",
+            params={"credential_id": credential["id"], "credential_hash": _digest(credential)},
+        ).json()
+        assert {k: v for k, v in one.items() if k != "noteVerifierKeys"} == carried[
+            credential["id"]
+        ]
+        checkpoint = Checkpoint.parse(open_note(one["checkpoint"], one["noteVerifierKeys"]))
+        verify_inclusion(
+            hashlib.sha256(b"\x00" + base64.b64decode(one["entry"])).digest(),
+            one["leafIndex"],
+            checkpoint.size,
+            [base64.b64decode(p) for p in one["inclusionPath"]],
+            checkpoint.root,
+        )
+
+
 def test_a_revocation_is_proven_in_the_log_too(client, seeded):
     """The latest status event of a revoked credential has its own inclusion proof; a credential
     whose status never changed has none (404 that says so)."""

@@ -1,5 +1,6 @@
 """No public GET writes (issue 12) or applies events (issue 16): reading the share page, status
-lists, proofs, checkpoint, registry and a learner's page leaves the ledger as it was."""
+lists, proofs, checkpoint, registry and a learner's page leaves the ledger, and the links beside
+it, as they were; opening a share link records nothing, not even a count."""
 
 from __future__ import annotations
 
@@ -19,15 +20,18 @@ JSON = {"Accept": "application/json"}
 HTML = {"Accept": "text/html"}
 
 
-def _state(settings: Settings) -> dict[str, int]:
+def _state(settings: Settings) -> dict[str, object]:
     """What a write would move: signed checkpoints and registry versions, the read models'
-    position, and the event store's newest notification id."""
+    position, the event store's newest notification id, and every stored column of the
+    learners' personal and share links (an opening count included)."""
     services = Services.open(settings)
     try:
         with services.read_models.read() as tx:
             checkpoints = tx.execute("SELECT COUNT(*) FROM log_checkpoints")[0][0]
             registries = tx.execute("SELECT COUNT(*) FROM registry_versions")[0][0]
             position = tx.execute("SELECT MAX(position) FROM rm_tracking")[0][0]
+            shares = tx.execute("SELECT * FROM share_links ORDER BY share_id")
+            personal = tx.execute("SELECT * FROM learner_links ORDER BY token_hash")
         head = services.ledger.recorder.max_notification_id() or 0
     finally:
         services.close()
@@ -36,6 +40,8 @@ def _state(settings: Settings) -> dict[str, int]:
         "registry_versions": int(registries),
         "rm_tracking": int(position or 0),
         "max_notification_id": int(head),
+        "share_links": [tuple(row) for row in shares],
+        "learner_links": [tuple(row) for row in personal],
     }
 
 
@@ -61,8 +67,10 @@ def http(settings: Settings, grace: Links) -> Iterator[httpx.Client]:
 def test_every_public_get_leaves_the_ledger_unchanged(settings, grace, http):
     """Share page (HTML and JSON), status lists, inclusion proofs, checkpoint, keys, registry,
     well-known documents and the learner's pages: all answer, and afterwards the checkpoints,
-    registry versions, projection position and event store head are exactly as before."""
+    registry versions, projection position, event store head and links (no opening counted)
+    are exactly as before."""
     before = _state(settings)
+    assert before["share_links"], "the share link read below is one of these rows"
     presentation = http.get(grace.share, headers=JSON)
     assert presentation.status_code == 200
     credentials = presentation.json()["verifiableCredential"]
