@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import time
 
+import psycopg
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from events.audit import audit_log
+from events.errors import EventSignatureError
 from keys import PublicKey
 from passport.background import REBUILD_JOB, lease
 from passport.cli_common import fail, open_services
@@ -102,6 +105,12 @@ def rebuild() -> None:
                 bar.update(task, completed=position, total=head, rate=f"{rate:,.0f}")
 
             count = services.projections.rebuild(progress=advance)
+    except EventSignatureError as exc:
+        fail(
+            f"the log is tampered ({exc}); the live read models are unchanged: run `passport audit`"
+        )
+    except (psycopg.errors.LockNotAvailable, sqlite3.OperationalError) as exc:
+        fail(f"the read models stayed busy, so nothing was swapped ({exc}); run the rebuild again")
     finally:
         job.release()
         services.close()
