@@ -24,10 +24,10 @@ _CREATES = re.compile(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)(?: ON (\w+))?
 
 
 def _target(statement: str) -> tuple[str, str | None]:
-    """(table, index or None) of one CREATE statement of the schema."""
+    """(table, index or None) of one CREATE statement of the schema ("" if not one)."""
     found = _CREATES.search(statement)
     if found is None:
-        raise ValueError(f"not a CREATE statement: {statement[:60]}")
+        return "", None
     if found.group(2) is not None:
         return found.group(2), found.group(1)
     return found.group(1), None

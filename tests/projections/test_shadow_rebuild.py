@@ -9,7 +9,7 @@ import pytest
 from passport.services import Services
 from passport.settings import Settings
 from projections import runner
-from projections.shadow import SUFFIX
+from projections.shadow import SUFFIX, shadow_sql
 from tests.api_client import Api
 
 
@@ -114,3 +114,22 @@ def test_a_rebuild_that_dies_leaves_the_live_tables_and_the_next_starts_clean(
     services.projections.rebuild()
     assert services.views.dump() == with_later
     assert not {t for t in _tables(services) if t.endswith(SUFFIX)}
+
+
+def test_the_shadow_names_only_read_model_tables_and_their_indexes() -> None:
+    """Statements sent to the shadow name its tables and indexes, while the reservations, the
+    data keys and the log's checkpoints (not rebuilt from the log) stay the live ones."""
+    assert shadow_sql(
+        "CREATE INDEX IF NOT EXISTS rm_credentials_learner ON rm_credentials (learner_id)"
+    ) == (
+        "CREATE INDEX IF NOT EXISTS rm_credentials_learner__next ON rm_credentials__next "
+        "(learner_id)"
+    )
+    kept = (
+        "INSERT INTO rm_status_allocations (issuer_id) VALUES (?); "
+        "UPDATE learner_data_keys SET wrapped = NULL; SELECT size FROM log_checkpoints"
+    )
+    assert shadow_sql(kept) == kept
+    assert shadow_sql("UPDATE rm_tracking SET position = ?") == (
+        "UPDATE rm_tracking__next SET position = ?"
+    )
