@@ -82,7 +82,8 @@ def log_checkpoint() -> None:
 @projections_app.command("rebuild")
 def rebuild() -> None:
     """Rebuild every read model from the log into fresh tables, while the server keeps serving
-    the live ones, and swap them in when caught up. Exit 2 if another rebuild is running."""
+    the live ones, and swap them in when caught up. Exit 1 if an event is tampered, 2 if
+    another rebuild is running or the tables stayed busy (the live ones are then unchanged)."""
     services = open_services()
     job = lease(services.settings, REBUILD_JOB)
     try:
