@@ -39,6 +39,7 @@ WAIT_SECONDS = 10.0  # how long a request waits for events another process is ap
 POLL_SECONDS = 0.02
 SWAP_LOCK_TIMEOUT = "2s"  # how long the swap may wait for reads in flight before it retries
 SWAP_ATTEMPTS = 30
+SQLITE_REBUILD_BATCH = 100  # events a rebuild applies per SQLite write transaction
 Progress = Callable[[int, int], None]  # (position reached, log head)
 
 
@@ -115,14 +116,16 @@ class ProjectionRunner:
         if not swappable:
             return self.rebuild_in_place()
         applied = 0
+        # SQLite has one writer: smaller batches keep what others write from waiting long.
+        limit = BATCH if self._database.is_postgres else min(BATCH, SQLITE_REBUILD_BATCH)
         while True:
             with self._database.transaction() as tx:
-                count = self._apply_batch(shadow.ShadowTransaction(tx))
+                count = self._apply_batch(shadow.ShadowTransaction(tx), limit)
                 position = shadow.ShadowTransaction(tx).lock_tracking(TRACKING_NAME)
             applied += count
             if progress is not None:
                 progress(position, self._ledger.recorder.max_notification_id() or 0)
-            if count < BATCH:
+            if count < limit:
                 break
         return applied + self._swap(progress)
 
@@ -180,10 +183,10 @@ class ProjectionRunner:
         exists = tx.execute("SELECT 1 FROM rm_tracking WHERE name = ?", (TRACKING_NAME,))
         return not exists  # no row yet: `lock_tracking` creates and locks it
 
-    def _apply_batch(self, tx: Transaction) -> int:
+    def _apply_batch(self, tx: Transaction, limit: int | None = None) -> int:
         position = tx.lock_tracking(TRACKING_NAME)
         notifications = self._ledger.recorder.select_notifications(
-            start=position, limit=BATCH, inclusive_of_start=False
+            start=position, limit=limit or BATCH, inclusive_of_start=False
         )
         tx.execute("SAVEPOINT projection_batch")
         try:
