@@ -2,6 +2,11 @@
 path (validation pass, then signed awards in chunks), against bare `eventsourcing` appends of
 the same run, and the rerun of the same file (everything found recorded).
 
+`--sizes 1e4,1e5` loads reports one after another into the same store, each taking it to the
+next size with new learners, so each step's rate is measured on a larger ledger: flat when a
+credential costs the same at the first and the millionth. Bare appends are measured (in a store
+of their own) right before each step, since a shared machine's speed drifts during a run.
+
 `--postgres` runs on a throwaway PostgreSQL server instead of a SQLite file.
 """
 
@@ -24,11 +29,11 @@ HEADER = "Employee Number,Full Name,Email Address,Competence Code,Achieved Date\
 PER_LEARNER = 10
 
 
-def write_report(path: Path, rows: int) -> None:
-    """`rows` completions, PER_LEARNER per learner, on distinct dates."""
+def write_report(path: Path, rows: int, first: int = 0) -> None:
+    """Completions `first` to `rows - 1`, PER_LEARNER per learner, on distinct dates."""
     with path.open("w") as out:
         out.write(HEADER)
-        for n in range(rows):
+        for n in range(first, rows):
             learner, k = divmod(n, PER_LEARNER)
             out.write(
                 f"ESR-{learner:08d},Learner {learner},l{learner}@example.nhs.net,IG,"
@@ -36,8 +41,10 @@ def write_report(path: Path, rows: int) -> None:
             )
 
 
-def load(services: Services, report: Path, mapping: ImportMapping) -> tuple[float, float, float]:
-    """(check seconds, record seconds, rerun seconds) of importing the report."""
+def load(
+    services: Services, report: Path, mapping: ImportMapping, *, rerun: bool
+) -> tuple[float, float, float]:
+    """(check seconds, record seconds, rerun seconds or 0) of importing the report."""
     importer = Importer(services, mapping)
     start = time.perf_counter()
     plan = importer.plan(report)
@@ -45,40 +52,51 @@ def load(services: Services, report: Path, mapping: ImportMapping) -> tuple[floa
     assert not plan.refused, plan.refused[:3]
     importer.run(report, datetime.now(UTC), lambda _: None)
     recorded = time.perf_counter()
+    if not rerun:
+        return checked - start, recorded - checked, 0.0
     importer.run(report, datetime.now(UTC), lambda _: None)
     return checked - start, recorded - checked, time.perf_counter() - recorded
 
 
 def main() -> None:
-    """Import a generated report and print the rates."""
+    """Import generated reports and print the rates."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--rows", type=int, default=10_000, help="one report of this many rows")
+    parser.add_argument("--sizes", help="ledger sizes to load in turn, e.g. 1e4,1e5")
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
+    sizes = [int(float(s)) for s in args.sizes.split(",")] if args.sizes else [args.rows]
+    kind = "PostgreSQL" if args.postgres else "SQLite file"
+    print(f"passport import, up to {sizes[-1]} rows ({PER_LEARNER} per learner), {kind}")
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         if args.postgres:
             issuance.POSTGRES = stack.enter_context(throwaway_cluster())
         directory = Path(tmp)
-        store = bench_eventsourcing(min(args.rows, 5000), directory)
         services = _services(directory, "import")
         account, achievement = _academy(services)
         mapping = ImportMapping.model_validate(
             {"courses": {"IG": {"issuer": str(account.id), "achievement": achievement}}}
         )
-        report = directory / "report.csv"
-        write_report(report, args.rows)
-        check, record, rerun = load(services, report, mapping)
+        loaded = 0
+        for step, size in enumerate(sizes):
+            store = bench_eventsourcing(min(size - loaded, 5000), directory, f"eventsourcing{step}")
+            report = directory / f"report{step}.csv"
+            write_report(report, size, loaded)
+            rows = size - loaded
+            check, record, rerun = load(services, report, mapping, rerun=step == len(sizes) - 1)
+            print(f"  {loaded:>9} -> {size:<9} rows")
+            print(f"    bare eventsourcing (batches of 100) : {store:8.0f} appends/s")
+            print(f"    check pass (dry run)                : {rows / check:8.0f} rows/s")
+            print(
+                f"    record pass                         : {rows / record:8.0f} credentials/s"
+                f"   ratio {rows / record / store:.2f}"
+            )
+            both = rows / (check + record)
+            print(f"    check + record                      : {both:8.0f} rows/s")
+            if rerun:
+                print(f"    rerun (all recorded before)         : {rows / rerun:8.0f} rows/s")
+            loaded = size
         services.close()
-    kind = "PostgreSQL" if args.postgres else "SQLite file"
-    print(f"passport import, {args.rows} rows ({PER_LEARNER} per learner), {kind}")
-    print(f"  bare eventsourcing (batches of 100) : {store:8.0f} appends/s")
-    print(f"  check pass (dry run)                : {args.rows / check:8.0f} rows/s")
-    print(
-        f"  record pass                         : {args.rows / record:8.0f} credentials/s   "
-        f"ratio {args.rows / record / store:.2f}"
-    )
-    print(f"  check + record                      : {args.rows / (check + record):8.0f} rows/s")
-    print(f"  rerun (all recorded before)         : {args.rows / rerun:8.0f} rows/s")
 
 
 if __name__ == "__main__":

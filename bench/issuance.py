@@ -92,9 +92,9 @@ def bench_bare(rows: int, directory: Path) -> float:
     return rows / elapsed
 
 
-def bench_eventsourcing(rows: int, directory: Path) -> float:
+def bench_eventsourcing(rows: int, directory: Path, name: str = "eventsourcing") -> float:
     """A plain library application saving batches of CHUNK aggregates of credential size."""
-    services = _services(directory, "eventsourcing")
+    services = _services(directory, name)
     account, achievement = _academy(services)
     issuer = services.ledger.issuer(account.id)
     sample = services.awarding.prepare(

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from events.learner_queries import ClaimDetails, LearnerDetails, LearnerQueries
+from events.learner_queries import AwardReads, ClaimDetails, LearnerDetails, LearnerQueries
 from events.ledger_base import BACKOFF_SECONDS, MAX_ATTEMPTS, RECORDED
 from events.passport import CredentialStatus, Passport
 from events.personal_data import REASON_FIELD, PersonalData
@@ -41,7 +41,7 @@ class Ledger(RegistryUseCases, LearnerQueries):
             self.save(passport)
         return learner_id
 
-    def record_awards(self, entries: Sequence[AwardEntry]) -> int:
+    def record_awards(self, entries: Sequence[AwardEntry], reads: AwardReads | None = None) -> int:
         """Record many awards in one atomic write: all of them or, on any failure, none.
 
         Learners are enrolled on their first award; a credential id already claimed by the
@@ -54,17 +54,22 @@ class Ledger(RegistryUseCases, LearnerQueries):
         credential ids' claims say what was recorded before, and the new events are appended
         at the next versions. So an award costs the same at a learner's first credential and
         their thousandth. Passports under a legacy id (which may hold credentials recorded
-        before claims existed) are still replayed.
+        before claims existed) are still replayed. `reads`, what the batch read before signing,
+        saves reading the heads and claims again.
         """
-        heads = self._passport_heads([e.staff_identifier for e in entries])
+        heads = reads.heads if reads else self.passport_heads([e.staff_identifier for e in entries])
         new = {learner_id for learner_id, head in heads.values() if head is None}
         known = {learner_id for learner_id, head in heads.values() if head is not None}
         keys = {
             **self._vault.keys_for(known, create=False),
             **self._vault.keys_for(new, create=True),
         }
-        claims = self.credential_claims(
-            [e.credential_id for e in entries if heads[e.staff_identifier][1] is not None]
+        claims = (
+            reads.claims
+            if reads
+            else self.credential_claims(
+                [e.credential_id for e in entries if heads[e.staff_identifier][1] is not None]
+            )
         )
         write = plan_awards(
             entries,
@@ -144,6 +149,7 @@ __all__ = [
     "MAX_ATTEMPTS",
     "RECORDED",
     "AwardEntry",
+    "AwardReads",
     "ClaimDetails",
     "IssuerDetails",
     "LearnerDetails",

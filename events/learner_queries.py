@@ -41,6 +41,16 @@ class ClaimDetails:
     request: str
 
 
+@dataclass(frozen=True)
+class AwardReads:
+    """What a batch of awards read before signing (each staff identifier's passport id and last
+    event, each credential id's claim), for its write to reuse: if either changed meanwhile,
+    the write fails (`IntegrityError`) and the batch is read again."""
+
+    heads: Mapping[str, tuple[UUID, StoredEvent | None]]
+    claims: Mapping[str, ClaimDetails]
+
+
 class LearnerQueries(LedgerBase):
     """What the ledger answers about learners and their credentials."""
 
@@ -64,7 +74,7 @@ class LearnerQueries(LedgerBase):
             self.recorder.select_events(c, limit=1) for c in self.candidate_ids(staff_identifier)
         )
 
-    def _passport_heads(
+    def passport_heads(
         self, staff_identifiers: Sequence[str]
     ) -> dict[str, tuple[UUID, StoredEvent | None]]:
         """Each staff identifier's passport id and the version and type of its last stored
@@ -82,11 +92,11 @@ class LearnerQueries(LedgerBase):
 
     def learner_ids_for(self, staff_identifiers: Sequence[str]) -> dict[str, UUID]:
         """`learner_id_for` of many staff identifiers, in one read."""
-        return {s: head[0] for s, head in self._passport_heads(staff_identifiers).items()}
+        return {s: head[0] for s, head in self.passport_heads(staff_identifiers).items()}
 
     def known_learners(self, staff_identifiers: Sequence[str]) -> set[str]:
         """Which of these staff identifiers have a stored passport, in one read."""
-        heads = self._passport_heads(staff_identifiers)
+        heads = self.passport_heads(staff_identifiers)
         return {staff for staff, (_, head) in heads.items() if head is not None}
 
     def credential_claims(self, credential_ids: Sequence[str]) -> dict[str, ClaimDetails]:

@@ -14,6 +14,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper, Recording
 
+from events import postgres_recorder
 from events.claim import CredentialClaim
 from events.client import ApiClient
 from events.errors import (
@@ -60,7 +61,10 @@ class LedgerBase(Application[UUID]):
         self._signer = signer
         self._trusted = dict(trusted)
         self._recorded = threading.local()
-        super().__init__(env=dict(env))
+        env = dict(env)
+        if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+            env.setdefault("APPLICATION_RECORDER_TOPIC", postgres_recorder.TOPIC)
+        super().__init__(env=env)
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """Record, and remember on this thread the log position of what was recorded."""

@@ -48,11 +48,19 @@ def seal(stored: StoredEvent, signer_id: str, key: SigningKey) -> bytes:
     signature = key.sign(
         signing_input(stored.originator_id, stored.originator_version, stored.topic, body)
     )
-    return json.dumps(
-        {"body": body, "signer": signer_id, "signature": _b64(signature)},
-        separators=(",", ":"),
-        ensure_ascii=False,
-    ).encode()
+    # The body goes in as the transcoder wrote it (JSON already): writing a credential's JSON
+    # out again would cost as much as reading it.
+    return b"".join(
+        (
+            b'{"body":',
+            bytes(stored.state),
+            b',"signer":',
+            json.dumps(signer_id).encode(),
+            b',"signature":"',
+            _b64(signature).encode(),
+            b'"}',
+        )
+    )
 
 
 def open_envelope(stored: StoredEvent, trusted: Mapping[str, PublicKey]) -> Any:

@@ -21,7 +21,9 @@ from issuers.cohort import CSV_COLUMNS, MAX_ROWS, Mode, csv_rows, validate
 from issuers.deps import ActingIssuer, Operator, Services, TokenFailures
 from issuers.errors import AuthenticationError, JobNotFoundError
 from issuers.jobs import Job
+from issuers.maintenance_api import router as maintenance_router
 from issuers.problems import problem
+from issuers.programmes_api import router as programmes_router
 from issuers.schemas import (
     AchievementCreate,
     AchievementPublic,
@@ -472,7 +474,12 @@ def award_cohort(
             "required": True,
             "content": {
                 "text/csv": {
-                    "schema": {"type": "string", "description": "Header: " + ",".join(CSV_COLUMNS)}
+                    "schema": {
+                        "type": "string",
+                        "description": "Header: "
+                        + ",".join(CSV_COLUMNS)
+                        + " (creditsEarned: the CPD hours earned)",
+                    }
                 }
             },
         }
@@ -539,3 +546,7 @@ def change_status(
     """Revoke (for good), suspend (until reinstated) or reinstate an award, with a reason; 202
     with `Location` if it is recorded but not yet shown (after `PASSPORT_WRITE_WAIT`)."""
     return _change_status(services, issuer_id, credential_id, change, body.reason)
+
+
+router.include_router(programmes_router)
+router.include_router(maintenance_router)

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from events.application import AwardEntry, IssuerDetails, Ledger
+from events.application import AwardEntry, AwardReads, IssuerDetails, Ledger
 from events.errors import (
     AchievementNotFoundError,
     AchievementRetiredError,
@@ -70,6 +70,7 @@ class AwardRequest:
     credits_earned: float | None
     idempotency_key: str
     cryptosuite: str = eddsa_jcs_2022.CRYPTOSUITE
+    evidence: tuple[dict[str, Any], ...] = ()  # Open Badges 3.0 `Evidence` (programme awards)
 
 
 @dataclass(frozen=True)
@@ -234,20 +235,29 @@ class Awarding:
         return self.award_many(issuer_id, [request], at=at)[0]
 
     def award_many(
-        self, issuer_id: UUID, requests: Sequence[AwardRequest], *, at: datetime
+        self,
+        issuer_id: UUID,
+        requests: Sequence[AwardRequest],
+        *,
+        at: datetime,
+        skip_recorded: bool = False,
     ) -> list[Award]:
         """Issue many awards in one atomic write: all are recorded, or (on failure) none.
 
-        Rows already recorded (same issuer and idempotency key) are returned, not issued again.
+        Rows already recorded (same issuer and idempotency key) are returned, not issued again;
+        with `skip_recorded` (an import's rerun) they are left out, unsigned and unread, and
+        only the awards made now are returned.
         A concurrent writer changing the same passports makes the whole write retry.
         """
         for _ in range(MAX_ATTEMPTS):
             issuer = self._ledger.issuer(issuer_id)
             if issuer.current_key is None:
                 raise IssuerKeyError(f"issuer {issuer_id} has no current key to sign with")
-            awards, entries = self.prepare(issuer, requests, at)
+            awards, entries, reads = self.prepare(issuer, requests, at, skip_recorded=skip_recorded)
+            if not entries:
+                return awards
             try:
-                recorded = self._ledger.record_awards(entries)
+                recorded = self._ledger.record_awards(entries, reads)
             except IntegrityError:
                 continue
             AWARDS_RECORDED.inc(recorded)
@@ -257,9 +267,16 @@ class Awarding:
         raise ConcurrentChangeError(issuer_id)
 
     def prepare(
-        self, issuer: IssuerDetails, requests: Sequence[AwardRequest], at: datetime
-    ) -> tuple[list[Award], list[AwardEntry]]:
-        """Build and sign the credentials of a batch (nothing recorded yet).
+        self,
+        issuer: IssuerDetails,
+        requests: Sequence[AwardRequest],
+        at: datetime,
+        *,
+        skip_recorded: bool = False,
+    ) -> tuple[list[Award], list[AwardEntry], AwardReads]:
+        """Build and sign the credentials of a batch (nothing recorded yet); with
+        `skip_recorded`, only of the rows whose credential id was never recorded. Also returns
+        what was read, for `Ledger.record_awards` to reuse.
 
         Nothing of a learner's history is read (only whether their passport exists, and each
         credential id's claim): each award costs the same however many the learner or the
@@ -271,7 +288,8 @@ class Awarding:
         recorded_ids = self._idempotency.credential_ids(
             str(issuer.id), [r.idempotency_key for r in requests]
         )
-        learners = self._ledger.learner_ids_for([r.learner.staff_identifier for r in requests])
+        heads = self._ledger.passport_heads([r.learner.staff_identifier for r in requests])
+        learners = {staff: head[0] for staff, head in heads.items()}
         digests: dict[str, str] = {}
         order: list[str] = []
         rows = []
@@ -296,6 +314,8 @@ class Awarding:
             digests[credential_id] = digest
             rows.append((request, definition, staff_id, credential_id, learner_id, digest))
         claims = self._ledger.credential_claims([r[3] for r in rows])
+        if skip_recorded:
+            rows = [r for r in rows if r[3] not in claims]
         for request, _, _, credential_id, learner_id, digest in rows:
             claim = claims.get(credential_id)
             if claim is not None and (claim.learner_id, claim.request) != (learner_id, digest):
@@ -318,6 +338,8 @@ class Awarding:
                 refresher_months=definition["refresherMonths"],
                 credits_earned=request.credits_earned,
             )
+            if request.evidence:
+                unsigned["evidence"] = list(request.evidence)
             unsigned["credentialStatus"] = self._status(issuer.slug, list_no, index)
             credential = CRYPTOSUITES[request.cryptosuite].create_proof(
                 unsigned, signer, issuer.current_key, created=at, proof_as_array=True
@@ -338,7 +360,10 @@ class Awarding:
                 )
             )
             signed[credential_id] = Award(credential_id, learner_id, credential, jwt)
-        return [signed[c] for c in order], entries
+        reads = AwardReads(heads, claims)
+        if skip_recorded:
+            return list(signed.values()), entries, reads
+        return [signed[c] for c in order], entries, reads
 
     def _legacy_credential_id(
         self, issuer_id: UUID, idempotency_key: str, staff_id: str, learner_id: UUID

@@ -120,7 +120,13 @@ class AchievementCreate(ApiModel):
     achievement_type: Text | None = Field(
         None, description="Open Badges 3.0 achievementType; defaults from the kind."
     )
-    credits_available: float | None = Field(None, ge=0, le=1000)
+    credits_available: float | None = Field(
+        None,
+        ge=0,
+        le=1000,
+        title="CPD hours available",
+        description="The CPD hours the achievement is worth (Open Badges 3.0 creditsAvailable).",
+    )
     field_of_study: Text | None = None
     alignment: list[Alignment] = Field(default_factory=list, max_length=50)
     refresher_months: int | None = Field(
@@ -162,7 +168,13 @@ class AwardCreate(ApiModel):
     achievement_id: Text
     learner: LearnerRef
     earned_on: date = Field(description="When it was earned: today (UTC) or earlier.")
-    credits_earned: float | None = Field(None, ge=0, le=1000)
+    credits_earned: float | None = Field(
+        None,
+        ge=0,
+        le=1000,
+        title="CPD hours earned",
+        description="The CPD hours this learner earned (Open Badges 3.0 creditsEarned).",
+    )
     cryptosuite: Literal["eddsa-jcs-2022", "eddsa-rdfc-2022"] = Field(
         "eddsa-jcs-2022",
         description="The Data Integrity proof: eddsa-rdfc-2022 is what Open Badges wallets and "

@@ -3,6 +3,10 @@ the projection follower and the checkpoint signer (see `projections.follower`)."
 
 from __future__ import annotations
 
+from issuers.maintenance_keeper import TRACKING_NAME as KEEPER_JOB
+from issuers.maintenance_keeper import MaintenanceKeeper
+from issuers.programme_awarder import TRACKING_NAME as AWARDER_JOB
+from issuers.programme_awarder import ProgrammeAwarder
 from passport.log import sign_if_grown
 from passport.registry import needs_publishing, published_registry
 from passport.services import Services, utcnow
@@ -36,6 +40,22 @@ def background_jobs(services: Services) -> list[Follower]:
                 lease(settings, FOLLOWER_JOB),
                 services.projections.follow,
                 settings.follow_interval,
+            )
+        )
+        awarder = ProgrammeAwarder(
+            services.ledger, services.awarding, services.read_models, services.projections, utcnow
+        )
+        jobs.append(  # elected too: one process awards (two would still award once)
+            Follower(
+                AWARDER_JOB, lease(settings, AWARDER_JOB), awarder.follow, settings.follow_interval
+            )
+        )
+        keeper = MaintenanceKeeper(
+            services.ledger, services.read_models, services.projections, utcnow
+        )
+        jobs.append(  # suspends awards not maintained, on the day; reinstates on catch-up
+            Follower(
+                KEEPER_JOB, lease(settings, KEEPER_JOB), keeper.follow, settings.follow_interval
             )
         )
     jobs.append(

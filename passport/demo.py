@@ -9,6 +9,7 @@ from typing import Any
 from events.errors import IssuerAlreadyRegisteredError
 from events.issuer import AchievementKind, Issuer
 from issuers.awarding import Learner
+from passport.demo_programmes import seed_programmes, seed_upkeep
 from passport.services import Services
 
 DEMO_SLUG = "nhs-digital-academy"
@@ -124,7 +125,7 @@ LEARNERS = [
     ("NMC-09C8765W", "Grace Mensah", "grace.mensah@example.nhs.net"),
 ]
 
-# (learner index, achievement key, days before today it was earned, CPD credits)
+# (learner index, achievement key, days before today it was earned, CPD hours)
 AWARDS = [
     (0, "foundation", 420, None),
     (0, "ig", 300, None),
@@ -202,6 +203,8 @@ def seed_demo(services: Services, now: datetime, *, new_links: bool = False) -> 
             services.ledger.revoke_credential(
                 award.learner_id, award.credential_id, "Awarded in error: assessment not passed."
             )
+    seed_programmes(services, issuer.id, Learner(*LEARNERS[2]), now)
+    seed_upkeep(services, issuer.id, ids["data-champion"])
     services.projections.catch_up()
     return _existing(services, links=True)
 

@@ -32,7 +32,6 @@ from issuers.awarding import AwardRequest
 from issuers.cohort import validate
 from keys import normalise_identifier
 from passport.services import Services
-from projections.idempotency import IdempotencyKeys
 
 CHUNK = 500  # rows per atomic write
 DIGEST_PURPOSE = "import-row"
@@ -131,7 +130,6 @@ class Importer:
         self._services = services
         self._mapping = mapping
         self._issuers = self._resolve_issuers()
-        self._idempotency = IdempotencyKeys(services.read_models, create=False)
 
     def _resolve_issuers(self) -> dict[str, IssuerDetails]:
         """Each course's issuer, refusing a mapping that names an unknown issuer or achievement."""
@@ -301,11 +299,7 @@ class Importer:
         progress: Callable[[int], None],
     ) -> int:
         """Award the rows of a chunk not recorded before (a rerun skips them unsigned)."""
-        ids = self._idempotency.credential_ids(str(issuer_id), [r.idempotency_key for r in batch])
-        claimed = self._services.ledger.credential_claims(list(ids.values()))
-        todo = [r for r in batch if ids[r.idempotency_key] not in claimed]
-        if todo:
-            self._services.awarding.award_many(issuer_id, todo, at=at)
+        self._services.awarding.award_many(issuer_id, batch, at=at, skip_recorded=True)
         progress(len(batch))
         return len(batch)
 

@@ -43,7 +43,7 @@ SEND_BATCH = 500
 
 WELCOME_TEXT = """Hello {name},
 
-Your training records are now kept in Staff Passport: every course, badge and CPD credit an
+Your training records are now kept in Staff Passport: every course, badge and CPD hour an
 NHS academy awards you, in one place you can take from one employer to the next.
 
 Your passport: {link}

@@ -27,7 +27,16 @@ import psycopg
 from eventsourcing.persistence import ApplicationRecorder, Mapper, StoredEvent
 
 from events.errors import EventSignatureError
-from projections import merkle_log, passports, registry, set_aside, shadow, status_lists
+from projections import (
+    maintenance,
+    merkle_log,
+    passports,
+    programmes,
+    registry,
+    set_aside,
+    shadow,
+    status_lists,
+)
 from projections.database import ReadModelDatabase, Transaction
 from projections.schema import clear, create_tables
 
@@ -213,6 +222,8 @@ class ProjectionRunner:
         passports.apply(tx, event, _notification_id(notification))
         status_lists.apply(tx, event, _notification_id(notification))
         registry.apply(tx, event)
+        programmes.apply(tx, event)
+        maintenance.apply(tx, event)
 
     def _apply_or_set_aside(self, tx: Transaction, notification: StoredEvent) -> None:
         """Apply one event; if it cannot be applied, undo its changes and set it aside."""

@@ -1,9 +1,9 @@
 """The read models' tables: plain SQL that both SQLite and PostgreSQL accept."""
 
-from projections import personal_data, registry, set_aside
+from projections import maintenance, personal_data, programmes, registry, set_aside
 from projections.database import Transaction
 
-SCHEMA_VERSION = 5  # raise it whenever a read model's layout changes
+SCHEMA_VERSION = 6  # raise it whenever a read model's layout changes
 TABLES = (
     "rm_issuers",
     "rm_issuer_keys",
@@ -17,6 +17,8 @@ TABLES = (
     "rm_merkle_state",
     "rm_status_lists",
     *registry.TABLES,
+    *programmes.TABLES,
+    *maintenance.TABLES,
 )
 
 SCHEMA = (
@@ -72,6 +74,8 @@ SCHEMA = (
         revoked INTEGER NOT NULL DEFAULT 0)""",
     set_aside.SCHEMA,
     *registry.SCHEMA,
+    *programmes.SCHEMA,
+    *maintenance.SCHEMA,
     """CREATE TABLE IF NOT EXISTS registry_versions (
         version BIGINT PRIMARY KEY, document TEXT NOT NULL, published_at TEXT NOT NULL)""",
 )

@@ -20,7 +20,9 @@ from projections.schema import SCHEMA, TABLES
 
 SUFFIX = "__next"
 TRACKING = "rm_tracking"
-_CREATES = re.compile(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)(?: ON (\w+))?")
+_CREATES = re.compile(
+    r"CREATE\s+(?:UNIQUE\s+)?(?:TABLE|INDEX)\s+IF\s+NOT\s+EXISTS\s+(\w+)(?:\s+ON\s+(\w+))?"
+)
 
 
 def _target(statement: str) -> tuple[str, str | None]:

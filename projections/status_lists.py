@@ -192,17 +192,35 @@ class StatusIndexes:
                     (issuer_id, list_no, permuted(slot, key), credential_id)
                     for credential_id, (list_no, slot, key) in zip(missing, slots, strict=True)
                 ]
-                for start in range(0, len(rows), INSERT_CHUNK):
-                    chunk = rows[start : start + INSERT_CHUNK]
-                    marks = ", ".join(["(?, ?, ?, ?)"] * len(chunk))
-                    inserted = tx.execute(
-                        "INSERT INTO rm_status_allocations (issuer_id, list_no, idx, "  # noqa: S608
-                        f"credential_id) VALUES {marks} ON CONFLICT (issuer_id, list_no, idx) "
-                        "DO NOTHING RETURNING credential_id, list_no, idx",
-                        [value for row in chunk for value in row],
-                    )
-                    places.update({str(r[0]): (int(r[1]), int(r[2])) for r in inserted})
+                places.update(self._allocate(tx, rows))
         return [places[c] for c in credential_ids]
+
+    def _allocate(
+        self, tx: Transaction, rows: list[tuple[str, int, int, str]]
+    ) -> dict[str, tuple[int, int]]:
+        """Insert (issuer, list, index, credential) allocations; the places taken now (an index
+        held already is skipped, and its credential tries again)."""
+        if self._database.is_postgres:
+            # Arrays: one short statement however many rows (see projections.idempotency).
+            taken = tx.execute(
+                "INSERT INTO rm_status_allocations (issuer_id, list_no, idx, credential_id) "
+                "SELECT ?, l, i, c FROM unnest(?::integer[], ?::integer[], ?::text[]) "
+                "AS t(l, i, c) ON CONFLICT (issuer_id, list_no, idx) DO NOTHING "
+                "RETURNING credential_id, list_no, idx",
+                (rows[0][0], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]),
+            )
+            return {str(r[0]): (int(r[1]), int(r[2])) for r in taken}
+        inserted: list[tuple[Any, ...]] = []
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = rows[start : start + INSERT_CHUNK]
+            marks = ", ".join(["(?, ?, ?, ?)"] * len(chunk))
+            inserted += tx.execute(
+                "INSERT INTO rm_status_allocations (issuer_id, list_no, idx, "  # noqa: S608
+                f"credential_id) VALUES {marks} ON CONFLICT (issuer_id, list_no, idx) "
+                "DO NOTHING RETURNING credential_id, list_no, idx",
+                [value for row in chunk for value in row],
+            )
+        return {str(r[0]): (int(r[1]), int(r[2])) for r in inserted}
 
     def _take_slots(
         self, tx: Transaction, issuer_id: str, count: int

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from events.personal_data import PersonalData, open_reason
 from projections import registry
@@ -29,7 +29,7 @@ class CredentialSummary(BaseModel):
     issuer_name: str
     valid_from: str
     valid_until: str | None
-    credits: float | None
+    credits: float | None = Field(title="CPD hours", description="The CPD hours it records.")
     status: str
     """`valid`, `expiring` (within 90 days), `expired`, `suspended` or `revoked`."""
     status_reason: str | None
@@ -44,7 +44,10 @@ class PassportView(BaseModel):
     erased: bool
     as_of: date
     credentials: list[CredentialSummary]
-    cpd_credits_by_year: dict[str, float]
+    cpd_credits_by_year: dict[str, float] = Field(
+        title="CPD hours by NHS year",
+        description='CPD hours per NHS financial year, 1 April to 31 March ("2025/26").',
+    )
     expiring_soon: list[str]
 
 

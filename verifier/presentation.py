@@ -2,12 +2,14 @@
 
 A verifiable presentation (VCDM 2.0 §4.13) is checked, before the credentials it holds, for:
 1. presentation_well_formed — the properties VCDM 2.0 requires of a presentation (fatal);
-2. presentation_proof — the holder's Data Integrity proof (`eddsa-rdfc-2022` or
-   `eddsa-jcs-2022`, proof purpose `authentication`) holds for the key it names: a did:key by
-   computation, any other key only from the key set given; an `expires` in the past fails it;
-3. holder — the key that signed is the named holder's (VC API: "the holder in the presentation
+2. presentation_proof — the holder's Data Integrity proof (`eddsa-rdfc-2022`, `eddsa-jcs-2022`
+   or `Ed25519Signature2020`, proof purpose `authentication`) holds for the key it names: a
+   did:key by computation, any other key only from the key set given; an `expires` in the past
+   fails it. A proof set or chain (Data Integrity §2.1.2, §2.1.3) passes only if every proof
+   does, each reported as `presentation_proof_1`… (`verifier.holder_proofs`);
+3. holder — a key that signed is the named holder's (VC API: "the holder in the presentation
    matches the verification method used in the presentation's proof");
-4. challenge, domain — the proof was made for this verifier's `challenge` and `domain`
+4. challenge, domain — every proof was made for this verifier's `challenge` and `domain`
    (Data Integrity §4.3 step 5-6; §2.1.1): a presentation replayed to another verifier, or with
    another challenge, fails here. Both are covered by the signature, so changing them fails 2.
 
@@ -31,26 +33,26 @@ from verifier.checks import issuer_id, validity_period
 from verifier.checks import result as credential_result
 from verifier.checks import well_formed as credential_well_formed
 from verifier.cryptosuites import CRYPTOSUITES
-from verifier.data_integrity import single_proof, unsecured
-from verifier.data_model import VC_V2_CONTEXT, id_of, presentation_problems, proof_time
-from verifier.errors import ProofError, UnknownContextError
+from verifier.data_model import VC_V2_CONTEXT, id_of, presentation_problems
+from verifier.errors import ProofError
+from verifier.holder_proofs import (
+    PROOF_PURPOSE,
+    HolderProofs,
+    data_integrity_proofs,
+    jwt_proof,
+)
 from verifier.jose import (
     VP_DATA_URL,
     VP_MEDIA_TYPE,
     CompactJws,
     conflicting_presentation_claim,
-    numeric_date,
-    numeric_date_problem,
     parse_compact,
     presentation_of,
-    verify_compact,
 )
-from verifier.keyset import KeySet, UnknownKeyError, controller_of
-from verifier.proofs import VERIFIERS, suite_of
+from verifier.keyset import KeySet
 from verifier.report import GOOD, CheckResult, CredentialReport, Outcome, find_check
 from verifier.timestamps import xsd_datetime
 
-PROOF_PURPOSE = "authentication"
 ENVELOPED_PRESENTATION = "EnvelopedVerifiablePresentation"
 NAMES = {
     "presentation_well_formed": "Well-formed presentation",
@@ -197,117 +199,13 @@ def well_formed(presentation: Any) -> CheckResult:
     )
 
 
-@dataclass(frozen=True)
-class _Proof:
-    """What the holder's proof check found: its result, the proof, and the key's controller."""
-
-    result: CheckResult
-    proof: Mapping[str, Any] | None = None
-    signer: str | None = None
-
-
-def _unsigned(require_proof: bool) -> CheckResult:
-    if require_proof:
-        return _result(
-            "presentation_proof",
-            Outcome.FAILED,
-            "the presentation carries no proof by its holder (an unsigned presentation "
-            "is verified only when sent as `presentation`)",
-            "missing_proof",
-        )
-    return _result(
-        "presentation_proof", Outcome.NOT_APPLICABLE, "the presentation is not signed by a holder"
-    )
-
-
-def _signature(
-    presentation: Mapping[str, Any], proof: Mapping[str, Any], key_set: KeySet, now: datetime
-) -> CheckResult:
-    """The proof's signature with the key it names, then its `expires`."""
-    check = "presentation_proof"
-    method, suite = str(proof["verificationMethod"]), suite_of(proof)
-    verify = VERIFIERS.get(suite)
-    if verify is None:  # before any key look-up
-        return _result(check, Outcome.FAILED, f"unsupported cryptosuite {suite}", "bad_signature")
-    try:
-        key = key_set.resolve(method)
-        verify(unsecured(presentation), proof, key.public_key, PROOF_PURPOSE)
-    except (UnknownKeyError, UnknownContextError) as exc:
-        return _result(check, Outcome.UNKNOWN, f"cannot check the holder's signature: {exc}")
-    except ProofError as exc:
-        return _result(check, Outcome.FAILED, str(exc), "bad_signature")
-    if "expires" in proof:
-        expires = proof_time(proof["expires"])
-        if expires is None:
-            reason = "the proof's expires is not a date and time with a time zone"
-            return _result(check, Outcome.FAILED, reason, "malformed")
-        if now >= expires:
-            reason = f"the holder's proof expired at {expires:%Y-%m-%d %H:%M} UTC"
-            return _result(check, Outcome.FAILED, reason, "proof_expired")
-    return _result(check, Outcome.PASSED, f"{suite} signature verifies with {method}")
-
-
-def _proof(
-    presentation: Mapping[str, Any], key_set: KeySet, now: datetime, require_proof: bool
-) -> _Proof:
-    if presentation.get("proof") is None:
-        return _Proof(_unsigned(require_proof))
-    try:
-        proof = single_proof(presentation)
-    except ProofError as exc:
-        return _Proof(_result("presentation_proof", Outcome.FAILED, str(exc), "bad_signature"))
-    method = proof.get("verificationMethod")
-    if not isinstance(method, str) or not method:
-        reason = "proof has no verificationMethod"
-        return _Proof(_result("presentation_proof", Outcome.FAILED, reason, "malformed"))
-    return _Proof(_signature(presentation, proof, key_set, now), proof, controller_of(method))
-
-
-# The JWT claims that carry a Data Integrity proof's `challenge` and `domain`.
-JWT_BINDINGS = {"challenge": "nonce", "domain": "aud"}
-
-
-def _jwt_signature(jws: CompactJws, key_set: KeySet, now: datetime) -> CheckResult:
-    """The `vp+jwt` signature (EdDSA only, with the key its `kid` names), then `exp`, `nbf`."""
-    check = "presentation_proof"
-    try:
-        kid = verify_compact(jws, lambda method: key_set.resolve(method).public_key)
-    except UnknownKeyError as exc:
-        return _result(check, Outcome.UNKNOWN, f"cannot check the holder's signature: {exc}")
-    except ProofError as exc:
-        reason = (  # verify_compact speaks of credentials; here the holder signed
-            str(exc)
-            .replace("the credential's content", "the presentation's content")
-            .replace("the issuer's key", "the holder's key")
-        )
-        return _result(check, Outcome.FAILED, reason, "bad_signature")
-    unreadable = numeric_date_problem(jws.claims)
-    if unreadable is not None:
-        return _result(check, Outcome.FAILED, unreadable, "malformed")
-    expires, not_before = numeric_date(jws.claims.get("exp")), numeric_date(jws.claims.get("nbf"))
-    if expires is not None and now >= expires:
-        reason = f"the holder's {VP_MEDIA_TYPE} expired at {expires:%Y-%m-%d %H:%M} UTC"
-        return _result(check, Outcome.FAILED, reason, "proof_expired")
-    if not_before is not None and now < not_before:
-        reason = f"the holder's {VP_MEDIA_TYPE} is not valid before {not_before:%Y-%m-%d %H:%M} UTC"
-        return _result(check, Outcome.FAILED, reason, "not_yet_valid")
-    return _result(check, Outcome.PASSED, f"{VP_MEDIA_TYPE} EdDSA signature verifies with {kid}")
-
-
-def _jwt_proof(jws: CompactJws, key_set: KeySet, now: datetime) -> _Proof:
-    """The holder's JWS as a proof: its `nonce` and `aud` stand for `challenge` and `domain`."""
-    bound = {name: jws.claims[claim] for name, claim in JWT_BINDINGS.items() if claim in jws.claims}
-    kid = jws.header.get("kid")
-    signer = controller_of(kid) if isinstance(kid, str) and kid else None
-    return _Proof(_jwt_signature(jws, key_set, now), bound, signer)
-
-
-def _holder(presentation: Mapping[str, Any], found: _Proof) -> CheckResult:
+def _holder(presentation: Mapping[str, Any], found: HolderProofs) -> CheckResult:
     holder = holder_id(presentation)
-    if found.signer is None:
+    if not found.signers:
         return _result(
             "holder", Outcome.NOT_APPLICABLE, "no holder's proof binds the presentation to anyone"
         )
+    signers = ", ".join(dict.fromkeys(found.signers))
     if holder is None and any(is_self_asserted(c) for c in held_credentials(presentation)):
         return _result(
             "holder",
@@ -320,55 +218,63 @@ def _holder(presentation: Mapping[str, Any], found: _Proof) -> CheckResult:
         return _result(
             "holder",
             Outcome.NOT_APPLICABLE,
-            f"the presentation names no holder; it is signed by {found.signer}",
+            f"the presentation names no holder; it is signed by {signers}",
         )
-    if holder != found.signer:
+    if holder not in found.signers:
         return _result(
             "holder",
             Outcome.FAILED,
-            f"signed with a key of {found.signer}, not of the holder {holder}",
+            f"signed with a key of {signers}, not of the holder {holder}",
             "holder_mismatch",
         )
     if found.result.outcome is not Outcome.PASSED:
         return _result(
             "holder", Outcome.UNKNOWN, f"names {holder}, but the holder's proof did not verify"
         )
-    return _result("holder", Outcome.PASSED, f"presented and signed by {holder}")
+    others = [s for s in dict.fromkeys(found.signers) if s != holder]
+    also = f", with proofs by {', '.join(others)} too" if others else ""
+    return _result("holder", Outcome.PASSED, f"presented and signed by {holder}{also}")
 
 
-def _bound(check: str, expected: str | None, found: _Proof) -> CheckResult:
-    """The proof's `challenge` or `domain` against the verifier's (Data Integrity §4.3); for a
-    `vp+jwt`, its `nonce` or `aud` claim."""
-    given = found.proof.get(check) if found.proof is not None else None
+def _bound(check: str, expected: str | None, found: HolderProofs) -> CheckResult:
+    """Each proof's `challenge` or `domain` against the verifier's (Data Integrity §4.3: every
+    proof of a set or chain is verified with the same options); for a `vp+jwt`, its `nonce` or
+    `aud` claim."""
+    count = len(found.proofs)
+    given = [p.get(check) for p in found.proofs]
     if expected is None:
         reason = f"the verifier asked for no {check}"
-        if given is not None:
-            reason += f"; the proof's {check} {given!r} was not compared with anything"
+        offered = next((g for g in given if g is not None), None)
+        if offered is not None:
+            reason += f"; the proof's {check} {offered!r} was not compared with anything"
         return _result(check, Outcome.NOT_APPLICABLE, reason)
-    if found.proof is None:
+    if not count:
         return _result(
             check,
             Outcome.FAILED,
             f"the verifier requires {check} {expected!r}, but no holder's proof carries it",
             f"missing_{check}",
         )
-    if given is None:
-        return _result(
-            check,
-            Outcome.FAILED,
-            f"the verifier requires {check} {expected!r}; the holder's proof has no {check}",
-            f"missing_{check}",
-        )
-    # A proof's domain may be one string or a set of them (Data Integrity §2.1).
-    values = given if isinstance(given, list) else [given]
-    if expected not in values:
-        return _result(
-            check,
-            Outcome.FAILED,
-            f"the proof was made for {check} {given!r}, not {expected!r}: the presentation "
-            f"was made for another {'request (replayed)' if check == 'challenge' else 'verifier'}",
-            f"{check}_mismatch",
-        )
+    for number, value in enumerate(given, start=1):
+        which = "the holder's proof" if count == 1 else f"proof {number} of {count}"
+        if value is None:
+            return _result(
+                check,
+                Outcome.FAILED,
+                f"the verifier requires {check} {expected!r}; {which} has no {check}",
+                f"missing_{check}",
+            )
+        # A proof's domain may be one string or a set of them (Data Integrity §2.1).
+        if expected not in (value if isinstance(value, list) else [value]):
+            made = "the proof" if count == 1 else which
+            other = "request (replayed)" if check == "challenge" else "verifier"
+            return _result(
+                check,
+                Outcome.FAILED,
+                f"{made} was made for {check} {value!r}, not {expected!r}: the presentation "
+                f"was made for another {other}",
+                f"{check}_mismatch",
+            )
     if found.result.outcome is not Outcome.PASSED:
         return _result(
             check,
@@ -406,12 +312,13 @@ def presentation_checks(
         return (shape, *(_result(c, Outcome.UNKNOWN, reason) for c in CHECKS[1:]))
     document: Mapping[str, Any] = opened.presentation
     if opened.jws is not None:
-        found = _jwt_proof(opened.jws, key_set or KeySet(), now)
+        found = jwt_proof(opened.jws, key_set or KeySet(), now)
     else:
-        found = _proof(document, key_set or KeySet(), now, require_proof)
+        found = data_integrity_proofs(document, key_set or KeySet(), now, require_proof)
     return (
         shape,
         found.result,
+        *found.each,
         _holder(document, found),
         _bound("challenge", challenge, found),
         _bound("domain", domain, found),

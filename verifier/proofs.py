@@ -141,8 +141,11 @@ def check_proofs(
     return [check_proof(document, proof, proofs, keys, purpose, now) for proof in proofs]
 
 
-def per_proof_checks(findings: list[ProofFinding]) -> list[CheckResult]:
-    """One named check for each proof of a set or chain (none for a single proof)."""
+def per_proof_checks(
+    findings: list[ProofFinding], prefix: str = "proof", title: str = "Proof"
+) -> list[CheckResult]:
+    """One named check for each proof of a set or chain (none for a single proof): ids
+    `{prefix}_1`…, names "{title} 1 of 2"…"""
     if len(findings) < 2:
         return []
     results = []
@@ -152,8 +155,8 @@ def per_proof_checks(findings: list[ProofFinding]) -> list[CheckResult]:
         chained = " chained" if found.proof.get("previousProof") is not None else ""
         results.append(
             CheckResult(
-                f"proof_{number}",
-                f"Proof {number} of {len(findings)}{chained}{label}",
+                f"{prefix}_{number}",
+                f"{title} {number} of {len(findings)}{chained}{label}",
                 found.outcome,
                 found.reason,
                 found.problem,

@@ -24,7 +24,12 @@ from projections.views import CredentialSummary
 NHS_BLUE = (0, 94, 184)
 TEXT = (33, 43, 50)
 GREY = (76, 97, 112)
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+# Bundled, so names print as written on any machine (fonts/README.md: sources and licences):
+# DejaVu Sans for Latin with every diacritic, Greek, Cyrillic, Arabic and Hebrew; Droid Sans
+# Fallback for the Chinese, Japanese and Korean characters DejaVu lacks.
+FONT_DIR = Path(__file__).parent / "fonts"
+FONT = "DejaVu"
+CJK_FONT = "DroidSansFallback"
 STATUS_WORDS = {
     "valid": "Valid",
     "expiring": "Expiring soon",
@@ -94,6 +99,7 @@ def passport_certificate(
     for c in credentials:
         pdf.set_font(pdf.family, "B", 12)
         pdf.set_text_color(*NHS_BLUE)
+        pdf.ready_for(c.name + c.issuer_name)
         pdf.multi_cell(0, 6, c.name, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(pdf.family, "", 10)
         pdf.set_text_color(*TEXT)
@@ -116,11 +122,10 @@ class _Certificate(FPDF):
 
     def __init__(self) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.family = "Helvetica"
-        if (FONT_DIR / "DejaVuSans.ttf").exists():  # any name prints, not only Latin-1 ones
-            self.add_font("DejaVu", "", FONT_DIR / "DejaVuSans.ttf")
-            self.add_font("DejaVu", "B", FONT_DIR / "DejaVuSans-Bold.ttf")
-            self.family = "DejaVu"
+        self.family = FONT
+        self.add_font(FONT, "", FONT_DIR / "DejaVuSans.ttf")
+        self.add_font(FONT, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
+        self._cjk = self._shaping = False
         self.set_margins(20, 20, 20)
         self.set_auto_page_break(auto=True, margin=20)
         self.add_page()
@@ -137,10 +142,21 @@ class _Certificate(FPDF):
     ) -> None:
         self.set_font(self.family, "B" if bold else "", size)
         self.set_text_color(*colour)
-        self.multi_cell(
-            0, size * 0.55, self._printable(text), align="C", new_x="LMARGIN", new_y="NEXT"
-        )
+        self.ready_for(text)
+        self.multi_cell(0, size * 0.55, text, align="C", new_x="LMARGIN", new_y="NEXT")
         self.ln(2)
+
+    def ready_for(self, text: str) -> None:
+        """Before drawing `text`: HarfBuzz shaping from the first right-to-left character
+        (Arabic letters join), the CJK fallback font from the first wide (East Asian) one, which
+        DejaVu lacks. Each only when needed: both would make every certificate slower."""
+        if not self._shaping and any(unicodedata.bidirectional(ch) in {"R", "AL"} for ch in text):
+            self.set_text_shaping(use_shaping_engine=True)
+            self._shaping = True
+        if not self._cjk and any(unicodedata.east_asian_width(ch) in {"W", "F"} for ch in text):
+            self.add_font(CJK_FONT, "", FONT_DIR / "DroidSansFallback.ttf")
+            self.set_fallback_fonts([CJK_FONT], exact_match=False)  # one weight serves bold too
+            self._cjk = True
 
     def check_block(self, attachment: Attachment, verify_url: str | None) -> None:
         """How to check the certificate: the QR code and the attached file."""
@@ -171,11 +187,6 @@ class _Certificate(FPDF):
             compress=True,
         )
         return bytes(self.output())
-
-    def _printable(self, text: str) -> str:
-        if self.family != "Helvetica":
-            return text
-        return text.encode("latin-1", "replace").decode("latin-1")
 
 
 def _qr_png(url: str) -> io.BytesIO:

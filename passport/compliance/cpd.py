@@ -113,7 +113,7 @@ def revalidation_progress(
 
 
 def _counted(held: Sequence[HeldCredential], as_of: date) -> list[HeldCredential]:
-    """The credentials with CPD credits that count on the as-of day."""
+    """The credentials with CPD hours that count on the as-of day."""
     return [h for h in held if h.credits is not None and h.in_force_on(as_of)]
 
 

@@ -37,6 +37,7 @@ from passport.web.employer_pages import share_url
 from passport.web.graphics import cpd_chart
 from passport.web.html import PRIVATE, page
 from passport.web.role_check import read_day
+from passport.web.upkeep import upkeep_notes
 
 router = APIRouter(include_in_schema=False)
 NOTE_LENGTH = 500
@@ -127,6 +128,7 @@ def _learner_page(
         "view": view,
         "cards": shown,
         "needs_action": [c for c in shown if c.status in ("expiring", "suspended", "revoked")],
+        "keep_up": upkeep_notes(services.read_models, learner_id, today),
         "chart": cpd_chart(view.cpd_credits_by_year),
         "cycle": cycle,
         "revalidation": dict(

@@ -19,6 +19,7 @@ from events.errors import (
     LearnerNotFoundError,
     LedgerError,
 )
+from events.programme import ProgrammeNotFoundError
 from events.registry import NotRecognisedError
 from issuers.errors import AuthenticationError, ForbiddenError, JobNotFoundError
 from issuers.problems import problem
@@ -44,7 +45,8 @@ def _status_of(exc: LedgerError) -> tuple[int, str]:
         | CredentialNotFoundError
         | AchievementNotFoundError
         | ClientNotFoundError
-        | NotRecognisedError,
+        | NotRecognisedError
+        | ProgrammeNotFoundError,
     ):
         return 404, "Not found"
     if isinstance(exc, ConcurrentChangeError):

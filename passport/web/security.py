@@ -28,8 +28,9 @@ PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-# Swagger UI, vendored like the design system, starts with an inline script: allowed by its
-# hash. It sets style attributes as it draws, hence 'unsafe-inline' for styles there alone.
+# Swagger UI, vendored like the design system, starts from a script file of ours; its OAuth
+# redirect page has an inline script, allowed by its hash. Swagger UI sets style attributes as it
+# draws, hence 'unsafe-inline' for styles there alone.
 DOC_PAGES = ("/docs", "/docs/oauth2-redirect")
 _DOCS_CSP = (
     "default-src 'none'; script-src 'self' {scripts}; style-src 'self' 'unsafe-inline'; "

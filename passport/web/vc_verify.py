@@ -280,10 +280,14 @@ def _results(
         found = presentation.get("proof") if isinstance(presentation, Mapping) else None
         proofs = found if isinstance(found, list) else [found] if found is not None else []
     signed = report.check("presentation_proof")
+    # A proof set or chain: each proof has its own check (presentation_proof_1, …).
+    each = {c.id: c for c in report.checks}
     return PresentationResults(
         proof=[
-            ProofValidity(valid=signed.outcome in GOOD, input=p)
-            for p in proofs
+            ProofValidity(
+                valid=each.get(f"presentation_proof_{n}", signed).outcome in GOOD, input=p
+            )
+            for n, p in enumerate(proofs, start=1)
             if isinstance(p, dict)
         ],
         holder=_validity(report.check("holder"), report.holder) if report.holder else None,

@@ -2,45 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from events.errors import AchievementNotFoundError, CredentialIdTakenError, IssuerKeyError
-from events.issuer import AchievementKind
 from issuers.awarding import Learner
 from passport.services import Services
-from passport.settings import Settings
 from passport.verification import verify_against_ledger
+from tests.issuers.academy import NOW, register_academy
 
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ANN = Learner("NMC-12A3456B", "Ann Example", "ann@example.nhs.net")
-
-
-@pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
-    opened = Services.open(settings)
-    yield opened
-    opened.close()
-
-
-def _academy(services: Services) -> tuple[object, str]:
-    issuer = services.awarding.register_issuer("academy", "Academy", "https://a.example", NOW)
-    achievement = services.awarding.define_achievement(
-        issuer.id,
-        name="Information Governance",
-        description="IG",
-        criteria="Pass",
-        kind=AchievementKind.TRAINING,
-        refresher_months=12,
-    )
-    return issuer.id, achievement
 
 
 def test_an_award_earned_before_the_issuer_key_existed_verifies_in_both_forms(services):
     """A completion earned last month but signed today verifies as JSON proof and as JWT."""
-    issuer_id, achievement = _academy(services)
+    issuer_id, achievement = register_academy(services)
     award = services.awarding.award(
         issuer_id, achievement, ANN, earned_on=date(2026, 10, 20), at=NOW
     )
@@ -53,7 +30,7 @@ def test_an_award_earned_before_the_issuer_key_existed_verifies_in_both_forms(se
 
 def test_retrying_with_the_same_idempotency_key_issues_nothing_twice(services):
     """The same request retried returns the same credential and the passport holds one."""
-    issuer_id, achievement = _academy(services)
+    issuer_id, achievement = register_academy(services)
     first = services.awarding.award(
         issuer_id,
         achievement,
@@ -76,7 +53,7 @@ def test_retrying_with_the_same_idempotency_key_issues_nothing_twice(services):
 
 def test_after_key_rotation_old_credentials_verify_and_new_ones_use_the_new_key(services):
     """Rotating the issuer key retires the old one from then on without breaking its credentials."""
-    issuer_id, achievement = _academy(services)
+    issuer_id, achievement = register_academy(services)
     old = services.awarding.award(issuer_id, achievement, ANN, earned_on=date(2026, 11, 1), at=NOW)
     new_key = services.awarding.rotate_issuer_key(issuer_id, NOW + timedelta(days=1))
     new = services.awarding.award(
@@ -92,7 +69,7 @@ def test_after_key_rotation_old_credentials_verify_and_new_ones_use_the_new_key(
 
 def test_the_same_learner_keeps_one_passport_and_one_identity_hash(services):
     """Two awards to one staff identifier land in one passport with the same identity hash."""
-    issuer_id, achievement = _academy(services)
+    issuer_id, achievement = register_academy(services)
     a = services.awarding.award(issuer_id, achievement, ANN, earned_on=date(2026, 1, 1), at=NOW)
     b = services.awarding.award(
         issuer_id,
@@ -108,7 +85,7 @@ def test_the_same_learner_keeps_one_passport_and_one_identity_hash(services):
 
 def test_awarding_an_unknown_achievement_changes_nothing(services):
     """An award of an achievement the issuer never defined is refused before anything is written."""
-    issuer_id, _ = _academy(services)
+    issuer_id, _ = register_academy(services)
     before = services.ledger.recorder.max_notification_id()
     with pytest.raises(AchievementNotFoundError):
         services.awarding.award(

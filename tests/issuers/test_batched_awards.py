@@ -2,39 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
-from uuid import UUID
+from datetime import date
 
 import pytest
 
 from events.errors import IdempotencyKeyReusedError
-from events.issuer import AchievementKind
 from issuers.awarding import AwardRequest, Learner
-from passport.services import Services
-from passport.settings import Settings
-
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
-    opened = Services.open(settings)
-    yield opened
-    opened.close()
-
-
-def _academy(services: Services) -> tuple[UUID, str]:
-    issuer = services.awarding.register_issuer("academy", "Academy", "https://a.example", NOW)
-    achievement = services.awarding.define_achievement(
-        issuer.id,
-        name="Information Governance",
-        description="IG",
-        criteria="Pass",
-        kind=AchievementKind.TRAINING,
-        refresher_months=12,
-    )
-    return issuer.id, achievement
+from tests.issuers.academy import NOW, register_academy
 
 
 def _rows(achievement: str, count: int, per_learner: int = 3) -> list[AwardRequest]:
@@ -52,7 +26,7 @@ def _rows(achievement: str, count: int, per_learner: int = 3) -> list[AwardReque
 
 def test_a_larger_chunk_retried_over_a_recorded_one_records_each_row_once(services):
     """Rows recorded by an earlier chunk keep their credentials; only the new rows are added."""
-    issuer_id, achievement = _academy(services)
+    issuer_id, achievement = register_academy(services)
     first = services.awarding.award_many(issuer_id, _rows(achievement, 9), at=NOW)
     again = services.awarding.award_many(issuer_id, _rows(achievement, 21), at=NOW)
     assert [a.credential_id for a in again[:9]] == [a.credential_id for a in first]
@@ -65,7 +39,7 @@ def test_a_larger_chunk_retried_over_a_recorded_one_records_each_row_once(servic
 
 def test_a_chunk_reusing_a_recorded_key_for_another_award_records_nothing(services):
     """A key already used for one learner, sent again in a chunk for another, is refused whole."""
-    issuer_id, achievement = _academy(services)
+    issuer_id, achievement = register_academy(services)
     services.awarding.award_many(issuer_id, _rows(achievement, 3), at=NOW)
     rows = _rows(achievement, 6)
     rows[1] = AwardRequest(
@@ -82,7 +56,7 @@ def test_a_chunk_reusing_a_recorded_key_for_another_award_records_nothing(servic
 
 def test_claims_read_together_match_claims_read_one_by_one(services):
     """Reading many credential ids' claims at once gives each one's passport; unknown ids none."""
-    issuer_id, achievement = _academy(services)
+    issuer_id, achievement = register_academy(services)
     awards = services.awarding.award_many(issuer_id, _rows(achievement, 7), at=NOW)
     unknown = "urn:uuid:00000000-0000-4000-8000-000000000000"
     claims = services.ledger.credential_claims([a.credential_id for a in awards] + [unknown])
@@ -96,7 +70,7 @@ def test_claims_read_together_match_claims_read_one_by_one(services):
 
 def test_learner_ids_read_together_match_the_ids_awards_gave(services):
     """Known staff numbers map to their passports and new ones to the id enrolment will give."""
-    issuer_id, achievement = _academy(services)
+    issuer_id, achievement = register_academy(services)
     awards = services.awarding.award_many(issuer_id, _rows(achievement, 3, per_learner=1), at=NOW)
     found = services.ledger.learner_ids_for(["ESR-00000", "ESR-00002", "ESR-77777"])
     assert found["ESR-00000"] == awards[0].learner_id

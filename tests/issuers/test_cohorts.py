@@ -51,7 +51,7 @@ def wait_for(http: httpx.Client, location: str, headers: dict[str, str]) -> dict
 def count_credentials(settings: Settings) -> int:
     services = Services.open(settings)
     try:
-        services.projections.catch_up()
+        services.projections.catch_up(timeout=120)  # the server's follower may hold the lock
         with services.read_models.transaction() as tx:
             return int(tx.execute("SELECT COUNT(*) FROM rm_credentials")[0][0])
     finally:

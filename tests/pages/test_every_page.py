@@ -155,4 +155,4 @@ def test_every_page_fits_and_passes_axe(
 
     page.goto(demo_url + "/docs")
     expect(page.get_by_text("/api/v1/roles").first).to_be_visible()
-    _check(page, "docs", viewport, axe=False)
+    _check(page, "docs", viewport)

@@ -110,16 +110,26 @@ def test_demo_seeds_once_and_prints_its_ids(settings, demo):
         assert services.sharing.learner_for(first) is None
     finally:
         services.close()
-    assert "intact: 52 events" in run(settings, "audit").stdout
+    # 52 events of awards by hand, 15 of the EPR skills programme (modules, award by the ledger),
+    # 1 maintenance rule
+    assert "intact: 68 events" in run(settings, "audit").stdout
 
 
 def test_exported_passport_verifies_offline(settings, demo, tmp_path):
-    """A learner with only good credentials exports a passport that verifies: exit 0."""
+    """A learner with only good credentials exports a passport that verifies: exit 0; the EPR
+    skills certificate the ledger awarded her names, as evidence, module credentials that the
+    same export carries."""
     out = tmp_path / "priya.json"
     done = run(settings, "export", _learner(demo, "Priya Raman"), "-o", str(out))
     assert done.returncode == 0, done.stderr
     bundle = json.loads(out.read_text())
-    assert len(bundle["verifiableCredential"]) == 3
+    credentials = bundle["verifiableCredential"]
+    assert len(credentials) == 7  # 3 awarded by hand, 3 EPR skills modules, their certificate
+    (certificate,) = [c for c in credentials if "evidence" in c]
+    assert certificate["name"] == "Digital Academy EPR Skills Certificate"
+    carried = {c["id"] for c in credentials}
+    assert len(certificate["evidence"]) == 3
+    assert {e["id"] for e in certificate["evidence"]} <= carried
     verified = run(settings, "verify", str(out))
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
@@ -196,7 +206,7 @@ def test_rebuild_reports_the_events_it_replayed(settings, demo):
     before = run(settings, "export", learner)
     done = run(settings, "projections", "rebuild")
     assert done.returncode == 0
-    assert "from 52 events" in done.stdout
+    assert "from 68 events" in done.stdout
     after = run(settings, "export", learner)
     strip = lambda s: {k: v for k, v in json.loads(s).items() if k not in ("id", "staffPassport")}  # noqa: E731
     assert strip(after.stdout) == strip(before.stdout)
@@ -336,7 +346,7 @@ def test_exported_credentials_are_proven_in_the_ledger_and_a_swapped_proof_fails
     ledger_checks = [
         k for c in report["credentials"] for k in c["checks"] if k["id"] == "ledger_inclusion"
     ]
-    assert len(ledger_checks) == 6
+    assert len(ledger_checks) == 14  # 7 credentials (3 by hand, 3 modules, 1 programme), 2 forms
     assert all(k["outcome"] == "passed" for k in ledger_checks)
     assert "signed by passport.test/log" in ledger_checks[0]["reason"]
     bundle = json.loads(out.read_text())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -9,7 +10,8 @@ import pytest
 from passport.services import Services
 from passport.settings import Settings
 from projections import runner
-from projections.shadow import SUFFIX, shadow_sql
+from projections.schema import SCHEMA, TABLES
+from projections.shadow import INDEXES, STATEMENTS, SUFFIX, shadow_sql
 from tests.api_client import Api
 
 
@@ -133,3 +135,15 @@ def test_the_shadow_names_only_read_model_tables_and_their_indexes() -> None:
     assert shadow_sql("UPDATE rm_tracking SET position = ?") == (
         "UPDATE rm_tracking__next SET position = ?"
     )
+
+
+def test_every_read_model_table_and_index_has_its_shadow() -> None:
+    """Each statement of the schema that makes a read-model table or an index on one is also
+    made in the shadow, so a swap never loses a table or an index (unique ones included)."""
+    made = [
+        s
+        for s in SCHEMA
+        if any(re.search(rf"\b{table}\b", s) for table in TABLES) and s.startswith("CREATE")
+    ]
+    assert made and all(s in STATEMENTS for s in made)
+    assert "rm_programmes_achievement" in INDEXES  # a unique index

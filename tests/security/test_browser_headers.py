@@ -101,11 +101,16 @@ def test_hsts_is_sent_over_tls(settings, seeded, tmp_path):
 
 
 def test_the_api_browser_runs_only_its_own_script(settings, seeded):
-    """/docs may run Swagger UI's inline script, allowed by its hash alone, never any inline."""
+    """/docs runs only script files from this site (Swagger UI and its starter), no inline
+    script at all; the OAuth redirect page's inline script is allowed by its hash alone."""
     with served(settings) as base, httpx.Client(base_url=base) as http:
         docs = http.get("/docs")
+        redirect = http.get("/docs/oauth2-redirect")
     scripts = _directives(docs)["script-src"]
-    assert "'sha256-" in scripts and "unsafe-inline" not in scripts
+    assert scripts.split() == ["'self'"]
+    assert "<script>" not in docs.text
+    assert "'sha256-" in _directives(redirect)["script-src"]
+    assert "unsafe-inline" not in _directives(redirect)["script-src"]
     assert "http" not in docs.headers["content-security-policy"]  # no CDN: served from here
     assert _directives(docs)["frame-ancestors"] == "'none'"
 
