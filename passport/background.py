@@ -16,6 +16,7 @@ from projections.runner import TRACKING_NAME
 
 FOLLOWER_JOB = f"follower-{TRACKING_NAME}"
 SIGNER_JOB = "checkpoint-signer"
+REBUILD_JOB = f"rebuild-{TRACKING_NAME}"  # one `passport projections rebuild` at a time
 
 
 def lease(settings: Settings, job: str) -> Lease:

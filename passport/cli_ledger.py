@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
+import sys
+import time
+
+import psycopg
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from events.audit import audit_log
+from events.errors import EventSignatureError
 from keys import PublicKey
-from passport.cli_common import open_services
+from passport.background import REBUILD_JOB, lease
+from passport.cli_common import fail, open_services
 from passport.log import checkpoints, first_divergence
 from passport.services import LEDGER_ROLE, utcnow
 from projections.set_aside import set_aside_events
@@ -72,13 +81,45 @@ def log_checkpoint() -> None:
 
 @projections_app.command("rebuild")
 def rebuild() -> None:
-    """Rebuild every read model from the log."""
+    """Rebuild every read model from the log into fresh tables, while the server keeps serving
+    the live ones, and swap them in when caught up. Exit 1 if an event is tampered, 2 if
+    another rebuild is running or the tables stayed busy (the live ones are then unchanged)."""
     services = open_services()
+    job = lease(services.settings, REBUILD_JOB)
     try:
-        count = services.projections.rebuild()
+        if not job.acquire():
+            fail("another `passport projections rebuild` is running on this database; wait for it")
+        start = time.monotonic()
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]} events/s"),
+            TimeRemainingColumn(),
+            disable=not sys.stderr.isatty(),
+            console=Console(stderr=True),
+        ) as bar:
+            task = bar.add_task("rebuilding", total=None, rate="-")
+
+            def advance(position: int, head: int) -> None:
+                rate = position / max(time.monotonic() - start, 1e-9)
+                bar.update(task, completed=position, total=head, rate=f"{rate:,.0f}")
+
+            count = services.projections.rebuild(progress=advance)
+    except EventSignatureError as exc:
+        fail(
+            f"the log is tampered ({exc}); the live read models are unchanged: run `passport audit`"
+        )
+    except (psycopg.errors.LockNotAvailable, sqlite3.OperationalError) as exc:
+        fail(f"the read models stayed busy, so nothing was swapped ({exc}); run the rebuild again")
     finally:
+        job.release()
         services.close()
-    typer.echo(f"rebuilt read models from {count} events")
+    seconds = time.monotonic() - start
+    typer.echo(
+        f"rebuilt read models from {count} events in {seconds:.1f} s "
+        f"({count / max(seconds, 1e-9):,.0f} events/s)"
+    )
 
 
 @projections_app.command("set-aside")

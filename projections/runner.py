@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import psycopg
@@ -35,6 +36,7 @@ from projections import (
     registry,
     reviews,
     set_aside,
+    shadow,
     status_lists,
 )
 from projections.database import ReadModelDatabase, Transaction
@@ -46,6 +48,10 @@ BATCH = 500
 NOT_THE_EVENTS_FAULT = (EventSignatureError, sqlite3.OperationalError, psycopg.OperationalError)
 WAIT_SECONDS = 10.0  # how long a request waits for events another process is applying
 POLL_SECONDS = 0.02
+SWAP_LOCK_TIMEOUT = "2s"  # how long the swap may wait for reads in flight before it retries
+SWAP_ATTEMPTS = 30
+SQLITE_REBUILD_BATCH = 100  # events a rebuild applies per SQLite write transaction
+Progress = Callable[[int, int], None]  # (position reached, log head)
 
 
 class FollowsLog(Protocol):
@@ -104,8 +110,63 @@ class ProjectionRunner:
             time.sleep(POLL_SECONDS)
         return True
 
-    def rebuild(self) -> int:
-        """Drop the read models and replay the whole log, in one transaction."""
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Replay the whole log into fresh tables while the live ones serve, then swap them in;
+        return how many events were applied.
+
+        Each batch commits on its own and touches only the shadow tables, so requests and the
+        live follower never wait for the rebuild; only the swap holds the projection's lock,
+        for the last few events and the renames. `progress(position, head)` is called after
+        each batch. A role that may not create tables (PostgreSQL, `passport database
+        restrict`) rebuilds in place instead, in one transaction (`rebuild_in_place`).
+        """
+        with self._database.transaction() as tx:
+            swappable = shadow.can_swap(tx, self._database.is_postgres)
+            if swappable:
+                shadow.create(tx)
+        if not swappable:
+            return self.rebuild_in_place()
+        applied = 0
+        # SQLite has one writer: smaller batches keep what others write from waiting long.
+        limit = BATCH if self._database.is_postgres else min(BATCH, SQLITE_REBUILD_BATCH)
+        while True:
+            with self._database.transaction() as tx:
+                count = self._apply_batch(shadow.ShadowTransaction(tx), limit)
+                position = shadow.ShadowTransaction(tx).lock_tracking(TRACKING_NAME)
+            applied += count
+            if progress is not None:
+                progress(position, self._ledger.recorder.max_notification_id() or 0)
+            if count < limit:
+                break
+        return applied + self._swap(progress)
+
+    def _swap(self, progress: Progress | None) -> int:
+        """Apply what was appended since the last batch and swap, under the projection's lock;
+        return how many events that was. On PostgreSQL the renames wait at most
+        `SWAP_LOCK_TIMEOUT` for reads in flight, then give way and try again."""
+        for attempt in range(SWAP_ATTEMPTS):
+            try:
+                with self._database.transaction() as tx:
+                    tx.lock_tracking(TRACKING_NAME)
+                    if self._database.is_postgres:
+                        tx.execute(f"SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT}'")
+                    applied = 0
+                    while (count := self._apply_batch(shadow.ShadowTransaction(tx))) == BATCH:
+                        applied += count
+                    applied += count  # anything appended from here on, the follower applies
+                    position = shadow.swap(tx, self._database.is_postgres, TRACKING_NAME)
+            except psycopg.errors.LockNotAvailable:
+                if attempt == SWAP_ATTEMPTS - 1:
+                    raise
+                continue
+            if progress is not None:
+                progress(position, position)
+            return applied
+        return 0  # not reached: the last attempt returns or raises
+
+    def rebuild_in_place(self) -> int:
+        """Empty the live read models and replay the whole log into them, in one transaction
+        (readers see the old models until it commits; the follower waits for it)."""
         with self._database.transaction() as tx:
             tx.lock_tracking(TRACKING_NAME)
             clear(tx, TRACKING_NAME)
@@ -133,24 +194,24 @@ class ProjectionRunner:
         exists = tx.execute("SELECT 1 FROM rm_tracking WHERE name = ?", (TRACKING_NAME,))
         return not exists  # no row yet: `lock_tracking` creates and locks it
 
-    def _apply_batch(self, tx: Transaction) -> int:
+    def _apply_batch(self, tx: Transaction, limit: int | None = None) -> int:
         position = tx.lock_tracking(TRACKING_NAME)
         notifications = self._ledger.recorder.select_notifications(
-            start=position, limit=BATCH, inclusive_of_start=False
+            start=position, limit=limit or BATCH, inclusive_of_start=False
         )
         tx.execute("SAVEPOINT projection_batch")
         try:
             for notification in notifications:
                 self._apply(tx, notification)
-                merkle_log.append(tx, notification, notification.id)
         except NOT_THE_EVENTS_FAULT:
             raise
         except Exception:  # some event in the batch: find it, set it aside
             tx.execute("ROLLBACK TO SAVEPOINT projection_batch")
             for notification in notifications:
                 self._apply_or_set_aside(tx, notification)
-                merkle_log.append(tx, notification, notification.id)
         tx.execute("RELEASE SAVEPOINT projection_batch")
+        # Every event is a leaf, set aside or not: the log stays whole.
+        merkle_log.append_all(tx, [(n, _notification_id(n)) for n in notifications])
         if notifications:
             tx.execute(
                 "UPDATE rm_tracking SET position = ? WHERE name = ?",

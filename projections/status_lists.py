@@ -104,19 +104,15 @@ def _parsed(text: Any) -> Any:
 
 
 def _open_lists(tx: Transaction, event: Any) -> None:
-    rows = tx.execute(
-        "SELECT issuer_id, status_list FROM rm_credentials "
-        "WHERE credential_id = ? AND learner_id = ?",
-        (event.credential_id, str(event.originator_id)),
-    )
-    if not rows or rows[0][1] is None:
-        return
     for purpose in purposes_of(event.credential):
-        # No bits yet (NULL: all clear), so opening a list writes a few bytes, not 16 KiB.
+        # No bits yet (NULL: all clear), so opening a list writes a few bytes, not 16 KiB; one
+        # statement reads the credential's place (only if this passport holds it) and opens it.
         tx.execute(
             "INSERT INTO rm_status_lists (issuer_id, purpose, list_no, bits) "
-            "VALUES (?, ?, ?, NULL) ON CONFLICT (issuer_id, purpose, list_no) DO NOTHING",
-            (str(rows[0][0]), purpose, int(rows[0][1])),
+            "SELECT issuer_id, ?, status_list, NULL FROM rm_credentials "
+            "WHERE credential_id = ? AND learner_id = ? AND status_list IS NOT NULL "
+            "ON CONFLICT (issuer_id, purpose, list_no) DO NOTHING",
+            (purpose, event.credential_id, str(event.originator_id)),
         )
 
 

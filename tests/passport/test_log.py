@@ -49,8 +49,9 @@ def test_checkpoint_is_signed_and_its_root_is_the_rfc6962_root_of_the_log(client
     checkpoint = Checkpoint.parse(open_note(note, keys))
     assert checkpoint.origin == "passport.test/log"
     entries = _entries(settings)
-    # the demo's 68 (52 by hand, 15 of its programme, 1 upkeep rule) and the operator's client
-    assert checkpoint.size == len(entries) == 69
+    # the demo's 80 (52 by hand, 15 of its programme, 1 upkeep rule, 12 of accreditation and
+    # reviews) and the operator's client
+    assert checkpoint.size == len(entries) == 81
     assert checkpoint.root == independent_root(entries)
 
 
@@ -212,7 +213,7 @@ def test_the_server_signs_checkpoints_on_a_schedule(settings, seeded):
     """With no request asking for one, the serving ledger signs the grown log on schedule."""
     frequent = settings.model_copy(update={"checkpoint_interval": 0.2})
     with serving(frequent):
-        assert _wait_for_checkpoint(settings, 68) == [68]
+        assert _wait_for_checkpoint(settings, 80) == [80]
         services = Services.open(settings)
         try:
             learner = UUID(seeded["Grace Mensah"])
@@ -220,4 +221,4 @@ def test_the_server_signs_checkpoints_on_a_schedule(settings, seeded):
             services.ledger.suspend_credential(learner, credential_id, "scheduled")
         finally:
             services.close()
-        assert _wait_for_checkpoint(settings, 69) == [68, 69]
+        assert _wait_for_checkpoint(settings, 81) == [80, 81]
