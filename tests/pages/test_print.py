@@ -34,7 +34,8 @@ def test_the_learners_own_page_prints_its_folded_files_section_open(
 ) -> None:
     """The learner's "Files for IT systems" Details, closed on screen, prints its text."""
     page.goto(demo_url + _personal_link(settings, seeded["Amira Okafor"]))
-    text = page.locator("details.nhsuk-details .nhsuk-details__text").first
+    files = page.locator("details.nhsuk-details", has_text="Files for IT systems").first
+    text = files.locator(".nhsuk-details__text")
     expect(text).to_be_hidden()
     page.emulate_media(media="print")
     expect(text).to_be_visible()
