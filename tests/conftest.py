@@ -70,6 +70,14 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
+def services(settings: Settings) -> Iterator[Services]:
+    """The ledger's services on the test's store (SQLite file or PostgreSQL), closed after."""
+    opened = Services.open(settings)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
 def api(settings: Settings) -> Iterator[Api]:
     """The app served over real HTTP, with an operator's client credentials."""
     services = Services.open(settings)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,20 +19,12 @@ from issuers.endorsements import EndorsementRefusedError, Endorsing
 from passport.publishing import passport_file
 from passport.registry import own_trust
 from passport.services import Services
-from passport.settings import Settings
 from passport.web.certificates import one_credential
 from verifier.verify import verify_document
 
 SCHEMA_DIR = Path(__file__).parents[3] / "shared" / "ob3-schema"
 SCHEMA_FILE = SCHEMA_DIR / "ob_v3p0_achievementcredential_schema.json"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
-    opened = Services.open(settings)
-    yield opened
-    opened.close()
 
 
 def endorsing(services: Services) -> Endorsing:

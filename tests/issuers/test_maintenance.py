@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
-
-import pytest
 
 from events.issuer import AchievementKind
 from issuers.awarding import Learner
@@ -16,7 +13,6 @@ from issuers.maintenance_keeper import MaintenanceKeeper
 from issuers.maintenance_rules import Earned, standing
 from passport.compliance.held import HeldCredential
 from passport.services import Services, utcnow
-from passport.settings import Settings
 
 AMIRA = Learner("NMC-18A2345E", "Amira Okafor", "amira@example.nhs.net")
 
@@ -51,13 +47,6 @@ def test_cpd_hours_are_due_each_nhs_year_and_a_shortfall_can_be_made_up():
     caught_up = [*some, Earned("analyst", date(2027, 4, 15), 6.0)]
     assert standing(rule, "badge", earned, caught_up, date(2027, 4, 15)).current
     assert not standing(rule, "badge", earned, caught_up, date(2027, 4, 14)).current
-
-
-@pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
-    opened = Services.open(settings)
-    yield opened
-    opened.close()
 
 
 def _in_force_on(services: Services, learner_id: UUID, credential_id: str, day: date) -> bool:

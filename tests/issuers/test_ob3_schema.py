@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from events.issuer import AchievementKind
 from issuers.awarding import AwardRequest, Learner
 from passport.demo import seed_demo
 from passport.services import Services
-from passport.settings import Settings
 from tests.api_client import ACHIEVEMENT, award_body
 from tests.issuers.test_cohorts import rows, wait_for
 
@@ -49,13 +47,6 @@ def _problems(validator: Draft201909Validator, document: dict[str, Any]) -> list
         f"/{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
         for e in validator.iter_errors(document)
     ]
-
-
-@pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
-    opened = Services.open(settings)
-    yield opened
-    opened.close()
 
 
 def _academy(services: Services) -> tuple[Any, str]:

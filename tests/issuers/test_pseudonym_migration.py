@@ -5,12 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from uuid import UUID, uuid5
 
 import httpx
-import pytest
 
 from events.issuer import AchievementKind, Issuer
 from events.passport import PASSPORT_NAMESPACE, Passport
@@ -26,13 +24,6 @@ from tests.passport.server import serving
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 STAFF = "ESR-40000001"
 STAFF_V1 = "ESR-10000001"  # the learner of the committed v1 store (tests/data/stores)
-
-
-@pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
-    opened = Services.open(settings)
-    yield opened
-    opened.close()
 
 
 def _legacy_passport(services: Services, issuer_id: UUID) -> tuple[UUID, str]:

@@ -20,13 +20,6 @@ from verifier.timestamps import xsd_datetime
 from verifier.trust import RegistryError
 
 
-@pytest.fixture
-def services(settings):
-    opened = Services.open(settings)
-    yield opened
-    opened.close()
-
-
 def _published(services: Services, at: datetime) -> TrustedRegistry:
     document = registry.published_registry(services, at)
     anchors = TrustAnchors.of(*services.key_store.role_keys(REGISTRY_ROLE))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from uuid import UUID
 
@@ -15,17 +14,9 @@ from issuers.awarding import Learner
 from passport.erasure import erase_learner
 from passport.reviewing import latest_reviews, reviews_of_learner
 from passport.services import Services
-from passport.settings import Settings
 from projections.reviews import RatingSummary, Reviews
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
-    opened = Services.open(settings)
-    yield opened
-    opened.close()
 
 
 def _academy(services: Services) -> tuple[UUID, str, dict[str, tuple[UUID, str]]]:

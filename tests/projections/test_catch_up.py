@@ -14,13 +14,6 @@ from projections.merkle_log import MerkleLog
 from projections.runner import TRACKING_NAME
 
 
-@pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
-    opened = Services.open(settings)
-    yield opened
-    opened.close()
-
-
 def _register(services: Services, count: int, prefix: str = "academy") -> None:
     for n in range(count):
         services.ledger.register_issuer(f"{prefix}-{n}", "Academy", "https://a.example", "did:x")

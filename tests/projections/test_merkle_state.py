@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from passport.log import first_divergence, publish_checkpoint
-from passport.services import Services
-from passport.settings import Settings
 from projections.merkle_log import MerkleLog
 from projections.merkle_tree import MemoryNodes, append_to_frontier, frontier_root, root
 from verifier.merkle import leaf_hash
@@ -42,13 +38,6 @@ def test_nodes_stored_through_the_frontier_answer_every_root(size):
         append_to_frontier(index, leaf_hash(index.to_bytes(4, "big")), frontier, nodes.put)
         assert root(index + 1, nodes.get) == frontier_root(frontier)
     assert len(frontier) == bin(size).count("1")
-
-
-@pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
-    opened = Services.open(settings)
-    yield opened
-    opened.close()
 
 
 def test_the_stored_size_follows_the_log_through_catch_up_and_rebuild(services):

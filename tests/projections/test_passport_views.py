@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from uuid import UUID
 
@@ -11,8 +10,6 @@ import pytest
 from events.application import Ledger
 from events.issuer import AchievementKind
 from keys import SigningKey
-from passport.services import Services
-from passport.settings import Settings
 from projections import passports
 from projections.views import effective_status, nhs_financial_year
 
@@ -38,13 +35,6 @@ def test_status_a_person_sees_puts_revocation_before_expiry():
     assert effective_status("active", "2027-02-21T00:00:00Z", today) == "expiring"
     assert effective_status("active", "2027-02-22T00:00:00Z", today) == "valid"
     assert effective_status("active", None, today) == "valid"
-
-
-@pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
-    opened = Services.open(settings)
-    yield opened
-    opened.close()
 
 
 def _seed(ledger: Ledger, key: SigningKey) -> tuple[UUID, UUID]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 
@@ -13,13 +12,6 @@ from projections import runner
 from projections.schema import SCHEMA, TABLES
 from projections.shadow import INDEXES, STATEMENTS, SUFFIX, shadow_sql
 from tests.api_client import Api
-
-
-@pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
-    opened = Services.open(settings)
-    yield opened
-    opened.close()
 
 
 def _tables(services: Services) -> set[str]:

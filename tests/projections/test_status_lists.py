@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
-
-import pytest
 
 from events.issuer import AchievementKind
 from issuers.awarding import Award, Learner
 from passport.publishing import status_list_at
 from passport.services import Services
-from passport.settings import Settings
 from verifier.status_list import decode_encoded_list
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
-    opened = Services.open(settings)
-    yield opened
-    opened.close()
 
 
 def _awards(services: Services, count: int) -> list[Award]:

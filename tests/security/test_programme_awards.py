@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -14,18 +13,10 @@ from issuers.programme_awarder import ProgrammeAwarder
 from issuers.programme_schemas import ProgrammeCreate
 from issuers.programmes import define_programme
 from passport.services import Services, utcnow
-from passport.settings import Settings
 from tests.api_client import ACHIEVEMENT
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 AMIRA = Learner("NMC-18A2345E", "Amira Okafor", "amira@example.nhs.net")
-
-
-@pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
-    opened = Services.open(settings)
-    yield opened
-    opened.close()
 
 
 def _academy(services: Services, slug: str, count: int) -> tuple[str, list[str]]:

@@ -4,7 +4,6 @@ and bringing a revoked credential back."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -15,19 +14,11 @@ from events.issuer import AchievementKind
 from issuers.awarding import Award, Learner
 from passport.publishing import status_list_at
 from passport.services import Services
-from passport.settings import Settings
 from passport.verification import verify_against_ledger
 from verifier.report import Outcome
 from verifier.status_list import bit_at, check_status, decode_encoded_list
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
-    opened = Services.open(settings)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -14,17 +13,9 @@ from issuers.credentials import add_months
 from issuers.maintenance import MaintenanceRuleBody, set_rule
 from issuers.maintenance_keeper import MaintenanceKeeper
 from passport.services import Services, utcnow
-from passport.settings import Settings
 
 AMIRA = Learner("NMC-18A2345E", "Amira Okafor", "amira@example.nhs.net")
 RETAKE = MaintenanceRuleBody.model_validate({"kind": "retake", "everyMonths": 12})
-
-
-@pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
-    opened = Services.open(settings)
-    yield opened
-    opened.close()
 
 
 def _academy(services: Services, slug: str) -> tuple[RegisteredIssuer, str]:
