@@ -51,6 +51,7 @@ GROWING = {
     "rm_endorsements",
     "rm_reviews",
     "rm_review_summaries",
+    "rm_programmes",
     "stored_events",
     "staffpassport_events",
 }
@@ -135,6 +136,11 @@ def _pad(services: Services) -> None:
             tx.execute(
                 "INSERT INTO rm_review_summaries (achievement_id, reviews, total) VALUES (?, 1, 3)",
                 (f"padding-{n}",),
+            )
+            tx.execute(
+                "INSERT INTO rm_programmes (programme_id, issuer_id, achievement_id, name, rules, "
+                "defined_at) VALUES (?, 'padding', ?, ?, '{}', ?)",
+                (f"padding-{n}", f"padding-{n}", f"Padding {n}", now),
             )
         tx.execute("ANALYZE")
 
