@@ -1,0 +1,137 @@
+"""The learner's "What to learn next": for a role they pick, each gap and what would fill it.
+
+A gap is a requirement of the role their credentials do not meet today. What would fill it is
+read by key: current achievements whose alignment shows the subject at the level needed
+(`projections.alignments`), the programmes built from those achievements, and their ratings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from passport.compliance import HeldCredential, check_role
+from passport.registry import own_trust
+from passport.services import Services, utcnow
+from projections import alignments, programmes
+from projections.reviews import RatingSummary, Reviews
+
+PROGRAMMES_SHOWN = 5
+WHY = {
+    "missing": "You have no credential for this yet, or the one you have has lapsed.",
+    "met_by_unrecognised_issuer": "What you hold is from an issuer this role does not accept.",
+}
+
+
+@dataclass(frozen=True)
+class Option:
+    """An achievement or programme in the catalogue that would fill a gap."""
+
+    name: str
+    issuer: str
+    rating: str
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A requirement not met today, why, and what would fill it."""
+
+    name: str
+    why: str
+    achievements: list[Option]
+    programmes: list[Option]
+
+
+@dataclass(frozen=True)
+class NextSteps:
+    """The role picked, how much of it is met, and the gaps."""
+
+    role_name: str
+    met: int
+    total: int
+    gaps: list[Gap]
+
+
+def rating_words(summary: RatingSummary | None) -> str:
+    """A rating summary as the catalogue words it."""
+    if summary is None:
+        return "Not rated yet"
+    plural = "" if summary.reviews == 1 else "s"
+    return f"{summary.average} out of 5 from {summary.reviews} verified learner{plural}"
+
+
+def next_steps(
+    services: Services, held: Sequence[HeldCredential], role_id: str, today: date
+) -> NextSteps:
+    """The role's gaps for these credentials today, each with what in the catalogue fills it."""
+    catalogue = services.catalogue
+    result = check_role(
+        catalogue,
+        role_id,
+        services.recognition,
+        held,
+        as_of=today,
+        aligned=own_trust(services, utcnow()).aligned_for,
+    )
+    met_states = ("met", "expires_before")
+    open_ = [r for r in result.requirements if r.state.value not in met_states]
+    found: list[tuple[Any, list[alignments.Offered], list[programmes.ProgrammeRecord]]] = []
+    issuers: dict[str, str] = {}
+    with services.read_models.read() as tx:
+        for r in open_:
+            subject = catalogue.subject(r.subject)
+            least = r.level or 0
+            pairs = [
+                (subject.framework, code)
+                for code, level in subject.alignment_codes().items()
+                if level >= least
+            ]
+            offered = alignments.showing(tx, pairs)
+            drawing = programmes.drawing_on(tx, [o.achievement_id for o in offered], [])
+            found.append((r, offered, drawing[:PROGRAMMES_SHOWN]))
+            issuers.update({o.achievement_id: o.issuer_name for o in offered})
+    ratings = Reviews(services.read_models).summaries(
+        [o.achievement_id for _, offered, _ in found for o in offered]
+        + [p.achievement_id for _, _, drawing in found for p in drawing]
+    )
+    names = _issuer_names(services, [p.issuer_id for _, _, d in found for p in d])
+    gaps = [
+        Gap(
+            _named(catalogue.subject(r.subject).levels, r.subject_name, r.level),
+            WHY.get(r.state.value, WHY["missing"]),
+            [
+                Option(o.name, o.issuer_name, rating_words(ratings.get(o.achievement_id)))
+                for o in offered
+            ],
+            [
+                Option(
+                    p.name, names.get(p.issuer_id, ""), rating_words(ratings.get(p.achievement_id))
+                )
+                for p in drawing
+            ],
+        )
+        for r, offered, drawing in found
+    ]
+    met = len(result.requirements) - len(open_)
+    return NextSteps(result.role_name, met, len(result.requirements), gaps)
+
+
+def _named(levels: Sequence[int], name: str, level: int | None) -> str:
+    if not level:
+        return name
+    return f"{name}, level {level}" + (" or higher" if max(levels) > level else "")
+
+
+def _issuer_names(services: Services, issuer_ids: Sequence[str]) -> Mapping[str, str]:
+    values = sorted(set(issuer_ids))
+    if not values:
+        return {}
+    with services.read_models.read() as tx:
+        rows = tx.execute(
+            "SELECT issuer_id, name FROM rm_issuers "  # noqa: S608
+            f"WHERE issuer_id IN ({', '.join('?' * len(values))})",
+            values,
+        )
+    return {str(r[0]): str(r[1]) for r in rows}
