@@ -19,10 +19,7 @@ from projections import alignments, programmes
 from projections.reviews import RatingSummary, Reviews
 
 PROGRAMMES_SHOWN = 5
-WHY = {
-    "missing": "You have no credential for this yet, or the one you have has lapsed.",
-    "met_by_unrecognised_issuer": "What you hold is from an issuer this role does not accept.",
-}
+UNRECOGNISED = "What you hold is from an issuer this role does not accept."
 
 
 @dataclass(frozen=True)
@@ -100,7 +97,7 @@ def next_steps(
     gaps = [
         Gap(
             _named(catalogue.subject(r.subject).levels, r.subject_name, r.level),
-            WHY.get(r.state.value, WHY["missing"]),
+            _why(catalogue, held, r),
             [
                 Option(o.name, o.issuer_name, rating_words(ratings.get(o.achievement_id)))
                 for o in offered
@@ -116,6 +113,19 @@ def next_steps(
     ]
     met = len(result.requirements) - len(open_)
     return NextSteps(result.role_name, met, len(result.requirements), gaps)
+
+
+def _why(catalogue: Any, held: Sequence[HeldCredential], r: Any) -> str:
+    """Why the requirement is not met, from the closest credential the learner holds."""
+    if r.state.value == "met_by_unrecognised_issuer":
+        return UNRECOGNISED
+    shown = [catalogue.levels_shown(h.alignments).get(r.subject) for h in held]
+    levels = [level for level in shown if level is not None]
+    if not levels:
+        return "You have no credential for this yet."
+    if r.level and max(levels) < r.level:
+        return f"What you hold is level {max(levels)}; this role needs level {r.level}."
+    return "What you hold for this has lapsed or is not in force today."
 
 
 def _named(levels: Sequence[int], name: str, level: int | None) -> str:

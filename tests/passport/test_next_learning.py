@@ -103,6 +103,23 @@ def test_a_learner_sees_what_is_missing_for_a_role_and_what_fills_it(
     }
 
 
+def test_lapsed_training_is_told_apart_from_none(
+    settings: Settings, demo: tuple[httpx.Client, str]
+) -> None:
+    """Daniel's IG training is 400 days old against a yearly refresher: the gap says it lapsed,
+    while Amira is told she has no Data Champion award yet."""
+    http, me = demo
+    assert (
+        "You have no credential for this yet."
+        in http.get(me, params={"next-role": "data-analyst"}).text
+    )
+    daniel = _link(settings, LEARNERS[1][0], seed=False)
+    page = http.get(daniel, params={"next-role": "data-analyst"})
+    assert _summary(page.text) == "Data analyst: you meet 1 of 2 requirements today."
+    assert list(_gaps(page.text)) == ["Information Governance and Data Security, level 1"]
+    assert "What you hold for this has lapsed or is not in force today." in page.text
+
+
 def test_a_role_must_be_picked_from_the_list(demo: tuple[httpx.Client, str]) -> None:
     """An unknown role is a form error in words, not a crash, and shows no gaps."""
     http, me = demo
