@@ -6,6 +6,7 @@ learner's "What to learn next" from its primary key, whatever the number of achi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ class Offered:
     achievement_id: str
     name: str
     issuer_name: str
+    tags: tuple[str, ...] = ()
 
 
 def _pairs(achievement: Any) -> set[tuple[str, str]]:
@@ -39,6 +41,14 @@ def _pairs(achievement: Any) -> set[tuple[str, str]]:
         for a in (found if isinstance(found, list) else [])
         if isinstance(a, dict) and a.get("targetFramework") and a.get("targetCode")
     }
+
+
+def _tags(definition: Any) -> tuple[str, ...]:
+    try:
+        found = json.loads(str(definition)).get("tag")
+    except (ValueError, AttributeError):
+        return ()
+    return tuple(t for t in found if isinstance(t, str)) if isinstance(found, list) else ()
 
 
 def _forget(tx: Transaction, achievement_id: str) -> None:
@@ -78,12 +88,15 @@ def showing(tx: Transaction, pairs: Sequence[tuple[str, str]]) -> list[Offered]:
     found: dict[str, Offered] = {}
     for framework, code in pairs:
         rows = tx.execute(
-            "SELECT a.achievement_id, a.name, i.name FROM rm_achievement_alignments x "
+            "SELECT a.achievement_id, a.name, i.name, a.definition "
+            "FROM rm_achievement_alignments x "
             "JOIN rm_achievements a ON a.achievement_id = x.achievement_id "
             "JOIN rm_issuers i ON i.issuer_id = a.issuer_id "
             "WHERE x.target_code = ? AND x.target_framework = ? AND a.retired = 0 "
             "ORDER BY a.name, a.achievement_id LIMIT ?",
             (code, framework, SHOWN),
         )
-        found.update({str(r[0]): Offered(str(r[0]), str(r[1]), str(r[2])) for r in rows})
+        found.update(
+            {str(r[0]): Offered(str(r[0]), str(r[1]), str(r[2]), _tags(r[3])) for r in rows}
+        )
     return sorted(found.values(), key=lambda o: (o.name, o.achievement_id))[:SHOWN]

@@ -86,7 +86,10 @@ def next_steps(
                 if level >= least
             ]
             offered = alignments.showing(tx, pairs)
-            drawing = programmes.drawing_on(tx, [o.achievement_id for o in offered], [])
+            drawing = programmes.drawing_on(
+                tx, [o.achievement_id for o in offered], [t for o in offered for t in o.tags]
+            )
+            drawing.sort(key=lambda p: (p.name, p.programme_id))
             found.append((r, offered, drawing[:PROGRAMMES_SHOWN]))
             issuers.update({o.achievement_id: o.issuer_name for o in offered})
     ratings = Reviews(services.read_models).summaries(

@@ -131,8 +131,8 @@ def test_a_role_must_be_picked_from_the_list(demo: tuple[httpx.Client, str]) -> 
 
 @pytest.fixture
 def academy(settings: Settings) -> Iterator[tuple[httpx.Client, str]]:
-    """An academy whose fire safety module is part of a programme, and a learner with a
-    single unrelated credential."""
+    """An academy whose fire safety module is named by one programme and tagged for another's
+    choice, and a learner with a single unrelated credential."""
     services = Services.open(settings)
     try:
         issuer = services.awarding.register_issuer(
@@ -153,7 +153,8 @@ def academy(settings: Settings) -> Iterator[tuple[httpx.Client, str]]:
                         "targetFramework": "Core Skills Training Framework",
                         "targetCode": "CSTF-FIRE-L1",
                     }
-                ]
+                ],
+                "tag": ["safety"],
             },
         )
         other = services.awarding.define_achievement(
@@ -175,6 +176,18 @@ def academy(settings: Settings) -> Iterator[tuple[httpx.Client, str]]:
                 }
             ),
         )
+        define_programme(
+            services.ledger,
+            issuer.id,
+            ProgrammeCreate.model_validate(
+                {
+                    "name": "Safety Electives",
+                    "description": "Any safety modules.",
+                    "criteria": "Two safety modules.",
+                    "optional": {"choose": 2, "tags": ["safety"]},
+                }
+            ),
+        )
         learner = Learner("ESR-1", "Sam Example", "sam@example.nhs.net")
         services.awarding.award(issuer.id, other, learner, earned_on=NOW.date(), at=NOW)
         services.projections.catch_up()
@@ -188,13 +201,15 @@ def academy(settings: Settings) -> Iterator[tuple[httpx.Client, str]]:
 def test_a_programme_that_includes_a_filling_module_is_offered(
     academy: tuple[httpx.Client, str],
 ) -> None:
-    """The fire safety gap lists the aligned module and the programme built from it."""
+    """The fire safety gap lists the aligned module, the programme naming it and the one drawing
+    on its tag."""
     http, me = academy
     page = http.get(me, params={"next-role": "administrative-officer"})
     assert page.status_code == 200
     fire = _gaps(page.text)["Fire Safety, level 1"]
     assert fire == [
         "Fire Safety for Offices from Fire Academy. Not rated yet.",
-        "The programme Office Safety Programme from Fire Academy includes it. Not rated yet.",
+        "The programme Office Safety Programme from Fire Academy can include it. Not rated yet.",
+        "The programme Safety Electives from Fire Academy can include it. Not rated yet.",
     ]
     assert _gaps(page.text)["Health, Safety and Welfare, level 1"] == []
