@@ -121,13 +121,20 @@ class Catalogue:
 
     def names(self, achievement_ids: Sequence[str]) -> dict[str, str]:
         """The names of these achievements, by id (looked up by key)."""
-        values = sorted(set(achievement_ids))
+        return self._names("rm_achievements", "achievement_id", achievement_ids)
+
+    def issuer_names(self, issuer_ids: Sequence[str]) -> dict[str, str]:
+        """The names of these issuers, by id (looked up by key)."""
+        return self._names("rm_issuers", "issuer_id", issuer_ids)
+
+    def _names(self, table: str, key: str, ids: Sequence[str]) -> dict[str, str]:
+        values = sorted(set(ids))
         if not values:
             return {}
         with self._database.read() as tx:
             rows = tx.execute(
-                "SELECT achievement_id, name FROM rm_achievements "  # noqa: S608
-                f"WHERE achievement_id IN ({', '.join('?' * len(values))})",
+                f"SELECT {key}, name FROM {table} "  # noqa: S608
+                f"WHERE {key} IN ({', '.join('?' * len(values))})",
                 values,
             )
         return {str(r[0]): str(r[1]) for r in rows}

@@ -7,7 +7,7 @@ read by key: current achievements whose alignment shows the subject at the level
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,6 +16,7 @@ from passport.compliance import HeldCredential, check_role
 from passport.registry import own_trust
 from passport.services import Services, utcnow
 from projections import alignments, programmes
+from projections.catalogue import Catalogue
 from projections.reviews import RatingSummary, Reviews
 
 PROGRAMMES_SHOWN = 5
@@ -96,7 +97,9 @@ def next_steps(
         [o.achievement_id for _, offered, _ in found for o in offered]
         + [p.achievement_id for _, _, drawing in found for p in drawing]
     )
-    names = _issuer_names(services, [p.issuer_id for _, _, d in found for p in d])
+    names = Catalogue(services.read_models).issuer_names(
+        [p.issuer_id for _, _, d in found for p in d]
+    )
     gaps = [
         Gap(
             _named(catalogue.subject(r.subject).levels, r.subject_name, r.level),
@@ -135,16 +138,3 @@ def _named(levels: Sequence[int], name: str, level: int | None) -> str:
     if not level:
         return name
     return f"{name}, level {level}" + (" or higher" if max(levels) > level else "")
-
-
-def _issuer_names(services: Services, issuer_ids: Sequence[str]) -> Mapping[str, str]:
-    values = sorted(set(issuer_ids))
-    if not values:
-        return {}
-    with services.read_models.read() as tx:
-        rows = tx.execute(
-            "SELECT issuer_id, name FROM rm_issuers "  # noqa: S608
-            f"WHERE issuer_id IN ({', '.join('?' * len(values))})",
-            values,
-        )
-    return {str(r[0]): str(r[1]) for r in rows}
