@@ -21,6 +21,8 @@ SCHEMA = (
         name TEXT NOT NULL, rules TEXT NOT NULL, defined_at TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS rm_programmes_issuer ON rm_programmes (issuer_id)",
     "CREATE UNIQUE INDEX IF NOT EXISTS rm_programmes_achievement ON rm_programmes (achievement_id)",
+    # The catalogue's keyset pages of programmes by name.
+    "CREATE INDEX IF NOT EXISTS rm_programmes_catalogue ON rm_programmes (name, programme_id)",
     """CREATE TABLE IF NOT EXISTS rm_programme_modules (
         achievement_id TEXT NOT NULL, programme_id TEXT NOT NULL,
         PRIMARY KEY (achievement_id, programme_id))""",

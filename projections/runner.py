@@ -28,6 +28,7 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper, StoredEvent
 
 from events.errors import EventSignatureError
 from projections import (
+    alignments,
     endorsements,
     maintenance,
     merkle_log,
@@ -228,6 +229,7 @@ class ProjectionRunner:
         registry.apply(tx, event)
         programmes.apply(tx, event)
         maintenance.apply(tx, event)
+        alignments.apply(tx, event)
 
     def _apply_or_set_aside(self, tx: Transaction, notification: StoredEvent) -> None:
         """Apply one event; if it cannot be applied, undo its changes and set it aside."""

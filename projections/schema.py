@@ -1,6 +1,7 @@
 """The read models' tables: plain SQL that both SQLite and PostgreSQL accept."""
 
 from projections import (
+    alignments,
     catalogue,
     endorsements,
     maintenance,
@@ -12,7 +13,7 @@ from projections import (
 )
 from projections.database import Transaction
 
-SCHEMA_VERSION = 7  # raise it whenever a read model's layout changes
+SCHEMA_VERSION = 8  # raise it whenever a read model's layout changes
 TABLES = (
     "rm_issuers",
     "rm_issuer_keys",
@@ -30,6 +31,7 @@ TABLES = (
     *maintenance.TABLES,
     *endorsements.TABLES,
     *reviews.TABLES,
+    *alignments.TABLES,
 )
 
 SCHEMA = (
@@ -90,6 +92,7 @@ SCHEMA = (
     *endorsements.SCHEMA,
     *reviews.SCHEMA,
     *catalogue.SCHEMA,
+    *alignments.SCHEMA,
     """CREATE TABLE IF NOT EXISTS registry_versions (
         version BIGINT PRIMARY KEY, document TEXT NOT NULL, published_at TEXT NOT NULL)""",
 )

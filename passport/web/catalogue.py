@@ -1,4 +1,4 @@
-"""The public catalogue, `/catalogue`: academies' achievements with what backs them.
+"""The public catalogue, `/catalogue`: academies' programmes and achievements with what backs them.
 
 Each achievement shows its academy, what it aligns to, its CPD hours, who accredits it, and how
 the learners who hold it rate it (with the newest reviews, under pseudonyms). HTML for people,
@@ -7,7 +7,6 @@ JSON for `Accept: application/json`. A page reads a bounded number of rows by ke
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -16,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 
 from passport.reviewing import latest_reviews
 from passport.services import Services
+from passport.web.catalogue_programmes import programmes_page
 from passport.web.deps import ServicesDep
 from passport.web.html import page
 from projections.catalogue import Catalogue, CatalogueEntry
@@ -25,10 +25,6 @@ from projections.reviews import RatingSummary, Reviews
 router = APIRouter(include_in_schema=False)
 REVIEWS_SHOWN = 2
 CACHE = {"Cache-Control": "public, max-age=60"}
-
-# Where programmes join the catalogue (issue 15 item 1): a function giving the programmes to
-# list, as JSON-ready dicts with at least `name` and `issuer`. None lists none.
-PROGRAMMES: Callable[[Services], list[dict[str, Any]]] | None = None
 
 
 def _entry(
@@ -60,8 +56,13 @@ def _entry(
     }
 
 
-def catalogue_page(services: Services, after: tuple[str, str] | None) -> dict[str, Any]:
+def catalogue_page(
+    services: Services,
+    after: tuple[str, str] | None,
+    programmes_after: tuple[str, str] | None = None,
+) -> dict[str, Any]:
     """One page of the catalogue as JSON-ready data."""
+    programmes, programmes_next = programmes_page(services, programmes_after)
     entries, more = Catalogue(services.read_models).page(after)
     ids = [e.achievement_id for e in entries]
     found = Endorsements(services.read_models).of(
@@ -85,7 +86,8 @@ def catalogue_page(services: Services, after: tuple[str, str] | None) -> dict[st
     last = entries[-1] if entries and more else None
     return {
         "achievements": achievements,
-        "programmes": PROGRAMMES(services) if PROGRAMMES else [],
+        "programmes": programmes,
+        "programmesNext": programmes_next,
         "next": (
             "/catalogue?" + urlencode({"after": last.name, "after_id": last.achievement_id})
             if last
@@ -100,10 +102,17 @@ def catalogue(
     services: ServicesDep,
     after: Annotated[str | None, Query(max_length=500)] = None,
     after_id: Annotated[str | None, Query(max_length=100)] = None,
+    programmes_after: Annotated[str | None, Query(max_length=500)] = None,
+    programmes_after_id: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     """The catalogue: HTML for people, JSON for `Accept: application/json`."""
     cursor = (after, after_id) if after is not None and after_id is not None else None
-    data = catalogue_page(services, cursor)
+    programmes = (
+        (programmes_after, programmes_after_id)
+        if programmes_after is not None and programmes_after_id is not None
+        else None
+    )
+    data = catalogue_page(services, cursor, programmes)
     accept = request.headers.get("accept", "")
     if "application/json" in accept and "text/html" not in accept:
         return JSONResponse(data, headers=CACHE)

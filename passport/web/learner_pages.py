@@ -37,6 +37,7 @@ from passport.web.deps import ServicesDep
 from passport.web.employer_pages import share_url
 from passport.web.graphics import cpd_chart
 from passport.web.html import PRIVATE, page
+from passport.web.next_learning import next_steps
 from passport.web.review_pages import reviewable
 from passport.web.role_check import read_day
 from passport.web.upkeep import upkeep_notes
@@ -103,6 +104,7 @@ def _learner_page(
     *,
     revalidation: tuple[str | None, str | None, str | None] = (None, None, None),
     form: ShareForm | None = None,
+    next_role: str | None = None,
     status: int = 200,
     **extra: Any,
 ) -> Response:
@@ -125,6 +127,12 @@ def _learner_page(
     errors = dict(form.errors)
     if revalidation_error:
         errors["revalidation-day"] = revalidation_error
+    learn_next = None
+    if next_role is not None and next_role in {r.id for r in services.catalogue.roles}:
+        held = held_credentials(services, learner_id, documents)
+        learn_next = next_steps(services, held, next_role, today)
+    elif next_role is not None:
+        errors["next-role"] = "Select the role you want to learn for"
     context = {
         "token": token,
         "view": view,
@@ -143,6 +151,9 @@ def _learner_page(
             )
         ),
         "shares": services.sharing.shares_of(learner_id),
+        "roles": services.catalogue.roles,
+        "next_role": next_role or "",
+        "learn_next": learn_next,
         "now": utcnow(),
         "form": form,
         "errors": errors or None,
@@ -165,13 +176,20 @@ def learner_page(
     revalidation_year: Annotated[str | None, Query(alias="revalidation-year", max_length=6)] = None,
     revalidation: Annotated[date | None, Query()] = None,
     withdrawn: Annotated[str | None, Query(max_length=3)] = None,
+    next_role: Annotated[str | None, Query(alias="next-role", max_length=100)] = None,
 ) -> Any:
     """The learner's whole passport."""
     parts = (revalidation_day, revalidation_month, revalidation_year)
     if revalidation is not None and not any(parts):
         parts = (str(revalidation.day), str(revalidation.month), str(revalidation.year))
     return _learner_page(
-        request, services, token, learner_id, revalidation=parts, withdrawn=bool(withdrawn)
+        request,
+        services,
+        token,
+        learner_id,
+        revalidation=parts,
+        next_role=next_role,
+        withdrawn=bool(withdrawn),
     )
 
 

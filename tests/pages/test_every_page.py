@@ -47,9 +47,9 @@ def _check(page: Page, name: str, viewport: Viewport, *, axe: bool = True) -> No
 def test_every_page_fits_and_passes_axe(
     page: Page, demo_url: str, settings: Settings, seeded: dict[str, str], viewport: Viewport
 ) -> None:
-    """Learner, errors, check your answers, confirmation, employer, role check (errors and
-    result), a certificate's check page, erasure's confirmation, withdrawal (confirm, banner),
-    the ended link (410), an unknown link (404), the public /catalogue, /docs."""
+    """Learner, what to learn next, errors, check your answers, confirmation, employer, role
+    check (errors and result), a certificate's check page, erasure's confirmation, withdrawal
+    (confirm, banner), the ended link (410), an unknown link (404), the public /catalogue, /docs."""
     me = demo_url + _personal_link(settings, seeded["Amira Okafor"])
     page.goto(me)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your staff passport")
@@ -69,6 +69,15 @@ def test_every_page_fits_and_passes_axe(
         f"You need 28 more hours, 13 of them participatory, by {long_date(revalidates)}."
     )
     _check(page, "learner-revalidation", viewport)
+
+    # What to learn next (issue 15): Amira holds IG training but not the Data Champion award.
+    page.get_by_label("Role", exact=True).select_option(label="Data analyst")
+    page.get_by_role("button", name="Show what to learn next").click()
+    expect(page.locator(".next-summary")).to_have_text(
+        "Data analyst: you meet 1 of 2 requirements today."
+    )
+    expect(page.locator("li.app-gap h3")).to_have_text(["Data Champion"])
+    _check(page, "learner-next-learning", viewport)
 
     page.get_by_role("button", name="Continue").click()
     expect(page).to_have_title("Error: Your staff passport – Staff Passport – NHS")

@@ -49,7 +49,15 @@ def test_the_catalogue_lists_what_backs_each_achievement(http: httpx.Client) -> 
     resus = found["Resuscitation Level 2 (CSTF)"]
     assert resus["alignment"][0]["targetFramework"] == "Core Skills Training Framework"
     assert resus["rating"] is None
-    assert catalogue.json()["programmes"] == []
+    epr = {p["name"]: p for p in catalogue.json()["programmes"]}[
+        "Digital Academy EPR Skills Certificate"
+    ]
+    assert epr["issuer"] == "NHS Digital Academy (demo)"
+    assert epr["packages"][0]["requires"] == [
+        "Core module: EPR skills: navigating the patient record (face to face).",
+        "Choose 2 of: any module tagged ‘epr-skills’.",
+    ]
+    assert epr["packages"][1]["title"] == "For pharmacy staff"
 
 
 def test_reviews_never_name_the_learner(http: httpx.Client) -> None:
@@ -76,3 +84,5 @@ def test_the_catalogue_page_reads_in_plain_words(http: httpx.Client) -> None:
     assert "Accredited by" in page.text
     assert "5.0 out of 5 from 1 verified learner" in page.text
     assert "Gave me the words to work with our digital team." in page.text
+    assert "Digital Academy EPR Skills Certificate" in page.text
+    assert "Choose 2 of: any module tagged ‘epr-skills’." in page.text

@@ -51,6 +51,8 @@ GROWING = {
     "rm_endorsements",
     "rm_reviews",
     "rm_review_summaries",
+    "rm_programmes",
+    "rm_achievement_alignments",
     "stored_events",
     "staffpassport_events",
 }
@@ -136,6 +138,16 @@ def _pad(services: Services) -> None:
                 "INSERT INTO rm_review_summaries (achievement_id, reviews, total) VALUES (?, 1, 3)",
                 (f"padding-{n}",),
             )
+            tx.execute(
+                "INSERT INTO rm_programmes (programme_id, issuer_id, achievement_id, name, rules, "
+                "defined_at) VALUES (?, 'padding', ?, ?, '{}', ?)",
+                (f"padding-{n}", f"padding-{n}", f"Padding {n}", now),
+            )
+            tx.execute(
+                "INSERT INTO rm_achievement_alignments (target_code, target_framework, "
+                "achievement_id) VALUES (?, 'padding', ?)",
+                (f"padding-{n}", f"padding-{n}"),
+            )
         tx.execute("ANALYZE")
 
 
@@ -202,6 +214,8 @@ def _requests(api: Api, services: Services, learner_id: UUID) -> None:
     now = datetime.now(UTC)
     personal = services.sharing.issue_learner_link(str(learner_id), now)
     assert api.http.get(f"/me/{personal}").status_code == 200
+    learn_next = {"next-role": "registered-nurse-adult"}  # issue 15: what to learn next
+    assert api.http.get(f"/me/{personal}", params=learn_next).status_code == 200
     share, _ = services.sharing.create_share(str(learner_id), now, credential_ids=None)
     assert api.http.get(f"/s/{share}").status_code == 200
     assert api.http.get(f"/s/{share}", headers={"Accept": "application/json"}).is_success
