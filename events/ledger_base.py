@@ -10,7 +10,7 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper, Recording
 
@@ -32,6 +32,8 @@ from keys import Pseudonyms, PublicKey, SigningKey
 
 A = TypeVar("A", bound=Aggregate)
 MAX_ATTEMPTS = 30
+# Issuers kept in each process (an LRU); a deployment has tens, not thousands.
+ISSUER_CACHE_SIZE = 1024
 BACKOFF_SECONDS = 0.002
 
 
@@ -65,6 +67,15 @@ class LedgerBase(Application[UUID]):
         if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
             env.setdefault("APPLICATION_RECORDER_TOPIC", postgres_recorder.TOPIC)
         super().__init__(env=env)
+        # Issuers are read on every status-list and share-page request and their histories
+        # grow (keys, achievements, lists): each is kept here and brought up to date with the
+        # events stored since its version (one query on the store's primary key), so a change
+        # made by any process is seen at once and no request replays a whole history.
+        self._issuers: Repository[UUID] = Repository(
+            event_store=self.events,
+            snapshot_store=self.snapshots,
+            cache_maxsize=ISSUER_CACHE_SIZE,
+        )
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """Record, and remember on this thread the log position of what was recorded."""
@@ -95,7 +106,8 @@ class LedgerBase(Application[UUID]):
     def _get(self, cls: type[A], aggregate_id: UUID) -> A:
         aggregate: object
         try:
-            aggregate = self.repository.get(aggregate_id)
+            repository = self._issuers if cls is Issuer else self.repository
+            aggregate = repository.get(aggregate_id)
         except AggregateNotFoundError:
             aggregate = None
         if not isinstance(aggregate, cls):
@@ -109,6 +121,11 @@ class LedgerBase(Application[UUID]):
                 raise CredentialNotFoundError(str(aggregate_id))
             raise LearnerNotFoundError(aggregate_id)
         return aggregate
+
+    def issuer_aggregate(self, issuer_id: UUID) -> Issuer:
+        """The issuer's aggregate at its latest version (a copy, for a command), or
+        `IssuerNotFoundError`."""
+        return self._get(Issuer, issuer_id)
 
     def _find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         try:

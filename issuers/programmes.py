@@ -9,7 +9,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from events.application import Ledger
-from events.errors import ConcurrentChangeError, IssuerNotFoundError
+from events.errors import ConcurrentChangeError
 from events.issuer import AchievementKind, Issuer
 from events.programme import Programme
 from issuers.credentials import achievement_document
@@ -88,8 +88,4 @@ def flag_award(
 
 
 def _issuer(ledger: Ledger, issuer_id: UUID) -> Issuer:
-    ledger.issuer(issuer_id)  # our "not found" for an unknown id
-    issuer: object = ledger.repository.get(issuer_id)
-    if not isinstance(issuer, Issuer):
-        raise IssuerNotFoundError(issuer_id)
-    return issuer
+    return ledger.issuer_aggregate(issuer_id)
