@@ -16,10 +16,10 @@ from typing import Any
 
 from verifier.data_integrity import verification_method_of
 from verifier.data_model import credential_problems, id_of, is_v1, validity_dates
-from verifier.eddsa_jcs_2022 import verify_proof
 from verifier.errors import ProofError
 from verifier.keyset import KeyInfo, KeySet, UnknownKeyError, parse_time
 from verifier.merkle import MerkleProofError, leaf_hash, verify_inclusion
+from verifier.proofs import list_proof_holds
 from verifier.report import CheckResult, Outcome
 from verifier.signed_note import Checkpoint, SignedNoteError, open_note
 from verifier.status_list import ENTRY_TYPE, StatusOutcome, check_status
@@ -187,7 +187,7 @@ def _checked_list(
         public_key = keys.resolve(method).public_key
         seen = _list_fingerprint(found, public_key.raw)
         if seen is None or seen not in _VERIFIED_LISTS:
-            verify_proof(dict(found), public_key)
+            list_proof_holds(found, public_key)
             if seen is not None:
                 _VERIFIED_LISTS.add(seen)
     except (ProofError, UnknownKeyError) as exc:

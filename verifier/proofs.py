@@ -16,7 +16,7 @@ from typing import Any
 
 from keys import PublicKey
 from verifier import ed25519_signature_2020, eddsa_jcs_2022, eddsa_rdfc_2022
-from verifier.data_integrity import PROOF_TYPE, unsecured
+from verifier.data_integrity import PROOF_TYPE, single_proof, unsecured
 from verifier.data_model import proof_time
 from verifier.errors import ProofError, UnknownContextError
 from verifier.keyset import KeyInfo, KeySet, UnknownKeyError
@@ -31,6 +31,16 @@ VERIFIERS: Mapping[str, VerifyOver] = {
     eddsa_jcs_2022.CRYPTOSUITE: eddsa_jcs_2022.verify_proof_over,
     ed25519_signature_2020.PROOF_TYPE: ed25519_signature_2020.verify_proof_over,
 }
+
+
+def list_proof_holds(document: Mapping[str, Any], public_key: PublicKey) -> None:
+    """Return if the document's one proof holds for `public_key` in any suite of `VERIFIERS`
+    (another issuer's status list may be signed with any of them), else raise `ProofError`."""
+    proof = single_proof(document)
+    verify = VERIFIERS.get(suite_of(proof))
+    if verify is None:
+        raise ProofError(f"unsupported cryptosuite {suite_of(proof)}")
+    verify(unsecured(document), proof, public_key, "assertionMethod")
 
 
 def all_proofs(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
