@@ -22,6 +22,7 @@ from eventsourcing.utils import get_topic
 
 from events.application import Ledger
 from events.claim import CredentialClaim
+from events.errors import EventSignatureError
 from events.issuer import AchievementKind
 from events.passport import Passport
 from issuers.awarding import award_digest
@@ -65,10 +66,16 @@ def backfill_claims(ledger: Ledger, database: ReadModelDatabase) -> int:
 
 def _claim(ledger: Ledger, notifications: Sequence[Notification]) -> int:
     """Claim the credentials of these `CredentialIssued` events that have none (each event's
-    signature is checked as it is read); a credential id recorded twice is claimed by the first."""
+    signature is checked as it is read, a tampered one is logged and skipped); a credential id
+    recorded twice is claimed by the first."""
     issued: dict[str, Any] = {}
     for notification in notifications:
-        event = ledger.mapper.to_domain_event(notification)
+        try:
+            event = ledger.mapper.to_domain_event(notification)
+        except EventSignatureError as exc:
+            # `passport audit` names it too; a tampered event must not keep the store shut.
+            _log.error("no claim for notification %d: %s", notification.id, exc)
+            continue
         if isinstance(event, Passport.CredentialIssued):
             issued.setdefault(event.credential_id, event)
     claimed = ledger.credential_claims(list(issued))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sqlite3
 from datetime import UTC, date, datetime
@@ -20,6 +21,7 @@ from passport.services import Services
 from projections.idempotency import IdempotencyKeys
 from tests.data.stores.make_store import settings_for
 from tests.events.test_stores_last import STORES
+from tests.tamper import flip_byte
 from verifier import eddsa_jcs_2022
 from verifier.jose import encode_vc_jwt
 
@@ -173,5 +175,26 @@ def test_an_interrupted_backfill_resumes_where_it_stopped(
         assert services.ledger.credential_claim(credential_id) is None
         with services.read_models.read() as tx:
             assert tx.execute("SELECT position, done FROM ledger_backfills") == [(position, 1)]
+    finally:
+        services.close()
+
+
+def test_a_tampered_old_award_is_named_and_does_not_keep_the_store_shut(
+    old_way_store: tuple[Path, UUID, str, str], caplog: pytest.LogCaptureFixture
+):
+    """An old award whose stored bytes were changed gets no claim: the error log names its log
+    position, and the store still opens (the audit reports the tampering)."""
+    folder, _, _, credential_id = old_way_store
+    settings = settings_for(folder)
+    with sqlite3.connect(folder / "ledger.sqlite3") as db:
+        (position,) = db.execute(
+            "SELECT MAX(rowid) FROM stored_events WHERE topic LIKE '%CredentialIssued'"
+        ).fetchone()
+    flip_byte(settings, position, 200)
+    with caplog.at_level(logging.ERROR, logger="issuers.claim_backfill"):
+        services = Services.open(settings)
+    try:
+        assert f"no claim for notification {position}" in caplog.text
+        assert services.ledger.credential_claim(credential_id) is None
     finally:
         services.close()
