@@ -107,7 +107,7 @@ class RegistryEntry(Aggregate):
         accreditation (an entity recognised with the role "accreditor" is one from the start)."""
         self._check_current()
         if self.role == "accreditor" or any(
-            p["until"] is None or p["until"] > start for p in self.accrediting
+            p["until"] is None or _moment(p["until"]) > _moment(start) for p in self.accrediting
         ):
             raise RecognitionError(f"{self.did} is already recognised as an accrediting body")
         self._accrediting(start=start, until=until)

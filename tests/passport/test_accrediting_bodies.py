@@ -106,7 +106,7 @@ def test_an_accreditation_given_while_recognised_stays_one_after_derecognition(
 
 def test_a_recognition_that_ended_refuses_later_endorsements(services: Services) -> None:
     """Recognised for January only: an endorsement on 10 January is made, one on 10 February
-    is refused."""
+    is refused; recognised again from March, it endorses again."""
     academy, achievement, _, body = _academy_and_body(services)
     registry.accredit(
         services,
@@ -131,6 +131,12 @@ def test_a_recognition_that_ended_refuses_later_endorsements(services: Services)
             comment="February",
             at=datetime(2026, 2, 10, tzinfo=UTC),
         )
+    march = datetime(2026, 3, 1, tzinfo=UTC)
+    registry.accredit(services, body.did, start=xsd_datetime(march), until=None)
+    again = endorse(
+        body.id, issuer_id=academy.id, achievement_id=achievement, comment="March", at=march
+    )
+    assert again.credential["credentialSubject"]["endorsementComment"] == "March"
 
 
 def test_the_operator_recognises_an_accrediting_body_with_the_cli(settings: Settings) -> None:
