@@ -134,8 +134,7 @@ def accredit(
     ] = None,
     until: Annotated[str | None, typer.Option("--until", help="Until (default: for good).")] = None,
 ) -> None:
-    """Recognise an issuer as an accrediting body: only then may it endorse, and pages say
-    "Accredited by" for its endorsements."""
+    """Recognise an issuer as an accrediting body (operator): only then may it endorse."""
     start = _moment(since, utcnow())
     assert start is not None
     _done(
