@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -116,10 +117,14 @@ class Ledger(RegistryUseCases, LearnerQueries, ReviewUseCases):
         sealed = self._seal_reason(learner_id, reason)
         self._change(Passport, learner_id, lambda p: p.revoke(credential_id, sealed))
 
-    def suspend_credential(self, learner_id: UUID, credential_id: str, reason: str) -> None:
-        """Suspend a credential until it is reinstated."""
+    def suspend_credential(
+        self, learner_id: UUID, credential_id: str, reason: str, since: date | None = None
+    ) -> None:
+        """Suspend a credential until it is reinstated; `since`: the day it took effect, when
+        that is before now (the keeper finding a missed maintenance rule late)."""
         sealed = self._seal_reason(learner_id, reason)
-        self._change(Passport, learner_id, lambda p: p.suspend(credential_id, sealed))
+        day = since.isoformat() if since is not None else None
+        self._change(Passport, learner_id, lambda p: p.suspend(credential_id, sealed, day))
 
     def reinstate_credential(self, learner_id: UUID, credential_id: str, reason: str) -> None:
         """Lift a suspension."""
