@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -51,6 +52,14 @@ def import_records(
         bool,
         typer.Option("--skip-invalid", help="Record the valid rows even if some are refused."),
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            min=1,
+            help="Worker processes signing credentials (default: the CPU count; 1: none).",
+        ),
+    ] = None,
 ) -> None:
     """Load existing training records: every row is checked first, then recorded in batches.
 
@@ -82,7 +91,9 @@ def import_records(
             console=None,
         ) as bar:
             task = bar.add_task("importing", total=plan.rows)
-            done = importer.run(file, utcnow(), lambda n: bar.advance(task, n))
+            done = importer.run(
+                file, utcnow(), lambda n: bar.advance(task, n), jobs=jobs or os.cpu_count() or 1
+            )
         typer.echo(f"recorded {done} row(s) as credentials (rows recorded before are kept once)")
     except ValueError as exc:
         _fail(str(exc))
