@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from verifier import eddsa_jcs_2022, eddsa_rdfc_2022
 AT = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
 
-def _documents(issuer: str, count: int) -> list[tuple[dict, str]]:
+def _documents(issuer: str, count: int) -> list[tuple[dict[str, Any], str]]:
     return [
         (
             {
