@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from events.issuer import AchievementKind
@@ -165,6 +168,18 @@ def test_imported_credentials_verify_and_a_second_import_records_nothing(
             assert verified.json()["verified"] is True
 
 
+def _log_length(settings: Settings) -> int:
+    """The log's last position, read straight from the store: opening the services (which may
+    create tables) while the importer opens them races on PostgreSQL's catalogue."""
+    if settings.is_postgres:
+        with psycopg.connect(settings.postgres_conninfo()) as conn:
+            row = conn.execute(f"SELECT MAX(notification_id) FROM {PG_TABLE}").fetchone()  # noqa: S608
+    else:
+        with closing(sqlite3.connect(settings.sqlite_path, timeout=30)) as lite:
+            row = lite.execute(f"SELECT MAX(rowid) FROM {SQLITE_TABLE}").fetchone()  # noqa: S608
+    return int(row[0] or 0) if row else 0
+
+
 def _store_state(settings: Settings) -> dict[str, int]:
     """What the store holds of awards: credentials and claims in the log, idempotency keys,
     status list places counted out and allocated."""
@@ -210,11 +225,13 @@ def test_an_import_killed_mid_file_then_rerun_records_each_row_once(settings, ac
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 300
-    while _events(settings) == before and time.monotonic() < deadline:
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    try:
+        deadline = time.monotonic() + 300
+        while _log_length(settings) == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
     killed_at = _events(settings) - before
     assert 0 < killed_at < 3 * rows  # stopped part way (a full import is 3 events a row)
     state = _store_state(settings)
