@@ -2,8 +2,9 @@
 
 An award's credential is canonicalised and signed twice (its proof, its `vc+jwt`); for a
 large import that is a third of the work, and it needs nothing but the unsigned documents and
-the issuer's key. `SigningPool` shares a batch out to worker processes it starts itself (spawned,
-so they inherit no database connection or thread) and gives the results back in order. The
+the issuer's key. `SigningPool` shares a batch out between this process and `jobs - 1` worker
+processes it starts itself at once (spawned, so they inherit no database connection or thread;
+they start while the caller does other work) and gives the results back in order. The
 issuer's private key travels to them as its 32 raw bytes over the pool's own pipe, with each
 batch (keys rotate mid-import), and is never logged or written anywhere.
 """
@@ -49,15 +50,17 @@ def _secure_in_worker(
 
 
 class SigningPool:
-    """`secure_all` shared out to `jobs` worker processes, results in the batch's order."""
+    """`secure_all` shared out between this process and `jobs - 1` workers, results in order."""
 
     def __init__(self, jobs: int) -> None:
         if jobs < 2:
-            raise ValueError("a signing pool needs at least two worker processes")
+            raise ValueError("a signing pool needs at least two processes (--jobs 2 or more)")
         self.jobs = jobs
         self._executor = ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("spawn")
+            max_workers=jobs - 1, mp_context=multiprocessing.get_context("spawn")
         )
+        for _ in range(jobs - 1):  # start the workers now, not at the first batch
+            self._executor.submit(int)
 
     def secure_all(
         self, documents: Sequence[Unsigned], key: SigningKey, key_id: str, at: datetime
@@ -73,9 +76,10 @@ class SigningPool:
         size = -(-len(documents) // self.jobs)
         slices = [documents[i : i + size] for i in range(0, len(documents), size)]
         futures = [
-            self._executor.submit(_secure_in_worker, part, seed, key_id, at) for part in slices
+            self._executor.submit(_secure_in_worker, part, seed, key_id, at) for part in slices[1:]
         ]
-        return [secured for future in futures for secured in future.result()]
+        here = secure_all(slices[0], key, key_id, at)
+        return here + [secured for future in futures for secured in future.result()]
 
     def close(self) -> None:
         """Stop the worker processes."""

@@ -6,7 +6,7 @@ achievement each course code is. Every row is checked before anything is written
 then awarded through `Awarding.award_many` in chunks, so each credential is built and signed
 exactly as an award is, with the completion date as its `validFrom`. A chunk's credentials,
 idempotency keys, claims and status list places commit in one transaction: a kill leaves whole
-chunks only. With `jobs` above 1, the credentials are signed in that many worker processes.
+chunks only. With a `SigningPool`, the credentials are signed in its worker processes too.
 
 A row's idempotency key is a keyed hash (ledger secret) of what makes it the same record:
 staff number, course code and completion date. Importing a row again, or rerunning an import
@@ -277,23 +277,16 @@ class Importer:
         return next(i for i in self._issuers.values() if i.id == issuer_id)
 
     def run(
-        self, path: Path, at: datetime, progress: Callable[[int], None], *, jobs: int = 1
-    ) -> int:
-        """Award every valid row in chunks (one transaction each); refused rows are skipped.
-        With `jobs` above 1, credentials are signed in that many worker processes.
-        Returns how many rows were awarded (recorded now or found recorded before)."""
-        if jobs > 1:
-            with SigningPool(jobs) as pool:
-                return self._run(path, at, progress, pool)
-        return self._run(path, at, progress, None)
-
-    def _run(
         self,
         path: Path,
         at: datetime,
         progress: Callable[[int], None],
-        pool: SigningPool | None,
+        *,
+        pool: SigningPool | None = None,
     ) -> int:
+        """Award every valid row in chunks (one transaction each); refused rows are skipped.
+        With a `pool`, credentials are signed in its processes.
+        Returns how many rows were awarded (recorded now or found recorded before)."""
         pending: dict[UUID, list[AwardRequest]] = {}
         done = 0
         for row in self.rows(path):

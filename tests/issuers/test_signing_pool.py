@@ -31,20 +31,20 @@ def _documents(issuer: str, count: int) -> list[tuple[dict[str, Any], str]]:
 
 
 def test_a_pool_gives_the_same_proofs_and_tokens_in_the_same_order():
-    """Ed25519 signatures are deterministic (RFC 8032), so seven credentials secured by two
-    worker processes equal, one by one and in order, those secured in this process."""
+    """Ed25519 signatures are deterministic (RFC 8032), so seven credentials secured by this
+    process and two workers equal, one by one and in order, those secured in this process."""
     key = SigningKey.generate()
     issuer = did_key(key.public_key)
     method = did_key_verification_method(key.public_key)
     documents = _documents(issuer, 7)
-    with SigningPool(2) as pool:
+    with SigningPool(3) as pool:
         pooled = pool.secure_all(documents, key, method, AT)
     assert pooled == secure_all(documents, key, method, AT)
     assert [c["id"] for c, _ in pooled] == [d["id"] for d, _ in documents]
     assert all(c["proof"][0]["verificationMethod"] == method for c, _ in pooled)
 
 
-def test_a_pool_of_one_worker_is_refused():
-    """`--jobs 1` means no pool at all: a pool of fewer than two workers is refused."""
+def test_a_pool_of_one_process_is_refused():
+    """`--jobs 1` means no pool at all: a pool of fewer than two processes is refused."""
     with pytest.raises(ValueError, match="at least two"):
         SigningPool(1)
