@@ -43,7 +43,13 @@ class Ledger(RegistryUseCases, LearnerQueries, ReviewUseCases):
             self.save(passport)
         return learner_id
 
-    def record_awards(self, entries: Sequence[AwardEntry], reads: AwardReads | None = None) -> int:
+    def record_awards(
+        self,
+        entries: Sequence[AwardEntry],
+        reads: AwardReads | None = None,
+        *,
+        within: object | None = None,
+    ) -> int:
         """Record many awards in one atomic write: all of them or, on any failure, none.
 
         Learners are enrolled on their first award; a credential id already claimed by the
@@ -57,7 +63,8 @@ class Ledger(RegistryUseCases, LearnerQueries, ReviewUseCases):
         at the next versions. So an award costs the same at a learner's first credential and
         their thousandth. Passports under a legacy id (which may hold credentials recorded
         before claims existed) are still replayed. `reads`, what the batch read before signing,
-        saves reading the heads and claims again.
+        saves reading the heads and claims again. `within`, a driver connection with an open
+        transaction on the store, makes the events part of it (see `events.postgres_recorder`).
         """
         heads = reads.heads if reads else self.passport_heads([e.staff_identifier for e in entries])
         new = {learner_id for learner_id, head in heads.values() if head is None}
@@ -81,7 +88,10 @@ class Ledger(RegistryUseCases, LearnerQueries, ReviewUseCases):
             replay=lambda learner_id: self._get(Passport, learner_id),
             identity_hash=self.pseudonyms.identity_hash,
         )
-        self.save(*write.objects())
+        if within is None:
+            self.save(*write.objects())
+        else:
+            self.save(*write.objects(), within=within)
         return len(write.claims)
 
     def erase_learner(self, learner_id: UUID, by: str, reason: str) -> None:

@@ -131,6 +131,7 @@ class Services:
             settings.base_url,
             status_indexes,
             IdempotencyKeys(read_models, create=manage),
+            read_models,
         )
         jobs = JobStore(read_models, create=manage)
         sharing = Sharing(read_models, vault, create=manage)
