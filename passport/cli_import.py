@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -58,7 +57,7 @@ def import_records(
         typer.Option(
             "--jobs",
             min=1,
-            help="Processes signing credentials (default: the CPU count; 1: no workers).",
+            help="Processes signing credentials (default 1; more helps only on idle cores).",
         ),
     ] = None,
 ) -> None:
@@ -74,7 +73,7 @@ def import_records(
         _fail(str(exc))
     if not file.is_file():
         _fail(f"{file}: no such file")
-    workers = jobs or os.cpu_count() or 1
+    workers = jobs or 1
     # Started before the check pass, so the workers are up by the first chunk.
     pool = SigningPool(workers) if workers > 1 and not dry_run else None
     services = Services.open(Settings())
