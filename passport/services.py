@@ -132,6 +132,7 @@ class Services:
             settings.base_url,
             status_indexes,
             IdempotencyKeys(read_models, create=manage),
+            read_models,
         )
         if manage:  # once per store; after that one read
             backfill_claims(ledger, read_models)
