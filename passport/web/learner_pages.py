@@ -17,6 +17,7 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from passport.certificates.pdf import file_stem
 from passport.compliance import revalidation_progress
 from passport.erasure import erase_learner
 from passport.publishing import passport_file
@@ -38,7 +39,7 @@ from passport.web.employer_pages import share_url
 from passport.web.graphics import cpd_chart
 from passport.web.html import PRIVATE, page
 from passport.web.next_learning import next_steps
-from passport.web.review_pages import reviewable
+from passport.web.reviewable import reviewable
 from passport.web.role_check import read_day
 from passport.web.upkeep import upkeep_notes
 
@@ -106,9 +107,11 @@ def _learner_page(
     form: ShareForm | None = None,
     next_role: str | None = None,
     status: int = 200,
+    more_errors: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
-    """The learner's passport page (with `extra` in its context), or the no-such-link page."""
+    """The learner's passport page (with `extra` in its context, and `more_errors` from another
+    of its forms in its error summary), or the no-such-link page."""
     today = utcnow().date()
     view = services.views.passport(learner_id, today)
     if view is None or view.erased:
@@ -124,7 +127,7 @@ def _learner_page(
             as_of=today,
         )
     form = form or ShareForm()
-    errors = dict(form.errors)
+    errors = {**form.errors, **(more_errors or {})}
     if revalidation_error:
         errors["revalidation-day"] = revalidation_error
     learn_next = None
@@ -216,7 +219,10 @@ def credential_download(
     record = services.views.credential(f"urn:uuid:{slug}")
     if record is None or record["learner_id"] != learner_id:
         raise NoSuchLinkError
-    disposition = {"Content-Disposition": f'attachment; filename="{slug}.{form}"'}
+    document = record["credential"]
+    name = document.get("credentialSubject", {}).get("achievement", {}).get("name", "")
+    stem = file_stem(str(name), str(document.get("validFrom", ""))[:10])
+    disposition = {"Content-Disposition": f'attachment; filename="{stem}.{form}"'}
     if form == "jwt":
         return Response(
             record["jwt"], media_type="application/vc+jwt", headers={**PRIVATE, **disposition}

@@ -73,9 +73,15 @@ def test_downloads_are_the_learners_own_signed_credentials(http, demo):
     bundle = http.get(f"{me}/passport.json").json()
     credential = bundle["verifiableCredential"][0]
     slug = credential["id"].removeprefix("urn:uuid:")
-    assert http.get(f"{me}/credentials/{slug}.json").json() == credential
+    download = http.get(f"{me}/credentials/{slug}.json")
+    assert download.json() == credential
+    # Saved under the achievement's name and the day it was earned, not an id (issue 13, item 8).
+    name = credential["credentialSubject"]["achievement"]["name"]
+    stem = "-".join(re.findall(r"[A-Za-z0-9]+", name)) + "-" + credential["validFrom"][:10]
+    assert download.headers["content-disposition"] == f'attachment; filename="{stem}.json"'
     jwt = http.get(f"{me}/credentials/{slug}.jwt")
     assert jwt.headers["content-type"].startswith("application/vc+jwt")
+    assert jwt.headers["content-disposition"] == f'attachment; filename="{stem}.jwt"'
     assert jwt.text == bundle["staffPassport"]["jwts"][credential["id"]]
     other = demo["Amira Okafor"]["me"]
     assert http.get(f"{other}/credentials/{slug}.json").status_code == 404
