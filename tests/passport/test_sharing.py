@@ -300,3 +300,29 @@ def test_the_operator_can_give_a_learner_a_new_link(settings, http, demo):
     assert fresh.startswith("/me/")
     assert http.get(fresh, headers=HTML).status_code == 200
     assert http.get(tomasz["me"], headers=HTML).status_code == 404
+
+
+def test_a_passport_with_no_credentials_yet_says_so(settings, http, demo):
+    """A learner enrolled before any award: their page offers no downloads that lead nowhere,
+    and the employer's headline says there is nothing yet, not "All 0 credentials are genuine"."""
+    services = _services(settings)
+    try:
+        learner = str(services.ledger.enrol_learner("AUDIT13-0001", "Niamh Byrne", "nb@nhs.test"))
+        now = datetime.now(UTC)
+        me = services.sharing.issue_learner_link(learner, now)
+        share, _ = services.sharing.create_share(
+            learner, now, credential_ids=None, days=7, note=None, show_name=True
+        )
+    finally:
+        services.close()
+    settled(settings)
+    page = http.get(f"/me/{me}", headers=HTML)
+    assert page.status_code == 200
+    assert "No credentials yet." in page.text
+    assert "passport.json" not in page.text
+    assert "passport.pdf" not in page.text
+    shared = http.get(f"/s/{share}", headers=HTML)
+    assert shared.status_code == 200
+    assert "This passport has no credentials yet" in shared.text
+    assert "All 0 credentials" not in shared.text
+    assert "passport.pdf" not in shared.text
