@@ -142,7 +142,7 @@ def _learner_page(
         "cards": shown,
         "accredited": accreditations_of(services, learner_id),
         "reviewable": reviewable(services, learner_id),
-        "needs_action": [c for c in shown if c.status in ("expiring", "suspended", "revoked")],
+        "needs_action": [c for c in shown if c.needs_action],
         "keep_up": upkeep_notes(services.read_models, learner_id, today),
         "chart": cpd_chart(view.cpd_credits_by_year),
         "cycle": cycle,

@@ -13,7 +13,9 @@ import httpx
 import psycopg
 import pytest
 
-from passport.demo import seed_demo
+from events.issuer import Issuer
+from issuers.awarding import Learner
+from passport.demo import DEMO_SLUG, LEARNERS, seed_demo
 from passport.services import Services
 from passport.settings import Settings
 from passport.sharing import token_hash
@@ -326,3 +328,40 @@ def test_a_passport_with_no_credentials_yet_says_so(settings, http, demo):
     assert "This passport has no credentials yet" in shared.text
     assert "All 0 credentials" not in shared.text
     assert "passport.pdf" not in shared.text
+
+
+IG = "Information Governance and Data Security (CSTF)"
+
+
+def _attention(page: str) -> str:
+    """The learner page's "Needs your attention" box, as text ("" when there is none)."""
+    if "Needs your attention" not in page:
+        return ""
+    box = page.split("Needs your attention", maxsplit=1)[1].split("</ul>", maxsplit=1)[0]
+    return re.sub(r"<[^>]+>", "", box)
+
+
+def test_a_lapsed_credential_needs_attention_until_it_is_renewed(settings, http, demo):
+    """Daniel's IG training expired: his page asks him to renew it, first in the list; once a
+    new one is recorded the old one needs nothing and goes to the bottom of the list."""
+    me = demo["Daniel Hughes"]["me"]
+    page = http.get(me, headers=HTML).text
+    lapsed = re.escape(IG) + r": expired \d{1,2} [A-Z][a-z]+ \d{4}: renew it"
+    assert re.search(lapsed, _attention(page))
+    assert page.index(f">{IG}<") < page.index(">Data Champion<")
+
+    services = _services(settings)
+    try:
+        issuer = services.ledger.issuer(Issuer.create_id(DEMO_SLUG))
+        (ig,) = [k for k, a in issuer.achievements.items() if a["achievement"]["name"] == IG]
+        now = datetime.now(UTC)
+        services.awarding.award(issuer.id, ig, Learner(*LEARNERS[1]), earned_on=now.date(), at=now)
+    finally:
+        services.close()
+    settled(settings)
+    page = http.get(me, headers=HTML).text
+    assert _attention(page) == ""
+    cards = [c.strip() for c in re.findall(r'<h3 class="nhsuk-card__heading"[^>]*>([^<]+)', page)]
+    assert cards[0] == IG  # the new one, valid
+    assert cards[-1] == IG  # the lapsed one, renewed
+    assert len(cards) == 4
