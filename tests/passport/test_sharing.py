@@ -365,3 +365,17 @@ def test_a_lapsed_credential_needs_attention_until_it_is_renewed(settings, http,
     assert cards[0] == IG  # the new one, valid
     assert cards[-1] == IG  # the lapsed one, renewed
     assert len(cards) == 4
+
+
+def test_same_named_credentials_are_told_apart_by_when_they_were_earned(http, demo):
+    """Amira holds two Digital Leadership Masterclass credentials: on her page and on her share
+    page each card's heading says when it was earned, and the two days differ."""
+    for path in (demo["Amira Okafor"]["me"], demo["Amira Okafor"]["share"]):
+        page = http.get(path, headers=HTML).text
+        earned = re.findall(
+            r"Digital Leadership Masterclass <span class=\"nhsuk-caption-m\">earned "
+            r"(\d{1,2} [A-Z][a-z]+ \d{4})</span>",
+            page,
+        )
+        assert len(earned) == 2, path
+        assert earned[0] != earned[1]
