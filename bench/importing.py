@@ -7,7 +7,8 @@ next size with new learners, so each step's rate is measured on a larger ledger:
 credential costs the same at the first and the millionth. Bare appends are measured (in a store
 of their own) right before each step, since a shared machine's speed drifts during a run.
 
-`--postgres` runs on a throwaway PostgreSQL server instead of a SQLite file.
+`--postgres` runs on a throwaway PostgreSQL server instead of a SQLite file; `--jobs N` signs
+the credentials in N worker processes (`passport import --jobs`; default 1, none).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from bench import issuance
 from bench.issuance import _academy, _services, bench_eventsourcing
+from issuers.signing import SigningPool
 from passport.importing import Importer, ImportMapping
 from passport.services import Services
 from tests.postgres_cluster import throwaway_cluster
@@ -42,15 +44,22 @@ def write_report(path: Path, rows: int, first: int = 0) -> None:
 
 
 def load(
-    services: Services, report: Path, mapping: ImportMapping, *, rerun: bool
+    services: Services, report: Path, mapping: ImportMapping, *, rerun: bool, jobs: int = 1
 ) -> tuple[float, float, float]:
     """(check seconds, record seconds, rerun seconds or 0) of importing the report."""
     importer = Importer(services, mapping)
     start = time.perf_counter()
-    plan = importer.plan(report)
-    checked = time.perf_counter()
-    assert not plan.refused, plan.refused[:3]
-    importer.run(report, datetime.now(UTC), lambda _: None)
+    pool = (
+        SigningPool(jobs) if jobs > 1 else None
+    )  # its workers start during the check, as in the CLI
+    try:
+        plan = importer.plan(report)
+        checked = time.perf_counter()
+        assert not plan.refused, plan.refused[:3]
+        importer.run(report, datetime.now(UTC), lambda _: None, pool=pool)
+    finally:
+        if pool is not None:
+            pool.close()
     recorded = time.perf_counter()
     if not rerun:
         return checked - start, recorded - checked, 0.0
@@ -64,10 +73,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000, help="one report of this many rows")
     parser.add_argument("--sizes", help="ledger sizes to load in turn, e.g. 1e4,1e5")
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes signing")
     args = parser.parse_args()
     sizes = [int(float(s)) for s in args.sizes.split(",")] if args.sizes else [args.rows]
     kind = "PostgreSQL" if args.postgres else "SQLite file"
-    print(f"passport import, up to {sizes[-1]} rows ({PER_LEARNER} per learner), {kind}")
+    print(
+        f"passport import, up to {sizes[-1]} rows ({PER_LEARNER} per learner), {kind}, "
+        f"--jobs {args.jobs}"
+    )
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         if args.postgres:
             issuance.POSTGRES = stack.enter_context(throwaway_cluster())
@@ -83,7 +96,8 @@ def main() -> None:
             report = directory / f"report{step}.csv"
             write_report(report, size, loaded)
             rows = size - loaded
-            check, record, rerun = load(services, report, mapping, rerun=step == len(sizes) - 1)
+            last = step == len(sizes) - 1
+            check, record, rerun = load(services, report, mapping, rerun=last, jobs=args.jobs)
             print(f"  {loaded:>9} -> {size:<9} rows")
             print(f"    bare eventsourcing (batches of 100) : {store:8.0f} appends/s")
             print(f"    check pass (dry run)                : {rows / check:8.0f} rows/s")

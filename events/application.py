@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -42,7 +43,13 @@ class Ledger(RegistryUseCases, LearnerQueries, ReviewUseCases):
             self.save(passport)
         return learner_id
 
-    def record_awards(self, entries: Sequence[AwardEntry], reads: AwardReads | None = None) -> int:
+    def record_awards(
+        self,
+        entries: Sequence[AwardEntry],
+        reads: AwardReads | None = None,
+        *,
+        within: object | None = None,
+    ) -> int:
         """Record many awards in one atomic write: all of them or, on any failure, none.
 
         Learners are enrolled on their first award; a credential id already claimed by the
@@ -56,7 +63,8 @@ class Ledger(RegistryUseCases, LearnerQueries, ReviewUseCases):
         at the next versions. So an award costs the same at a learner's first credential and
         their thousandth. Passports under a legacy id (which may hold credentials recorded
         before claims existed) are still replayed. `reads`, what the batch read before signing,
-        saves reading the heads and claims again.
+        saves reading the heads and claims again. `within`, a driver connection with an open
+        transaction on the store, makes the events part of it (see `events.postgres_recorder`).
         """
         heads = reads.heads if reads else self.passport_heads([e.staff_identifier for e in entries])
         new = {learner_id for learner_id, head in heads.values() if head is None}
@@ -80,7 +88,10 @@ class Ledger(RegistryUseCases, LearnerQueries, ReviewUseCases):
             replay=lambda learner_id: self._get(Passport, learner_id),
             identity_hash=self.pseudonyms.identity_hash,
         )
-        self.save(*write.objects())
+        if within is None:
+            self.save(*write.objects())
+        else:
+            self.save(*write.objects(), within=within)
         return len(write.claims)
 
     def erase_learner(self, learner_id: UUID, by: str, reason: str) -> None:
@@ -116,10 +127,14 @@ class Ledger(RegistryUseCases, LearnerQueries, ReviewUseCases):
         sealed = self._seal_reason(learner_id, reason)
         self._change(Passport, learner_id, lambda p: p.revoke(credential_id, sealed))
 
-    def suspend_credential(self, learner_id: UUID, credential_id: str, reason: str) -> None:
-        """Suspend a credential until it is reinstated."""
+    def suspend_credential(
+        self, learner_id: UUID, credential_id: str, reason: str, since: date | None = None
+    ) -> None:
+        """Suspend a credential until it is reinstated; `since`: the day it took effect, when
+        that is before now (the keeper finding a missed maintenance rule late)."""
         sealed = self._seal_reason(learner_id, reason)
-        self._change(Passport, learner_id, lambda p: p.suspend(credential_id, sealed))
+        day = since.isoformat() if since is not None else None
+        self._change(Passport, learner_id, lambda p: p.suspend(credential_id, sealed, day))
 
     def reinstate_credential(self, learner_id: UUID, credential_id: str, reason: str) -> None:
         """Lift a suspension."""

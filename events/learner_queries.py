@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 from uuid import UUID
 
@@ -142,5 +142,16 @@ class LearnerQueries(LedgerBase):
             if kind == "Passport.CredentialIssued":
                 history[fields.credential_id] = [(fields.timestamp, "active")]
             elif kind in STATUS_OF_EVENT:
-                history[fields.credential_id].append((fields.timestamp, STATUS_OF_EVENT[kind]))
+                changes = history[fields.credential_id]
+                changes.append((_in_effect(fields, changes[-1][0]), STATUS_OF_EVENT[kind]))
         return history
+
+
+def _in_effect(change: Any, previous: datetime) -> datetime:
+    """When a status change took effect: when recorded, or from the start of its `since` day (a
+    suspension for a rule missed before the keeper ran), never before the previous change."""
+    since = getattr(change, "since", None)
+    if not since:
+        recorded: datetime = change.timestamp
+        return recorded
+    return max(previous, datetime.combine(date.fromisoformat(since), time(), UTC))

@@ -14,7 +14,7 @@ from eventsourcing.application import AggregateNotFoundError, Application, Repos
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper, Recording
 
-from events import postgres_recorder
+from events import postgres_recorder, sqlite_recorder
 from events.claim import CredentialClaim
 from events.client import ApiClient
 from events.errors import (
@@ -66,6 +66,8 @@ class LedgerBase(Application[UUID]):
         env = dict(env)
         if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
             env.setdefault("APPLICATION_RECORDER_TOPIC", postgres_recorder.TOPIC)
+        elif env.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite":
+            env.setdefault("APPLICATION_RECORDER_TOPIC", sqlite_recorder.TOPIC)
         super().__init__(env=env)
         # Issuers are read on every status-list and share-page request and their histories
         # grow (keys, achievements, lists): each is kept here and brought up to date with the

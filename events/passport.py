@@ -133,12 +133,13 @@ class Passport(Aggregate):
             raise StatusChangeError(credential_id, "revoked", "revoke")
         self._revoked(credential_id=credential_id, reason=reason)
 
-    def suspend(self, credential_id: str, reason: str) -> None:
-        """Suspend an active credential until reinstated."""
+    def suspend(self, credential_id: str, reason: str, since: str | None = None) -> None:
+        """Suspend an active credential until reinstated; `since` (an ISO day) when it took
+        effect before it was recorded (a missed maintenance rule found days later)."""
         current = self.status_of(credential_id)
         if current is not CredentialStatus.ACTIVE:
             raise StatusChangeError(credential_id, current.value, "suspend")
-        self._suspended(credential_id=credential_id, reason=reason)
+        self._suspended(credential_id=credential_id, reason=reason, since=since)
 
     def reinstate(self, credential_id: str, reason: str) -> None:
         """Lift a suspension."""
@@ -172,14 +173,20 @@ class Passport(Aggregate):
         self._set_status(credential_id, CredentialStatus.REVOKED, reason)
 
     class CredentialSuspended(Aggregate.Event):
-        """A credential was suspended until reinstated (the reason sealed)."""
+        """A credential was suspended until reinstated (the reason sealed), in effect from the
+        day `since` when that is before the event was recorded."""
 
-        class_version = 1
+        class_version = 2
         credential_id: str
         reason: str
+        since: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["since"] = None  # version 1: in effect when recorded
 
     @event(CredentialSuspended)
-    def _suspended(self, credential_id: str, reason: str) -> None:
+    def _suspended(self, credential_id: str, reason: str, since: str | None) -> None:
         self._set_status(credential_id, CredentialStatus.SUSPENDED, reason)
 
     class CredentialReinstated(Aggregate.Event):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -11,6 +12,11 @@ from events.errors import LedgerError
 
 REGISTRY_NAMESPACE = uuid5(NAMESPACE_URL, "https://staff-passport.nhs.example/registry")
 ROLES = ("issuer", "accreditor")
+
+
+def _moment(text: str) -> datetime:
+    """An xsd dateTime as the registry records them (UTC, `Z`)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 class RecognitionError(LedgerError):
@@ -64,6 +70,7 @@ class RegistryEntry(Aggregate):
         self.keys = keys
         self.accredited_by = accredited_by
         self.alignments: list[dict[str, Any]] = []
+        self.accrediting: list[dict[str, Any]] = []
         self.suspensions: list[dict[str, Any]] = []
         self.derecognised_at: str | None = None
 
@@ -94,6 +101,43 @@ class RegistryEntry(Aggregate):
         self.alignments.append(
             {"achievementType": achievement_type, "subject": subject, "from": start, "until": until}
         )
+
+    def recognise_accrediting(self, start: str, until: str | None) -> None:
+        """Recognise the entity as an accrediting body from `start`: its endorsements count as
+        accreditation (an entity recognised with the role "accreditor" is one from the start)."""
+        self._check_current()
+        if self.role == "accreditor" or any(
+            p["until"] is None or _moment(p["until"]) > _moment(start) for p in self.accrediting
+        ):
+            raise RecognitionError(f"{self.did} is already recognised as an accrediting body")
+        self._accrediting(start=start, until=until)
+
+    class AccreditingRecognised(Aggregate.Event):
+        """The entity was recognised as an accrediting body from `start` (until a date, or
+        for good)."""
+
+        class_version = 1
+        start: str
+        until: str | None
+
+    @event(AccreditingRecognised)
+    def _accrediting(self, start: str, until: str | None) -> None:
+        self.accrediting.append({"from": start, "until": until})
+
+    def accredits_at(self, at: datetime) -> bool:
+        """Whether the entity was a recognised accrediting body at `at`: in the role, neither
+        suspended nor derecognised then."""
+
+        def during(start: str, until: str | None) -> bool:
+            return _moment(start) <= at and (until is None or at < _moment(until))
+
+        if self.derecognised_at is not None and at >= _moment(self.derecognised_at):
+            return False
+        if any(during(s["from"], s["until"]) for s in self.suspensions):
+            return False
+        if self.role == "accreditor":
+            return during(self.recognised_from, None)
+        return any(during(p["from"], p["until"]) for p in self.accrediting)
 
     def suspend(self, at: str, until: str | None) -> None:
         """Suspend recognition from `at` (until a date, or until reinstated)."""

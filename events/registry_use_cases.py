@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -79,6 +80,12 @@ class RegistryUseCases(LedgerBase):
     def is_recognised(self, did: str) -> bool:
         """Whether the registry has an entry for this DID (derecognised or not)."""
         return self._exists(RegistryEntry, RegistryEntry.create_id(did))
+
+    def accredits(self, did: str, at: datetime) -> bool:
+        """Whether the registry recognised this DID as an accrediting body at `at` (read from
+        its entry, never behind the read models)."""
+        entry = self._find(RegistryEntry, RegistryEntry.create_id(did))
+        return entry is not None and entry.accredits_at(at)
 
     def change_recognition(self, did: str, command: Callable[[RegistryEntry], object]) -> None:
         """Align, suspend, reinstate or derecognise a recognised entity."""

@@ -27,8 +27,10 @@ from events.issuer import AchievementKind
 from events.passport import Passport
 from issuers.credentials import achievement_document, open_badge_credential
 from issuers.metrics import AWARDS_RECORDED
+from issuers.signing import SigningPool, Unsigned, secure_all
 from issuers.status_list import status_entry
 from keys import KeyStore, did_key, did_key_verification_method, did_web
+from projections.database import ReadModelDatabase
 from projections.idempotency import IdempotencyKeys
 from projections.status_lists import MESSAGE, StatusIndexes
 from verifier import eddsa_jcs_2022
@@ -93,7 +95,9 @@ class Awarding:
         base_url: str,
         status_indexes: StatusIndexes,
         idempotency: IdempotencyKeys,
+        database: ReadModelDatabase,
     ) -> None:
+        self._database = database  # idempotency keys, status places, data keys: one transaction
         self._ledger = ledger
         self._keys = key_store
         self._base_url = base_url
@@ -241,23 +245,31 @@ class Awarding:
         *,
         at: datetime,
         skip_recorded: bool = False,
+        pool: SigningPool | None = None,
     ) -> list[Award]:
-        """Issue many awards in one atomic write: all are recorded, or (on failure) none.
+        """Issue many awards in one transaction: all are recorded, or (on failure) none.
 
+        The credential ids given to new idempotency keys, the status list places reserved,
+        new learners' data keys, and the stored events (credentials and claims) commit
+        together: a crash at any point leaves all of them or none, and no place unused.
         Rows already recorded (same issuer and idempotency key) are returned, not issued again;
         with `skip_recorded` (an import's rerun) they are left out, unsigned and unread, and
-        only the awards made now are returned.
+        only the awards made now are returned. With a `pool`, the credentials are signed in
+        its worker processes.
         A concurrent writer changing the same passports makes the whole write retry.
         """
         for _ in range(MAX_ATTEMPTS):
             issuer = self._ledger.issuer(issuer_id)
             if issuer.current_key is None:
                 raise IssuerKeyError(f"issuer {issuer_id} has no current key to sign with")
-            awards, entries, reads = self.prepare(issuer, requests, at, skip_recorded=skip_recorded)
-            if not entries:
-                return awards
             try:
-                recorded = self._ledger.record_awards(entries, reads)
+                with self._database.transaction() as tx:
+                    awards, entries, reads = self.prepare(
+                        issuer, requests, at, skip_recorded=skip_recorded, pool=pool
+                    )
+                    if not entries:
+                        return awards
+                    recorded = self._ledger.record_awards(entries, reads, within=tx.connection)
             except IntegrityError:
                 continue
             AWARDS_RECORDED.inc(recorded)
@@ -273,6 +285,7 @@ class Awarding:
         at: datetime,
         *,
         skip_recorded: bool = False,
+        pool: SigningPool | None = None,
     ) -> tuple[list[Award], list[AwardEntry], AwardReads]:
         """Build and sign the credentials of a batch (nothing recorded yet); with
         `skip_recorded`, only of the rows whose credential id was never recorded. Also returns
@@ -280,7 +293,8 @@ class Awarding:
 
         Nothing of a learner's history is read (only whether their passport exists, and each
         credential id's claim): each award costs the same however many the learner or the
-        ledger holds. Status list places for the whole batch are reserved in one transaction.
+        ledger holds. Status list places for the whole batch are reserved in one transaction
+        (the caller's, when it has one open: see `award_many`).
         An idempotency key already used for a different award is refused.
         """
         assert issuer.current_key is not None
@@ -318,15 +332,16 @@ class Awarding:
             rows = [r for r in rows if r[3] not in claims]
         for request, _, _, credential_id, learner_id, digest in rows:
             claim = claims.get(credential_id)
-            if claim is not None and (claim.learner_id, claim.request) != (learner_id, digest):
+            # A claim backfilled without the request's digest ("") asks only for the learner.
+            if claim is not None and (
+                claim.learner_id != learner_id or claim.request not in ("", digest)
+            ):
                 raise IdempotencyKeyReusedError(request.idempotency_key)
         places = self._status_indexes.reserve_many(str(issuer.id), [r[3] for r in rows])
-        signed: dict[str, Award] = {}
-        entries: list[AwardEntry] = []
-        for (request, definition, staff_id, credential_id, learner_id, digest), (
-            list_no,
-            index,
-        ) in zip(rows, places, strict=True):
+        documents: list[Unsigned] = []
+        for (request, definition, staff_id, credential_id, _, _), (list_no, index) in zip(
+            rows, places, strict=True
+        ):
             unsigned = open_badge_credential(
                 credential_id=credential_id.removeprefix("urn:uuid:"),
                 issuer_did=issuer.did,
@@ -341,10 +356,15 @@ class Awarding:
             if request.evidence:
                 unsigned["evidence"] = list(request.evidence)
             unsigned["credentialStatus"] = self._status(issuer.slug, list_no, index)
-            credential = CRYPTOSUITES[request.cryptosuite].create_proof(
-                unsigned, signer, issuer.current_key, created=at, proof_as_array=True
-            )
-            jwt = encode_vc_jwt(unsigned, signer, issuer.current_key, issued_at=at)
+            documents.append((unsigned, request.cryptosuite))
+        secure = pool.secure_all if pool is not None else secure_all
+        secured = secure(documents, signer, issuer.current_key, at)
+        signed: dict[str, Award] = {}
+        entries: list[AwardEntry] = []
+        for (request, definition, staff_id, credential_id, learner_id, digest), (
+            credential,
+            jwt,
+        ) in zip(rows, secured, strict=True):
             entries.append(
                 AwardEntry(
                     staff_identifier=staff_id,
@@ -458,11 +478,24 @@ class Awarding:
 
 def request_digest(request: AwardRequest, learner_id: UUID) -> str:
     """What makes two award requests the same award: a retry must match it exactly."""
+    return award_digest(
+        learner_id,
+        request.achievement_id,
+        request.earned_on.isoformat(),
+        request.credits_earned,
+        request.cryptosuite,
+    )
+
+
+def award_digest(
+    learner_id: UUID, achievement_id: str, earned_on: str, credits: float | None, suite: str
+) -> str:
+    """The digest `request_digest` keeps in a credential id's claim, from its parts."""
     details = {
         "learner": str(learner_id),
-        "achievementId": request.achievement_id,
-        "earnedOn": request.earned_on.isoformat(),
-        "creditsEarned": request.credits_earned,
-        "cryptosuite": request.cryptosuite,
+        "achievementId": achievement_id,
+        "earnedOn": earned_on,
+        "creditsEarned": credits,
+        "cryptosuite": suite,
     }
     return hashlib.sha256(json.dumps(details, sort_keys=True).encode()).hexdigest()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 from uuid import UUID
 
 from fastapi import Depends, Path, Request
@@ -101,3 +101,8 @@ def _token_failures(request: Request) -> RateLimiter:
 TokenFailures = Annotated[RateLimiter, Depends(_token_failures)]
 Operator = Annotated[Principal, Depends(_operator)]
 ActingIssuer = Annotated[UUID, Depends(_acting_issuer)]
+# The OpenAPI description of what `ActingIssuer` and `Operator` refuse, shared by the routers.
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing, invalid or expired access token"},
+    403: {"description": "The client may not act for this issuer"},
+}

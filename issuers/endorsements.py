@@ -19,6 +19,7 @@ from events.application import AwardEntry, Ledger
 from events.errors import AchievementNotFoundError, ConcurrentChangeError, IssuerKeyError
 from issuers.awarding import Awarding
 from issuers.credentials import OB_V3_CONTEXT, VC_V2_CONTEXT
+from issuers.errors import ForbiddenError
 from issuers.metrics import AWARDS_RECORDED
 from issuers.status_list import status_entry
 from keys import KeyStore
@@ -35,6 +36,10 @@ RECORD_ATTEMPTS = 5
 
 class EndorsementRefusedError(ValueError):
     """An endorsement that makes no sense (e.g. of the endorser's own work): 422."""
+
+
+class NotAnAccreditingBodyError(ForbiddenError):
+    """An issuer the registry does not recognise as an accrediting body tried to endorse: 403."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,8 @@ class Endorsing:
     ) -> Endorsement:
         """Endorse an issuer's achievement (or, without `achievement_id`, the issuer itself).
 
-        Refused: endorsing oneself, an unknown issuer (404) or achievement (404).
+        Refused: an endorser the registry does not recognise as an accrediting body at `at`
+        (403), endorsing oneself (422), an unknown issuer (404) or achievement (404).
         """
         if endorser_id == issuer_id:
             raise EndorsementRefusedError(
@@ -111,6 +117,13 @@ class Endorsing:
                 "endorses another issuer's work"
             )
         endorser = self._ledger.issuer(endorser_id)
+        if not self._ledger.accredits(endorser.did, at):
+            raise NotAnAccreditingBodyError(
+                f"{endorser.name} is not recognised as an accrediting body, so it cannot "
+                "endorse: ask the ledger operator to recognise it (passport issuer accredit "
+                f"{endorser.did}, or POST /api/v1/admin/registry/entities/{endorser.did}/"
+                "accrediting)"
+            )
         if endorser.current_key is None:
             raise IssuerKeyError(f"issuer {endorser_id} has no current key to sign with")
         target = self._ledger.issuer(issuer_id)

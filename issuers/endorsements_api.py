@@ -69,6 +69,10 @@ def _endorsement(services: Services, endorser_id: UUID, credential_id: str) -> E
     status_code=status.HTTP_201_CREATED,
     responses={
         **AUTH_ERRORS,
+        403: {
+            "description": "The client may not act for this issuer, or the registry does not "
+            "recognise the issuer as an accrediting body (the problem says how to be)"
+        },
         404: {"description": "No such issuer or achievement to endorse"},
         422: {"description": "Invalid request, or an issuer endorsing its own work"},
     },
@@ -77,7 +81,8 @@ def endorse(
     issuer_id: ActingIssuer, body: EndorsementCreate, services: Services
 ) -> EndorsementPublic:
     """Endorse (accredit) another issuer's achievement, or the issuer itself, with a signed Open
-    Badges 3.0 `EndorsementCredential`; learners' pages and exports carry it from then on."""
+    Badges 3.0 `EndorsementCredential`; learners' pages and exports carry it from then on. Only
+    an issuer the registry recognises as an accrediting body may endorse."""
     endorsing = Endorsing(
         services.ledger, services.key_store, services.awarding, services.status_indexes
     )

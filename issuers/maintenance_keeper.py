@@ -150,7 +150,9 @@ class MaintenanceKeeper:
         if status != "active":
             return
         self._record(credential_id, learner_id, lambda u: u.lapse(on.isoformat(), why))
-        self._ledger.suspend_credential(UUID(learner_id), credential_id, NOT_MAINTAINED)
+        # Dated the day the rule was missed, so an as-of check sees it from then even when
+        # the keeper runs days later.
+        self._ledger.suspend_credential(UUID(learner_id), credential_id, NOT_MAINTAINED, on)
 
     def _restore(self, learner_id: str, credential_id: str, status: str, today: date) -> None:
         if status == "suspended":

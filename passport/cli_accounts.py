@@ -8,10 +8,12 @@ import typer
 from pydantic import ValidationError
 
 from passport.cli_common import fail, open_services, print_record
+from passport.cli_registry import accredit
 from passport.services import utcnow
 
 issuer_app = typer.Typer(help="Register and manage issuers (academies).", no_args_is_help=True)
 operator_app = typer.Typer(help="The ledger operator's own API access.", no_args_is_help=True)
+issuer_app.command("accredit")(accredit)  # the registry's command, where academies are managed
 
 
 @issuer_app.command("register")

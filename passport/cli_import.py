@@ -9,6 +9,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+from issuers.signing import SigningPool
 from passport.importing import Importer, ImportMapping, Plan
 from passport.services import Services, utcnow
 from passport.settings import Settings
@@ -51,6 +52,14 @@ def import_records(
         bool,
         typer.Option("--skip-invalid", help="Record the valid rows even if some are refused."),
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            min=1,
+            help="Processes signing credentials (default 1; more helps only on idle cores).",
+        ),
+    ] = None,
 ) -> None:
     """Load existing training records: every row is checked first, then recorded in batches.
 
@@ -64,6 +73,9 @@ def import_records(
         _fail(str(exc))
     if not file.is_file():
         _fail(f"{file}: no such file")
+    workers = jobs or 1
+    # Started before the check pass, so the workers are up by the first chunk.
+    pool = SigningPool(workers) if workers > 1 and not dry_run else None
     services = Services.open(Settings())
     try:
         importer = Importer(services, rules)
@@ -82,10 +94,12 @@ def import_records(
             console=None,
         ) as bar:
             task = bar.add_task("importing", total=plan.rows)
-            done = importer.run(file, utcnow(), lambda n: bar.advance(task, n))
+            done = importer.run(file, utcnow(), lambda n: bar.advance(task, n), pool=pool)
         typer.echo(f"recorded {done} row(s) as credentials (rows recorded before are kept once)")
     except ValueError as exc:
         _fail(str(exc))
     finally:
         services.close()
+        if pool is not None:
+            pool.close()
     raise typer.Exit(EXIT_REFUSED if plan.refused else 0)

@@ -1,4 +1,5 @@
-"""`passport registry`: the operator recognises, aligns, suspends and derecognises issuers."""
+"""`passport registry`: the operator recognises, aligns, suspends and derecognises issuers, and
+recognises accrediting bodies (also `passport issuer accredit`)."""
 
 from __future__ import annotations
 
@@ -125,6 +126,23 @@ def align(
     )
 
 
+@registry_app.command("accredit")
+def accredit(
+    did: Did,
+    since: Annotated[
+        str | None, typer.Option("--from", help="An accrediting body from (default now).")
+    ] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Until (default: for good).")] = None,
+) -> None:
+    """Recognise an issuer as an accrediting body (operator): only then may it endorse."""
+    start = _moment(since, utcnow())
+    assert start is not None
+    _done(
+        lambda s: registry.accredit(s, did, start=start, until=_moment(until)),
+        f"recognised {did} as an accrediting body from {start}",
+    )
+
+
 @registry_app.command("suspend")
 def suspend(
     did: Did,
@@ -179,4 +197,6 @@ def show(
     )
     for entity in subject["recognizedEntities"]:
         state = "derecognised" if entity.get("derecognisedAt") else entity["role"]
+        if entity.get("accrediting") and not entity.get("derecognisedAt"):
+            state += ", accrediting body"
         typer.echo(f"  {entity['name']}  {entity['id']}  ({state})")

@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from issuers.endorsements import Endorsing
+from passport import registry
 from passport.services import Services
+from verifier.timestamps import xsd_datetime
 
 ACCREDITOR_SLUG = "faculty-clinical-informatics-demo"
 ENDORSED = {
@@ -30,14 +32,16 @@ REVIEWS = [
 def seed_endorsements(
     services: Services, academy_id: UUID, achievement_ids: dict[str, str], now: datetime
 ) -> None:
-    """Register the demo accrediting body, endorse the academy's achievements in `ENDORSED`,
-    and record the demo learners' `REVIEWS`."""
+    """Register the demo accrediting body and recognise it as one in the registry, endorse the
+    academy's achievements in `ENDORSED`, and record the demo learners' `REVIEWS`."""
     body = services.awarding.register_issuer(
         ACCREDITOR_SLUG,
         "Faculty of Clinical Informatics (demo)",
         "https://informatics.example.org.uk",
         now - timedelta(days=800),
     )
+    # Recognised as an accrediting body from its registration: only then may it endorse.
+    registry.accredit(services, body.did, start=xsd_datetime(now - timedelta(days=800)), until=None)
     endorsing = Endorsing(
         services.ledger, services.key_store, services.awarding, services.status_indexes
     )

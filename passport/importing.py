@@ -4,7 +4,9 @@ The report is a CSV file (a row per completion: staff number, name, email, cours
 completion date; header names set by the mapping). A mapping file (JSON) says which issuer's
 achievement each course code is. Every row is checked before anything is written; the rows are
 then awarded through `Awarding.award_many` in chunks, so each credential is built and signed
-exactly as an award is, with the completion date as its `validFrom`.
+exactly as an award is, with the completion date as its `validFrom`. A chunk's credentials,
+idempotency keys, claims and status list places commit in one transaction: a kill leaves whole
+chunks only. With a `SigningPool`, the credentials are signed in its worker processes too.
 
 A row's idempotency key is a keyed hash (ledger secret) of what makes it the same record:
 staff number, course code and completion date. Importing a row again, or rerunning an import
@@ -30,6 +32,7 @@ from events.errors import IssuerNotFoundError
 from events.issuer import Issuer
 from issuers.awarding import AwardRequest
 from issuers.cohort import validate
+from issuers.signing import SigningPool
 from keys import normalise_identifier
 from passport.services import Services
 
@@ -273,8 +276,16 @@ class Importer:
     def _issuers_by_id(self, issuer_id: UUID) -> IssuerDetails:
         return next(i for i in self._issuers.values() if i.id == issuer_id)
 
-    def run(self, path: Path, at: datetime, progress: Callable[[int], None]) -> int:
-        """Award every valid row in chunks (one atomic write each); refused rows are skipped.
+    def run(
+        self,
+        path: Path,
+        at: datetime,
+        progress: Callable[[int], None],
+        *,
+        pool: SigningPool | None = None,
+    ) -> int:
+        """Award every valid row in chunks (one transaction each); refused rows are skipped.
+        With a `pool`, credentials are signed in its processes.
         Returns how many rows were awarded (recorded now or found recorded before)."""
         pending: dict[UUID, list[AwardRequest]] = {}
         done = 0
@@ -285,10 +296,10 @@ class Importer:
             batch = pending.setdefault(row.issuer_id, [])
             batch.append(row.request)
             if len(batch) >= CHUNK:
-                done += self._award(row.issuer_id, batch, at, progress)
+                done += self._award(row.issuer_id, batch, at, progress, pool)
                 pending[row.issuer_id] = []
         for issuer_id, batch in pending.items():
-            done += self._award(issuer_id, batch, at, progress)
+            done += self._award(issuer_id, batch, at, progress, pool)
         return done
 
     def _award(
@@ -297,9 +308,10 @@ class Importer:
         batch: list[AwardRequest],
         at: datetime,
         progress: Callable[[int], None],
+        pool: SigningPool | None,
     ) -> int:
         """Award the rows of a chunk not recorded before (a rerun skips them unsigned)."""
-        self._services.awarding.award_many(issuer_id, batch, at=at, skip_recorded=True)
+        self._services.awarding.award_many(issuer_id, batch, at=at, skip_recorded=True, pool=pool)
         progress(len(batch))
         return len(batch)
 

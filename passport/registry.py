@@ -197,6 +197,15 @@ def align(
     published_registry(services, utcnow())
 
 
+def accredit(services: Services, did: str, *, start: str, until: str | None) -> None:
+    """Recognise an entity (an issuer registered here, or one recognised from elsewhere) as an
+    accrediting body from `start`: only then may it endorse through the API, and pages say
+    "Accredited by" for what it endorses from then on."""
+    _ensure_entry(services, did)
+    services.ledger.change_recognition(did, lambda e: e.recognise_accrediting(start, until))
+    published_registry(services, utcnow())
+
+
 def suspend(services: Services, did: str, at: str, until: str | None) -> None:
     """Suspend an entity's recognition."""
     _ensure_entry(services, did)

@@ -12,6 +12,7 @@ from events.application import Ledger
 from issuers.accounts import Accounts
 from issuers.auth import AccessTokens
 from issuers.awarding import Awarding
+from issuers.claim_backfill import backfill_claims
 from issuers.jobs import CohortRunner, JobStore
 from keys import KeyStore, KeyWrapper, Pseudonyms, PublicKey
 from keys.pseudonyms import IDENTITY_HASH_PURPOSE, LEARNER_ID_PURPOSE
@@ -131,7 +132,10 @@ class Services:
             settings.base_url,
             status_indexes,
             IdempotencyKeys(read_models, create=manage),
+            read_models,
         )
+        if manage:  # once per store; after that one read
+            backfill_claims(ledger, read_models)
         jobs = JobStore(read_models, create=manage)
         sharing = Sharing(read_models, vault, create=manage)
         token_key = key_store.current_for_role(TOKEN_ROLE)

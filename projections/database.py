@@ -26,6 +26,12 @@ class Transaction(Protocol):
         """Take the projection's exclusive lock and return its tracked log position."""
         ...
 
+    @property
+    def connection(self) -> object:
+        """The driver's connection the transaction runs on, for the log's recorder to store
+        events in the same transaction (`Ledger.record_awards(..., within=…)`)."""
+        ...
+
 
 class ReadModelDatabase(Protocol):
     """A database that holds the read models next to the event log."""
@@ -33,7 +39,8 @@ class ReadModelDatabase(Protocol):
     is_postgres: bool
 
     def transaction(self) -> AbstractContextManager[Transaction]:
-        """A transaction: committed when the block ends, rolled back if it raises."""
+        """A transaction: committed when the block ends, rolled back if it raises. Opened while
+        this thread has one open, it joins that one (a savepoint): its writes commit with it."""
         ...
 
     def read(self) -> AbstractContextManager[Transaction]:
@@ -52,6 +59,10 @@ class ReadModelDatabase(Protocol):
 class _SQLiteTransaction:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        return self._conn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return [tuple(r) for r in self._conn.execute(sql, tuple(params)).fetchall()]
@@ -86,18 +97,28 @@ class SQLiteReadModels:
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         conn = self._connection()
+        if getattr(self._local, "open", False):
+            with _savepoint(conn):
+                yield _SQLiteTransaction(conn)
+            return
         conn.execute("BEGIN IMMEDIATE")
+        self._local.open = True
         try:
             yield _SQLiteTransaction(conn)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        finally:
+            self._local.open = False
         conn.execute("COMMIT")
 
     @contextmanager
     def read(self) -> Iterator[Transaction]:
-        # A deferred transaction reads a WAL snapshot: writers neither block it nor are blocked.
         conn = self._connection()
+        if getattr(self._local, "open", False):
+            yield _SQLiteTransaction(conn)  # inside this thread's write: it reads its own writes
+            return
+        # A deferred transaction reads a WAL snapshot: writers neither block it nor are blocked.
         conn.execute("BEGIN")
         try:
             yield _SQLiteTransaction(conn)
@@ -119,9 +140,25 @@ class SQLiteReadModels:
             self._local.conn = None
 
 
+@contextmanager
+def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("SAVEPOINT joined")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK TO joined")
+        conn.execute("RELEASE joined")
+        raise
+    conn.execute("RELEASE joined")
+
+
 class _PostgresTransaction:
     def __init__(self, conn: psycopg.Connection[Row]) -> None:
         self._conn = conn
+
+    @property
+    def connection(self) -> psycopg.Connection[Row]:
+        return self._conn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         cur = self._conn.execute(sql.replace("?", "%s"), tuple(params))
@@ -145,11 +182,21 @@ class PostgresReadModels:
         self._pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
             conninfo, min_size=1, max_size=8, open=True
         )
+        self._local = threading.local()  # the connection of this thread's open transaction
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
+        joined: psycopg.Connection[Row] | None = getattr(self._local, "conn", None)
+        if joined is not None:
+            with joined.transaction():  # a savepoint
+                yield _PostgresTransaction(joined)
+            return
         with self._pool.connection() as conn, conn.transaction():
-            yield _PostgresTransaction(conn)
+            self._local.conn = conn
+            try:
+                yield _PostgresTransaction(conn)
+            finally:
+                self._local.conn = None
 
     @contextmanager
     def read(self) -> Iterator[Transaction]:

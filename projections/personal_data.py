@@ -53,7 +53,8 @@ class SqlVault:
             return self._unwrapped(rows)
         with self._database.transaction() as tx:
             rows = self._select(tx, wanted)
-            missing = [o for o in wanted if o not in rows]
+            # Sorted: two chunks enrolling the same learners lock their rows in the same order.
+            missing = sorted(o for o in wanted if o not in rows)
             if missing:
                 now = datetime.now(UTC).isoformat()
                 step = _CHUNK // 3  # three parameters a row

@@ -23,7 +23,7 @@ SCHEMA = (
         entry_id TEXT PRIMARY KEY, did TEXT NOT NULL, name TEXT NOT NULL, url TEXT,
         role TEXT NOT NULL, recognised_from TEXT NOT NULL, derecognised_at TEXT,
         suspensions TEXT NOT NULL, alignments TEXT NOT NULL, keys TEXT,
-        accredited_by TEXT NOT NULL)""",
+        accredited_by TEXT NOT NULL, accrediting TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS rm_registry_state (
         id INTEGER PRIMARY KEY, changes BIGINT NOT NULL)""",
 )
@@ -43,8 +43,8 @@ def _insert(tx: Transaction, did: str, values: tuple[Any, ...], alignments: list
     tx.execute("DELETE FROM rm_registry_entries WHERE entry_id = ?", (entry_id,))
     tx.execute(
         "INSERT INTO rm_registry_entries (entry_id, did, name, url, role, recognised_from, "
-        "keys, accredited_by, derecognised_at, suspensions, alignments) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, '[]', ?)",
+        "keys, accredited_by, derecognised_at, suspensions, alignments, accrediting) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, '[]', ?, '[]')",
         (entry_id, did, *values, json.dumps(alignments)),
     )
 
@@ -110,6 +110,11 @@ def _aligned(tx: Transaction, e: Any) -> None:
     _update_list(tx, str(e.originator_id), "alignments", lambda items: items.append(alignment))
 
 
+def _accrediting(tx: Transaction, e: Any) -> None:
+    period = {"from": e.start, "until": e.until}
+    _update_list(tx, str(e.originator_id), "accrediting", lambda items: items.append(period))
+
+
 def _suspended(tx: Transaction, e: Any) -> None:
     _update_list(
         tx,
@@ -141,6 +146,7 @@ HANDLERS: dict[str, Handler] = {
     "Issuer.KeyRetired": lambda tx, e: None,
     "RegistryEntry.IssuerRecognised": _recognised,
     "RegistryEntry.IssuerAligned": _aligned,
+    "RegistryEntry.AccreditingRecognised": _accrediting,
     "RegistryEntry.IssuerSuspended": _suspended,
     "RegistryEntry.IssuerReinstated": _reinstated,
     "RegistryEntry.IssuerDerecognised": _derecognised,
@@ -166,7 +172,7 @@ def entities(tx: Transaction) -> list[dict[str, Any]]:
     its key history on the ledger."""
     rows = tx.execute(
         "SELECT did, name, url, role, recognised_from, derecognised_at, suspensions, alignments, "
-        "keys, accredited_by FROM rm_registry_entries ORDER BY did"
+        "keys, accredited_by, accrediting FROM rm_registry_entries ORDER BY did"
     )
     ledger_keys = tx.execute(
         "SELECT i.did, k.key_id, k.public_key_multibase, k.valid_from, k.retired_at "
@@ -174,7 +180,8 @@ def entities(tx: Transaction) -> list[dict[str, Any]]:
         "ORDER BY k.valid_from, k.key_id"
     )
     found = []
-    for did, name, url, role, since, until, suspensions, alignments, keys, accredited in rows:
+    for row in rows:
+        did, name, url, role, since, until, suspensions, alignments, keys, accredited = row[:10]
         entity: dict[str, Any] = {
             "id": did,
             "type": ["RecognizedEntity"],
@@ -185,6 +192,8 @@ def entities(tx: Transaction) -> list[dict[str, Any]]:
             "alignments": json.loads(alignments),
             "accreditedBy": json.loads(accredited),
         }
+        if json.loads(row[10]):  # periods as a recognised accrediting body, when it has any
+            entity["accrediting"] = json.loads(row[10])
         if url:
             entity["url"] = url
         if until:

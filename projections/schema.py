@@ -13,7 +13,7 @@ from projections import (
 )
 from projections.database import Transaction
 
-SCHEMA_VERSION = 8  # raise it whenever a read model's layout changes
+SCHEMA_VERSION = 9  # raise it whenever a read model's layout changes
 TABLES = (
     "rm_issuers",
     "rm_issuer_keys",

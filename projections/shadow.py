@@ -65,6 +65,11 @@ class ShadowTransaction:
         )
         return int(self.execute("SELECT position FROM rm_tracking WHERE name = ?", (name,))[0][0])
 
+    @property
+    def connection(self) -> object:
+        """The live transaction's connection."""
+        return self._tx.connection
+
 
 def can_swap(tx: Transaction, is_postgres: bool) -> bool:
     """Whether this database role may create, drop and rename the read-model tables (on

@@ -16,8 +16,7 @@ from verifier.errors import ProofError
 from verifier.jose import (
     conflicting_claim,
     credential_of,
-    numeric_date,
-    numeric_date_problem,
+    numeric_dates,
     parse_compact,
     verify_compact,
 )
@@ -181,7 +180,8 @@ def _verify_jwt(token: str, ctx: Context) -> CredentialReport:
             ],
         )
     shape = checks.well_formed(credential)
-    conflict = conflicting_claim(jws, credential) or numeric_date_problem(jws.claims)
+    dates, unreadable = numeric_dates(jws.claims)
+    conflict = conflicting_claim(jws, credential) or unreadable
     if shape.outcome is Outcome.PASSED and conflict is not None:
         shape = checks.result("well_formed", Outcome.FAILED, conflict, "malformed")
     if shape.outcome is not Outcome.PASSED:
@@ -207,7 +207,7 @@ def _verify_jwt(token: str, ctx: Context) -> CredentialReport:
             raise ProofError(unmet)
         verify_compact(jws, resolve)
     except UnknownKeyError as exc:
-        claimed = numeric_date(jws.claims.get("iat")) or validity_dates(credential)[0]
+        claimed = dates.get("iat") or validity_dates(credential)[0]
         return credential_report(
             credential,
             form,
@@ -229,7 +229,7 @@ def _verify_jwt(token: str, ctx: Context) -> CredentialReport:
             [shape, checks.result("proof", Outcome.FAILED, str(exc), "bad_signature")]
             + [checks.not_checked(c, "the proof failed") for c in LATER_CHECKS],
         )
-    issued_at = numeric_date(jws.claims.get("iat")) or validity_dates(credential)[0]
+    issued_at = dates.get("iat") or validity_dates(credential)[0]
     proof_result = checks.result(
         "proof", Outcome.PASSED, f"vc+jwt EdDSA signature verifies with {kid}"
     )
@@ -239,6 +239,6 @@ def _verify_jwt(token: str, ctx: Context) -> CredentialReport:
         [
             shape,
             proof_result,
-            *after_proof(credential, kid, resolved[-1], issued_at, ctx, token, jws.claims),
+            *after_proof(credential, kid, resolved[-1], issued_at, ctx, token, dates),
         ],
     )

@@ -51,6 +51,13 @@ class Suspension(_Wire):
     until: datetime | None = None
 
 
+class AccreditingPeriod(_Wire):
+    """A period in which the entity was a recognised accrediting body (`until` None: still)."""
+
+    start: datetime = Field(alias="from")
+    until: datetime | None = None
+
+
 class Alignment(_Wire):
     """What the entity is recognised to issue, and when: an Open Badges `achievementType`, a
     subject code (a catalogue subject such as `CSTF-FIRE`), both, or neither (anything)."""
@@ -74,6 +81,9 @@ class RecognisedEntity(_Wire):
     alignments: tuple[Alignment, ...] = ()
     keys: tuple[RegistryKey, ...] = ()
     accredited_by: tuple[str, ...] = Field((), alias="accreditedBy")
+    # When an issuer was also recognised as an accrediting body (an "accreditor" is one
+    # throughout its recognition).
+    accrediting: tuple[AccreditingPeriod, ...] = ()
 
 
 class RegistrySubject(_Wire):

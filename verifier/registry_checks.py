@@ -9,7 +9,6 @@ from typing import Any
 
 from verifier import checks
 from verifier.did_web import did_document_check
-from verifier.jose import numeric_date
 from verifier.keyset import KeyInfo
 from verifier.related import related_resources
 from verifier.report import CheckResult
@@ -24,13 +23,15 @@ def after_proof(
     issued_at: datetime | None,
     ctx: Context,
     token: str | None = None,
-    claims: Mapping[str, Any] | None = None,
+    jwt_dates: Mapping[str, datetime] | None = None,
 ) -> list[CheckResult]:
     """Every check that follows the proof, for a proof made (or claimed made) by `method`; `key`
-    is None when the proof could not be checked, and the later checks are then not made."""
+    is None when the proof could not be checked, and the later checks are then not made.
+    `jwt_dates` are a `vc+jwt`'s NumericDate claims as read (`verifier.jose.numeric_dates`)."""
+    issuer = checks.issuer_id(credential) or ""
     return [
-        *_registry_checks(credential, method, key, issued_at, ctx, token, claims),
-        *_did_document(checks.issuer_id(credential) or "", method, ctx),
+        *_registry_checks(credential, issuer, method, key, issued_at, ctx, token, jwt_dates),
+        *_did_document(issuer, method, ctx),
     ]
 
 
@@ -50,14 +51,14 @@ def _did_document(issuer: str, method: str, ctx: Context) -> list[CheckResult]:
 
 def _registry_checks(
     credential: Mapping[str, Any],
+    issuer: str,
     method: str,
     key: KeyInfo | None,
     issued_at: datetime | None,
     ctx: Context,
     token: str | None,
-    claims: Mapping[str, Any] | None,
+    jwt_dates: Mapping[str, datetime] | None,
 ) -> list[CheckResult]:
-    issuer = checks.issuer_id(credential) or ""
     recognition = ctx.trust.recognition(issuer, credential, issued_at)
     results = [checks.issuer_controls_key(credential, method, recognition, ctx.trust.policy)]
     if key is None:
@@ -76,8 +77,8 @@ def _registry_checks(
         checks.validity_period(
             credential,
             ctx.now,
-            not_before=numeric_date((claims or {}).get("nbf")),
-            expires=numeric_date((claims or {}).get("exp")),
+            not_before=jwt_dates.get("nbf") if jwt_dates else None,
+            expires=jwt_dates.get("exp") if jwt_dates else None,
         ),
         checks.status(credential, recorded, lists=ctx.lists, keys=ctx.keys, now=ctx.now),
         checks.ledger_inclusion(

@@ -235,6 +235,23 @@ def _judge(
     return Recognition(True, None, reason, entity.name, registry.name)
 
 
+def _endorsement_recognition(
+    trust: Trust, issuer: str, credential: Mapping[str, Any], at: datetime | None
+) -> Recognition | None:
+    """An `EndorsementCredential` from a body a trusted registry recognised as an accrediting
+    body when it was given is recognised as such (an "accreditor" issues nothing else); None
+    lets the issuer rules judge it."""
+    types = credential.get("type")
+    if at is None or not isinstance(types, list) or "EndorsementCredential" not in types:
+        return None
+    for registry in trust.registries:
+        entity = registry.entities.get(issuer)
+        if entity is not None and trust.accredits(issuer, at):
+            reason = f"endorsed by {entity.name}, an accrediting body recognised by {registry.name}"
+            return Recognition(True, None, reason, entity.name, registry.name)
+    return None
+
+
 def achievement_facts(credential: Mapping[str, Any]) -> tuple[str | None, set[str]]:
     """The Open Badges `achievementType` and the alignment `targetCode`s a credential claims."""
     subject = credential.get("credentialSubject")
@@ -307,6 +324,19 @@ class Trust:
                     return True
         return False
 
+    def accredits(self, endorser: str, at: datetime) -> bool:
+        """Whether a trusted registry recognised `endorser` as an accrediting body at `at`
+        (neither suspended nor derecognised then), so its endorsement is an accreditation."""
+        for registry in self.registries:
+            entity = registry.entities.get(endorser)
+            if entity is None or _standing(registry, entity, at) is not None:
+                continue
+            if entity.role == "accreditor" or any(
+                p.start <= at and (p.until is None or at < p.until) for p in entity.accrediting
+            ):
+                return True
+        return False
+
     def lists_key(self, method: str) -> bool:
         """Whether a trusted registry lists this verification method."""
         return self.key_set.has(method)
@@ -317,6 +347,9 @@ class Trust:
         """Whether a trusted registry recognised the issuer, for this credential's kind, when it
         was issued. The first registry that recognises it decides; otherwise the first that
         lists it says why not."""
+        endorsed = _endorsement_recognition(self, issuer, credential, issued_at)
+        if endorsed is not None:
+            return endorsed
         kind, codes = achievement_facts(credential)
         judged = [
             _judge(r, r.entities[issuer], issued_at, kind, codes)

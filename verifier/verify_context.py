@@ -30,6 +30,8 @@ class ProofExpectations:
     def unmet_by_jwt(self) -> str | None:
         """A `vc+jwt` is made for assertion, for no challenge and no domain: why it cannot meet
         these expectations, or None when it can."""
+        if self == _ANY_ASSERTION:  # the usual case, without building the list below
+            return None
         asked = [
             f"{name} {value!r}"
             for name, value, default in (
@@ -57,6 +59,9 @@ class ProofExpectations:
             if expected not in (given if isinstance(given, list) else [given]):
                 return f"the verifier requires {name} {expected!r}; the proof has {given!r}"
         return None
+
+
+_ANY_ASSERTION = ProofExpectations()
 
 
 @dataclass(frozen=True)

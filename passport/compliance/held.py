@@ -124,7 +124,8 @@ class HeldCredential(BaseModel):
 
         What counts is when the training was done: a credential earned before `day` but
         recorded after it counts (its status then is its issue's, active); a revocation or
-        suspension counts from the day it was recorded."""
+        suspension counts from the day it was recorded, or from the day it says it took effect
+        (a missed maintenance rule found late), as `status_history` dates it."""
         if self.earned_on > day:
             return False
         return (self.status_on(day) or "active") == "active"

@@ -1,4 +1,10 @@
-""" "Accredited by …" on the learner's and the employer's pages, from the endorsements held."""
+""" "Accredited by …" on the learner's and the employer's pages, from the endorsements held.
+
+An endorsement is an accreditation only when the registry recognised its issuer as an
+accrediting body on the day it was given (`Trust.accredits`); any other endorsement (one made
+before the role existed, or carried in a file from elsewhere) is shown as "Endorsed by", never
+as accreditation.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from passport.services import Services
+from passport.registry import own_trust
+from passport.services import Services, utcnow
 from projections.endorsements import Endorsements
 from verifier.trust import Trust
 from verifier.verify import verify_document
@@ -21,13 +28,32 @@ class Accreditation:
     comment: str
     verified: bool = True
     why: str = ""  # for the employer: why it could not be confirmed
+    accredited: bool = True  # given by a recognised accrediting body; else a plain endorsement
+
+
+def is_accreditation(trust: Trust, endorsement: Mapping[str, Any]) -> bool:
+    """Whether the endorsement's issuer was a recognised accrediting body when it was given."""
+    issuer = endorsement.get("issuer")
+    did = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    try:
+        given = datetime.fromisoformat(str(endorsement.get("validFrom")).replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return isinstance(did, str) and given.tzinfo is not None and trust.accredits(did, given)
 
 
 def accreditations_of(services: Services, learner_id: str) -> dict[str, list[Accreditation]]:
-    """The learner's credentials' active endorsements, as the ledger records them."""
+    """The learner's credentials' active endorsements, as the ledger records them, each marked
+    an accreditation or not by this ledger's own registry."""
     found = Endorsements(services.read_models).for_learner(learner_id)
+    trust = own_trust(services, utcnow())
     return {
-        credential_id: [Accreditation(e.endorser_name, e.comment) for e in endorsements]
+        credential_id: [
+            Accreditation(
+                e.endorser_name, e.comment, accredited=is_accreditation(trust, e.credential)
+            )
+            for e in endorsements
+        ]
         for credential_id, endorsements in found.items()
         if endorsements
     }
@@ -78,6 +104,7 @@ def checked_accreditations(
                     comment=str(subject.get("endorsementComment") or ""),
                     verified=checked.verified,
                     why="; ".join(failed) or "it could not be checked",
+                    accredited=checked.verified and is_accreditation(trust, document),
                 )
             )
     return shown

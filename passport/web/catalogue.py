@@ -13,8 +13,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from passport.registry import own_trust
 from passport.reviewing import latest_reviews
-from passport.services import Services
+from passport.services import Services, utcnow
+from passport.web.accreditation import is_accreditation
 from passport.web.catalogue_programmes import programmes_page
 from passport.web.deps import ServicesDep
 from passport.web.html import page
@@ -69,7 +71,10 @@ def catalogue_page(
         ids + [issuer_target(e.issuer_id) for e in entries]
     )
     endorsers: dict[str, list[str]] = {}
-    for endorsement in found:
+    trust = own_trust(services, utcnow())
+    for endorsement in found:  # "accredited by": recognised accrediting bodies only
+        if not is_accreditation(trust, endorsement.credential):
+            continue
         names = endorsers.setdefault(endorsement.target, [])
         if endorsement.endorser_name not in names:
             names.append(endorsement.endorser_name)

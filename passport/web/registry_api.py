@@ -1,5 +1,6 @@
 """The issuer registry over HTTP: the published, signed document (public, cacheable, by
-version) and the operator's admin API to recognise, align, suspend and derecognise."""
+version) and the operator's admin API to recognise, align, recognise as an accrediting body,
+suspend and derecognise."""
 
 from __future__ import annotations
 
@@ -81,6 +82,14 @@ class AlignmentIn(ApiModel):
     until: Moment | None = None
 
 
+class AccreditingIn(ApiModel):
+    """From when (default now) and until when (default: for good) the entity is a recognised
+    accrediting body."""
+
+    start: Moment | None = Field(None, alias="from")
+    until: Moment | None = None
+
+
 class SuspensionIn(ApiModel):
     """A suspension from a moment (until another, or until reinstated)."""
 
@@ -137,6 +146,14 @@ def align(did: str, body: AlignmentIn, services: ServicesDep, _: Operator) -> Re
         start=body.start,
         until=body.until,
     )
+    return _changed(services, did)
+
+
+@router.post("/api/v1/admin/registry/entities/{did}/accrediting", responses=ADMIN_ERRORS)
+def accredit(did: str, body: AccreditingIn, services: ServicesDep, _: Operator) -> RegistryChanged:
+    """Recognise an entity as an accrediting body (operator only): from then on it may endorse
+    through the issuer API, and pages say "Accredited by" for its endorsements."""
+    registry.accredit(services, did, start=body.start or xsd_datetime(utcnow()), until=body.until)
     return _changed(services, did)
 
 

@@ -15,7 +15,7 @@ from events.review_use_cases import MAX_REVIEW_CHARS, NotAHolderError
 from passport.web.cards import LinkedLearner, Token
 from passport.web.deps import ServicesDep
 from passport.web.html import PRIVATE, error_page
-from passport.web.learner_pages import _learner_page
+from passport.web.learner_pages import passport_page
 from passport.web.reviewable import reviewable
 
 router = APIRouter(include_in_schema=False)
@@ -52,7 +52,7 @@ def write_review(
         errors[f"review-{slug}"] = f"Your review must be {MAX_REVIEW_CHARS:,} characters or fewer"
     if errors and credential in reviewable(services, learner_id):
         attempt = {"credential": credential, "rating": rating, "text": text or ""}
-        return _learner_page(
+        return passport_page(
             request, services, token, learner_id, more_errors=errors, review_attempt=attempt
         )
     if errors:

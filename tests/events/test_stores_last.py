@@ -188,6 +188,28 @@ def test_an_old_stores_two_entry_credentials_keep_their_one_bit_lists(
     assert verify_against_ledger(services, award.credential, now).verified
 
 
+def test_a_version_1_suspension_is_in_effect_from_when_it_was_recorded(
+    services: Services, old_store: tuple[Settings, dict[str, Any]]
+):
+    """A suspension stored before it could carry `since` is upcast with none: the status
+    history dates it at its recording, between the issue and the reinstatement."""
+    _, manifest = old_store
+    credential_id = manifest["reinstated"]
+    services.projections.catch_up()
+    record = services.views.credential(credential_id)
+    assert record is not None
+    learner_id = UUID(record["learner_id"])
+    stored = [
+        e
+        for e in services.ledger.repository.event_store.get(learner_id)
+        if isinstance(e, Passport.CredentialSuspended) and e.credential_id == credential_id
+    ]
+    assert [e.since for e in stored] == [None]
+    history = services.ledger.status_history(learner_id)[credential_id]
+    assert [status for _, status in history] == ["active", "suspended", "active"]
+    assert history[1][0] == stored[0].timestamp
+
+
 class Sample(Aggregate):
     """An aggregate whose one event gained a field: the upcasting pattern every event follows."""
 

@@ -14,12 +14,14 @@ from referencing import Registry, Resource
 
 from events.errors import AchievementNotFoundError
 from events.issuer import AchievementKind
-from issuers.awarding import Learner
+from issuers.awarding import Learner, RegisteredIssuer
 from issuers.endorsements import EndorsementRefusedError, Endorsing
+from passport import registry
 from passport.publishing import passport_file
 from passport.registry import own_trust
 from passport.services import Services
 from passport.web.certificates import one_credential
+from verifier.timestamps import xsd_datetime
 from verifier.verify import verify_document
 
 SCHEMA_DIR = Path(__file__).parents[3] / "shared" / "ob3-schema"
@@ -55,6 +57,13 @@ def academy_with_award(services: Services) -> tuple[UUID, str, str]:
     return academy.id, achievement, str(award.learner_id)
 
 
+def accrediting_body(services: Services) -> RegisteredIssuer:
+    """BCS, registered and recognised in the registry as an accrediting body from `NOW`."""
+    body = services.awarding.register_issuer("bcs", "BCS", "https://bcs.example", NOW)
+    registry.accredit(services, body.did, start=xsd_datetime(NOW), until=None)
+    return body
+
+
 def endorsement_validator() -> Draft201909Validator:
     """The OB 3.0 schema's own `EndorsementCredential` definition, resolved offline."""
     schema = json.loads(SCHEMA_FILE.read_text())
@@ -69,7 +78,7 @@ def endorsement_validator() -> Draft201909Validator:
 def test_an_endorsement_is_a_valid_ob3_endorsement_credential(services: Services) -> None:
     """What an accrediting body issues validates against the OB 3.0 EndorsementCredential schema."""
     academy, achievement, _ = academy_with_award(services)
-    body = services.awarding.register_issuer("bcs", "BCS", "https://bcs.example", NOW)
+    body = accrediting_body(services)
     made = endorsing(services).endorse(
         body.id, issuer_id=academy, achievement_id=achievement, comment="Meets BCS", at=NOW
     )
@@ -84,7 +93,7 @@ def test_an_endorsement_travels_in_the_learners_passport_and_verifies(
 ) -> None:
     """The learner's export carries the endorsement of their achievement, and it verifies."""
     academy, achievement, learner = academy_with_award(services)
-    body = services.awarding.register_issuer("bcs", "BCS", "https://bcs.example", NOW)
+    body = accrediting_body(services)
     made = endorsing(services).endorse(
         body.id, issuer_id=academy, achievement_id=achievement, comment="Accredited", at=NOW
     )
@@ -104,7 +113,7 @@ def test_an_endorsement_travels_in_the_learners_passport_and_verifies(
 def test_an_endorsement_of_the_academy_covers_every_achievement(services: Services) -> None:
     """Endorsing the academy itself shows with each credential it issued."""
     academy, _, learner = academy_with_award(services)
-    body = services.awarding.register_issuer("bcs", "BCS", "https://bcs.example", NOW)
+    body = accrediting_body(services)
     made = endorsing(services).endorse(
         body.id, issuer_id=academy, achievement_id=None, comment="Accredited academy", at=NOW
     )
@@ -127,7 +136,7 @@ def test_an_academy_cannot_endorse_itself(services: Services) -> None:
 def test_endorsing_an_unknown_achievement_is_refused(services: Services) -> None:
     """An achievement the academy never defined cannot be endorsed."""
     academy, _, _ = academy_with_award(services)
-    body = services.awarding.register_issuer("bcs", "BCS", "https://bcs.example", NOW)
+    body = accrediting_body(services)
     with pytest.raises(AchievementNotFoundError):
         endorsing(services).endorse(
             body.id, issuer_id=academy, achievement_id="nope", comment="Great", at=NOW
@@ -137,7 +146,7 @@ def test_endorsing_an_unknown_achievement_is_refused(services: Services) -> None
 def test_endorsements_survive_a_rebuild(services: Services) -> None:
     """A rebuild of the read models from the log finds the endorsement again."""
     academy, achievement, learner = academy_with_award(services)
-    body = services.awarding.register_issuer("bcs", "BCS", "https://bcs.example", NOW)
+    body = accrediting_body(services)
     made = endorsing(services).endorse(
         body.id, issuer_id=academy, achievement_id=achievement, comment="Accredited", at=NOW
     )
@@ -163,7 +172,7 @@ def test_a_certificates_file_carries_its_endorsement_and_no_other_credential(
         earned_on=date(2026, 10, 2),
         at=NOW,
     )
-    body = services.awarding.register_issuer("bcs", "BCS", "https://bcs.example", NOW)
+    body = accrediting_body(services)
     made = endorsing(services).endorse(
         body.id, issuer_id=academy, achievement_id=achievement, comment="Accredited", at=NOW
     )

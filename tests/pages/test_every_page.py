@@ -170,6 +170,6 @@ def test_every_page_fits_and_passes_axe(
     _check(page, "catalogue", viewport)
 
     page.goto(demo_url + "/docs")
-    # Swagger UI draws the page with script: on a busy machine that takes more than 5 seconds.
+    # Swagger UI renders the whole API in the browser: seconds on a busy machine.
     expect(page.get_by_text("/api/v1/roles").first).to_be_visible(timeout=30_000)
     _check(page, "docs", viewport)

@@ -111,8 +111,9 @@ def test_demo_seeds_once_and_prints_its_ids(settings, demo):
     finally:
         services.close()
     # 52 events of awards by hand, 15 of the EPR skills programme (modules, award by the ledger),
-    # 1 maintenance rule, 12 of the accrediting body, its endorsements and the reviews
-    assert "intact: 80 events" in run(settings, "audit").stdout
+    # 1 maintenance rule, 14 of the accrediting body (with its registry entry and its
+    # recognition as an accrediting body), its endorsements and the reviews
+    assert "intact: 82 events" in run(settings, "audit").stdout
 
 
 def test_exported_passport_verifies_offline(settings, demo, tmp_path):
@@ -206,7 +207,7 @@ def test_rebuild_reports_the_events_it_replayed(settings, demo):
     before = run(settings, "export", learner)
     done = run(settings, "projections", "rebuild")
     assert done.returncode == 0
-    assert "from 80 events" in done.stdout
+    assert "from 82 events" in done.stdout
     after = run(settings, "export", learner)
     strip = lambda s: {k: v for k, v in json.loads(s).items() if k not in ("id", "staffPassport")}  # noqa: E731
     assert strip(after.stdout) == strip(before.stdout)

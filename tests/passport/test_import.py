@@ -5,17 +5,21 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from events.issuer import AchievementKind
+from passport.immutability import PG_TABLE, SQLITE_TABLE
 from passport.services import Services
 from passport.settings import Settings
 from tests.passport.server import serving
@@ -164,9 +168,45 @@ def test_imported_credentials_verify_and_a_second_import_records_nothing(
             assert verified.json()["verified"] is True
 
 
+def _log_length(settings: Settings) -> int:
+    """The log's last position, read straight from the store: opening the services (which may
+    create tables) while the importer opens them races on PostgreSQL's catalogue."""
+    if settings.is_postgres:
+        with psycopg.connect(settings.postgres_conninfo()) as conn:
+            row = conn.execute(f"SELECT MAX(notification_id) FROM {PG_TABLE}").fetchone()  # noqa: S608
+    else:
+        with closing(sqlite3.connect(settings.sqlite_path, timeout=30)) as lite:
+            row = lite.execute(f"SELECT MAX(rowid) FROM {SQLITE_TABLE}").fetchone()  # noqa: S608
+    return int(row[0] or 0) if row else 0
+
+
+def _store_state(settings: Settings) -> dict[str, int]:
+    """What the store holds of awards: credentials and claims in the log, idempotency keys,
+    status list places counted out and allocated."""
+    table = PG_TABLE if settings.is_postgres else SQLITE_TABLE
+    services = Services.open(settings)
+    try:
+        with services.read_models.read() as tx:
+            topics = tx.execute(f"SELECT topic, COUNT(*) FROM {table} GROUP BY topic")  # noqa: S608
+            keys = tx.execute("SELECT COUNT(*) FROM award_idempotency_keys")[0][0]
+            slots = tx.execute("SELECT COALESCE(SUM(next_slot), 0) FROM status_list_counters")
+            places = tx.execute("SELECT COUNT(*) FROM rm_status_allocations")[0][0]
+    finally:
+        services.close()
+    counts = {str(topic): int(n) for topic, n in topics}
+    return {
+        "credentials": sum(n for t, n in counts.items() if t.endswith("CredentialIssued")),
+        "claims": sum(n for t, n in counts.items() if "CredentialClaim" in t),
+        "idempotency keys": int(keys),
+        "status slots": int(slots[0][0]),
+        "status places": int(places),
+    }
+
+
 def test_an_import_killed_mid_file_then_rerun_records_each_row_once(settings, academy, tmp_path):
-    """`kill -9` of a running import, then the same command again: every row is recorded, and
-    none twice."""
+    """`kill -9` of a running import (signing in worker processes) leaves whole chunks only:
+    as many claims, idempotency keys and status places as credentials; the same command again
+    records every row once, uses exactly one status place per credential, and audits intact."""
     rows = 2000
     report = _report(tmp_path, [_row(n, "IG" if n % 2 else "FS") for n in range(rows)])
     before = _events(settings)
@@ -179,21 +219,26 @@ def test_an_import_killed_mid_file_then_rerun_records_each_row_once(settings, ac
         "PASSPORT_KEY_PASSPHRASE": settings.key_passphrase or "",
     }
     process = subprocess.Popen(
-        [*command, "--mapping", str(academy)],
+        [*command, "--mapping", str(academy), "--jobs", "2"],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 300
-    while _events(settings) == before and time.monotonic() < deadline:
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    try:
+        deadline = time.monotonic() + 300
+        while _log_length(settings) == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
     killed_at = _events(settings) - before
     assert 0 < killed_at < 3 * rows  # stopped part way (a full import is 3 events a row)
+    state = _store_state(settings)
+    assert 0 < state["credentials"] < rows
+    assert set(state.values()) == {state["credentials"]}, state  # whole chunks, nothing else
     rerun = subprocess.run(
-        [*command, "--mapping", str(academy)],
+        [*command, "--mapping", str(academy), "--jobs", "1"],
         env=env,
         cwd=tmp_path,
         capture_output=True,
@@ -213,3 +258,12 @@ def test_an_import_killed_mid_file_then_rerun_records_each_row_once(settings, ac
     ]
     assert len(records) == rows
     assert len(set(records)) == rows
+    places = {
+        (c["credentialStatus"]["statusListCredential"], c["credentialStatus"]["statusListIndex"])
+        for c in credentials
+    }
+    assert len(places) == rows
+    assert _store_state(settings) == dict.fromkeys(_store_state(settings), rows)
+    audited = run(settings, "audit")
+    assert audited.returncode == 0, audited.stderr
+    assert "intact" in audited.stdout

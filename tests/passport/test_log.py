@@ -49,9 +49,10 @@ def test_checkpoint_is_signed_and_its_root_is_the_rfc6962_root_of_the_log(client
     checkpoint = Checkpoint.parse(open_note(note, keys))
     assert checkpoint.origin == "passport.test/log"
     entries = _entries(settings)
-    # the demo's 80 (52 by hand, 15 of its programme, 1 upkeep rule, 12 of accreditation and
-    # reviews) and the operator's client
-    assert checkpoint.size == len(entries) == 81
+    # the demo's 82 (52 by hand, 15 of its programme, 1 upkeep rule, 14 of accreditation and
+    # reviews: the body's registry entry and its recognition as an accrediting body among them)
+    # and the operator's client
+    assert checkpoint.size == len(entries) == 83
     assert checkpoint.root == independent_root(entries)
 
 
@@ -213,7 +214,7 @@ def test_the_server_signs_checkpoints_on_a_schedule(settings, seeded):
     """With no request asking for one, the serving ledger signs the grown log on schedule."""
     frequent = settings.model_copy(update={"checkpoint_interval": 0.2})
     with serving(frequent):
-        assert _wait_for_checkpoint(settings, 80) == [80]
+        assert _wait_for_checkpoint(settings, 82) == [82]
         services = Services.open(settings)
         try:
             learner = UUID(seeded["Grace Mensah"])
@@ -221,4 +222,4 @@ def test_the_server_signs_checkpoints_on_a_schedule(settings, seeded):
             services.ledger.suspend_credential(learner, credential_id, "scheduled")
         finally:
             services.close()
-        assert _wait_for_checkpoint(settings, 81) == [80, 81]
+        assert _wait_for_checkpoint(settings, 83) == [82, 83]

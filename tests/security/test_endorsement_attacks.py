@@ -17,7 +17,8 @@ from verifier.verify import verify_document
 
 
 def _academy_and_body(api: Api) -> tuple[dict[str, Any], dict[str, str], str, dict[str, Any]]:
-    """An academy with one awarded achievement, and an accrediting body's account and token.
+    """An academy with one awarded achievement, and an accrediting body's account and token
+    (recognised as one in the registry through the operator's admin API).
 
     Returns (academy account, body's auth header, achievement id, the award)."""
     academy, academy_auth = api.register("Digital Academy")
@@ -33,6 +34,12 @@ def _academy_and_body(api: Api) -> tuple[dict[str, Any], dict[str, str], str, di
     )
     assert award.status_code == 201, award.text
     body, body_auth = api.register("Faculty of Clinical Informatics")
+    recognised = api.http.post(
+        f"/api/v1/admin/registry/entities/{body['did']}/accrediting",
+        headers=api.as_operator(),
+        json={},
+    )
+    assert recognised.status_code == 200, recognised.text
     return academy, {**body_auth, "X-Body": body["id"]}, achievement, award.json()
 
 

@@ -146,6 +146,29 @@ def test_a_segment_of_impossible_length_is_malformed_not_a_crash(token):
     assert report.checks[0].outcome is not Outcome.PASSED
 
 
+@pytest.mark.parametrize(
+    "segment", ["eyJh+bGc", "eyJh/bGc", "eyJhbGc=", "eyJh bGc", "eyJhbGé", "eyJh\u0660bGc"]
+)
+def test_a_segment_outside_the_base64url_alphabet_is_malformed(segment):
+    """RFC 7515 §2: segments are unpadded base64url; `+`, `/`, `=`, a space or a non-ASCII
+    character (even a digit of another script) makes the token malformed, named as such."""
+    report = verify_credential(f"eyJhbGciOiJFZERTQSJ9.{segment}.AAAA", now=NOW)
+    assert report.checks[0].outcome is Outcome.FAILED
+    assert "not unpadded base64url" in report.checks[0].reason
+
+
+def test_a_payload_not_in_utf8_is_malformed(unsigned_credential, issuer_key, method):
+    """RFC 7519 §7.2: the claims set is UTF-8; the same JSON in UTF-16, correctly signed, is
+    refused as malformed rather than guessed at."""
+    header = _b64({"alg": "EdDSA", "kid": method, "typ": "vc+jwt"})
+    payload = base64.urlsafe_b64encode(json.dumps(unsigned_credential).encode("utf-16"))
+    signing_input = f"{header}.{payload.rstrip(b'=').decode()}"
+    signature = base64.urlsafe_b64encode(issuer_key.sign(signing_input.encode()))
+    report = verify_credential(f"{signing_input}.{signature.rstrip(b'=').decode()}", now=NOW)
+    assert report.checks[0].outcome is Outcome.FAILED
+    assert report.checks[0].reason == "not a compact JWT: header or payload is not JSON"
+
+
 def test_a_small_order_key_cannot_make_a_jwt_that_says_anything():
     """Under the identity point as public key, one signature (R = identity, S = 0) satisfies
     OpenSSL's check for every message; the JWT form refuses it as the Data Integrity form does."""

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from keys import SigningKey, did_key, did_key_verification_method
-from tests.registries import entity, registry_document, trusting
+from tests.registries import SINCE, entity, registry_document, trusting
 from tests.verifier.conftest import NOW
 from verifier import (
     Outcome,
@@ -226,3 +226,57 @@ def test_the_registry_reads_as_json_ld_with_the_bundled_contexts(registry_key):
     document = registry_document(registry_key, [entity("did:web:academy.example", "Academy")])
     assert json_ld_problems(document) == []
     assert TrustedRegistry.from_document(document, _anchors(registry_key)).version == 1
+
+
+def _endorsement(body: SigningKey, issued: str) -> dict[str, Any]:
+    """An Open Badges `EndorsementCredential` of an achievement, signed by `body` on `issued`."""
+    credential = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "id": "urn:uuid:6a1f0e9c-3333-4c3a-a978-8fcaba390001",
+        "type": ["VerifiableCredential", "EndorsementCredential"],
+        "issuer": {"id": did_key(body.public_key), "type": ["Profile"], "name": "Skills Body"},
+        "validFrom": issued,
+        "credentialSubject": {
+            "id": "urn:uuid:6a1f0e9c-2222-4c3a-a978-8fcaba390001",
+            "type": ["EndorsementSubject"],
+            "endorsementComment": "Meets the framework",
+        },
+    }
+    at = datetime.fromisoformat(issued.replace("Z", "+00:00"))
+    return create_proof(credential, body, did_key_verification_method(body.public_key), at)
+
+
+def test_an_accrediting_body_s_endorsement_is_recognised(registry_key):
+    """An endorsement by an entity listed as an accreditor passes the issuer check, though the
+    accreditor issues no other credential."""
+    body = SigningKey.generate()
+    listed = entity(did_key(body.public_key), "Skills Body", role="accreditor")
+    trust = trusting(registry_key, [listed])
+    report = verify_credential(_endorsement(body, "2025-05-01T00:00:00Z"), now=NOW, trust=trust)
+    assert report.verified
+    assert "accrediting body" in report.check("issuer").reason
+    assert trust.accredits(did_key(body.public_key), datetime(2025, 5, 1, tzinfo=UTC))
+
+
+def test_an_issuer_is_an_accrediting_body_only_in_its_accrediting_periods(registry_key):
+    """An issuer recognised as an accrediting body from June 2025 accredits in July, not in
+    May; its May endorsement is judged as any credential of an issuer aligned only for fire
+    safety, and is not recognised."""
+    body = SigningKey.generate()
+    did = did_key(body.public_key)
+    listed = entity(
+        did,
+        "Skills Body",
+        alignments=[{"subject": FIRE, "from": SINCE}],
+        accrediting=[{"from": "2025-06-01T00:00:00Z", "until": None}],
+    )
+    trust = trusting(registry_key, [listed])
+    assert trust.accredits(did, datetime(2025, 7, 1, tzinfo=UTC))
+    assert not trust.accredits(did, datetime(2025, 5, 1, tzinfo=UTC))
+    july = verify_credential(_endorsement(body, "2025-07-01T00:00:00Z"), now=NOW, trust=trust)
+    assert july.verified
+    may = verify_credential(_endorsement(body, "2025-05-01T00:00:00Z"), now=NOW, trust=trust)
+    assert may.check("issuer").problem == "issuer_not_aligned"
