@@ -67,6 +67,18 @@ class CpdCycle(BaseModel):
     met: bool
     credential_ids: list[str]
 
+    @property
+    def participatory_hours_needed(self) -> float:
+        """Participatory hours still to earn before revalidation."""
+        return round(max(0.0, self.required_participatory_hours - self.participatory_hours), 2)
+
+    @property
+    def hours_needed(self) -> float:
+        """Hours still to earn before revalidation. Participatory hours count towards the total,
+        so it is never fewer than the participatory hours still needed."""
+        total = self.required_hours - self.total_hours
+        return round(max(0.0, total, self.participatory_hours_needed), 2)
+
 
 def is_participatory(held: HeldCredential, rule: RevalidationRule = NMC_REVALIDATION) -> bool:
     """Whether a credential's learning was participatory: its marker, else its type."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -90,6 +90,13 @@ class CredentialCard:
     credits: float | None
     twin: bool = False
     """Another shown credential has the same name: the page tells them apart."""
+    renewed: bool = False
+    """Expired or expiring, but a later one of the same name is valid: nothing to do."""
+
+    @property
+    def needs_action(self) -> bool:
+        """Whether the learner should act on it: lost, lapsed or about to lapse, not renewed."""
+        return self.status in ("revoked", "suspended", "expired", "expiring") and not self.renewed
 
     @property
     def tag(self) -> str:
@@ -132,16 +139,25 @@ def cards(view: PassportView, documents: Mapping[str, Mapping[str, Any]]) -> lis
         )
     names = [card.name for card in found]
     found = [
-        CredentialCard(**{**card.__dict__, "twin": names.count(card.name) > 1}) for card in found
+        replace(card, twin=names.count(card.name) > 1, renewed=_renewed(card, found))
+        for card in found
     ]
     return sorted(
         found,
         key=lambda card: (
-            ACTION_ORDER.get(card.status, 5),
+            ACTION_ORDER.get(card.status, 5) if not card.renewed else len(ACTION_ORDER),
             card.valid_until or "9999",
             _descending(card.valid_from),
             card.name,
         ),
+    )
+
+
+def _renewed(card: CredentialCard, cards: list[CredentialCard]) -> bool:
+    """Whether a lapsing or lapsed credential has a later one of the same name that is valid."""
+    return card.status in ("expired", "expiring") and any(
+        other.name == card.name and other.status == "valid" and other.valid_from > card.valid_from
+        for other in cards
     )
 
 

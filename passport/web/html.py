@@ -10,11 +10,12 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from issuers.problems import problem
-from passport.words import hours, long_date
+from passport.words import hours, hours_needed, long_date
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["day"] = long_date
 templates.env.filters["hours"] = hours
+templates.env.globals["hours_needed"] = hours_needed
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from passport.certificates.pdf import file_stem
 from passport.compliance import revalidation_progress
 from passport.publishing import passport_file
 from passport.services import Services, utcnow
@@ -32,7 +33,7 @@ from passport.web.deps import ServicesDep
 from passport.web.graphics import cpd_chart
 from passport.web.html import PRIVATE, page
 from passport.web.next_learning import next_steps
-from passport.web.review_pages import reviewable
+from passport.web.reviewable import reviewable
 from passport.web.role_check import read_day
 from passport.web.share_form import ShareForm
 from passport.web.upkeep import upkeep_notes
@@ -50,9 +51,11 @@ def passport_page(
     form: ShareForm | None = None,
     next_role: str | None = None,
     status: int = 200,
+    more_errors: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
-    """The learner's passport page (with `extra` in its context), or the no-such-link page."""
+    """The learner's passport page (with `extra` in its context, and `more_errors` from another
+    of its forms in its error summary), or the no-such-link page."""
     today = utcnow().date()
     view = services.views.passport(learner_id, today)
     if view is None or view.erased:
@@ -68,7 +71,7 @@ def passport_page(
             as_of=today,
         )
     form = form or ShareForm()
-    errors = dict(form.errors)
+    errors = {**form.errors, **(more_errors or {})}
     if revalidation_error:
         errors["revalidation-day"] = revalidation_error
     learn_next = None
@@ -83,7 +86,7 @@ def passport_page(
         "cards": shown,
         "accredited": accreditations_of(services, learner_id),
         "reviewable": reviewable(services, learner_id),
-        "needs_action": [c for c in shown if c.status in ("expiring", "suspended", "revoked")],
+        "needs_action": [c for c in shown if c.needs_action],
         "keep_up": upkeep_notes(services.read_models, learner_id, today),
         "chart": cpd_chart(view.cpd_credits_by_year),
         "cycle": cycle,
@@ -160,7 +163,10 @@ def credential_download(
     record = services.views.credential(f"urn:uuid:{slug}")
     if record is None or record["learner_id"] != learner_id:
         raise NoSuchLinkError
-    disposition = {"Content-Disposition": f'attachment; filename="{slug}.{form}"'}
+    document = record["credential"]
+    name = document.get("credentialSubject", {}).get("achievement", {}).get("name", "")
+    stem = file_stem(str(name), str(document.get("validFrom", ""))[:10])
+    disposition = {"Content-Disposition": f'attachment; filename="{stem}.{form}"'}
     if form == "jwt":
         return Response(
             record["jwt"], media_type="application/vc+jwt", headers={**PRIVATE, **disposition}

@@ -35,6 +35,10 @@ PROBLEM_WORDS = {
 }
 
 
+NOTHING_SHARED = "This passport has no credentials yet"
+"""The headline of a share of everything, opened before the learner earned anything."""
+
+
 @dataclass(frozen=True)
 class Check:
     """One named check, for the technical details."""
@@ -144,6 +148,8 @@ def _last_change(changes: Sequence[tuple[datetime, str]], status: str) -> dateti
 
 def headline(checked: Sequence[CheckedCredential]) -> str:
     """The page's verdict: all good, or which credentials are not, and how."""
+    if not checked:
+        return NOTHING_SHARED
     bad = [c for c in checked if not c.verified]
     if not bad:
         if len(checked) == 1:

@@ -61,8 +61,8 @@ def test_the_api_browser_works_offline(page: Page, app_url: str, viewport: Viewp
     """/docs draws Swagger UI from the site's own copy, listing the API, with no CDN."""
     tried = _offline(page, app_url)
     page.goto(app_url + "/docs")
-    expect(page.get_by_role("heading", name="Staff Passport")).to_be_visible()
     # Swagger UI renders the whole API in the browser: seconds on a busy machine.
+    expect(page.get_by_role("heading", name="Staff Passport")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("/api/v1/roles").first).to_be_visible(timeout=30_000)
     assert_no_sideways_scroll(page)
     screenshot(page, f"docs-{viewport.name}")

@@ -5,13 +5,14 @@ open and print (a PDF certificate) before any file for IT systems."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 
 import httpx
 
 from passport.services import Services
 from passport.settings import Settings
+from passport.words import hours_needed
 
 
 class _Downloads(HTMLParser):
@@ -92,3 +93,17 @@ def test_the_api_reference_names_cpd_hours_not_credits(client):
     for spec in fields.values():
         assert "hours" in spec["title"] and "CPD hours" in spec["description"]
         assert "credit" not in spec["title"].lower()
+
+
+def test_the_hours_still_needed_read_as_one_plain_sentence() -> None:
+    """The revalidation sentence as issue 13 words it, and never "1 more hour, 20 of them
+    participatory" when only participatory hours are missing."""
+    by = date(2027, 3, 3)
+    assert hours_needed(28, 13, by) == (
+        "You need 28 more hours, 13 of them participatory, by 3 March 2027."
+    )
+    assert hours_needed(20, 20, by) == "You need 20 more participatory hours by 3 March 2027."
+    assert hours_needed(1, 0, by) == "You need 1 more hour by 3 March 2027."
+    assert hours_needed(2.5, 0.5, by) == (
+        "You need 2.5 more hours, 0.5 of them participatory, by 3 March 2027."
+    )

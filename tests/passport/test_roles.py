@@ -473,6 +473,21 @@ def test_cpd_cycle_not_met_on_participatory_hours() -> None:
     assert not cycle.met
 
 
+def test_hours_still_needed_cover_the_participatory_part() -> None:
+    """NMC: 35 hours, 20 of them participatory. With 7 participatory hours 28 more are needed,
+    13 of them participatory; with 34 hours of courses alone, 20 more participatory hours are
+    needed (not 1), since the total is met only once those are earned."""
+    some = [cpd(3.5, date(2024, 5, 1)), cpd(3.5, date(2025, 2, 1), "ext:Conference")]
+    cycle = revalidation_progress(some, revalidation_date=REVALIDATION, as_of=REVALIDATION)
+    assert (cycle.hours_needed, cycle.participatory_hours_needed) == (28, 13)
+    courses = [cpd(34, date(2024, 5, 1), "Course")]
+    cycle = revalidation_progress(courses, revalidation_date=REVALIDATION, as_of=REVALIDATION)
+    assert (cycle.hours_needed, cycle.participatory_hours_needed) == (20, 20)
+    enough = [cpd(20, date(2024, 5, 1)), cpd(15, date(2024, 6, 1), "Course")]
+    cycle = revalidation_progress(enough, revalidation_date=REVALIDATION, as_of=REVALIDATION)
+    assert (cycle.hours_needed, cycle.participatory_hours_needed, cycle.met) == (0, 0, True)
+
+
 def test_an_explicit_marker_overrides_the_achievement_type() -> None:
     credentials = [
         cpd(20, date(2024, 5, 1), "Course", marker=PARTICIPATORY),

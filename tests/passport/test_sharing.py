@@ -13,7 +13,9 @@ import httpx
 import psycopg
 import pytest
 
-from passport.demo import seed_demo
+from events.issuer import Issuer
+from issuers.awarding import Learner
+from passport.demo import DEMO_SLUG, LEARNERS, seed_demo
 from passport.services import Services
 from passport.settings import Settings
 from passport.sharing import token_hash
@@ -73,9 +75,15 @@ def test_downloads_are_the_learners_own_signed_credentials(http, demo):
     bundle = http.get(f"{me}/passport.json").json()
     credential = bundle["verifiableCredential"][0]
     slug = credential["id"].removeprefix("urn:uuid:")
-    assert http.get(f"{me}/credentials/{slug}.json").json() == credential
+    download = http.get(f"{me}/credentials/{slug}.json")
+    assert download.json() == credential
+    # Saved under the achievement's name and the day it was earned, not an id (issue 13, item 8).
+    name = credential["credentialSubject"]["achievement"]["name"]
+    stem = "-".join(re.findall(r"[A-Za-z0-9]+", name)) + "-" + credential["validFrom"][:10]
+    assert download.headers["content-disposition"] == f'attachment; filename="{stem}.json"'
     jwt = http.get(f"{me}/credentials/{slug}.jwt")
     assert jwt.headers["content-type"].startswith("application/vc+jwt")
+    assert jwt.headers["content-disposition"] == f'attachment; filename="{stem}.jwt"'
     assert jwt.text == bundle["staffPassport"]["jwts"][credential["id"]]
     other = demo["Amira Okafor"]["me"]
     assert http.get(f"{other}/credentials/{slug}.json").status_code == 404
@@ -294,3 +302,80 @@ def test_the_operator_can_give_a_learner_a_new_link(settings, http, demo):
     assert fresh.startswith("/me/")
     assert http.get(fresh, headers=HTML).status_code == 200
     assert http.get(tomasz["me"], headers=HTML).status_code == 404
+
+
+def test_a_passport_with_no_credentials_yet_says_so(settings, http, demo):
+    """A learner enrolled before any award: their page offers no downloads that lead nowhere,
+    and the employer's headline says there is nothing yet, not "All 0 credentials are genuine"."""
+    services = _services(settings)
+    try:
+        learner = str(services.ledger.enrol_learner("AUDIT13-0001", "Niamh Byrne", "nb@nhs.test"))
+        now = datetime.now(UTC)
+        me = services.sharing.issue_learner_link(learner, now)
+        share, _ = services.sharing.create_share(
+            learner, now, credential_ids=None, days=7, note=None, show_name=True
+        )
+    finally:
+        services.close()
+    settled(settings)
+    page = http.get(f"/me/{me}", headers=HTML)
+    assert page.status_code == 200
+    assert "No credentials yet." in page.text
+    assert "passport.json" not in page.text
+    assert "passport.pdf" not in page.text
+    shared = http.get(f"/s/{share}", headers=HTML)
+    assert shared.status_code == 200
+    assert "This passport has no credentials yet" in shared.text
+    assert "All 0 credentials" not in shared.text
+    assert "passport.pdf" not in shared.text
+
+
+IG = "Information Governance and Data Security (CSTF)"
+
+
+def _attention(page: str) -> str:
+    """The learner page's "Needs your attention" box, as text ("" when there is none)."""
+    if "Needs your attention" not in page:
+        return ""
+    box = page.split("Needs your attention", maxsplit=1)[1].split("</ul>", maxsplit=1)[0]
+    return re.sub(r"<[^>]+>", "", box)
+
+
+def test_a_lapsed_credential_needs_attention_until_it_is_renewed(settings, http, demo):
+    """Daniel's IG training expired: his page asks him to renew it, first in the list; once a
+    new one is recorded the old one needs nothing and goes to the bottom of the list."""
+    me = demo["Daniel Hughes"]["me"]
+    page = http.get(me, headers=HTML).text
+    lapsed = re.escape(IG) + r": expired \d{1,2} [A-Z][a-z]+ \d{4}: renew it"
+    assert re.search(lapsed, _attention(page))
+    assert page.index(f">{IG}<") < page.index(">Data Champion<")
+
+    services = _services(settings)
+    try:
+        issuer = services.ledger.issuer(Issuer.create_id(DEMO_SLUG))
+        (ig,) = [k for k, a in issuer.achievements.items() if a["achievement"]["name"] == IG]
+        now = datetime.now(UTC)
+        services.awarding.award(issuer.id, ig, Learner(*LEARNERS[1]), earned_on=now.date(), at=now)
+    finally:
+        services.close()
+    settled(settings)
+    page = http.get(me, headers=HTML).text
+    assert _attention(page) == ""
+    cards = [c.strip() for c in re.findall(r'<h3 class="nhsuk-card__heading"[^>]*>([^<]+)', page)]
+    assert cards[0] == IG  # the new one, valid
+    assert cards[-1] == IG  # the lapsed one, renewed
+    assert len(cards) == 4
+
+
+def test_same_named_credentials_are_told_apart_by_when_they_were_earned(http, demo):
+    """Amira holds two Digital Leadership Masterclass credentials: on her page and on her share
+    page each card's heading says when it was earned, and the two days differ."""
+    for path in (demo["Amira Okafor"]["me"], demo["Amira Okafor"]["share"]):
+        page = http.get(path, headers=HTML).text
+        earned = re.findall(
+            r"Digital Leadership Masterclass <span class=\"nhsuk-caption-m\">earned "
+            r"(\d{1,2} [A-Z][a-z]+ \d{4})</span>",
+            page,
+        )
+        assert len(earned) == 2, path
+        assert earned[0] != earned[1]
