@@ -6,6 +6,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -38,6 +39,12 @@ class ReadModelDatabase(Protocol):
 
     def read(self) -> AbstractContextManager[Transaction]:
         """A read-only snapshot that never waits for writers (and takes no write lock)."""
+        ...
+
+    def one_read(self) -> AbstractContextManager[None]:
+        """Within the block, every `read()` of this thread shares one read-only transaction:
+        for a request that reads much and writes nothing, one connection and no BEGIN or COMMIT
+        per read. Each statement still sees everything committed before it began."""
         ...
 
     def scrub(self) -> None:
@@ -104,6 +111,12 @@ class SQLiteReadModels:
         finally:
             conn.execute("ROLLBACK")
 
+    @contextmanager
+    def one_read(self) -> Iterator[None]:
+        # In process, a read costs no round trip; and one connection per thread serves reads and
+        # writes alike, so a write inside the block must not find a read transaction open.
+        yield
+
     def scrub(self) -> None:
         """Checkpoint and empty the write-ahead log, which still holds the pages as they were."""
         conn = sqlite3.connect(self._path, isolation_level=None, timeout=30)
@@ -145,6 +158,10 @@ class PostgresReadModels:
         self._pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
             conninfo, min_size=1, max_size=8, open=True
         )
+        # One per instance: the read transaction `one_read` shares, in this context only.
+        self._shared: ContextVar[Transaction | None] = ContextVar(
+            f"shared_read_{id(self)}", default=None
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -153,6 +170,10 @@ class PostgresReadModels:
 
     @contextmanager
     def read(self) -> Iterator[Transaction]:
+        shared = self._shared.get()
+        if shared is not None:
+            yield shared
+            return
         with self._pool.connection() as conn:
             conn.read_only = True
             try:
@@ -160,6 +181,20 @@ class PostgresReadModels:
                     yield _PostgresTransaction(conn)
             finally:
                 conn.read_only = False
+
+    @contextmanager
+    def one_read(self) -> Iterator[None]:
+        if self._shared.get() is not None:
+            yield
+            return
+        with self.read() as tx:
+            # READ COMMITTED: a later statement still sees what was committed since (a write made
+            # in the block goes through `transaction()`, on a connection of its own).
+            token = self._shared.set(tx)
+            try:
+                yield
+            finally:
+                self._shared.reset(token)
 
     def scrub(self) -> None:
         """Nothing to do here: PostgreSQL's own files are the server's to manage."""
