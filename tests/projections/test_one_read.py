@@ -3,9 +3,18 @@ committed before it, and writes inside the block still commit (issue 16, the sha
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 import pytest
 
+from keys import KeyWrapper
 from passport.services import Services
+from projections.personal_data import SqlVault
+
+
+def _vault(services: Services) -> SqlVault:
+    """A vault on the same database (its own key-encryption key: it opens only its own keys)."""
+    return SqlVault(services.read_models, KeyWrapper(bytes(range(32))))
 
 
 def _probe_table(services: Services) -> None:
@@ -56,3 +65,28 @@ def test_a_failed_block_leaves_the_next_reads_working(services):
         raise RuntimeError("the request failed")
     with services.read_models.one_read():
         assert _count(services) == 0
+
+
+def test_what_a_block_remembers_lives_as_long_as_the_block(services):
+    """A read remembered in one block (a learner's data key) is read afresh in the next: after
+    the learner's key is destroyed, the next block finds none."""
+    vault, learner = _vault(services), uuid4()
+    made = vault.keys_for([learner], create=True)
+    with services.read_models.one_read():
+        assert vault.open_keys([str(learner)]).keys() == {str(learner)}
+        assert vault.open_keys([str(learner)]).keys() == {str(learner)}
+    vault.destroy(learner)
+    with services.read_models.one_read():
+        assert vault.open_keys([str(learner)]) == {}
+    assert services.read_models.memo() is None
+    assert made.keys() == {learner}
+
+
+def test_a_key_made_inside_a_block_is_seen_by_a_later_read_in_it(services):
+    """A learner with no key yet is read (none), a key is made in the same block, and the next
+    read in the block finds it rather than the remembered absence."""
+    vault, learner = _vault(services), uuid4()
+    with services.read_models.one_read():
+        assert vault.open_keys([str(learner)]) == {}
+        vault.keys_for([learner], create=True)
+        assert vault.open_keys([str(learner)]).keys() == {str(learner)}
