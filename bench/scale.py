@@ -220,8 +220,16 @@ def _rss_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
-def measure(cluster: Cluster, directory: Path, credentials: int, seconds: float) -> SizeRun:
-    """Load, serve and measure one ledger of `credentials` credentials."""
+def measure(
+    cluster: Cluster,
+    directory: Path,
+    credentials: int,
+    seconds: float,
+    endpoints: tuple[str, ...] = ENDPOINTS,
+    rebuild: bool = True,
+) -> SizeRun:
+    """Load, serve and measure one ledger of `credentials` credentials (the given endpoints;
+    the rebuild and audit unless `rebuild` is False)."""
     run = SizeRun(credentials)
     directory.mkdir()
     settings = throwaway_settings(directory, f"scale_{credentials}", cluster)
@@ -241,15 +249,17 @@ def measure(cluster: Cluster, directory: Path, credentials: int, seconds: float)
         settled(settings, timeout=600)
         for clients in CLIENTS:
             run.latency["bare", clients] = _locust(bare, "bare", clients, seconds, targets)
-            for endpoint in ENDPOINTS:
+            for endpoint in endpoints:
                 run.latency[endpoint, clients] = _locust(base, endpoint, clients, seconds, targets)
         run.rss_mb, run.peak_rss_mb = _rss_mb(pid)
     services = Services.open(settings)
     run.events = services.ledger.recorder.max_notification_id() or 0
     services.close()
+    if not rebuild:
+        return run
     env = _env(settings, base)
-    rebuild = _timed([str(BIN / "passport"), "projections", "rebuild"], env, directory)
-    run.rebuild_rate = run.events / rebuild
+    rebuild_seconds = _timed([str(BIN / "passport"), "projections", "rebuild"], env, directory)
+    run.rebuild_rate = run.events / rebuild_seconds
     run.audit_rate = run.events / _timed([str(BIN / "passport"), "audit"], env, directory)
     return run
 
@@ -271,6 +281,8 @@ def print_size(run: SizeRun) -> None:
     for clients in CLIENTS:
         bare = run.latency["bare", clients]
         for endpoint in ("bare", *ENDPOINTS):
+            if (endpoint, clients) not in run.latency:
+                continue
             lat = run.latency[endpoint, clients]
             print(
                 f"  {endpoint:26s} {clients:7d} {lat.p50:8.2f} {lat.p99:8.2f} "
@@ -297,6 +309,8 @@ def print_slopes(runs: list[SizeRun]) -> None:
     )
     for clients in CLIENTS:
         for endpoint in ENDPOINTS:
+            if (endpoint, clients) not in small.latency:
+                continue
             a, b = small.latency[endpoint, clients].p50, large.latency[endpoint, clients].p50
             print(f"  p50 ms {endpoint:26s} ×{clients}  {_slope(small, large, a, b)}")
     for name in ("import_rate", "rebuild_rate", "audit_rate", "rss_mb"):
@@ -315,7 +329,19 @@ def main() -> None:
         help="credentials per ledger, comma-separated (default 1e3,1e4; add 1e5,1e6 for NHS scale)",
     )
     parser.add_argument("--seconds", type=int, default=8, help="locust run per endpoint")
+    parser.add_argument(
+        "--endpoints",
+        default=",".join(ENDPOINTS),
+        help="which endpoints, comma-separated, by the names printed (default all)",
+    )
+    parser.add_argument(
+        "--no-rebuild", action="store_true", help="skip the rebuild and audit (latency only)"
+    )
     args = parser.parse_args()
+    endpoints = tuple(e.strip() for e in args.endpoints.split(","))
+    unknown = set(endpoints) - set(ENDPOINTS)
+    if unknown:
+        raise SystemExit(f"unknown endpoints {sorted(unknown)}: choose from {', '.join(ENDPOINTS)}")
     if importlib.util.find_spec("locust") is None:
         raise SystemExit("bench.scale needs locust: pip install -e '.[bench]'")
     sizes = sorted(int(float(size)) for size in args.sizes.split(","))
@@ -324,7 +350,11 @@ def main() -> None:
         print(f"of locust per endpoint and client count; sizes {', '.join(map(str, sizes))}")
         runs = []
         for n in sizes:
-            runs.append(measure(cluster, Path(tmp) / str(n), n, args.seconds))
+            runs.append(
+                measure(
+                    cluster, Path(tmp) / str(n), n, args.seconds, endpoints, not args.no_rebuild
+                )
+            )
             print_size(runs[-1])
     print_slopes(runs)
 

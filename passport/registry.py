@@ -101,9 +101,18 @@ def _signed(services: Services, version: int, at: datetime) -> dict[str, Any]:
 
 def registry_version(services: Services, version: int) -> dict[str, Any] | None:
     """A version of the registry as it was published, or None if it never was."""
-    with services.read_models.read() as tx:
-        rows = tx.execute("SELECT document FROM registry_versions WHERE version = ?", (version,))
-    return dict(json.loads(rows[0][0])) if rows else None
+    memo = services.read_models.memo()  # a share page asks twice: its trust and its file
+    if memo is None or ("registry", version) not in memo:
+        with services.read_models.read() as tx:
+            rows = tx.execute(
+                "SELECT document FROM registry_versions WHERE version = ?", (version,)
+            )
+        text: str | None = str(rows[0][0]) if rows else None
+        if memo is not None and text is not None:  # not yet published: ask again next time
+            memo["registry", version] = text
+    else:
+        text = memo["registry", version]
+    return dict(json.loads(text)) if text is not None else None  # each caller its own copy
 
 
 _TRUSTED: dict[tuple[str, int, str, Policy], Trust] = {}

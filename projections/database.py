@@ -6,6 +6,8 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -45,6 +47,18 @@ class ReadModelDatabase(Protocol):
 
     def read(self) -> AbstractContextManager[Transaction]:
         """A read-only snapshot that never waits for writers (and takes no write lock)."""
+        ...
+
+    def one_read(self) -> AbstractContextManager[None]:
+        """Within the block, every `read()` of this thread shares one read-only transaction:
+        for a request that reads much and writes nothing, one connection and no BEGIN or COMMIT
+        per read. Each statement still sees everything committed before it began."""
+        ...
+
+    def memo(self) -> dict[Any, Any] | None:
+        """Inside `one_read` on a server database, a dict that lives as long as the block: for
+        a read the request makes more than once (a learner's data key, the registry's version)
+        to be made once. None elsewhere: read as usual."""
         ...
 
     def scrub(self) -> None:
@@ -125,6 +139,15 @@ class SQLiteReadModels:
         finally:
             conn.execute("ROLLBACK")
 
+    @contextmanager
+    def one_read(self) -> Iterator[None]:
+        # In process, a read costs no round trip; and one connection per thread serves reads and
+        # writes alike, so a write inside the block must not find a read transaction open.
+        yield
+
+    def memo(self) -> dict[Any, Any] | None:
+        return None
+
     def scrub(self) -> None:
         """Checkpoint and empty the write-ahead log, which still holds the pages as they were."""
         conn = sqlite3.connect(self._path, isolation_level=None, timeout=30)
@@ -173,6 +196,14 @@ class _PostgresTransaction:
         return int(rows[0][0])
 
 
+@dataclass(frozen=True)
+class _SharedRead:
+    """The transaction `one_read` shares, and what its block remembers."""
+
+    transaction: Transaction
+    memo: dict[Any, Any]
+
+
 class PostgresReadModels:
     """Read models in the PostgreSQL database that holds the log."""
 
@@ -183,6 +214,10 @@ class PostgresReadModels:
             conninfo, min_size=1, max_size=8, open=True
         )
         self._local = threading.local()  # the connection of this thread's open transaction
+        # One per instance: the read transaction `one_read` shares, in this context only.
+        self._shared: ContextVar[_SharedRead | None] = ContextVar(
+            f"shared_read_{id(self)}", default=None
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -200,6 +235,10 @@ class PostgresReadModels:
 
     @contextmanager
     def read(self) -> Iterator[Transaction]:
+        shared = self._shared.get()
+        if shared is not None:
+            yield shared.transaction
+            return
         with self._pool.connection() as conn:
             conn.read_only = True
             try:
@@ -207,6 +246,24 @@ class PostgresReadModels:
                     yield _PostgresTransaction(conn)
             finally:
                 conn.read_only = False
+
+    @contextmanager
+    def one_read(self) -> Iterator[None]:
+        if self._shared.get() is not None:
+            yield
+            return
+        with self.read() as tx:
+            # READ COMMITTED: a later statement still sees what was committed since (a write made
+            # in the block goes through `transaction()`, on a connection of its own).
+            token = self._shared.set(_SharedRead(tx, {}))
+            try:
+                yield
+            finally:
+                self._shared.reset(token)
+
+    def memo(self) -> dict[Any, Any] | None:
+        shared = self._shared.get()
+        return shared.memo if shared is not None else None
 
     def scrub(self) -> None:
         """Nothing to do here: PostgreSQL's own files are the server's to manage."""

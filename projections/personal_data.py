@@ -48,9 +48,11 @@ class SqlVault:
         if not wanted:
             return {}
         if not create:  # a read: never waits for a writer
-            with self._database.read() as tx:
-                rows = self._select(tx, wanted)
-            return self._unwrapped(rows)
+            return self._read(wanted)
+        memo = self._database.memo()
+        if memo is not None:  # keys are made below: what this request read before may be stale
+            for remembered in [k for k in memo if k[0] == "data keys"]:
+                del memo[remembered]
         with self._database.transaction() as tx:
             rows = self._select(tx, wanted)
             # Sorted: two chunks enrolling the same learners lock their rows in the same order.
@@ -72,6 +74,18 @@ class SqlVault:
                     )
                 rows |= self._select(tx, missing)  # a concurrent creator's key wins
         return self._unwrapped(rows)
+
+    def _read(self, wanted: list[str]) -> dict[UUID, DataKey]:
+        # A page asks for the same learner's key several times: within one request, read once.
+        memo = self._database.memo()
+        key = ("data keys", tuple(wanted))
+        if memo is not None and key in memo:
+            return dict(memo[key])
+        with self._database.read() as tx:
+            found = self._unwrapped(self._select(tx, wanted))
+        if memo is not None:
+            memo[key] = found
+        return dict(found)
 
     def _unwrapped(self, rows: Mapping[str, str | None]) -> dict[UUID, DataKey]:
         return {

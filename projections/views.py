@@ -246,9 +246,15 @@ class Views:
             return registry.changes(tx), registry.entities(tx)
 
     def registry_changes(self) -> int:
-        """How many events have changed what the registry says (one row read)."""
+        """How many events have changed what the registry says (one row read, once a request)."""
+        memo = self._database.memo()
+        if memo is not None and "registry changes" in memo:
+            return int(memo["registry changes"])
         with self._database.read() as tx:
-            return registry.changes(tx)
+            changes = registry.changes(tx)
+        if memo is not None:
+            memo["registry changes"] = changes
+        return changes
 
     def client(self, client_id: str) -> tuple[str, str, bool] | None:
         """An API client's owner, secret hash and whether it is revoked; None if unknown."""

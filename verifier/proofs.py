@@ -21,6 +21,7 @@ from verifier.data_model import proof_time
 from verifier.errors import ProofError, UnknownContextError
 from verifier.keyset import KeyInfo, KeySet, UnknownKeyError
 from verifier.report import CheckResult, Outcome
+from verifier.verified_proofs import VERIFIED
 
 MAX_PROOFS = 8  # each proof canonicalises the document again: a bound on one request's work
 
@@ -129,7 +130,7 @@ def check_proof(
         reason = f"cannot check the signature: {exc}"
         return ProofFinding(proof, suite, method, None, Outcome.UNKNOWN, reason, "key_not_listed")
     try:
-        verify(covered, proof, key.public_key, purpose)
+        VERIFIED.verify(verify, suite, covered, proof, key.public_key, purpose)
     except UnknownContextError as exc:
         reason = f"cannot check the signature: {exc}"
         return ProofFinding(proof, suite, method, None, Outcome.UNKNOWN, reason)

@@ -29,7 +29,7 @@ from passport.web.deps import ServicesDep
 from passport.web.graphics import qr_svg
 from passport.web.html import PRIVATE, error_page, page
 from passport.web.problems import problem
-from passport.web.role_check import RoleCheckForm, explained, role_check
+from passport.web.role_check import Parts, RoleCheckForm, explained, role_check
 from passport.web.verdicts import (
     CheckedCredential,
     checked_credential,
@@ -132,6 +132,25 @@ def share_page(
     before: Annotated[str | None, Query(max_length=10)] = None,
 ) -> Any:
     """What the employer sees: a verdict per credential, and a role check."""
+    with services.read_models.one_read():  # some twenty reads: one transaction, not twenty
+        return _share_page(
+            request,
+            token,
+            services,
+            role,
+            ((as_of_day, as_of_month, as_of_year), (before_day, before_month, before_year)),
+            (as_of, before),
+        )
+
+
+def _share_page(
+    request: Request,
+    token: str,
+    services: Services,
+    role: str | None,
+    day_fields: tuple[Parts, Parts],
+    days: tuple[str | None, str | None],
+) -> Any:
     opened = _open_share(request, services, token)
     if not isinstance(opened, ShareLink):
         return opened
@@ -147,10 +166,10 @@ def share_page(
     checked = _checked(services, link, presentation, view, now, trust)
     form = RoleCheckForm.read(
         role,
-        (as_of_day, as_of_month, as_of_year),
-        (before_day, before_month, before_year),
-        as_of,
-        before,
+        day_fields[0],
+        day_fields[1],
+        days[0],
+        days[1],
         [r.id for r in services.catalogue.roles],
     )
     context: dict[str, Any] = {

@@ -455,7 +455,8 @@ def verify_credential_route(body: VerifyCredentialRequest, services: ServicesDep
     options = body.options or VerifyCredentialOptions()
     now = utcnow()
     expect = ProofExpectations(options.expectedProofPurpose, options.challenge, options.domain)
-    report = ledger_verifier(services, now, expect)(body.verifiableCredential)
+    with services.read_models.one_read():
+        report = ledger_verifier(services, now, expect)(body.verifiableCredential)
     deciding = options.deciding()
     counted = [c for c in report.checks if deciding is None or c.id in deciding]
     verified = all(c.good for c in counted)

@@ -63,3 +63,11 @@ def test_the_generated_report_imports_without_a_refusal(settings: Settings, tmp_
     assert passport is not None
     statuses = [c.status for c in passport.credentials]
     assert statuses == ["valid"] * 10
+
+
+def test_an_unknown_endpoint_is_refused_with_the_names_to_choose_from() -> None:
+    """`--endpoints` with a name the bench does not measure stops at once, listing the names."""
+    done = _scale("--endpoints", "share page (HTML),share page")
+    assert done.returncode == 1
+    assert "unknown endpoints ['share page']" in done.stderr
+    assert "share page (JSON)" in done.stderr
