@@ -60,7 +60,7 @@ def status_messages(declared: Any, size: int, name: str) -> dict[int, str]:
     # Every credential of an issuer (and its list) declares the same messages: read once per
     # exact content (marshal writes each value with its exact type), then copied.
     try:
-        key = marshal.dumps(declared) if type(declared) is list else None
+        key = marshal.dumps(declared, 2) if type(declared) is list else None
     except ValueError:
         key = None  # not plain data: read (and refused) below
     if key is None:
