@@ -59,7 +59,9 @@ def live(
 def test_no_server_error_and_every_response_matches_its_schema(live):
     """Generated requests never cause a 500 and every answer has the documented shape."""
     base, headers, issuer_id = live
-    schema = schemathesis.openapi.from_url(f"{base}/openapi.json")
+    # The document is built on the first request, while the new server still projects the demo:
+    # on a busy machine that takes more than the loader's default 10 s.
+    schema = schemathesis.openapi.from_url(f"{base}/openapi.json", timeout=120)
     results = list(schema.get_all_operations())
     assert all(isinstance(r, Ok) for r in results), "the OpenAPI document has invalid parts"
     operations = [r.ok() for r in results if isinstance(r, Ok)]
