@@ -1,4 +1,4 @@
-"""A huge cohort being signed holds no write lock: other awards go through meanwhile."""
+"""A cohort being signed holds no write lock: other awards, even a retry of its rows, go through."""
 
 from __future__ import annotations
 
@@ -115,3 +115,47 @@ def test_a_cohort_being_signed_does_not_stall_other_awards(services: Services) -
     assert len(places) == 61
     for award in cohort:
         assert award.credential_id in services.ledger.learner(award.learner_id).credentials
+
+
+def test_a_key_recorded_while_its_cohort_is_signed_is_recorded_once(services: Services) -> None:
+    """A retry of one of a cohort's rows, recorded while the cohort is being signed, wins: the
+    cohort then records its other rows, returns that row's credential as recorded, and the
+    learner holds it once; every credential has a status place of its own."""
+    issuer, achievement = register_academy(services)
+    others_done = threading.Event()
+    pool = _PausedPool(others_done)
+    rows = _rows(achievement, "RACE", 3)
+    cohort: list[Award] = []
+    failures: list[BaseException] = []
+
+    def award_cohort() -> None:
+        try:
+            cohort.extend(services.awarding.award_many(issuer, rows, at=NOW, pool=pool))
+        except BaseException as error:  # reported by the assertion below
+            failures.append(error)
+            pool.signing.set()
+
+    thread = threading.Thread(target=award_cohort)
+    thread.start()
+    try:
+        assert pool.signing.wait(WAIT), failures
+        first = services.awarding.award(
+            issuer,
+            achievement,
+            rows[1].learner,
+            earned_on=rows[1].earned_on,
+            at=NOW,
+            idempotency_key=rows[1].idempotency_key,
+        )
+    finally:
+        others_done.set()
+        thread.join()
+    assert not failures
+    assert [a.credential_id for a in cohort][1] == first.credential_id
+    assert cohort[1].credential == first.credential
+    assert list(services.ledger.learner(first.learner_id).credentials) == [first.credential_id]
+    places = {a.credential["credentialStatus"]["statusListIndex"] for a in cohort}
+    assert len(places) == 3
+    with services.read_models.read() as tx:
+        keys = tx.execute("SELECT COUNT(*) FROM award_idempotency_keys")[0][0]
+    assert keys == 3
