@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -83,6 +83,16 @@ class Award:
     learner_id: UUID
     credential: dict[str, Any]
     jwt: str
+
+
+class Prepared(NamedTuple):
+    """A signed batch not yet recorded: its awards, their entries, what was read, and the
+    credential id of each idempotency key of the rows signed."""
+
+    awards: list[Award]
+    entries: list[AwardEntry]
+    reads: AwardReads
+    ids: dict[str, str]
 
 
 class Awarding:
@@ -249,26 +259,32 @@ class Awarding:
     ) -> list[Award]:
         """Issue many awards in one transaction: all are recorded, or (on failure) none.
 
-        The credential ids given to new idempotency keys, the status list places reserved,
-        new learners' data keys, and the stored events (credentials and claims) commit
-        together: a crash at any point leaves all of them or none, and no place unused.
+        Status list places are reserved first, in a short transaction of their own, and the
+        credentials signed outside any transaction, so no lock is held while a big batch signs.
+        Then the idempotency keys, new learners' data keys and the stored events (credentials
+        and claims) commit together: a crash at any point leaves all of them or none. A crash
+        or refusal after the reservation leaves only unused status places (a bit no credential
+        points to, never published as anyone's status), which a rerun does not reuse.
         Rows already recorded (same issuer and idempotency key) are returned, not issued again;
         with `skip_recorded` (an import's rerun) they are left out, unsigned and unread, and
         only the awards made now are returned. With a `pool`, the credentials are signed in
         its worker processes.
-        A concurrent writer changing the same passports makes the whole write retry.
+        A concurrent writer changing the same passports, or recording one of the keys first,
+        makes the whole batch be prepared again.
         """
         for _ in range(MAX_ATTEMPTS):
             issuer = self._ledger.issuer(issuer_id)
             if issuer.current_key is None:
                 raise IssuerKeyError(f"issuer {issuer_id} has no current key to sign with")
+            batch = self.prepare(issuer, requests, at, skip_recorded=skip_recorded, pool=pool)
+            awards, entries, reads, ids = batch
+            if not entries:
+                return awards
             try:
                 with self._database.transaction() as tx:
-                    awards, entries, reads = self.prepare(
-                        issuer, requests, at, skip_recorded=skip_recorded, pool=pool
-                    )
-                    if not entries:
-                        return awards
+                    held = self._idempotency.credential_ids(str(issuer_id), list(ids), ids)
+                    if held != ids:  # a racing request recorded one of these keys first
+                        raise IntegrityError("an idempotency key was recorded meanwhile")
                     recorded = self._ledger.record_awards(entries, reads, within=tx.connection)
             except IntegrityError:
                 continue
@@ -286,22 +302,21 @@ class Awarding:
         *,
         skip_recorded: bool = False,
         pool: SigningPool | None = None,
-    ) -> tuple[list[Award], list[AwardEntry], AwardReads]:
-        """Build and sign the credentials of a batch (nothing recorded yet); with
-        `skip_recorded`, only of the rows whose credential id was never recorded. Also returns
-        what was read, for `Ledger.record_awards` to reuse.
+    ) -> Prepared:
+        """Build and sign the credentials of a batch (nothing recorded yet but the status
+        places); with `skip_recorded`, only of the rows whose credential id was never recorded.
+        Also returns what was read, for `Ledger.record_awards` to reuse, and the credential id
+        each idempotency key of the signed rows stands for, to be recorded with them.
 
         Nothing of a learner's history is read (only whether their passport exists, and each
         credential id's claim): each award costs the same however many the learner or the
-        ledger holds. Status list places for the whole batch are reserved in one transaction
-        (the caller's, when it has one open: see `award_many`).
+        ledger holds. Status list places for the whole batch are reserved in one transaction,
+        committed before signing (unless the caller holds one open, which it then joins).
         An idempotency key already used for a different award is refused.
         """
         assert issuer.current_key is not None
         signer = self._keys.signer(issuer.current_key.rsplit("#", 1)[1])
-        recorded_ids = self._idempotency.credential_ids(
-            str(issuer.id), [r.idempotency_key for r in requests]
-        )
+        recorded_ids = self._proposed_ids(str(issuer.id), [r.idempotency_key for r in requests])
         heads = self._ledger.passport_heads([r.learner.staff_identifier for r in requests])
         learners = {staff: head[0] for staff, head in heads.items()}
         digests: dict[str, str] = {}
@@ -337,7 +352,11 @@ class Awarding:
                 claim.learner_id != learner_id or claim.request not in ("", digest)
             ):
                 raise IdempotencyKeyReusedError(request.idempotency_key)
-        places = self._status_indexes.reserve_many(str(issuer.id), [r[3] for r in rows])
+        # Committed before signing (see `award_many`): should the batch then fail or the
+        # process die, these places stay unused, bits no credential points to; harmless.
+        places = (
+            self._status_indexes.reserve_many(str(issuer.id), [r[3] for r in rows]) if rows else []
+        )
         documents: list[Unsigned] = []
         for (request, definition, staff_id, credential_id, _, _), (list_no, index) in zip(
             rows, places, strict=True
@@ -381,9 +400,16 @@ class Awarding:
             )
             signed[credential_id] = Award(credential_id, learner_id, credential, jwt)
         reads = AwardReads(heads, claims)
+        ids = {r[0].idempotency_key: recorded_ids[r[0].idempotency_key] for r in rows}
         if skip_recorded:
-            return list(signed.values()), entries, reads
-        return [signed[c] for c in order], entries, reads
+            return Prepared(list(signed.values()), entries, reads, ids)
+        return Prepared([signed[c] for c in order], entries, reads, ids)
+
+    def _proposed_ids(self, issuer_id: str, keys: list[str]) -> dict[str, str]:
+        """Each key's credential id: the one recorded, or a new random one (recorded with the
+        credential; should a racing request record the key first, the batch is tried again)."""
+        recorded = self._idempotency.recorded(issuer_id, keys)
+        return {key: recorded.get(key) or f"urn:uuid:{uuid.uuid4()}" for key in keys}
 
     def _legacy_credential_id(
         self, issuer_id: UUID, idempotency_key: str, staff_id: str, learner_id: UUID

@@ -5,8 +5,9 @@ completion date; header names set by the mapping). A mapping file (JSON) says wh
 achievement each course code is. Every row is checked before anything is written; the rows are
 then awarded through `Awarding.award_many` in chunks, so each credential is built and signed
 exactly as an award is, with the completion date as its `validFrom`. A chunk's credentials,
-idempotency keys, claims and status list places commit in one transaction: a kill leaves whole
-chunks only. With a `SigningPool`, the credentials are signed in its worker processes too.
+idempotency keys and claims commit in one transaction: a kill leaves whole chunks only (and, if
+it came while a chunk was signed, that chunk's status places reserved but unused). With a
+`SigningPool`, the credentials are signed in its worker processes too.
 
 A row's idempotency key is a keyed hash (ledger secret) of what makes it the same record:
 staff number, course code and completion date. Importing a row again, or rerunning an import

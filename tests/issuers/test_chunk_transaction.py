@@ -1,4 +1,4 @@
-"""An award chunk's idempotency keys, status places, data keys and events commit together."""
+"""An award chunk's keys, data keys and events commit together; its status places before."""
 
 from __future__ import annotations
 
@@ -34,10 +34,11 @@ def _held(services, issuer_id) -> tuple[int, int, int, int]:
     return int(keys), int(slots), int(places), int(data_keys)
 
 
-def test_a_chunk_refused_part_way_leaves_no_key_no_status_place_and_no_data_key(services):
-    """A chunk refused after its keys and places were taken (one learner was erased) leaves no
-    idempotency key, status place, learner or data key behind; sent again without that row, it
-    uses exactly one status place per credential."""
+def test_a_chunk_refused_part_way_leaves_no_key_no_learner_and_no_data_key(services):
+    """A chunk refused after its status places were reserved (one learner was erased) leaves no
+    idempotency key, learner or data key behind, only unused status places; sent again without
+    that row, each credential gets a status place of its own that the refused chunk never
+    held."""
     issuer_id, achievement = register_academy(services)
     erased = services.ledger.enrol_learner("ESR-ERASED", "Gone", "")
     services.ledger.erase_learner(erased, "records officer", "asked")
@@ -45,11 +46,16 @@ def test_a_chunk_refused_part_way_leaves_no_key_no_status_place_and_no_data_key(
     good = [_row(achievement, f"ESR-{n}") for n in range(4)]
     with pytest.raises(LearnerErasedError):
         services.awarding.award_many(issuer_id, [*good, _row(achievement, "ESR-ERASED")], at=NOW)
-    assert _held(services, issuer_id) == before
+    keys, slots, places, data_keys = _held(services, issuer_id)
+    assert (keys, data_keys) == (before[0], before[3])
+    assert places == slots == 5  # reserved before signing, then left unused
     assert not any(services.ledger.learner_exists(f"ESR-{n}") for n in range(4))
+    with services.read_models.read() as tx:
+        unused = {int(r[0]) for r in tx.execute("SELECT idx FROM rm_status_allocations")}
     awards = services.awarding.award_many(issuer_id, good, at=NOW)
     keys, slots, places, data_keys = _held(services, issuer_id)
-    assert (keys, slots, places) == (4, 4, 4)
+    assert (keys, slots, places) == (4, 9, 9)
     assert data_keys == before[3] + 4
-    indexes = {a.credential["credentialStatus"]["statusListIndex"] for a in awards}
+    indexes = {int(a.credential["credentialStatus"]["statusListIndex"]) for a in awards}
     assert len(indexes) == 4
+    assert not indexes & unused
