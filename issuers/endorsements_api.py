@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import StringConstraints
 
 from events.errors import CredentialNotFoundError
-from issuers.deps import ActingIssuer, Services
+from issuers.deps import AUTH_ERRORS, ActingIssuer, Services
 from issuers.endorsements import Endorsing
 from issuers.schemas import ApiModel, StatusChange
 
@@ -20,10 +20,6 @@ Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 AchievementRef = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)
 ]
-AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing, invalid or expired access token"},
-    403: {"description": "The client may not act for this issuer"},
-}
 
 
 class EndorsementCreate(ApiModel):

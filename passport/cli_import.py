@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from issuers.signing import SigningPool
+from passport.cli_common import EXIT_UNUSABLE, fail
 from passport.importing import Importer, ImportMapping, Plan
 from passport.services import Services, utcnow
 from passport.settings import Settings
 
 EXIT_REFUSED = 1  # with --skip-invalid: the valid rows were recorded, some rows were not
-EXIT_UNUSABLE = 2  # a bad mapping, file or row: nothing was recorded
+# EXIT_UNUSABLE (2): a bad mapping, file or row: nothing was recorded
 SHOWN_REFUSALS = 50
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(EXIT_UNUSABLE)
 
 
 def _report(plan: Plan, dry_run: bool) -> None:
@@ -70,9 +66,9 @@ def import_records(
     try:
         rules = ImportMapping.from_file(mapping)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if not file.is_file():
-        _fail(f"{file}: no such file")
+        fail(f"{file}: no such file")
     workers = jobs or 1
     # Started before the check pass, so the workers are up by the first chunk.
     pool = SigningPool(workers) if workers > 1 and not dry_run else None
@@ -84,7 +80,7 @@ def import_records(
         if dry_run:
             raise typer.Exit(EXIT_UNUSABLE if plan.refused else 0)
         if plan.refused and not skip_invalid:
-            _fail("nothing was recorded: fix the rows above, or use --skip-invalid")
+            fail("nothing was recorded: fix the rows above, or use --skip-invalid")
         with Progress(
             "[progress.description]{task.description}",
             BarColumn(),
@@ -97,7 +93,7 @@ def import_records(
             done = importer.run(file, utcnow(), lambda n: bar.advance(task, n), pool=pool)
         typer.echo(f"recorded {done} row(s) as credentials (rows recorded before are kept once)")
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     finally:
         services.close()
         if pool is not None:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
@@ -15,20 +15,15 @@ from pydantic import ValidationError
 from events.errors import LedgerError
 from keys import KeysError
 from passport import registry
+from passport.cli_common import fail
 from passport.services import Services, utcnow
 from passport.settings import Settings
 from verifier.timestamps import xsd_datetime
 
-EXIT_UNUSABLE = 2
 registry_app = typer.Typer(
     help="The issuer registry this ledger publishes (operator).", no_args_is_help=True
 )
 Did = Annotated[str, typer.Argument(help="The entity's DID.")]
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(EXIT_UNUSABLE)
 
 
 @contextmanager
@@ -36,13 +31,13 @@ def _services() -> Iterator[Services]:
     try:
         services = Services.open(Settings())
     except ValidationError as exc:
-        _fail(f"configuration: {exc.errors()[0]['msg']}")
+        fail(f"configuration: {exc.errors()[0]['msg']}")
     except KeysError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     try:
         yield services
     except (LedgerError, ValueError, KeysError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     finally:
         services.close()
 
@@ -56,9 +51,9 @@ def _moment(text: str | None, default: datetime | None = None) -> str | None:
             return f"{date.fromisoformat(text).isoformat()}T00:00:00Z"
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        _fail(f"{text!r} is not a date (YYYY-MM-DD) or a dateTime")
+        fail(f"{text!r} is not a date (YYYY-MM-DD) or a dateTime")
     if moment.tzinfo is None:
-        _fail(f"{text!r} has no time zone (add Z for UTC)")
+        fail(f"{text!r} has no time zone (add Z for UTC)")
     return xsd_datetime(moment)
 
 
@@ -93,7 +88,7 @@ def recognise(
     for entry in key or []:
         method, _, multibase = entry.partition("=")
         if not multibase:
-            _fail(f"--key {entry!r}: give METHOD_ID=PUBLIC_KEY_MULTIBASE")
+            fail(f"--key {entry!r}: give METHOD_ID=PUBLIC_KEY_MULTIBASE")
         keys.append({"id": method, "publicKeyMultibase": multibase, "validFrom": at})
     _done(
         lambda s: registry.recognise(

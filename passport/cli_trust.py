@@ -4,25 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
+from passport.cli_common import fail
 from passport.settings import Settings
 from passport.trust_store import TrustStore, TrustStoreError
 from verifier.trust import Trust
 
-EXIT_UNUSABLE = 2
 trust_app = typer.Typer(
     help="The issuer registries `passport verify` trusts (PASSPORT_TRUST_DIR).",
     no_args_is_help=True,
 )
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(EXIT_UNUSABLE)
 
 
 def _fetch_ca_file() -> Path | None:
@@ -30,7 +25,7 @@ def _fetch_ca_file() -> Path | None:
     try:
         return Settings().fetch_ca_file
     except ValidationError as exc:
-        _fail(f"configuration: {exc.errors()[0]['msg']}")
+        fail(f"configuration: {exc.errors()[0]['msg']}")
 
 
 @trust_app.command("add")
@@ -48,7 +43,7 @@ def trust_add(
     try:
         pinned = TrustStore(ca_file=_fetch_ca_file()).add(source, fingerprint)
     except TrustStoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     registry = pinned.registry
     typer.echo(
         f"trusting {registry.name} (version {registry.version}, "
@@ -62,7 +57,7 @@ def trust_list() -> None:
     try:
         pinned = TrustStore().pinned()
     except TrustStoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if not pinned:
         typer.echo("no registry is pinned: passport trust add URL --fingerprint KEY")
     for entry in pinned:
@@ -80,7 +75,7 @@ def trust_remove(
     try:
         TrustStore().remove(fingerprint)
     except TrustStoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(f"no longer trusting {fingerprint}")
 
 
@@ -97,7 +92,7 @@ def with_carried_registry(
         line = store.accept_copy(carried)
         updated = store.trust(trust.policy)
     except TrustStoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if line is not None:
         typer.echo(line, err=True)
     return updated
