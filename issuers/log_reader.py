@@ -17,6 +17,7 @@ from projections.database import ReadModelDatabase
 from projections.runner import ProjectionRunner
 
 BATCH = 500
+CHUNK = 200  # values per `IN (...)` list of a batched read
 
 
 class LogReader:
@@ -63,3 +64,13 @@ class LogReader:
                 "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
                 (self._name, reached),
             )
+
+
+def chunks(values: Sequence[str]) -> list[Sequence[str]]:
+    """The values in slices small enough for one `IN (...)` list."""
+    return [values[start : start + CHUNK] for start in range(0, len(values), CHUNK)]
+
+
+def marks(values: Sequence[str]) -> str:
+    """The `?` placeholders of an `IN (...)` list of these values."""
+    return ", ".join("?" * len(values))

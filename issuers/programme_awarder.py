@@ -36,7 +36,7 @@ from events.errors import (
 from events.passport import Passport
 from events.programme import Programme
 from issuers.awarding import Awarding, AwardRequest, Learner
-from issuers.log_reader import LogReader
+from issuers.log_reader import LogReader, chunks, marks
 from issuers.programme_rules import Held, Satisfied, evaluate, evidence
 from issuers.programmes import flag_award
 from projections import programmes
@@ -95,13 +95,17 @@ class ProgrammeAwarder:
         if batch is None:
             return False
         notifications, reached = batch
-        learners: dict[str, None] = {}
+        # A new programme's module holders are all evaluated; a learner an award or status
+        # change touched only if they hold something a programme draws on or awards.
+        holders: dict[str, None] = {}
+        touched: dict[str, None] = {}
         for notification in notifications:
             if notification.topic == DEFINED_TOPIC:
-                learners.update(dict.fromkeys(self._holders(str(notification.originator_id))))
+                holders.update(dict.fromkeys(self._holders(str(notification.originator_id))))
             else:
-                learners[str(notification.originator_id)] = None
-        self._award_all([due for learner_id in learners for due in self._due(learner_id)])
+                touched[str(notification.originator_id)] = None
+        others = [learner_id for learner_id in touched if learner_id not in holders]
+        self._award_all(self._due_all([*holders, *self._concerned(others)]))
         self._log.advance(reached)
         return True
 
@@ -117,41 +121,78 @@ class ProgrammeAwarder:
 
     def reconcile(self, learner_id: str) -> None:
         """Award what the learner now satisfies; flag awards that relied on a revoked module."""
-        self._award_all(self._due(learner_id))
+        self._award_all(self._due_all([learner_id]))
 
-    def _due(self, learner_id: str) -> list[tuple[str, AwardRequest]]:
-        """Flag the learner's awards that relied on a revoked module; the awards now due to
-        them, by issuer (not yet made)."""
+    def _concerned(self, learner_ids: list[str]) -> list[str]:
+        """Those of these learners holding a module or an award of some programme, or an active
+        credential tagged as one draws on: the rest have nothing to evaluate (one read)."""
+        found: set[str] = set()
         with self._database.read() as tx:
-            rows = _credentials(tx, learner_id)
-            held = [_held(r) for r in rows if r["status"] == "active" and r["kind"] != "vc-api"]
-            holding = {r["achievement_id"] for r in rows}
-            candidates = programmes.drawing_on(
-                tx,
-                [h.achievement_id for h in held],
-                sorted({t for h in held for t in h.tags}),
-            )
-            awarded = programmes.by_achievements(tx, sorted(holding))
-            statuses = {r["credential_id"]: r for r in rows}
-            to_flag = [
-                (p, r, statuses[module])
-                for p in awarded
-                for r in rows
-                if r["achievement_id"] == p.achievement_id
-                for module in _evidence_ids(r["credential"])
-                if module in statuses
-                and statuses[module]["status"] == "revoked"
-                and not programmes.flagged(tx, r["credential_id"], module)
-            ]
+            for chunk in chunks(learner_ids):
+                rows = tx.execute(
+                    "SELECT DISTINCT c.learner_id FROM rm_credentials c "  # noqa: S608
+                    f"WHERE c.learner_id IN ({marks(chunk)}) AND (EXISTS (SELECT 1 FROM "
+                    "rm_programme_modules m WHERE m.achievement_id = c.achievement_id) OR "
+                    "EXISTS (SELECT 1 FROM rm_programmes p "
+                    "WHERE p.achievement_id = c.achievement_id))",
+                    chunk,
+                )
+                found.update(str(r[0]) for r in rows)
+            tags = {str(r[0]) for r in tx.execute("SELECT DISTINCT tag FROM rm_programme_tags")}
+            rest = [learner_id for learner_id in learner_ids if learner_id not in found]
+            for chunk in chunks(rest) if tags else []:
+                rows = tx.execute(
+                    "SELECT learner_id, credential FROM rm_credentials "  # noqa: S608
+                    f"WHERE learner_id IN ({marks(chunk)}) AND status = 'active' "
+                    "AND kind <> 'vc-api'",
+                    chunk,
+                )
+                found.update(str(r[0]) for r in rows if _tags(json.loads(r[1])) & tags)
+        return [learner_id for learner_id in learner_ids if learner_id in found]
+
+    def _due_all(self, learner_ids: list[str]) -> list[tuple[str, AwardRequest]]:
+        """Flag these learners' awards that relied on a revoked module; the awards now due to
+        them, by issuer (not yet made). One read for them all."""
+        if not learner_ids:
+            return []
+        evaluated: list[tuple[str, list[programmes.ProgrammeRecord], list[Held], set[str]]] = []
+        to_flag: list[tuple[str, programmes.ProgrammeRecord, dict[str, Any], dict[str, Any]]] = []
+        with self._database.read() as tx:
+            held_by = _credentials(tx, learner_ids)
+            for learner_id in learner_ids:
+                rows = held_by.get(learner_id, [])
+                held = [_held(r) for r in rows if r["status"] == "active" and r["kind"] != "vc-api"]
+                holding = {r["achievement_id"] for r in rows}
+                candidates = programmes.drawing_on(
+                    tx,
+                    [h.achievement_id for h in held],
+                    sorted({t for h in held for t in h.tags}),
+                )
+                evaluated.append((learner_id, candidates, held, holding))
+                awarded = programmes.by_achievements(tx, sorted(holding))
+                statuses = {r["credential_id"]: r for r in rows}
+                to_flag.extend(
+                    (learner_id, p, r, statuses[module])
+                    for p in awarded
+                    for r in rows
+                    if r["achievement_id"] == p.achievement_id
+                    for module in _evidence_ids(r["credential"])
+                    if module in statuses
+                    and statuses[module]["status"] == "revoked"
+                    and not programmes.flagged(tx, r["credential_id"], module)
+                )
         due = []
-        for programme in candidates:
-            if programme.achievement_id in holding:
-                continue
-            satisfied = evaluate(programme.rules, held)
-            request = None if satisfied is None else self._request(programme, learner_id, satisfied)
-            if request is not None:
-                due.append((programme.issuer_id, request))
-        for programme, award, module in to_flag:
+        for learner_id, candidates, held, holding in evaluated:
+            for programme in candidates:
+                if programme.achievement_id in holding:
+                    continue
+                satisfied = evaluate(programme.rules, held)
+                request = (
+                    None if satisfied is None else self._request(programme, learner_id, satisfied)
+                )
+                if request is not None:
+                    due.append((programme.issuer_id, request))
+        for learner_id, programme, award, module in to_flag:
             flag_award(
                 self._ledger,
                 UUID(programme.programme_id),
@@ -226,31 +267,42 @@ class ProgrammeAwarder:
         return list(found)
 
 
-def _credentials(tx: Transaction, learner_id: str) -> list[dict[str, Any]]:
-    rows = tx.execute(
-        "SELECT credential_id, achievement_id, name, kind, valid_from, credits, status, credential "
-        "FROM rm_credentials WHERE learner_id = ? ORDER BY position",
-        (learner_id,),
-    )
+def _credentials(tx: Transaction, learner_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each of these learners' credentials, in the order they were recorded."""
     names = ("credential_id", "achievement_id", "name", "kind", "valid_from", "credits", "status")
-    return [
-        {**dict(zip(names, row[:7], strict=True)), "credential": json.loads(row[7])} for row in rows
-    ]
+    found: dict[str, list[dict[str, Any]]] = {}
+    for chunk in chunks(learner_ids):
+        rows = tx.execute(
+            "SELECT learner_id, credential_id, achievement_id, name, kind, valid_from, "  # noqa: S608
+            f"credits, status, credential FROM rm_credentials WHERE learner_id IN ({marks(chunk)}) "
+            "ORDER BY position",
+            chunk,
+        )
+        for row in rows:
+            found.setdefault(str(row[0]), []).append(
+                {**dict(zip(names, row[1:8], strict=True)), "credential": json.loads(row[8])}
+            )
+    return found
+
+
+def _tags(credential: dict[str, Any]) -> frozenset[str]:
+    """The tags of a credential's achievement."""
+    subject = credential.get("credentialSubject")
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    tags = achievement.get("tag") if isinstance(achievement, dict) else None
+    return (
+        frozenset(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else frozenset()
+    )
 
 
 def _held(row: dict[str, Any]) -> Held:
-    subject = row["credential"].get("credentialSubject")
-    achievement = subject.get("achievement") if isinstance(subject, dict) else None
-    tags = achievement.get("tag") if isinstance(achievement, dict) else None
     return Held(
         credential_id=str(row["credential_id"]),
         achievement_id=str(row["achievement_id"]),
         name=str(row["name"]),
         earned_on=date.fromisoformat(str(row["valid_from"])[:10]),
         credits=float(row["credits"] or 0.0),
-        tags=frozenset(t for t in tags if isinstance(t, str))
-        if isinstance(tags, list)
-        else frozenset(),
+        tags=_tags(row["credential"]),
     )
 
 
