@@ -131,3 +131,86 @@ def test_a_cohort_awards_the_programme_to_exactly_the_learners_who_completed_it(
         )
         expected = sorted([*plan[i], "Digital Foundation Certificate"] if i % 3 == 0 else plan[i])
         assert names == expected, f"learner {i}"
+
+
+def test_a_cohort_awards_a_tag_programme_to_exactly_the_learners_holding_enough_tagged(services):
+    """A programme asking for any two modules tagged "governance" (none named): in one cohort
+    write, a third earn two tagged modules, a third one, a third an untagged module; exactly
+    the first third are awarded it."""
+    issuer_id, _ = _issuer(services)
+    module = {
+        name: services.awarding.define_achievement(
+            issuer_id,
+            name=name,
+            description=f"The {name} module.",
+            criteria="Complete the module.",
+            kind=AchievementKind.CPD,
+            extra={"tag": ["governance"]} if name != "Informatics" else None,
+        )
+        for name in ("Information Governance", "Records", "Informatics")
+    }
+    define_programme(
+        services.ledger,
+        issuer_id,
+        ProgrammeCreate.model_validate(
+            {
+                "name": "Governance Certificate",
+                "description": "Information governance for every member of staff.",
+                "criteria": "Complete any two governance modules.",
+                "optional": {"choose": 2, "tags": ["governance"]},
+            }
+        ),
+    )
+    awarder = ProgrammeAwarder(
+        services.ledger, services.awarding, services.read_models, services.projections, utcnow
+    )
+    awarder.run_until_idle()
+    plan = [
+        [("Information Governance", "Records"), ("Records",), ("Informatics",)][i % 3]
+        for i in range(LEARNERS)
+    ]
+    earned = utcnow().date() - timedelta(days=10)
+    requests = [
+        AwardRequest(module[name], _learner(i), earned, None, f"tagged-{i}-{name}")
+        for i, names in enumerate(plan)
+        for name in names
+    ]
+    services.awarding.award_many(issuer_id, requests, at=utcnow())
+    awarder.run_until_idle()
+    services.projections.catch_up()
+    for i in range(LEARNERS):
+        learner_id = services.ledger.learner_id_for(_learner(i).staff_identifier)
+        names = sorted(
+            credential["credentialSubject"]["achievement"]["name"]
+            for credential, _, _, _ in services.views.credentials_of(str(learner_id))
+        )
+        expected = sorted([*plan[i], "Governance Certificate"] if i % 3 == 0 else plan[i])
+        assert names == expected, f"learner {i}"
+
+
+def test_a_removed_rule_leaves_its_holders_badges_alone_and_the_keeper_idle(services):
+    """Badges earned a month ago under a yearly retake rule that is then removed are still
+    active 400 days on, and the keeper has nothing left to look at by date."""
+    issuer_id, badge = _issuer(services, "Resuscitation")
+    rule = MaintenanceRuleBody.model_validate({"kind": "retake", "everyMonths": 12})
+    set_rule(services.ledger, issuer_id, badge["Resuscitation"], rule)
+    earned = utcnow().date() - timedelta(days=31)
+    requests = [
+        AwardRequest(badge["Resuscitation"], _learner(i), earned, None, f"kept-{i}")
+        for i in range(LEARNERS)
+    ]
+    awards = services.awarding.award_many(issuer_id, requests, at=utcnow())
+    MaintenanceKeeper(
+        services.ledger, services.read_models, services.projections, utcnow
+    ).run_until_idle()
+    set_rule(services.ledger, issuer_id, badge["Resuscitation"], None)
+    later = utcnow() + timedelta(days=400)
+    keeper = MaintenanceKeeper(
+        services.ledger, services.read_models, services.projections, lambda: later
+    )
+    for _ in range(5):  # bounded: a keeper never idle fails here rather than hangs
+        services.projections.catch_up()
+        keeper.follow()
+    assert not keeper.follow()
+    statuses = {services.views.recorded_status(a.credential_id) for a in awards}
+    assert statuses == {("active", None)}
