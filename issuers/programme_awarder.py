@@ -157,19 +157,28 @@ class ProgrammeAwarder:
             return []
         evaluated: list[tuple[str, list[programmes.ProgrammeRecord], list[Held], set[str]]] = []
         to_flag: list[tuple[str, programmes.ProgrammeRecord, dict[str, Any], dict[str, Any]]] = []
+        drawing: dict[
+            tuple[tuple[str, ...], tuple[str, ...]], list[programmes.ProgrammeRecord]
+        ] = {}
+        awarding: dict[tuple[str, ...], list[programmes.ProgrammeRecord]] = {}
         with self._database.read() as tx:
             held_by = _credentials(tx, learner_ids)
             for learner_id in learner_ids:
                 rows = held_by.get(learner_id, [])
                 held = [_held(r) for r in rows if r["status"] == "active" and r["kind"] != "vc-api"]
                 holding = {r["achievement_id"] for r in rows}
-                candidates = programmes.drawing_on(
-                    tx,
-                    [h.achievement_id for h in held],
-                    sorted({t for h in held for t in h.tags}),
+                # A cohort's learners mostly hold the same achievements: each set read once.
+                drawn = (
+                    tuple(sorted({h.achievement_id for h in held})),
+                    tuple(sorted({t for h in held for t in h.tags})),
                 )
-                evaluated.append((learner_id, candidates, held, holding))
-                awarded = programmes.by_achievements(tx, sorted(holding))
+                if drawn not in drawing:
+                    drawing[drawn] = programmes.drawing_on(tx, *drawn)
+                evaluated.append((learner_id, drawing[drawn], held, holding))
+                owned = tuple(sorted(holding))
+                if owned not in awarding:
+                    awarding[owned] = programmes.by_achievements(tx, owned)
+                awarded = awarding[owned]
                 statuses = {r["credential_id"]: r for r in rows}
                 to_flag.extend(
                     (learner_id, p, r, statuses[module])
