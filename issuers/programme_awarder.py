@@ -163,9 +163,15 @@ class ProgrammeAwarder:
         awarding: dict[tuple[str, ...], list[programmes.ProgrammeRecord]] = {}
         with self._database.read() as tx:
             held_by = _credentials(tx, learner_ids)
+            # Tags are inside each credential's JSON: parsed only when some programme uses them.
+            tagged = bool(tx.execute("SELECT 1 FROM rm_programme_tags LIMIT 1"))
             for learner_id in learner_ids:
                 rows = held_by.get(learner_id, [])
-                held = [_held(r) for r in rows if r["status"] == "active" and r["kind"] != "vc-api"]
+                held = [
+                    _held(r, tagged)
+                    for r in rows
+                    if r["status"] == "active" and r["kind"] != "vc-api"
+                ]
                 holding = {r["achievement_id"] for r in rows}
                 # A cohort's learners mostly hold the same achievements: each set read once.
                 drawn = (
@@ -185,7 +191,7 @@ class ProgrammeAwarder:
                     for p in awarded
                     for r in rows
                     if r["achievement_id"] == p.achievement_id
-                    for module in _evidence_ids(r["credential"])
+                    for module in _evidence_ids(json.loads(r["credential"]))
                     if module in statuses
                     and statuses[module]["status"] == "revoked"
                     and not programmes.flagged(tx, r["credential_id"], module)
@@ -289,7 +295,7 @@ def _credentials(tx: Transaction, learner_ids: list[str]) -> dict[str, list[dict
         )
         for row in rows:
             found.setdefault(str(row[0]), []).append(
-                {**dict(zip(names, row[1:8], strict=True)), "credential": json.loads(row[8])}
+                {**dict(zip(names, row[1:8], strict=True)), "credential": str(row[8])}
             )
     return found
 
@@ -304,14 +310,15 @@ def _tags(credential: dict[str, Any]) -> frozenset[str]:
     )
 
 
-def _held(row: dict[str, Any]) -> Held:
+def _held(row: dict[str, Any], tagged: bool) -> Held:
+    """The credential as the rules see it (its tags read only when a programme draws on tags)."""
     return Held(
         credential_id=str(row["credential_id"]),
         achievement_id=str(row["achievement_id"]),
         name=str(row["name"]),
         earned_on=date.fromisoformat(str(row["valid_from"])[:10]),
         credits=float(row["credits"] or 0.0),
-        tags=_tags(row["credential"]),
+        tags=_tags(json.loads(row["credential"])) if tagged else frozenset(),
     )
 
 
