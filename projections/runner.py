@@ -40,6 +40,7 @@ from projections import (
     shadow,
     status_lists,
 )
+from projections.batch_writes import BatchedWrites
 from projections.database import ReadModelDatabase, Transaction
 from projections.schema import clear, create_tables
 
@@ -201,13 +202,17 @@ class ProjectionRunner:
             start=position, limit=limit or BATCH, inclusive_of_start=False
         )
         tx.execute("SAVEPOINT projection_batch")
+        writes = BatchedWrites(tx)
         try:
             for notification in notifications:
-                self._apply(tx, notification)
+                self._apply(writes, notification)
+            writes.flush()
         except NOT_THE_EVENTS_FAULT:
             raise
         except Exception:  # some event in the batch: find it, set it aside
+            writes.discard()
             tx.execute("ROLLBACK TO SAVEPOINT projection_batch")
+            # One by one, each write sent at once, so a failing write names its own event.
             for notification in notifications:
                 self._apply_or_set_aside(tx, notification)
         tx.execute("RELEASE SAVEPOINT projection_batch")

@@ -57,6 +57,10 @@ class ShadowTransaction:
         """Run one statement against the shadow tables."""
         return self._tx.execute(shadow_sql(sql), params)
 
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement per row of parameters against the shadow tables."""
+        self._tx.execute_many(shadow_sql(sql), rows)
+
     def lock_tracking(self, name: str) -> int:
         """The shadow's position (one rebuild at a time holds the shadow: no lock needed)."""
         self.execute(
