@@ -39,6 +39,11 @@ class BatchedWrites:
         self.flush()
         self._tx.execute_many(sql, rows)
 
+    def insert_rows(self, target: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Send the deferred writes, then insert these rows (see `Transaction`)."""
+        self.flush()
+        self._tx.insert_rows(target, rows)
+
     def write(self, sql: str, params: Sequence[Any]) -> None:
         """Keep a write until the next read or the end of the batch."""
         self._pending.setdefault(sql, []).append(params)

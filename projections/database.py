@@ -29,6 +29,11 @@ class Transaction(Protocol):
         PostgreSQL pipelined: one round trip, not one per row)."""
         ...
 
+    def insert_rows(self, target: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Insert rows into `target` ("table (columns)"), which hold no key already taken: on
+        PostgreSQL with COPY, the cheapest bulk insert there is."""
+        ...
+
     def lock_tracking(self, name: str) -> int:
         """Take the projection's exclusive lock and return its tracked log position."""
         ...
@@ -88,6 +93,11 @@ class _SQLiteTransaction:
 
     def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self._conn.executemany(sql, [tuple(r) for r in rows])
+
+    def insert_rows(self, target: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            marks = ", ".join("?" * len(rows[0]))
+            self.execute_many(f"INSERT INTO {target} VALUES ({marks})", rows)  # noqa: S608
 
     def lock_tracking(self, name: str) -> int:
         # BEGIN IMMEDIATE already holds the database's write lock.
@@ -198,6 +208,11 @@ class _PostgresTransaction:
     def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         with self._conn.cursor() as cur:
             cur.executemany(sql.replace("?", "%s"), [tuple(r) for r in rows])
+
+    def insert_rows(self, target: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._conn.cursor() as cur, cur.copy(f"COPY {target} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def lock_tracking(self, name: str) -> int:
         self.execute(
