@@ -48,6 +48,8 @@ TRACKING_NAME = "passports"
 BATCH = 500
 # Never set aside: a tampered event, or a database that is failing rather than refusing a value.
 NOT_THE_EVENTS_FAULT = (EventSignatureError, sqlite3.OperationalError, psycopg.OperationalError)
+# ...except a value over one of PostgreSQL's limits (an index entry over 8 KiB): the event's.
+REFUSED_VALUE = psycopg.errors.ProgramLimitExceeded
 WAIT_SECONDS = 10.0  # how long a request waits for events another process is applying
 POLL_SECONDS = 0.02
 SWAP_LOCK_TIMEOUT = "2s"  # how long the swap may wait for reads in flight before it retries
@@ -207,9 +209,9 @@ class ProjectionRunner:
             for notification in notifications:
                 self._apply(writes, notification)
             writes.flush()
-        except NOT_THE_EVENTS_FAULT:
-            raise
-        except Exception:  # some event in the batch: find it, set it aside
+        except Exception as error:  # some event in the batch: find it, set it aside
+            if not _events_fault(error):
+                raise
             writes.discard()
             tx.execute("ROLLBACK TO SAVEPOINT projection_batch")
             # One by one, each write sent at once, so a failing write names its own event.
@@ -241,12 +243,18 @@ class ProjectionRunner:
         tx.execute("SAVEPOINT projection_event")
         try:
             self._apply(tx, notification)
-        except NOT_THE_EVENTS_FAULT:
-            raise
         except Exception as error:  # whatever a handler meets must not stop the others
+            if not _events_fault(error):
+                raise
             tx.execute("ROLLBACK TO SAVEPOINT projection_event")
             set_aside.record(tx, notification, _notification_id(notification), error)
         tx.execute("RELEASE SAVEPOINT projection_event")
+
+
+def _events_fault(error: Exception) -> bool:
+    """Whether an error applying events is theirs (set the event aside), not a tampered log's
+    or a failing database's (stop, and retry later)."""
+    return isinstance(error, REFUSED_VALUE) or not isinstance(error, NOT_THE_EVENTS_FAULT)
 
 
 def _notification_id(notification: StoredEvent) -> int:
