@@ -6,7 +6,9 @@ processes catching up at once never apply an event twice.
 
 An event the read models cannot apply is set aside (`projections.set_aside`) instead of stopping
 them: a batch runs under a savepoint, and only when it fails is it applied again one event at a
-time, each under its own savepoint, so the common case costs nothing extra. An event whose
+time, each under its own savepoint, so the common case costs nothing extra. Within a batch the
+inserts no handler reads back are sent together (`batch_writes`), so a batch costs a few round
+trips, not a few per event; one by one, each write goes at once. An event whose
 signature fails is not set aside: a tampered log stops the read models (and `passport audit`
 names the event), since publishing checkpoints over it would vouch for it.
 
