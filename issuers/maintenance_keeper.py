@@ -2,9 +2,10 @@
 ("not maintained") and reinstates it when the learner catches up, each as recorded events.
 
 It follows the log from its own position (awards, status changes, rules: the learners they
-touch are looked at again) and, each round, the awards whose next check is due
-(`upkeep_schedule`, indexed by day). One process runs it (elected like the projection
-follower); the `Upkeep` aggregate records each lapse and restoration once, whoever runs it.
+touch who hold an award a rule is in force for are looked at again, read together per batch)
+and, each round, the awards whose next check is due (`upkeep_schedule`, indexed by day). One
+process runs it (elected like the projection follower); the `Upkeep` aggregate records each
+lapse and restoration once, whoever runs it.
 """
 
 from __future__ import annotations
@@ -144,8 +145,7 @@ class MaintenanceKeeper:
                 credential_id: change
                 for credential_id, change in schedule.items()
                 if held.scheduled.get(credential_id) != _stored(change[1])
-            },
-            held.scheduled,
+            }
         )
 
     def _read(self, learner_ids: list[str]) -> _Held:
@@ -246,9 +246,7 @@ class MaintenanceKeeper:
                 continue
             return
 
-    def _schedule(
-        self, changes: dict[str, tuple[str, str | None]], scheduled: dict[str, str | None]
-    ) -> None:
+    def _schedule(self, changes: dict[str, tuple[str, str | None]]) -> None:
         """Write the schedule rows that changed, in one transaction (none when none did)."""
         if not changes:
             return

@@ -2,10 +2,12 @@
 
 Each round reads the passport events recorded since its position (only as far as the read
 models have applied them, since it evaluates learners from the read models), and reconciles
-each learner they touch: a programme whose rules the learner's active credentials now satisfy
-is awarded, and a programme credential whose evidence names a revoked module is flagged for
-its issuer (never revoked by the ledger). A programme's definition reconciles the learners who
-already hold one of its named modules.
+each learner they touch who holds a programme's module, award or tag (found, and read, with one
+query per batch, so a cohort of other awards costs it next to nothing): a programme whose
+rules the learner's active credentials now satisfy is awarded, and a programme credential
+whose evidence names a revoked module is flagged for its issuer (never revoked by the
+ledger). A programme's definition reconciles the learners who already hold one of its named
+modules.
 
 Exactly once: the award's idempotency key is derived from (programme, learner), so every
 evaluation, by any process, after any rebuild, gets the same credential id, and the ledger
