@@ -81,6 +81,7 @@ def _setup_lock(settings: Settings) -> Iterator[None]:
             conn.execute("SELECT pg_advisory_lock(%s)", (_PG_LOCK_KEY,))
             yield
         return
+    settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)  # a first start: no var/ yet
     path = settings.sqlite_path.with_name(settings.sqlite_path.name + ".setup-lock")
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:

@@ -10,6 +10,7 @@ import re
 import sqlite3
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
+from pathlib import Path
 
 import psycopg
 
@@ -141,3 +142,22 @@ def test_a_guard_dropped_from_the_log_is_put_back_at_the_next_opening(settings: 
     Services.open(settings).close()
 
     assert len(_guards(settings)) == 2
+
+
+def test_a_store_in_a_folder_not_made_yet_opens(tmp_path: Path) -> None:
+    """The embedded store's first opening makes its folder (as `passport demo` in a new
+    directory does), and the next opening finds it set up."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'var' / 'new' / 'passport.sqlite3'}",
+        key_dir=tmp_path / "keys",
+        key_passphrase="correct horse battery staple",
+        _env_file=None,
+    )
+    Services.open(settings).close()
+    again = Services.open(settings)
+    try:
+        client = again.accounts.new_operator_client().client_id
+        again.refresh()
+        assert again.views.client(client) is not None
+    finally:
+        again.close()
