@@ -13,6 +13,7 @@ from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import psycopg
+import pytest
 
 import events
 import issuers
@@ -75,6 +76,7 @@ def _guards(settings: Settings) -> list[str]:
     return sorted(str(row[0]) for row in rows)
 
 
+@pytest.mark.slow
 def test_processes_opening_a_fresh_store_at_once_all_succeed(settings: Settings) -> None:
     """Four processes opening the same fresh store at one instant all open it, every client
     each recorded is known afterwards, the log verifies under one ledger key, each key role
