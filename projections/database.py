@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
@@ -231,14 +232,38 @@ class _SharedRead:
     memo: dict[Any, Any]
 
 
+IDLE_CHECK_SECONDS = 2.0
+
+
+class _IdleCheck:
+    """Pings a pooled connection before use only if it has sat unused for a while.
+
+    A restarted server, or a connection dropped while idle, leaves connections in the pool that
+    fail on first use: checked, they are replaced before any request sees them. A connection
+    in steady use (back in the pool a moment ago) costs no round trip.
+    """
+
+    def __init__(self) -> None:
+        self._returned: dict[int, float] = {}
+
+    def returned(self, conn: psycopg.Connection[Row]) -> None:
+        self._returned[id(conn)] = time.monotonic()
+
+    def check(self, conn: psycopg.Connection[Row]) -> None:
+        returned = self._returned.pop(id(conn), None)
+        if returned is None or time.monotonic() - returned >= IDLE_CHECK_SECONDS:
+            ConnectionPool.check_connection(conn)
+
+
 class PostgresReadModels:
     """Read models in the PostgreSQL database that holds the log."""
 
     is_postgres = True
 
     def __init__(self, conninfo: str) -> None:
+        idle = _IdleCheck()
         self._pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
-            conninfo, min_size=1, max_size=8, open=True
+            conninfo, min_size=1, max_size=8, open=True, check=idle.check, reset=idle.returned
         )
         self._local = threading.local()  # the connection of this thread's open transaction
         # One per instance: the read transaction `one_read` shares, in this context only.

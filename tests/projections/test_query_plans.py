@@ -234,12 +234,7 @@ def _requests(api: Api, services: Services, learner_id: UUID) -> None:
     checked = api.http.get(f"/api/v1/shares/{share}/role-check", params={"role": role_name})
     assert checked.status_code in (200, 404), checked.text
     body, body_token = api.register("Accrediting Body")  # issue 15: endorsements, reviews
-    recognised = api.http.post(
-        f"/api/v1/admin/registry/entities/{body['did']}/accrediting",
-        headers=api.as_operator(),
-        json={},
-    )
-    assert recognised.status_code == 200, recognised.text
+    api.recognise_accrediting(body["did"])
     endorsed = api.http.post(
         f"/api/v1/issuers/{body['id']}/endorsements",
         headers=body_token,
