@@ -77,11 +77,13 @@ def _claims_json(claims: dict[str, Any]) -> bytes:
     but for floats of 1e16 and more or below 1e-4, which it writes as the same number in shorter
     form (`1e16`, `1e-5`, where `json` writes `1e+16`, `1e-05`), and NaN and infinities, which it
     writes as null: a claims set with a null anywhere is left to `json` (no token ever says
-    null for NaN; `json`'s NaN is no JSON, and verifiers refuse it as before).
+    null for NaN; `json`'s NaN is no JSON, and verifiers refuse it as before). Subclasses of
+    `str` and friends, dates and dataclasses are left to `json` too (which writes, or refuses,
+    them as PyJWT did); only a `UUID` or a plain `Enum`, which `json` refuses, orjson writes.
     """
     try:
-        data = orjson.dumps(claims)
-    except orjson.JSONEncodeError:  # a lone surrogate, an integer beyond 64 bits
+        data = orjson.dumps(claims, option=_LEFT_TO_JSON)
+    except orjson.JSONEncodeError:  # a lone surrogate, an integer beyond 64 bits, and those
         data = b"null"
     if b"null" in data:
         return json.dumps(claims, separators=(",", ":")).encode()
@@ -90,6 +92,11 @@ def _claims_json(claims: dict[str, Any]) -> bytes:
     return _NOT_PRINTABLE_ASCII.sub(_escaped, data.decode()).encode()
 
 
+_LEFT_TO_JSON = (
+    orjson.OPT_PASSTHROUGH_SUBCLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+)
 _NOT_PRINTABLE_ASCII = re.compile("[\x7f-\U0010ffff]")  # controls below are escaped already
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import jwt
@@ -242,3 +243,20 @@ def test_a_vc_jwt_never_turns_nan_into_null():
     token = encode_vc_jwt({"id": "urn:x", "credits": float("nan")}, key, "k")
     payload = token.split(".")[1]
     assert b'"credits":NaN' in base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+
+
+def test_values_json_writes_its_own_way_are_written_as_pyjwt_writes_them():
+    """A `str` subclass (an enum's value) is written as PyJWT writes it, and a date, which PyJWT
+    refuses, is refused the same way rather than written as orjson would."""
+    key = SigningKey.from_seed(bytes(range(32)))
+
+    class Level(StrEnum):
+        ADVANCED = "advanced"
+
+    claims = {"id": "urn:x", "level": Level.ADVANCED, "jti": "urn:x"}
+    expected = jwt.encode(
+        claims, key.to_cryptography(), algorithm="EdDSA", headers={"kid": "k", "typ": "vc+jwt"}
+    )
+    assert encode_vc_jwt({"id": "urn:x", "level": Level.ADVANCED}, key, "k") == expected
+    with pytest.raises(TypeError):
+        encode_vc_jwt({"id": "urn:x", "awarded": SIGNED_AT}, key, "k")
