@@ -233,10 +233,53 @@ def measure(
     run = SizeRun(credentials)
     directory.mkdir()
     settings = throwaway_settings(directory, f"scale_{credentials}", cluster)
-    port, bare_port = free_port(), free_port()
-    base, bare = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
+    base = f"http://127.0.0.1:{free_port()}"
     settings = settings.model_copy(update={"base_url": base})
     run.import_rate = _load(settings, directory, credentials, base)
+    _serve_and_measure(settings, directory, run, seconds, endpoints)
+    if rebuild:
+        _rebuild_and_audit(settings, directory, run)
+    return run
+
+
+def measure_existing(
+    settings: Settings, directory: Path, seconds: float, endpoints: tuple[str, ...], rebuild: bool
+) -> SizeRun:
+    """Measure a ledger loaded before (`--existing`): its rebuild first (which also brings its
+    read models up to date), then the endpoints, then the audit."""
+    services = Services.open(settings)
+    with services.read_models.read() as tx:
+        credentials = int(tx.execute("SELECT COUNT(*) FROM award_idempotency_keys")[0][0])
+    services.close()
+    run = SizeRun(credentials)
+    if rebuild:
+        run.events = _events(settings)
+        env = _env(settings, settings.base_url)
+        seconds_taken = _timed([str(BIN / "passport"), "projections", "rebuild"], env, directory)
+        run.rebuild_rate = run.events / seconds_taken
+    _serve_and_measure(settings, directory, run, seconds, endpoints)
+    if rebuild:
+        env = _env(settings, settings.base_url)
+        run.audit_rate = run.events / _timed([str(BIN / "passport"), "audit"], env, directory)
+    return run
+
+
+def _events(settings: Settings) -> int:
+    services = Services.open(settings)
+    events = services.ledger.recorder.max_notification_id() or 0
+    services.close()
+    return events
+
+
+def _serve_and_measure(
+    settings: Settings, directory: Path, run: SizeRun, seconds: float, endpoints: tuple[str, ...]
+) -> None:
+    """Serve the ledger with `passport serve` (on its base URL's port) beside the bare app and
+    run locust against each endpoint at each client count; then the server's memory."""
+    base = settings.base_url
+    port = int(base.rsplit(":", 1)[1])
+    bare_port = free_port()
+    bare = f"http://127.0.0.1:{bare_port}"
     targets = directory / "targets.json"
     _targets(settings, targets)
     serve = [str(BIN / "passport"), "serve", "--port", str(port)]
@@ -252,16 +295,15 @@ def measure(
             for endpoint in endpoints:
                 run.latency[endpoint, clients] = _locust(base, endpoint, clients, seconds, targets)
         run.rss_mb, run.peak_rss_mb = _rss_mb(pid)
-    services = Services.open(settings)
-    run.events = services.ledger.recorder.max_notification_id() or 0
-    services.close()
-    if not rebuild:
-        return run
-    env = _env(settings, base)
+    run.events = _events(settings)
+
+
+def _rebuild_and_audit(settings: Settings, directory: Path, run: SizeRun) -> None:
+    """`passport projections rebuild` and `passport audit` (server stopped): events/s each."""
+    env = _env(settings, settings.base_url)
     rebuild_seconds = _timed([str(BIN / "passport"), "projections", "rebuild"], env, directory)
     run.rebuild_rate = run.events / rebuild_seconds
     run.audit_rate = run.events / _timed([str(BIN / "passport"), "audit"], env, directory)
-    return run
 
 
 def _slope(small: SizeRun, large: SizeRun, small_value: float, large_value: float) -> str:
@@ -337,6 +379,14 @@ def main() -> None:
     parser.add_argument(
         "--no-rebuild", action="store_true", help="skip the rebuild and audit (latency only)"
     )
+    parser.add_argument(
+        "--existing",
+        metavar="DATABASE_URL",
+        help="measure a ledger loaded before (by a run stopped after its import, say) instead of "
+        "loading fresh ones: its rebuild, endpoints and audit; needs --key-dir and --base-url",
+    )
+    parser.add_argument("--key-dir", type=Path, help="the existing ledger's key folder")
+    parser.add_argument("--base-url", help="the base URL the existing ledger was issued under")
     args = parser.parse_args()
     endpoints = tuple(e.strip() for e in args.endpoints.split(","))
     unknown = set(endpoints) - set(ENDPOINTS)
@@ -344,6 +394,22 @@ def main() -> None:
         raise SystemExit(f"unknown endpoints {sorted(unknown)}: choose from {', '.join(ENDPOINTS)}")
     if importlib.util.find_spec("locust") is None:
         raise SystemExit("bench.scale needs locust: pip install -e '.[bench]'")
+    if args.existing:
+        if not (args.key_dir and args.base_url):
+            raise SystemExit("--existing needs --key-dir and --base-url")
+        settings = Settings(
+            database_url=args.existing,
+            key_dir=args.key_dir,
+            key_passphrase=PASSPHRASE,
+            base_url=args.base_url,
+            _env_file=None,
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            run = measure_existing(
+                settings, Path(tmp), args.seconds, endpoints, not args.no_rebuild
+            )
+        print_size(run)
+        return
     sizes = sorted(int(float(size)) for size in args.sizes.split(","))
     with tempfile.TemporaryDirectory() as tmp, throwaway_cluster() as cluster:
         print(f"bench.scale: PostgreSQL, {PER_LEARNER} credentials per learner, {args.seconds} s")

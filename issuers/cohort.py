@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -89,9 +89,15 @@ def validate(
     slug: str,
     batch_key: str,
     erased: Callable[[str], bool] = lambda _: False,
+    *,
+    erased_among: Callable[[Collection[str]], set[str]] | None = None,
 ) -> tuple[list[ValidRow], list[RowError]]:
-    """Check every row (shape, achievement, learner not erased); return good rows and reasons."""
-    valid: list[ValidRow] = []
+    """Check every row (shape, achievement, learner not erased); return good rows and reasons.
+
+    With `erased_among`, whose records were erased is read once for all the rows (a cohort of
+    thousands of rows then costs one read, not one per row); else `erased` asks row by row.
+    """
+    shaped: list[tuple[int, AwardCreate, str]] = []
     errors: list[RowError] = []
     for number, raw in enumerate(rows, start=1):
         try:
@@ -109,6 +115,12 @@ def validate(
             )
             continue
         staff = award.learner.staff_identifier or f"{slug}:{award.learner.reference}"
+        shaped.append((number, award, staff))
+    if erased_among is not None:
+        gone = erased_among({staff for _, _, staff in shaped})
+        erased = gone.__contains__
+    valid: list[ValidRow] = []
+    for number, award, staff in shaped:
         if erased(staff):
             errors.append(RowError(number, "learner", "this learner's record was erased"))
             continue
@@ -126,4 +138,5 @@ def validate(
                 ),
             )
         )
+    errors.sort(key=lambda e: e.row)
     return valid, errors

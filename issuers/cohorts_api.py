@@ -33,7 +33,7 @@ def _start_cohort(
     services: Services, issuer_id: UUID, rows: list[dict[str, Any]], mode: Mode, key: str
 ) -> JSONResponse:
     issuer = services.ledger.issuer(issuer_id)
-    valid, refused = validate(rows, issuer, issuer.slug, key, services.erased_staff())
+    valid, refused = validate(rows, issuer, issuer.slug, key, erased_among=services.erased_among)
     if refused and mode is Mode.ALL_OR_NOTHING:
         first = refused[0]
         return problem(

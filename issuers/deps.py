@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol
 from uuid import UUID
@@ -42,6 +42,10 @@ class IssuerServices(Protocol):
 
     def erased_staff(self) -> Callable[[str], bool]:
         """Whether the learner of a staff identifier was erased."""
+        ...
+
+    def erased_among(self, staff: Collection[str]) -> set[str]:
+        """Which of these staff identifiers' learners were erased, in one read for the lot."""
         ...
 
     def settle(self) -> bool:

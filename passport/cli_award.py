@@ -40,7 +40,9 @@ def award(
     services = open_services()
     try:
         issuer = services.ledger.issuer(issuer_uuid)
-        valid, refused = validate(rows, issuer, issuer.slug, batch_key, services.erased_staff())
+        valid, refused = validate(
+            rows, issuer, issuer.slug, batch_key, erased_among=services.erased_among
+        )
         for error in refused:
             typer.echo(f"row {error.row}: {error.field}: {error.message}", err=True)
         if refused and mode is Mode.ALL_OR_NOTHING:
