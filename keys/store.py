@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from keys.ed25519 import PublicKey, SigningKey
@@ -58,23 +62,45 @@ class KeyStore:
 
     def current_for_role(self, role: str) -> str:
         """The id of the key that now holds the role, creating the first one if none has."""
-        ids = self.role_keys(role)
-        return ids[-1] if ids else self.rotate_role(role).multibase
+        return self._role_keys_or_first(role)[-1]
 
     def first_for_role(self, role: str) -> str:
         """The id of the first key that held the role (created if none has): for roles whose
         derived secrets must never change, such as the one learners' pseudonyms are keyed with."""
-        ids = self.role_keys(role)
-        return ids[0] if ids else self.rotate_role(role).multibase
+        return self._role_keys_or_first(role)[0]
 
     def rotate_role(self, role: str) -> PublicKey:
         """Give the role a new key; the earlier keys stay listed, so what they signed verifies."""
+        with self._roles_locked():
+            return self._add_to_role(role)
+
+    def _role_keys_or_first(self, role: str) -> list[str]:
+        ids = self.role_keys(role)
+        if ids:
+            return ids
+        # Processes starting together on a fresh store must agree on one first key: a second
+        # one would wrap learners' data keys, or key their pseudonyms, differently.
+        with self._roles_locked():
+            return self.role_keys(role) or [self._add_to_role(role).multibase]
+
+    def _add_to_role(self, role: str) -> PublicKey:
         public = self.generate()
         path = self._directory / f"{role}.keys"
         tmp = path.with_suffix(".tmp")
         tmp.write_text("\n".join([*self.role_keys(role), public.multibase]) + "\n")
         tmp.replace(path)
         return public
+
+    @contextmanager
+    def _roles_locked(self) -> Iterator[None]:
+        """One process at a time changes the role lists (an exclusive `flock`)."""
+        self._directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._directory / ".roles.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor drops the lock
 
     def has(self, key_id: str) -> bool:
         """Whether the store holds the private key with this id."""

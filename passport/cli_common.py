@@ -14,9 +14,9 @@ from keys import KeysError
 from passport.compliance import CatalogueError
 from passport.services import Services
 from passport.settings import Settings
+from verifier.verify import MAX_INPUT_BYTES
 
 EXIT_UNUSABLE = 2
-MAX_INPUT_BYTES = 5 * 1024 * 1024
 MAX_CSV_BYTES = 64 * 1024 * 1024
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from passport.cli_common import MAX_INPUT_BYTES, fail, read_input, settings_now
+from passport.cli_common import fail, read_input, settings_now
 from passport.services import utcnow
 
 
@@ -48,7 +48,7 @@ def verify(
     from verifier import DocumentReport, MalformedInputError, Policy, verify_document  # noqa: PLC0415
     from verifier.carried import verify_file  # noqa: PLC0415
     from verifier.checks import StatusLists  # noqa: PLC0415
-    from verifier.verify import parse_document  # noqa: PLC0415
+    from verifier.verify import MAX_INPUT_BYTES, parse_document  # noqa: PLC0415
 
     if policy not in {p.value for p in Policy}:
         fail(f"unknown policy {policy!r}: use registry or proof-only")

@@ -62,6 +62,9 @@ def protect_event_store(settings: Settings) -> None:
 ADVISORY_LOCK = sql.SQL("SELECT pg_advisory_xact_lock(7272740001)")
 INSERT_ONLY = ("staffpassport_events", "log_checkpoints")
 NO_DELETE = ("learner_data_keys",)
+# What the owner's schema setup recorded (`passport.schema_setup.MARKER_TABLE`): the role only
+# reads; were it to change it, the owner's next start could skip DDL a new version needs.
+READ_ONLY = ("schema_setup",)
 
 
 def serialise_inserts_without_table_lock(recorder: object) -> None:
@@ -109,7 +112,9 @@ def restrict_role(settings: Settings, role: str) -> list[str]:
             ),
         ]
         for table in tables:
-            if table in INSERT_ONLY:
+            if table in READ_ONLY:
+                rights = "SELECT"
+            elif table in INSERT_ONLY:
                 rights = "SELECT, INSERT"
             elif table in NO_DELETE:
                 rights = "SELECT, INSERT, UPDATE"

@@ -30,6 +30,7 @@ from passport.immutability import (
     serialise_inserts_without_table_lock,
 )
 from passport.outbox import Outbox
+from passport.schema_setup import schema_setup
 from passport.settings import Settings
 from passport.sharing import Sharing
 from projections.database import PostgresReadModels, ReadModelDatabase, SQLiteReadModels
@@ -101,43 +102,48 @@ class Services:
             if settings.recognition_file
             else default_recognition()
         )
-        manage = owns_schema(settings)  # else a restricted role: the owner made the tables
-        read_models = open_read_models(settings)
-        data_key_role = key_store.signer(key_store.current_for_role(PERSONAL_DATA_ROLE))
-        vault = SqlVault(
-            read_models,
-            KeyWrapper(data_key_role.derive_secret(DATA_KEY_PURPOSE)),
-            create=manage,
-        )
-        signer_id = key_store.current_for_role(LEDGER_ROLE)
-        key_store.current_for_role(REGISTRY_ROLE)  # made here, once, not by a racing request
-        trusted = {kid: PublicKey.from_multibase(kid) for kid in key_store.role_keys(LEDGER_ROLE)}
-        ledger = Ledger(
-            settings.eventsourcing_env() | {"CREATE_TABLE": "y" if manage else "n"},
-            signer_id=signer_id,
-            signer=key_store.signer(signer_id),
-            trusted=trusted,
-            vault=vault,
-            pseudonyms=open_pseudonyms(key_store),
-        )
-        serialise_inserts_without_table_lock(ledger.recorder)
-        if manage:
-            protect_event_store(settings)
-        status_indexes = StatusIndexes(read_models, secrets.SystemRandom().randrange)
-        projections = ProjectionRunner(ledger, read_models, create=manage)
-        views = Views(read_models, vault)
-        awarding = Awarding(
-            ledger,
-            key_store,
-            settings.base_url,
-            status_indexes,
-            IdempotencyKeys(read_models, create=manage),
-            read_models,
-        )
-        if manage:  # once per store; after that one read
-            backfill_claims(ledger, read_models)
-        jobs = JobStore(read_models, create=manage)
-        sharing = Sharing(read_models, vault, create=manage)
+        # A restricted role leaves the tables as their owner made them; processes opening
+        # together set the schema up one at a time, and once set up no one runs DDL again.
+        with schema_setup(settings, owner=owns_schema(settings)) as manage:
+            read_models = open_read_models(settings)
+            data_key_role = key_store.signer(key_store.current_for_role(PERSONAL_DATA_ROLE))
+            vault = SqlVault(
+                read_models,
+                KeyWrapper(data_key_role.derive_secret(DATA_KEY_PURPOSE)),
+                create=manage,
+            )
+            signer_id = key_store.current_for_role(LEDGER_ROLE)
+            key_store.current_for_role(REGISTRY_ROLE)  # made here, once, not by a racing request
+            trusted = {
+                kid: PublicKey.from_multibase(kid) for kid in key_store.role_keys(LEDGER_ROLE)
+            }
+            ledger = Ledger(
+                settings.eventsourcing_env() | {"CREATE_TABLE": "y" if manage else "n"},
+                signer_id=signer_id,
+                signer=key_store.signer(signer_id),
+                trusted=trusted,
+                vault=vault,
+                pseudonyms=open_pseudonyms(key_store),
+            )
+            serialise_inserts_without_table_lock(ledger.recorder)
+            if manage:
+                protect_event_store(settings)
+            status_indexes = StatusIndexes(read_models, secrets.SystemRandom().randrange)
+            projections = ProjectionRunner(ledger, read_models, create=manage)
+            views = Views(read_models, vault)
+            awarding = Awarding(
+                ledger,
+                key_store,
+                settings.base_url,
+                status_indexes,
+                IdempotencyKeys(read_models, create=manage),
+                read_models,
+            )
+            if manage:  # once per store, finished before the store is marked set up
+                backfill_claims(ledger, read_models)
+            jobs = JobStore(read_models, create=manage)
+            sharing = Sharing(read_models, vault, create=manage)
+            outbox = Outbox(read_models, vault, sharing, settings.base_url, create=manage)
         token_key = key_store.current_for_role(TOKEN_ROLE)
         tokens = AccessTokens(
             token_key,
@@ -159,7 +165,7 @@ class Services:
             accounts=Accounts(ledger, awarding),
             tokens=tokens,
             sharing=sharing,
-            outbox=Outbox(read_models, vault, sharing, settings.base_url, create=manage),
+            outbox=outbox,
             catalogue=catalogue,
             recognition=recognition,
         )

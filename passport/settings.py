@@ -179,5 +179,10 @@ class Settings(BaseSettings):
             "POSTGRES_USER": unquote(url.username or ""),
             "POSTGRES_PASSWORD": unquote(url.password or ""),
             "POSTGRES_CONNECT_TIMEOUT": "10",
-            "POSTGRES_PRE_PING": "y",
+            # Off: a ping is one more round trip each time the ledger takes a pooled connection
+            # (+0.1 ms a use, measured on loopback), and it is not what survives a restarted
+            # server: eventsourcing retries each recorder call on a lost connection (10 tries,
+            # 0.2 s apart), so reads and writes right after `pg_ctl restart` succeeded with the
+            # ping off as with it on.
+            "POSTGRES_PRE_PING": "n",
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
@@ -22,6 +23,16 @@ class Transaction(Protocol):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run one statement (`?` placeholders) and return its rows, if any."""
+        ...
+
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement that returns nothing once per row of parameters, in order (on
+        PostgreSQL pipelined: one round trip, not one per row)."""
+        ...
+
+    def insert_rows(self, target: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Insert rows into `target` ("table (columns)"), which hold no key already taken: on
+        PostgreSQL with COPY, the cheapest bulk insert there is."""
         ...
 
     def lock_tracking(self, name: str) -> int:
@@ -80,6 +91,14 @@ class _SQLiteTransaction:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return [tuple(r) for r in self._conn.execute(sql, tuple(params)).fetchall()]
+
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._conn.executemany(sql, [tuple(r) for r in rows])
+
+    def insert_rows(self, target: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            marks = ", ".join("?" * len(rows[0]))
+            self.execute_many(f"INSERT INTO {target} VALUES ({marks})", rows)  # noqa: S608
 
     def lock_tracking(self, name: str) -> int:
         # BEGIN IMMEDIATE already holds the database's write lock.
@@ -187,6 +206,15 @@ class _PostgresTransaction:
         cur = self._conn.execute(sql.replace("?", "%s"), tuple(params))
         return list(cur.fetchall()) if cur.description else []
 
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._conn.cursor() as cur:
+            cur.executemany(sql.replace("?", "%s"), [tuple(r) for r in rows])
+
+    def insert_rows(self, target: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._conn.cursor() as cur, cur.copy(f"COPY {target} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def lock_tracking(self, name: str) -> int:
         self.execute(
             "INSERT INTO rm_tracking (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING",
@@ -204,14 +232,38 @@ class _SharedRead:
     memo: dict[Any, Any]
 
 
+IDLE_CHECK_SECONDS = 2.0
+
+
+class _IdleCheck:
+    """Pings a pooled connection before use only if it has sat unused for a while.
+
+    A restarted server, or a connection dropped while idle, leaves connections in the pool that
+    fail on first use: checked, they are replaced before any request sees them. A connection
+    in steady use (back in the pool a moment ago) costs no round trip.
+    """
+
+    def __init__(self) -> None:
+        self._returned: dict[int, float] = {}
+
+    def returned(self, conn: psycopg.Connection[Row]) -> None:
+        self._returned[id(conn)] = time.monotonic()
+
+    def check(self, conn: psycopg.Connection[Row]) -> None:
+        returned = self._returned.pop(id(conn), None)
+        if returned is None or time.monotonic() - returned >= IDLE_CHECK_SECONDS:
+            ConnectionPool.check_connection(conn)
+
+
 class PostgresReadModels:
     """Read models in the PostgreSQL database that holds the log."""
 
     is_postgres = True
 
     def __init__(self, conninfo: str) -> None:
+        idle = _IdleCheck()
         self._pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
-            conninfo, min_size=1, max_size=8, open=True
+            conninfo, min_size=1, max_size=8, open=True, check=idle.check, reset=idle.returned
         )
         self._local = threading.local()  # the connection of this thread's open transaction
         # One per instance: the read transaction `one_read` shares, in this context only.

@@ -13,6 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from projections.batch_writes import write
 from projections.database import ReadModelDatabase, Transaction
 from projections.display import display_text
 
@@ -34,7 +35,8 @@ def apply(tx: Transaction, event: Any, _position: int) -> None:
     credential = event.credential if isinstance(event.credential, dict) else {}
     subject = credential.get("credentialSubject")
     comment = subject.get("endorsementComment") if isinstance(subject, dict) else None
-    tx.execute(
+    write(
+        tx,
         "INSERT INTO rm_endorsements (credential_id, endorser_id, target, comment, endorsed_at) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (credential_id) DO NOTHING",
         (

@@ -79,9 +79,6 @@ def _read_nodes(
     return {(int(r[0]), int(r[1])): bytes.fromhex(str(r[2])) for r in rows}
 
 
-INSERT_ROWS = 200  # rows per multi-row INSERT (4 parameters a row, well under both limits)
-
-
 def append(tx: Transaction, event: StoredEvent, notification_id: int) -> int:
     """Add the event as the next leaf; return its leaf index (one event: `append_all`)."""
     return append_all(tx, [(event, notification_id)])[0]
@@ -91,7 +88,7 @@ def append_all(tx: Transaction, events: Sequence[tuple[StoredEvent, int]]) -> li
     """Add the events, in order, as the next leaves; return their leaf indexes.
 
     The tree's state row is read once and written once per call, and the nodes and leaves go in
-    multi-row inserts: a batch costs a few statements, not several per event. (Writing the one
+    one bulk insert each: a batch costs a few round trips, not several per event. (Writing the one
     state row per event also left PostgreSQL a chain of row versions to walk on every read
     until the transaction ended, which made a long rebuild quadratic.)
     """
@@ -109,27 +106,14 @@ def append_all(tx: Transaction, events: Sequence[tuple[StoredEvent, int]]) -> li
         append_to_frontier(size, leaf_hash(log_entry(event)), frontier, put)
         leaves.append((size, notification_id, str(event.originator_id), event.originator_version))
         size += 1
-    _insert_rows(tx, "rm_merkle_nodes (level, idx, hash)", nodes)
-    _insert_rows(
-        tx, "rm_merkle_leaves (leaf_index, notification_id, aggregate_id, version)", leaves
-    )
+    tx.insert_rows("rm_merkle_nodes (level, idx, hash)", nodes)
+    tx.insert_rows("rm_merkle_leaves (leaf_index, notification_id, aggregate_id, version)", leaves)
     tx.execute(
         "INSERT INTO rm_merkle_state (id, size, frontier) VALUES (1, ?, ?) "
         "ON CONFLICT (id) DO UPDATE SET size = excluded.size, frontier = excluded.frontier",
         (size, " ".join(h.hex() for h in frontier)),
     )
     return list(range(first, size))
-
-
-def _insert_rows(tx: Transaction, target: str, rows: Sequence[tuple[object, ...]]) -> None:
-    """Insert rows into `target` ("table (columns)", ours) a chunk per statement."""
-    for start in range(0, len(rows), INSERT_ROWS):
-        chunk = rows[start : start + INSERT_ROWS]
-        marks = ", ".join(["(" + ", ".join("?" * len(chunk[0])) + ")"] * len(chunk))
-        tx.execute(
-            f"INSERT INTO {target} VALUES {marks}",  # noqa: S608 - ours
-            [value for row in chunk for value in row],
-        )
 
 
 class MerkleLog:

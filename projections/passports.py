@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from projections.batch_writes import write
 from projections.database import Transaction
 from projections.display import display_number, display_text, optional_text
 from projections.personal_data import destroy_key
@@ -80,7 +81,8 @@ def _achievement_retired(tx: Transaction, e: Any, _: int) -> None:
 
 
 def _enrolled(tx: Transaction, e: Any, _: int) -> None:
-    tx.execute(
+    write(
+        tx,
         "INSERT INTO rm_learners (learner_id, personal, identity_hash, enrolled_at) "
         "VALUES (?, ?, ?, ?)",
         (str(e.originator_id), e.personal, e.identity_hash, _iso(e)),
@@ -106,12 +108,14 @@ def _credential_issued(tx: Transaction, e: Any, position: int) -> None:
     achievement = achievement if isinstance(achievement, dict) else {}
     list_no, index = _status_position(credential)
     if list_no is not None:
-        tx.execute(
+        write(
+            tx,
             "INSERT INTO rm_status_allocations (issuer_id, list_no, idx, credential_id) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (issuer_id, list_no, idx) DO NOTHING",
             (e.issuer_id, list_no, index, e.credential_id),
         )
-    tx.execute(
+    write(
+        tx,
         "INSERT INTO rm_credentials (credential_id, learner_id, issuer_id, achievement_id, name, "
         "kind, valid_from, valid_until, credits, status, credential, jwt, position, "
         "status_list, status_index) "

@@ -6,7 +6,9 @@ processes catching up at once never apply an event twice.
 
 An event the read models cannot apply is set aside (`projections.set_aside`) instead of stopping
 them: a batch runs under a savepoint, and only when it fails is it applied again one event at a
-time, each under its own savepoint, so the common case costs nothing extra. An event whose
+time, each under its own savepoint, so the common case costs nothing extra. Within a batch the
+inserts no handler reads back are sent together (`batch_writes`), so a batch costs a few round
+trips, not a few per event; one by one, each write goes at once. An event whose
 signature fails is not set aside: a tampered log stops the read models (and `passport audit`
 names the event), since publishing checkpoints over it would vouch for it.
 
@@ -40,6 +42,7 @@ from projections import (
     shadow,
     status_lists,
 )
+from projections.batch_writes import BatchedWrites
 from projections.database import ReadModelDatabase, Transaction
 from projections.schema import clear, create_tables
 
@@ -47,6 +50,8 @@ TRACKING_NAME = "passports"
 BATCH = 500
 # Never set aside: a tampered event, or a database that is failing rather than refusing a value.
 NOT_THE_EVENTS_FAULT = (EventSignatureError, sqlite3.OperationalError, psycopg.OperationalError)
+# ...except a value over one of PostgreSQL's limits (an index entry over 8 KiB): the event's.
+REFUSED_VALUE = psycopg.errors.ProgramLimitExceeded
 WAIT_SECONDS = 10.0  # how long a request waits for events another process is applying
 POLL_SECONDS = 0.02
 SWAP_LOCK_TIMEOUT = "2s"  # how long the swap may wait for reads in flight before it retries
@@ -201,13 +206,17 @@ class ProjectionRunner:
             start=position, limit=limit or BATCH, inclusive_of_start=False
         )
         tx.execute("SAVEPOINT projection_batch")
+        writes = BatchedWrites(tx)
         try:
             for notification in notifications:
-                self._apply(tx, notification)
-        except NOT_THE_EVENTS_FAULT:
-            raise
-        except Exception:  # some event in the batch: find it, set it aside
+                self._apply(writes, notification)
+            writes.flush()
+        except Exception as error:  # some event in the batch: find it, set it aside
+            if not _events_fault(error):
+                raise
+            writes.discard()
             tx.execute("ROLLBACK TO SAVEPOINT projection_batch")
+            # One by one, each write sent at once, so a failing write names its own event.
             for notification in notifications:
                 self._apply_or_set_aside(tx, notification)
         tx.execute("RELEASE SAVEPOINT projection_batch")
@@ -236,12 +245,18 @@ class ProjectionRunner:
         tx.execute("SAVEPOINT projection_event")
         try:
             self._apply(tx, notification)
-        except NOT_THE_EVENTS_FAULT:
-            raise
         except Exception as error:  # whatever a handler meets must not stop the others
+            if not _events_fault(error):
+                raise
             tx.execute("ROLLBACK TO SAVEPOINT projection_event")
             set_aside.record(tx, notification, _notification_id(notification), error)
         tx.execute("RELEASE SAVEPOINT projection_event")
+
+
+def _events_fault(error: Exception) -> bool:
+    """Whether an error applying events is theirs (set the event aside), not a tampered log's
+    or a failing database's (stop, and retry later)."""
+    return isinstance(error, REFUSED_VALUE) or not isinstance(error, NOT_THE_EVENTS_FAULT)
 
 
 def _notification_id(notification: StoredEvent) -> int:

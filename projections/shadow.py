@@ -57,6 +57,14 @@ class ShadowTransaction:
         """Run one statement against the shadow tables."""
         return self._tx.execute(shadow_sql(sql), params)
 
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement per row of parameters against the shadow tables."""
+        self._tx.execute_many(shadow_sql(sql), rows)
+
+    def insert_rows(self, target: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Insert rows into the shadow of `target` ("table (columns)")."""
+        self._tx.insert_rows(shadow_sql(target), rows)
+
     def lock_tracking(self, name: str) -> int:
         """The shadow's position (one rebuild at a time holds the shadow: no lock needed)."""
         self.execute(

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from projections.batch_writes import write
 from projections.database import ReadModelDatabase, Transaction
 
 LIST_SIZE = 131_072
@@ -107,7 +108,8 @@ def _open_lists(tx: Transaction, event: Any) -> None:
     for purpose in purposes_of(event.credential):
         # No bits yet (NULL: all clear), so opening a list writes a few bytes, not 16 KiB; one
         # statement reads the credential's place (only if this passport holds it) and opens it.
-        tx.execute(
+        write(
+            tx,
             "INSERT INTO rm_status_lists (issuer_id, purpose, list_no, bits) "
             "SELECT issuer_id, ?, status_list, NULL FROM rm_credentials "
             "WHERE credential_id = ? AND learner_id = ? AND status_list IS NOT NULL "

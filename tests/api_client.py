@@ -63,3 +63,12 @@ class Api:
         assert response.status_code == 201, response.text
         account = response.json()
         return account, self.token(account["client_id"], account["client_secret"])
+
+    def recognise_accrediting(self, did: str) -> None:
+        """Recognise a registered issuer as an accrediting body, as the operator (admin API)."""
+        response = self.http.post(
+            f"/api/v1/admin/registry/entities/{did}/accrediting",
+            headers=self.as_operator(),
+            json={},
+        )
+        assert response.status_code == 200, response.text

@@ -66,6 +66,33 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _server_options(socket_dir: str, port: int) -> str:
+    return f"-k {socket_dir} -c listen_addresses=127.0.0.1 -p {port} -F -c max_connections=200"
+
+
+def restart(cluster: Cluster) -> None:
+    """Stop the server (closing every session, as a crash or an upgrade would) and start it
+    again on the same port; returns once it accepts connections."""
+    subprocess.run(
+        [
+            str(_bindir() / "pg_ctl"),
+            "-D",
+            str(cluster.data_dir),
+            "-w",
+            "-m",
+            "fast",
+            "-l",
+            str(Path(cluster.socket_dir) / "log"),
+            "-o",
+            _server_options(cluster.socket_dir, cluster.port),
+            "restart",
+        ],
+        check=True,
+        user="postgres" if os.geteuid() == 0 else None,
+        capture_output=True,
+    )
+
+
 @contextmanager
 def throwaway_cluster() -> Iterator[Cluster]:
     """Start a cluster (as the `postgres` user when we are root: initdb refuses root)."""
@@ -104,7 +131,7 @@ def throwaway_cluster() -> Iterator[Cluster]:
                 "-l",
                 str(base / "log"),
                 "-o",
-                f"-k {base} -c listen_addresses=127.0.0.1 -p {port} -F -c max_connections=200",
+                _server_options(str(base), port),
                 "start",
             ],
             check=True,

@@ -8,12 +8,13 @@ otherwise. Anything malformed makes the status unknown, never "valid".
 
 from __future__ import annotations
 
-import marshal
 import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from verifier.content_digest import content_digest
 
 MAX_STATUS_SIZE = 8  # 256 messages: more is refused on purpose (no issuer needs it, and the
 # message list a verifier must read grows as 2 ** statusSize)
@@ -58,11 +59,8 @@ def status_messages(declared: Any, size: int, name: str) -> dict[int, str]:
     """The message of each value: `declared` must list exactly one `{status, message}` for
     each of the 2 ** size values, `status` written as hexadecimal prefixed with 0x."""
     # Every credential of an issuer (and its list) declares the same messages: read once per
-    # exact content (marshal writes each value with its exact type), then copied.
-    try:
-        key = marshal.dumps(declared, 2) if type(declared) is list else None
-    except ValueError:
-        key = None  # not plain data: read (and refused) below
+    # exact content, then copied. None: not plain data, read (and refused) below.
+    key = content_digest(declared) if type(declared) is list else None
     if key is None:
         return _read_messages(declared, size, name)
     outcome = _messages_by_content(key, size, name, declared)

@@ -4,14 +4,13 @@ Ed25519) is done once. Bounded; only the proof's own check is remembered, never 
 
 from __future__ import annotations
 
-import hashlib
-import marshal
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from keys import PublicKey
+from verifier.content_digest import content_digest
 
 KEPT = 4096  # about 200 KB of fingerprints: the credentials of some four hundred passports
 
@@ -56,18 +55,10 @@ class VerifiedProofs:
 def fingerprint(
     suite: str, covered: Mapping[str, Any], proof: Mapping[str, Any], key: bytes, purpose: str
 ) -> bytes | None:
-    """SHA-256 of the inputs written by `marshal`, or None for input it cannot write exactly."""
-    # marshal writes every value with its exact type (a str subclass, or any mapping but a dict,
-    # is refused), so two inputs that differ in any value or type never share bytes; a different
-    # member order only costs a miss. Format 2: from 3 on, the bytes also depend on which
-    # objects are shared or interned, so equal input would miss. The key is of fixed length.
+    """A digest of the inputs (`content_digest`), or None for input it cannot write exactly."""
     if type(covered) is not dict or type(proof) is not dict or len(key) != 32:
         return None
-    try:
-        written = marshal.dumps((suite, purpose, covered, proof), 2)
-    except ValueError:
-        return None
-    return hashlib.sha256(key + written).digest()
+    return content_digest((suite, purpose, covered, proof), key)
 
 
 VERIFIED = VerifiedProofs(KEPT)

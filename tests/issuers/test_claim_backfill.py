@@ -95,6 +95,7 @@ def old_way_store(tmp_path: Path) -> tuple[Path, UUID, str, str]:
         services.close()
     with sqlite3.connect(folder / "ledger.sqlite3") as db:
         db.execute("DROP TABLE IF EXISTS ledger_backfills")
+        db.execute("DROP TABLE IF EXISTS schema_setup")  # nor of a schema set up by this code
     return folder, issuer.id, achievement, credential_id
 
 

@@ -169,8 +169,8 @@ def test_imported_credentials_verify_and_a_second_import_records_nothing(
 
 
 def _log_length(settings: Settings) -> int:
-    """The log's last position, read straight from the store: opening the services (which may
-    create tables) while the importer opens them races on PostgreSQL's catalogue."""
+    """The log's last position, read straight from the store (polled every 50 ms: far cheaper
+    than opening the services each time)."""
     if settings.is_postgres:
         with psycopg.connect(settings.postgres_conninfo()) as conn:
             row = conn.execute(f"SELECT MAX(notification_id) FROM {PG_TABLE}").fetchone()  # noqa: S608

@@ -42,7 +42,6 @@ def pg_settings(postgres_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 def two_servers(pg_settings: Settings, tmp_path: Path) -> Iterator[list[str]]:
     """Two `passport serve --workers 2` processes on the same database; their base URLs."""
-    Services.open(pg_settings).close()  # keys and tables made once, before the race
     env = {
         **os.environ,
         "PASSPORT_DATABASE_URL": pg_settings.database_url,

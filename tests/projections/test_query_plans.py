@@ -153,7 +153,8 @@ def _pad(services: Services) -> None:
 
 @pytest.fixture
 def recorded(monkeypatch: pytest.MonkeyPatch) -> list[Statement]:
-    """Every statement the read models are sent from now on, with its parameters."""
+    """Every statement the read models are sent from now on, with its parameters (a batch's
+    deferred writes with their first row)."""
     statements: list[Statement] = []
     for cls in (database._SQLiteTransaction, database._PostgresTransaction):
         original = cls.execute
@@ -166,6 +167,15 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[Statement]:
             return result
 
         monkeypatch.setattr(cls, "execute", execute)
+        many = cls.execute_many
+
+        def execute_many(
+            self: Any, sql: str, rows: Sequence[Sequence[Any]], _many: Any = many
+        ) -> None:
+            statements.extend((sql, tuple(row)) for row in rows[:1])  # one row: the same plan
+            _many(self, sql, rows)
+
+        monkeypatch.setattr(cls, "execute_many", execute_many)
     return statements
 
 
@@ -224,12 +234,7 @@ def _requests(api: Api, services: Services, learner_id: UUID) -> None:
     checked = api.http.get(f"/api/v1/shares/{share}/role-check", params={"role": role_name})
     assert checked.status_code in (200, 404), checked.text
     body, body_token = api.register("Accrediting Body")  # issue 15: endorsements, reviews
-    recognised = api.http.post(
-        f"/api/v1/admin/registry/entities/{body['did']}/accrediting",
-        headers=api.as_operator(),
-        json={},
-    )
-    assert recognised.status_code == 200, recognised.text
+    api.recognise_accrediting(body["did"])
     endorsed = api.http.post(
         f"/api/v1/issuers/{body['id']}/endorsements",
         headers=body_token,

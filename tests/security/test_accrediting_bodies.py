@@ -13,12 +13,12 @@ from uuid import UUID
 from events.application import AwardEntry
 from issuers.endorsements import ENDORSEMENT_KIND, endorsement_credential, holder_of
 from keys import SigningKey, did_key, did_key_verification_method
-from passport.publishing import passport_file
 from passport.registry import own_trust
 from passport.services import Services
 from passport.settings import Settings
 from passport.web.accreditation import checked_accreditations
 from tests.api_client import ACHIEVEMENT, Api, award_body
+from tests.security.web_helpers import passport_file_of
 from verifier.cryptosuites import CRYPTOSUITES
 from verifier.eddsa_rdfc_2022 import CRYPTOSUITE as RDFC
 from verifier.jose import encode_vc_jwt
@@ -51,17 +51,6 @@ def _endorse(api: Api, body: dict[str, Any], auth: dict[str, str], academy: str,
     )
 
 
-def _bundle(settings: Settings, learner_id: str) -> dict[str, Any]:
-    services = Services.open(settings)
-    try:
-        services.projections.catch_up()
-        bundle = passport_file(services, learner_id, datetime.now(UTC))
-        assert bundle is not None
-        return bundle
-    finally:
-        services.close()
-
-
 def test_a_plain_issuer_cannot_endorse_and_is_told_how_to_be_recognised(
     api: Api, settings: Settings
 ) -> None:
@@ -74,7 +63,7 @@ def test_a_plain_issuer_cannot_endorse_and_is_told_how_to_be_recognised(
     detail = refused.json()["detail"]
     assert "not recognised as an accrediting body" in detail
     assert f"passport issuer accredit {body['did']}" in detail
-    bundle = _bundle(settings, award["learnerId"])
+    bundle = passport_file_of(settings, award["learnerId"])
     types = [t for c in bundle["verifiableCredential"] for t in c["type"]]
     assert "EndorsementCredential" not in types
 
@@ -86,10 +75,7 @@ def test_an_issuer_cannot_recognise_itself_as_an_accrediting_body(api: Api) -> N
     self_made = api.http.post(f"{ADMIN}/{body['did']}/accrediting", headers=body_auth, json={})
     assert self_made.status_code == 403
     assert _endorse(api, body, body_auth, academy["id"], achievement).status_code == 403
-    granted = api.http.post(
-        f"{ADMIN}/{body['did']}/accrediting", headers=api.as_operator(), json={}
-    )
-    assert granted.status_code == 200, granted.text
+    api.recognise_accrediting(body["did"])
     assert _endorse(api, body, body_auth, academy["id"], achievement).status_code == 201
 
 
@@ -114,11 +100,8 @@ def test_an_endorsement_signed_by_a_key_the_registry_does_not_list_is_no_accredi
     recognised accrediting body's name and DID with a key that is not its own, is never shown
     as an accreditation on the employer's page."""
     _, achievement, award, (body, _) = _academy_award_and_body(api)
-    granted = api.http.post(
-        f"{ADMIN}/{body['did']}/accrediting", headers=api.as_operator(), json={}
-    )
-    assert granted.status_code == 200, granted.text
-    bundle = _bundle(settings, award["learnerId"])
+    api.recognise_accrediting(body["did"])
+    bundle = passport_file_of(settings, award["learnerId"])
     credential_id = award["credentialId"]
     subject = f"urn:uuid:{achievement}"
     stranger = SigningKey.generate()
@@ -202,10 +185,7 @@ def test_an_endorsement_from_an_issuer_not_then_accrediting_is_shown_as_an_endor
         token = services.sharing.issue_learner_link(award["learnerId"], datetime.now(UTC))
     finally:
         services.close()
-    granted = api.http.post(
-        f"{ADMIN}/{body['did']}/accrediting", headers=api.as_operator(), json={}
-    )
-    assert granted.status_code == 200, granted.text
+    api.recognise_accrediting(body["did"])
     page = api.http.get(f"/me/{token}")
     assert page.status_code == 200
     assert "Endorsed by" in page.text

@@ -6,12 +6,12 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
-from passport.publishing import passport_file
 from passport.registry import own_trust
 from passport.services import Services
 from passport.settings import Settings
 from passport.verification import ledger_verifier
 from tests.api_client import ACHIEVEMENT, Api, award_body
+from tests.security.web_helpers import passport_file_of
 from verifier.report import Outcome
 from verifier.verify import verify_document
 
@@ -34,12 +34,7 @@ def _academy_and_body(api: Api) -> tuple[dict[str, Any], dict[str, str], str, di
     )
     assert award.status_code == 201, award.text
     body, body_auth = api.register("Faculty of Clinical Informatics")
-    recognised = api.http.post(
-        f"/api/v1/admin/registry/entities/{body['did']}/accrediting",
-        headers=api.as_operator(),
-        json={},
-    )
-    assert recognised.status_code == 200, recognised.text
+    api.recognise_accrediting(body["did"])
     return academy, {**body_auth, "X-Body": body["id"]}, achievement, award.json()
 
 
@@ -50,17 +45,6 @@ def _endorse(api: Api, auth: dict[str, str], academy_id: str, achievement: str) 
         headers={"Authorization": auth["Authorization"]},
         json={"issuerId": academy_id, "achievementId": achievement, "comment": "Accredited"},
     )
-
-
-def _bundle(settings: Settings, learner_id: str) -> dict[str, Any]:
-    services = Services.open(settings)
-    try:
-        services.projections.catch_up()
-        bundle = passport_file(services, learner_id, datetime.now(UTC))
-        assert bundle is not None
-        return bundle
-    finally:
-        services.close()
 
 
 def _endorsement_in(bundle: dict[str, Any]) -> dict[str, Any]:
@@ -136,7 +120,7 @@ def test_a_tampered_endorsement_fails_verification(api: Api, settings: Settings)
     academy, body_auth, achievement, award = _academy_and_body(api)
     made = _endorse(api, body_auth, academy["id"], achievement)
     assert made.status_code == 201, made.text
-    bundle = _bundle(settings, award["learnerId"])
+    bundle = passport_file_of(settings, award["learnerId"])
     endorsement_id = made.json()["credentialId"]
     assert _report_of(settings, bundle, endorsement_id).verified
     for field, value in (("endorsementComment", "Outstanding"), ("id", "urn:uuid:other")):
@@ -152,7 +136,7 @@ def test_a_revoked_endorsement_fails_and_leaves_the_passport(api: Api, settings:
     academy, body_auth, achievement, award = _academy_and_body(api)
     made = _endorse(api, body_auth, academy["id"], achievement)
     endorsement_id = made.json()["credentialId"]
-    before = _bundle(settings, award["learnerId"])
+    before = passport_file_of(settings, award["learnerId"])
     revoked = api.http.post(
         f"/api/v1/issuers/{body_auth['X-Body']}/endorsements/{endorsement_id}/revoke",
         headers={"Authorization": body_auth["Authorization"]},
@@ -168,7 +152,7 @@ def test_a_revoked_endorsement_fails_and_leaves_the_passport(api: Api, settings:
         services.close()
     assert not report.verified
     assert report.check("status").outcome is Outcome.FAILED
-    after = _bundle(settings, award["learnerId"])
+    after = passport_file_of(settings, award["learnerId"])
     assert endorsement_id not in [c["id"] for c in after["verifiableCredential"]]
     assert after["staffPassport"]["endorsements"] == {}
 

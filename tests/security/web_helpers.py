@@ -1,5 +1,5 @@
-"""What the web hardening tests share: the app served as `passport serve` serves it, and a
-demo learner's personal and share links."""
+"""What the web hardening tests share: the app served as `passport serve` serves it, a demo
+learner's personal and share links, and a learner's passport file."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
+from passport.publishing import passport_file
 from passport.services import Services
 from passport.settings import Settings
 from passport.web.app import create_app
@@ -41,6 +43,18 @@ def links_for(settings: Settings, learner_id: str) -> Links:
     return Links(
         learner_id, f"/me/{personal}", f"/s/{share}", (operator.client_id, operator.client_secret)
     )
+
+
+def passport_file_of(settings: Settings, learner_id: str) -> dict[str, Any]:
+    """The learner's passport file as they would download it, with every event applied."""
+    services = Services.open(settings)
+    try:
+        services.projections.catch_up()
+        bundle = passport_file(services, learner_id, datetime.now(UTC))
+        assert bundle is not None
+        return bundle
+    finally:
+        services.close()
 
 
 @contextmanager

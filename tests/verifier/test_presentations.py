@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import gzip
 import hashlib
 import hmac
 import json
@@ -16,6 +15,7 @@ import pytest
 
 from keys import SigningKey, did_key, did_key_verification_method
 from tests.registries import entity, trusting
+from tests.status_lists import signed_status_list
 from tests.verifier.conftest import NOW
 from verifier import (
     Outcome,
@@ -375,25 +375,8 @@ def _passport_file(key: SigningKey) -> dict[str, Any]:
             _listed_credential(2, "Data Champion"), key, WEB_METHOD, SIGNED_AT
         ),
     ]
-    bits = bytearray(131_072 // 8)
-    encoded = "u" + base64.urlsafe_b64encode(gzip.compress(bytes(bits))).decode().rstrip("=")
-    status_list = eddsa_jcs_2022.create_proof(
-        {
-            "@context": [V2],
-            "id": LIST_URL,
-            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-            "issuer": WEB_ISSUER,
-            "validFrom": "2026-11-01T00:00:00Z",
-            "credentialSubject": {
-                "id": f"{LIST_URL}#list",
-                "type": "BitstringStatusList",
-                "statusPurpose": "revocation",
-                "encodedList": encoded,
-            },
-        },
-        key,
-        WEB_METHOD,
-        datetime(2026, 11, 1, tzinfo=UTC),
+    status_list = signed_status_list(
+        key, WEB_METHOD, issuer=WEB_ISSUER, url=LIST_URL, revoked=set()
     )
     return {
         "@context": [V2],
