@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
+import orjson
 from eventsourcing.persistence import (
     Cipher,
     Compressor,
@@ -24,13 +26,43 @@ from eventsourcing.persistence import (
 
 from events.errors import EventSignatureError
 from keys import InvalidSignatureError, MalformedKeyError, PublicKey, SigningKey
-from keys.canonical import canonical_json
+from keys.canonical import canonical_json, fast_canonical_json
 
 
 def signing_input(aggregate_id: UUID | str, version: int, topic: str, body: Any) -> bytes:
     """The exact bytes an event signature covers."""
     return canonical_json(
         {"aggregateId": str(aggregate_id), "version": version, "topic": topic, "body": body}
+    )
+
+
+def _read_signed(stored: StoredEvent, data: bytes, *, envelope: bool) -> tuple[Any, Any, bytes]:
+    """`data` read as `json` reads it (an envelope, or a body alone), the body in it, and the
+    bytes the body's signature covers.
+
+    `orjson` reads the common case several times faster and, whenever the canonical fast path
+    can write what it read, exactly as `json` does; what it cannot read, or reads differently
+    (NaN, a lone surrogate escape, an integer beyond 64 bits made a float), `json` reads again.
+    """
+    with contextlib.suppress(orjson.JSONDecodeError, KeyError, TypeError):
+        document = orjson.loads(data)
+        body = document["body"] if envelope else document
+        signed = fast_canonical_json(
+            {
+                "aggregateId": str(stored.originator_id),
+                "version": stored.originator_version,
+                "topic": stored.topic,
+                "body": body,
+            }
+        )
+        if signed is not None:
+            return document, body, signed
+    document = json.loads(data)
+    body = document["body"] if envelope else document
+    return (
+        document,
+        body,
+        signing_input(stored.originator_id, stored.originator_version, stored.topic, body),
     )
 
 
@@ -44,10 +76,7 @@ def _unb64(text: str) -> bytes:
 
 def seal(stored: StoredEvent, signer_id: str, key: SigningKey) -> bytes:
     """The signed envelope that replaces a stored event's state."""
-    body = json.loads(stored.state)
-    signature = key.sign(
-        signing_input(stored.originator_id, stored.originator_version, stored.topic, body)
-    )
+    signature = key.sign(_read_signed(stored, bytes(stored.state), envelope=False)[2])
     # The body goes in as the transcoder wrote it (JSON already): writing a credential's JSON
     # out again would cost as much as reading it.
     return b"".join(
@@ -70,8 +99,7 @@ def open_envelope(stored: StoredEvent, trusted: Mapping[str, PublicKey]) -> Any:
         return EventSignatureError(stored.originator_id, stored.originator_version, reason)
 
     try:
-        envelope = json.loads(stored.state)
-        body = envelope["body"]
+        envelope, body, signed = _read_signed(stored, bytes(stored.state), envelope=True)
         signer = envelope["signer"]
         signature = _unb64(envelope["signature"])
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
@@ -80,10 +108,7 @@ def open_envelope(stored: StoredEvent, trusted: Mapping[str, PublicKey]) -> Any:
     if key is None:
         raise fail(f"signed by unknown key {signer!r}")
     try:
-        key.verify(
-            signature,
-            signing_input(stored.originator_id, stored.originator_version, stored.topic, body),
-        )
+        key.verify(signature, signed)
     except (InvalidSignatureError, MalformedKeyError) as exc:
         raise fail("signature does not match the event's content") from exc
     return body
@@ -129,6 +154,15 @@ class SigningMapper(Mapper[UUID]):
                 originator_id=stored_event.originator_id,
                 originator_version=stored_event.originator_version,
                 topic=stored_event.topic,
-                state=json.dumps(body).encode(),
+                state=_written(body),
             )
         )
+
+
+def _written(body: Any) -> bytes:
+    """The body as JSON again, for the library's transcoder to read (by orjson, unless it holds
+    an integer beyond 64 bits)."""
+    try:
+        return orjson.dumps(body)
+    except orjson.JSONEncodeError:
+        return json.dumps(body).encode()

@@ -3,23 +3,26 @@
 `rfc8785` is the reference here. For JSON whose numbers print the same in Python and in
 ECMAScript (integers and integral floats up to 2**53, written as integers; other finite floats
 with 1e-4 <= |x| < 1e16) and whose keys sort the same by code point as by UTF-16 unit (no key
-characters above U+D7FF), the C-accelerated `json.dumps` with sorted keys yields byte-identical
-output; everything else goes to `rfc8785`. A property test
-holds the two equal.
+characters above U+D7FF), `orjson` with sorted keys yields byte-identical output: it escapes
+strings as RFC 8785 §3.2.2.2 does (the five short escapes, other controls as lowercase `u00xx`
+escapes, nothing else), sorts keys by UTF-8 bytes (code point order), and writes such floats
+in the same shortest round-trip digits. Everything else goes to `rfc8785`. Property tests hold
+the two equal.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
+import orjson
 import rfc8785
 
 _FAST_FLOAT_MIN = 1e-4
 _FAST_FLOAT_MAX = 1e16
-# A character from here on may sort differently by UTF-16 unit than by code point.
-_UNSAFE_KEY_CHARS = re.compile("[\ud800-\U0010ffff]")
+# A character from U+D800 on (its UTF-8 form, as output) may sort differently by UTF-16 unit
+# than by code point.
+_UNSAFE_KEY_CHARS = re.compile(b"\xed[\xa0-\xbf]|[\xee-\xf4]")
 _MAX_SAFE_INT = 2**53 - 1
 
 
@@ -65,7 +68,7 @@ def _number_form(value: float) -> Any:
 
 
 def _object_form(value: dict[Any, Any]) -> Any:
-    # Key characters are checked once, on the whole output (`_BEYOND_BMP_START`), not per key.
+    # Key characters are checked once, on the whole output (`_UNSAFE_KEY_CHARS`), not per key.
     changed: dict[str, Any] | None = None
     for key, item in value.items():
         if type(key) is not str:
@@ -79,21 +82,31 @@ def _object_form(value: dict[Any, Any]) -> Any:
     return value if changed is None else changed
 
 
-def canonical_json(value: Any) -> bytes:
-    """The RFC 8785 canonical form of a JSON value, as UTF-8 bytes."""
+def fast_canonical_json(value: Any) -> bytes | None:
+    """The RFC 8785 canonical form of a JSON value when the fast path can write it, else None.
+
+    None also when the value holds an integral number beyond 2**53 (such as a float `orjson`
+    read from an integer too large for 64 bits): a caller that parsed the value can then read it
+    again as `json` does, and canonicalise that.
+    """
     try:
         form = _fast_form(value)
     except RecursionError:
-        form = _UNSAFE
-    if form is not _UNSAFE:
-        try:
-            text = json.dumps(
-                form, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-            )
-            # Such a character anywhere (rare) sends the value to the reference implementation,
-            # which sorts keys by UTF-16 unit as RFC 8785 §3.2.3 says.
-            if not _UNSAFE_KEY_CHARS.search(text):
-                return text.encode("utf-8")
-        except UnicodeEncodeError:
-            pass  # a lone surrogate: let the reference implementation refuse it
-    return rfc8785.dumps(value)
+        return None
+    if form is _UNSAFE:
+        return None
+    try:
+        data = orjson.dumps(form, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return None  # a lone surrogate, nesting past orjson's depth: the reference decides
+    # Such a character anywhere (rare) sends the value to the reference implementation, which
+    # sorts keys by UTF-16 unit as RFC 8785 §3.2.3 says.
+    if data.isascii() or not _UNSAFE_KEY_CHARS.search(data):
+        return data
+    return None
+
+
+def canonical_json(value: Any) -> bytes:
+    """The RFC 8785 canonical form of a JSON value, as UTF-8 bytes."""
+    data = fast_canonical_json(value)
+    return data if data is not None else rfc8785.dumps(value)

@@ -13,7 +13,6 @@ does, through the same cached expansion templates.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections.abc import Mapping
 from datetime import datetime
@@ -26,6 +25,7 @@ from verifier.canonical import canonical_json
 from verifier.data_integrity import (
     check_signature,
     checked_proof,
+    json_copy,
     proof_options,
     secured,
     single_proof,
@@ -97,7 +97,7 @@ def create_proof(
         CRYPTOSUITE, verification_method, created, proof_purpose, extra_options
     )
     if "@context" in document:
-        proof_config["@context"] = copy.deepcopy(document["@context"])
+        proof_config["@context"] = json_copy(document["@context"])
     signature = key.sign(hash_data(document, proof_config))
     return secured(document, proof_config, signature, proof_as_array)
 

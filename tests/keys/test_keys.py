@@ -7,6 +7,8 @@ from pathlib import Path
 
 import jwt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from keys import (
     InvalidSignatureError,
@@ -200,3 +202,12 @@ def test_a_did_that_would_not_name_one_https_host_is_refused(did):
     """A did:web that would reach another host, escape its path or name no host is refused."""
     with pytest.raises(MalformedKeyError):
         did_web_document_url(did)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.binary(max_size=4096), st.binary(min_size=32, max_size=32))
+def test_signatures_are_the_bytes_openssl_makes(message, seed):
+    """Ed25519 is deterministic (RFC 8032 §5.1.6): our (libsodium) signature of any message is
+    the one OpenSSL makes with the same key."""
+    key = SigningKey.from_seed(seed)
+    assert key.sign(message) == key.to_cryptography().sign(message)

@@ -14,7 +14,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from keys import MalformedKeyError
-from keys.multibase import BASE58BTC_ALPHABET, b58decode, decode_base58btc, encode_base58btc
+from keys.multibase import (
+    BASE58BTC_ALPHABET,
+    b58decode,
+    b58encode,
+    decode_base58btc,
+    encode_base58btc,
+)
 
 RDFC_VECTORS = Path(__file__).parents[1] / "data" / "vc-di-eddsa" / "eddsa-rdfc-2022"
 
@@ -88,6 +94,13 @@ def test_another_multibase_prefix_is_refused():
 def test_decoding_inverts_encoding(data, zeros):
     data = b"\x00" * zeros + data
     assert b58decode(base58.b58encode(data).decode("ascii")) == data
+
+
+@given(st.binary(max_size=80), st.integers(0, 4))
+def test_encoding_writes_what_the_base58_package_writes(data, zeros):
+    """Any bytes, leading zero bytes included, encode to the base58 package's text."""
+    data = b"\x00" * zeros + data
+    assert b58encode(data) == base58.b58encode(data).decode("ascii")
 
 
 @given(st.text(alphabet=st.sampled_from([*BASE58BTC_ALPHABET, "0", "l", " ", "\n", "é"])))

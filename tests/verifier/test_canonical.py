@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -44,3 +47,33 @@ def test_the_cases_where_python_and_ecmascript_differ_print_as_ecmascript_does()
         {"\U0001f600": 1, "\ufb01": 2}
     )
     assert canonical_json({"b": "\u001f", "a": "é"}) == b'{"a":"\xc3\xa9","b":"\\u001f"}'
+
+
+def test_every_character_escapes_as_the_reference_escapes_it():
+    """Each character below U+D800 and above U+DFFF, as a value (and below U+D800 as a key),
+    is written as RFC 8785 §3.2.2.2 writes it: the same bytes as rfc8785."""
+    below = [chr(c) for c in range(0xD800)]
+    above = [chr(c) for c in range(0xE000, 0x110000, 7)]
+    document: dict[str, Any] = {"keys": {c: c for c in below}, "values": below + above}
+    assert canonical_json(document) == rfc8785.dumps(document)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.floats(min_value=1e-4, max_value=1e16, allow_nan=False), st.booleans())
+def test_floats_of_the_fast_range_print_as_ecmascript_prints_them(number, negative):
+    """Floats in the range the fast path writes itself print as rfc8785 prints them."""
+    value = -number if negative else number
+    assert canonical_json({"n": value, "l": [value]}) == rfc8785.dumps({"n": value, "l": [value]})
+
+
+def test_values_the_fast_path_cannot_write_go_to_the_reference():
+    """A lone surrogate and a NaN are refused as rfc8785 refuses them; nesting deeper than orjson
+    writes is written as rfc8785 writes it."""
+    for bad in ({"a": "\ud800"}, {"a": float("nan")}):
+        with pytest.raises(rfc8785.CanonicalizationError):
+            canonical_json(bad)
+    deep: list[Any] = []
+    for _ in range(300):
+        deep = [deep]
+    assert canonical_json(deep) == rfc8785.dumps(deep)
+    assert canonical_json({"z": 1, "a": 2**53 - 1}) == b'{"a":9007199254740991,"z":1}'

@@ -5,10 +5,13 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import jwt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from keys import (
     PublicKey,
@@ -186,3 +189,74 @@ def test_a_small_order_key_cannot_make_a_jwt_that_says_anything():
     report = verify_credential(token, now=NOW)
     assert report.check("proof").outcome is Outcome.FAILED
     assert not report.verified
+
+
+_ANY_TEXT = st.text(st.characters(exclude_categories=()))  # lone surrogates too
+_CLAIM_VALUES = st.recursive(
+    st.one_of(
+        st.booleans(),
+        st.integers(-(2**63), 2**63 - 1),
+        st.floats(min_value=1e-4, max_value=1e15, allow_nan=False),
+        _ANY_TEXT,
+        st.sampled_from(["Siân", "Zoë \u2028", "\x7f\x1f", "\U0001f600 \ud800"]),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(_ANY_TEXT, inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+_MEMBER_NAMES = _ANY_TEXT.filter(lambda name: name not in ("proof", "validUntil"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(_MEMBER_NAMES, _CLAIM_VALUES, max_size=6), _ANY_TEXT)
+def test_a_vc_jwt_is_the_very_token_pyjwt_makes(members, name):
+    """Whatever the credential holds (any text: accents, controls, DEL, astral characters, lone
+    surrogates), its `vc+jwt` is byte for byte the token `jwt.encode` makes of the same claims
+    (RFC 7519 §7.1) with the same key."""
+    key = SigningKey.from_seed(bytes(range(32)))
+    credential = {
+        **members,
+        "id": "urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+        "issuer": {"id": "did:key:z6Mk", "name": name},
+        "credentialSubject": {"id": "did:example:learner", "name": name},
+        "validFrom": "2026-01-31T00:00:00Z",
+    }
+    claims = {
+        **credential,
+        "iat": 1769904000,  # SIGNED_AT
+        "iss": "did:key:z6Mk",
+        "jti": credential["id"],
+        "sub": "did:example:learner",
+        "nbf": 1769817600,
+    }
+    expected = jwt.encode(
+        claims, key.to_cryptography(), algorithm="EdDSA", headers={"kid": "k", "typ": "vc+jwt"}
+    )
+    assert encode_vc_jwt(credential, key, "k", issued_at=SIGNED_AT) == expected
+
+
+def test_a_vc_jwt_never_turns_nan_into_null():
+    """A credential holding NaN is written as PyJWT writes it (its NaN token), never with the
+    null a faster encoder would put there, so its meaning is not changed silently."""
+    key = SigningKey.from_seed(bytes(range(32)))
+    token = encode_vc_jwt({"id": "urn:x", "credits": float("nan")}, key, "k")
+    payload = token.split(".")[1]
+    assert b'"credits":NaN' in base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+
+
+def test_values_json_writes_its_own_way_are_written_as_pyjwt_writes_them():
+    """A `str` subclass (an enum's value) is written as PyJWT writes it, and a date, which PyJWT
+    refuses, is refused the same way rather than written as orjson would."""
+    key = SigningKey.from_seed(bytes(range(32)))
+
+    class Level(StrEnum):
+        ADVANCED = "advanced"
+
+    claims = {"id": "urn:x", "level": Level.ADVANCED, "jti": "urn:x"}
+    expected = jwt.encode(
+        claims, key.to_cryptography(), algorithm="EdDSA", headers={"kid": "k", "typ": "vc+jwt"}
+    )
+    assert encode_vc_jwt({"id": "urn:x", "level": Level.ADVANCED}, key, "k") == expected
+    with pytest.raises(TypeError):
+        encode_vc_jwt({"id": "urn:x", "awarded": SIGNED_AT}, key, "k")
