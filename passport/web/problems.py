@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import math
+import sqlite3
 
+import psycopg
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -35,6 +39,16 @@ def internal_error() -> JSONResponse:
     return problem(500, "Internal error", "something went wrong on our side; it is logged")
 
 
+DATABASE_RETRY_SECONDS = 5
+# The store not answering (connection lost or refused, pool exhausted, SQLite locked past its
+# busy timeout): the request may well succeed in a moment, so 503 with Retry-After, not 500.
+DATABASE_UNAVAILABLE = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    sqlite3.OperationalError,
+    StoreOperationalError,
+    StoreInterfaceError,
+)
 NOT_YET_CHECKPOINTED = "https://staff-passport.nhs.uk/problems/not-yet-checkpointed"
 
 
@@ -114,6 +128,22 @@ def install(app: FastAPI) -> None:
                 "If you typed it, check it; if you followed a link, it may be out of date.",
             )
         return problem(exc.status_code, str(exc.detail), str(exc.detail))
+
+    async def database_unavailable(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, psycopg.errors.ProgramLimitExceeded):  # a value, not the server
+            return problem(422, "Invalid request", "a value in the request is too large")
+        response = error_page(
+            request,
+            503,
+            "Service unavailable",
+            "The database is not answering just now: try again in a few seconds.",
+            "If this goes on, the service may be restarting or down for maintenance.",
+        )
+        response.headers["Retry-After"] = str(DATABASE_RETRY_SECONDS)
+        return response
+
+    for error in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(error, database_unavailable)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
