@@ -17,7 +17,8 @@ from projections.database import ReadModelDatabase
 from projections.runner import ProjectionRunner
 
 BATCH = 500
-CHUNK = 200  # values per `IN (...)` list of a batched read
+CHUNK = 50  # values per `IN (...)` list of a batched read (small enough that the planner
+# reads the learner index even on a small ledger, where 200 of a few hundred learners is most of it)
 
 
 class LogReader:

@@ -130,16 +130,27 @@ class ProgrammeAwarder:
         credential tagged as one draws on: the rest have nothing to evaluate (one read)."""
         found: set[str] = set()
         with self._database.read() as tx:
+            # Two index-driven reads: what the learners hold, then which of those achievements
+            # some programme draws on or awards (a join lets the planner scan the catalogue).
+            held: dict[str, set[str]] = {}
             for chunk in chunks(learner_ids):
                 rows = tx.execute(
-                    "SELECT DISTINCT c.learner_id FROM rm_credentials c "  # noqa: S608
-                    f"WHERE c.learner_id IN ({marks(chunk)}) AND (EXISTS (SELECT 1 FROM "
-                    "rm_programme_modules m WHERE m.achievement_id = c.achievement_id) OR "
-                    "EXISTS (SELECT 1 FROM rm_programmes p "
-                    "WHERE p.achievement_id = c.achievement_id))",
+                    "SELECT DISTINCT achievement_id, learner_id FROM rm_credentials "  # noqa: S608
+                    f"WHERE learner_id IN ({marks(chunk)})",
                     chunk,
                 )
-                found.update(str(r[0]) for r in rows)
+                for achievement_id, learner_id in rows:
+                    held.setdefault(str(achievement_id), set()).add(str(learner_id))
+            for chunk in chunks(sorted(held)):
+                rows = tx.execute(
+                    "SELECT achievement_id FROM rm_programme_modules "  # noqa: S608
+                    f"WHERE achievement_id IN ({marks(chunk)}) UNION "
+                    "SELECT achievement_id FROM rm_programmes "
+                    f"WHERE achievement_id IN ({marks(chunk)})",
+                    [*chunk, *chunk],
+                )
+                for (achievement_id,) in rows:
+                    found.update(held[str(achievement_id)])
             tags = {str(r[0]) for r in tx.execute("SELECT DISTINCT tag FROM rm_programme_tags")}
             rest = [learner_id for learner_id in learner_ids if learner_id not in found]
             for chunk in chunks(rest) if tags else []:
