@@ -240,26 +240,50 @@ class Awarding:
         makes the whole batch be prepared again.
         """
         for _ in range(MAX_ATTEMPTS):
-            issuer = self._ledger.issuer(issuer_id)
-            if issuer.current_key is None:
-                raise IssuerKeyError(f"issuer {issuer_id} has no current key to sign with")
-            batch = self.prepare(issuer, requests, at, skip_recorded=skip_recorded, pool=pool)
-            awards, entries, reads, ids = batch
-            if not entries:
+            batch = self.prepare_batch(
+                issuer_id, requests, at, skip_recorded=skip_recorded, pool=pool
+            )
+            awards = self.record_prepared(issuer_id, batch)
+            if awards is not None:
                 return awards
-            try:
-                with self._database.transaction() as tx:
-                    held = self._idempotency.credential_ids(str(issuer_id), list(ids), ids)
-                    if held != ids:  # a racing request recorded one of these keys first
-                        raise IntegrityError("an idempotency key was recorded meanwhile")
-                    recorded = self._ledger.record_awards(entries, reads, within=tx.connection)
-            except IntegrityError:
-                continue
-            AWARDS_RECORDED.inc(recorded)
-            if recorded < len(entries):  # a retry: some were recorded by an earlier attempt
-                return self._as_recorded(awards)
-            return awards
         raise ConcurrentChangeError(issuer_id)
+
+    def prepare_batch(
+        self,
+        issuer_id: UUID,
+        requests: Sequence[AwardRequest],
+        at: datetime,
+        *,
+        skip_recorded: bool = False,
+        pool: SigningPool | None = None,
+    ) -> Prepared:
+        """The first half of `award_many`: the batch signed with the issuer's current key (its
+        status places reserved), nothing else recorded. `record_prepared` records it; a caller
+        may prepare the next batch meanwhile, in another thread, if it touches other learners."""
+        issuer = self._ledger.issuer(issuer_id)
+        if issuer.current_key is None:
+            raise IssuerKeyError(f"issuer {issuer_id} has no current key to sign with")
+        return self.prepare(issuer, requests, at, skip_recorded=skip_recorded, pool=pool)
+
+    def record_prepared(self, issuer_id: UUID, batch: Prepared) -> list[Award] | None:
+        """The second half of `award_many`: record a prepared batch in one transaction and
+        return its awards; None (nothing recorded) when a concurrent writer changed one of its
+        passports or recorded one of its keys first since it was prepared: prepare it again."""
+        awards, entries, reads, ids = batch
+        if not entries:
+            return awards
+        try:
+            with self._database.transaction() as tx:
+                held = self._idempotency.credential_ids(str(issuer_id), list(ids), ids)
+                if held != ids:  # a racing request recorded one of these keys first
+                    raise IntegrityError("an idempotency key was recorded meanwhile")
+                recorded = self._ledger.record_awards(entries, reads, within=tx.connection)
+        except IntegrityError:
+            return None
+        AWARDS_RECORDED.inc(recorded)
+        if recorded < len(entries):  # a retry: some were recorded by an earlier attempt
+            return self._as_recorded(awards)
+        return awards
 
     def _as_recorded(self, awards: list[Award]) -> list[Award]:
         """The awards as the ledger holds them: an earlier attempt's credential wins."""

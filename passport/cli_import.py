@@ -10,13 +10,16 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+from events.errors import LedgerError
 from issuers.signing import SigningPool
 from passport.cli_common import EXIT_UNUSABLE, fail
-from passport.importing import Importer, ImportMapping, Plan
+from passport.import_pipeline import WriterError
+from passport.importing import Importer, ImportMapping, Plan, writer_for
 from passport.services import Services, utcnow
 from passport.settings import Settings
 
 EXIT_REFUSED = 1  # with --skip-invalid: the valid rows were recorded, some rows were not
+EXIT_STOPPED = 3  # a chunk could not be recorded: those before it were
 # EXIT_UNUSABLE (2): a bad mapping, file or row: nothing was recorded
 SHOWN_REFUSALS = 50
 
@@ -74,7 +77,8 @@ def import_records(
 
     A rerun (after a kill, or of the same file) records nothing twice. Exit 0 when every row
     is recorded (or, with --dry-run, would be); 1 when --skip-invalid left refused rows out;
-    2 when the file or mapping is unusable or rows are refused (nothing is recorded).
+    2 when the file or mapping is unusable or rows are refused (nothing is recorded); 3 when it
+    stopped at a chunk it could not record (the chunks before it are recorded: rerun).
     """
     try:
         rules = ImportMapping.from_file(mapping)
@@ -104,8 +108,18 @@ def import_records(
             console=None,
         ) as bar:
             task = bar.add_task("importing", total=plan.rows)
-            done = importer.run(file, utcnow(), lambda n: bar.advance(task, n), pool=pool)
+            with writer_for(services, plan) as writer:
+                done = importer.run(
+                    file, utcnow(), lambda n: bar.advance(task, n), pool=pool, writer=writer
+                )
         typer.echo(f"recorded {done} row(s) as credentials (rows recorded before are kept once)")
+    except (LedgerError, WriterError) as exc:
+        fail(
+            f"the import stopped at a chunk it could not record ({exc.__class__.__name__}: "
+            f"{exc}); the chunks before it are recorded: run the same command again to "
+            "record the rest",
+            EXIT_STOPPED,
+        )
     except ValueError as exc:
         fail(str(exc))
     finally:

@@ -6,8 +6,9 @@ achievement each course code is. Every row is checked before anything is written
 then awarded through `Awarding.award_many` in chunks, so each credential is built and signed
 exactly as an award is, with the completion date as its `validFrom`. A chunk's credentials,
 idempotency keys and claims commit in one transaction: a kill leaves whole chunks only (and, if
-it came while a chunk was signed, that chunk's status places reserved but unused). With a
-`SigningPool`, the credentials are signed in its worker processes too.
+it came while a chunk was signed, that chunk's status places reserved but unused). On
+PostgreSQL a writer process records each chunk while the next is signed
+(`passport.import_pipeline`); with a `SigningPool`, credentials are signed in its processes too.
 
 A row's idempotency key is a keyed hash (ledger secret) of what makes it the same record:
 staff number, course code and completion date. Importing a row again, or rerunning an import
@@ -16,6 +17,7 @@ that was killed, finds the credential id recorded the first time and records not
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 from collections import Counter
@@ -35,6 +37,7 @@ from issuers.awarding import AwardRequest
 from issuers.cohort import validate
 from issuers.signing import SigningPool
 from keys import normalise_identifier
+from passport.import_pipeline import Chunk, Chunker, PipelinedRecorder, WriterProcess
 from passport.services import Services
 
 CHUNK = 500  # rows per atomic write
@@ -284,37 +287,33 @@ class Importer:
         progress: Callable[[int], None],
         *,
         pool: SigningPool | None = None,
+        writer: WriterProcess | None = None,
     ) -> int:
         """Award every valid row in chunks (one transaction each); refused rows are skipped.
-        With a `pool`, credentials are signed in its processes.
+        With a `writer`, each chunk is signed while the one before is written there
+        (`passport.import_pipeline`); with a `pool`, the credentials are signed in its processes.
         Returns how many rows were awarded (recorded now or found recorded before)."""
-        pending: dict[UUID, list[AwardRequest]] = {}
-        done = 0
+        recorder = PipelinedRecorder(self._services.awarding, at, progress, pool, writer)
+        return recorder.record(self._chunks(path, progress))
+
+    def _chunks(self, path: Path, progress: Callable[[int], None]) -> Iterator[Chunk]:
+        chunker = Chunker(CHUNK)
         for row in self.rows(path):
             if isinstance(row, Refused):
                 progress(1)
                 continue
-            batch = pending.setdefault(row.issuer_id, [])
-            batch.append(row.request)
-            if len(batch) >= CHUNK:
-                done += self._award(row.issuer_id, batch, at, progress, pool)
-                pending[row.issuer_id] = []
-        for issuer_id, batch in pending.items():
-            done += self._award(issuer_id, batch, at, progress, pool)
-        return done
+            yield from chunker.add(row.issuer_id, row.request)
+        yield from chunker.rest()
 
-    def _award(
-        self,
-        issuer_id: UUID,
-        batch: list[AwardRequest],
-        at: datetime,
-        progress: Callable[[int], None],
-        pool: SigningPool | None,
-    ) -> int:
-        """Award the rows of a chunk not recorded before (a rerun skips them unsigned)."""
-        self._services.awarding.award_many(issuer_id, batch, at=at, skip_recorded=True, pool=pool)
-        progress(len(batch))
-        return len(batch)
+
+def writer_for(
+    services: Services, plan: Plan
+) -> contextlib.AbstractContextManager[WriterProcess | None]:
+    """A writer process for an import of more than one chunk on PostgreSQL, else None: one
+    SQLite file takes one writer at a time, and a small import ends before a process starts."""
+    if services.settings.is_postgres and plan.awards > CHUNK:
+        return WriterProcess(services.settings)
+    return contextlib.nullcontext()
 
 
 _FIELDS = {

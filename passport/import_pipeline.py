@@ -1,0 +1,267 @@
+"""Recording an import's chunks on two cores: chunk N written while chunk N+1 is signed.
+
+Recording a chunk is two halves of about equal cost: `Awarding.prepare_batch` (read, reserve
+status places, build and sign the credentials) and `Awarding.record_prepared` (one transaction:
+the stored events signed and written, then waiting for the database). A writer process of its
+own (`WriterProcess`, on the same store and keys) records chunk N while this process prepares
+chunk N+1. A thread would not do: the two halves are both Python CPU, and two threads of one
+interpreter took as long as one, with more CPU.
+
+Chunk N+1 is prepared from what the ledger held before chunk N committed, so it must not touch
+chunk N's learners: each chunk is cut from the rows pending for its issuer, leaving for a later
+chunk the rows of learners in the chunk just cut. When nothing else is left, such a chunk waits
+for the write before it: a chunk is never prepared while a write to one of its learners is in
+flight. Should another writer (a second import, the API) change a passport meanwhile, the write
+finds it and the chunk is prepared and recorded again, as `Awarding.award_many` does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import multiprocessing
+import os
+import pickle
+import signal
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from multiprocessing.connection import Connection
+from types import TracebackType
+from typing import Self
+from uuid import UUID
+
+from issuers.award_requests import AwardRequest, Prepared
+from issuers.awarding import Awarding
+from issuers.signing import SigningPool
+from keys import normalise_identifier
+from passport.services import Services
+from passport.settings import Settings
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One atomic write: an issuer's rows, and the learners they are for."""
+
+    issuer_id: UUID
+    requests: list[AwardRequest]
+    learners: frozenset[str]
+
+
+def _learner(request: AwardRequest) -> str:
+    return normalise_identifier(request.learner.staff_identifier)
+
+
+class Chunker:
+    """Cuts rows into chunks of up to `size` rows of one issuer, each sharing no learner with the
+    chunk cut just before it whenever other rows allow."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._pending: dict[UUID, list[AwardRequest]] = {}
+        self._previous: frozenset[str] = frozenset()
+
+    def add(self, issuer_id: UUID, request: AwardRequest) -> Iterator[Chunk]:
+        """Take a row; yields a chunk when its issuer has a chunk's worth pending."""
+        rows = self._pending.setdefault(issuer_id, [])
+        rows.append(request)
+        if len(rows) >= self._size:
+            yield self._cut(issuer_id)
+
+    def rest(self) -> Iterator[Chunk]:
+        """The rows still pending, in chunks."""
+        while any(self._pending.values()):
+            issuer_id = next(i for i, rows in self._pending.items() if rows)
+            yield self._cut(issuer_id)
+
+    def _cut(self, issuer_id: UUID) -> Chunk:
+        rows = self._pending[issuer_id]
+        taken = [r for r in rows if _learner(r) not in self._previous]
+        left = [r for r in rows if _learner(r) in self._previous]
+        if not taken:  # only the last chunk's learners: the pipeline waits for its write
+            taken, left = rows, []
+        self._pending[issuer_id] = left
+        chunk = Chunk(issuer_id, taken, frozenset(_learner(r) for r in taken))
+        self._previous = chunk.learners
+        return chunk
+
+
+class WriterError(RuntimeError):
+    """The writer process failed to record a chunk (its reason is the message)."""
+
+
+PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+def _die_with(importer: int) -> None:
+    """Have Linux kill this process when the importer dies, `kill -9` included, so that no
+    write outlives it (elsewhere, the writer ends when it next reads from the closed pipe)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != importer:  # it died before that took effect
+        os._exit(1)
+
+
+def _sendable(exc: Exception) -> Exception:
+    """The exception itself when it crosses the pipe intact, else a `WriterError` saying it."""
+    try:
+        pickle.loads(pickle.dumps(exc))  # noqa: S301 (our own bytes, this line)
+    except Exception:
+        return WriterError(f"{exc.__class__.__name__}: {exc}")
+    return exc
+
+
+def _write_chunks(connection: Connection, settings: Settings, importer: int) -> None:
+    """The writer process: records each prepared chunk it is sent, answering whether it did
+    (False: another writer changed one of its passports first). Ends when sent None, or when
+    the importer is gone (its end of the pipe closed). Ctrl-C is the importer's to handle: it
+    stops sending, and this process ends after the write under way."""
+    _die_with(importer)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    services = Services.open(settings)
+    try:
+        while True:
+            try:
+                message = connection.recv()
+            except EOFError:
+                return
+            if message is None:
+                return
+            issuer_id, prepared = message
+            try:
+                answer: object = services.awarding.record_prepared(issuer_id, prepared) is not None
+            except Exception as exc:  # sent back: the importer stops with it, as without a writer
+                answer = _sendable(exc)
+            try:
+                connection.send(answer)
+            except OSError:
+                return
+    finally:
+        services.close()
+
+
+class WriterProcess:
+    """A process of its own recording prepared chunks, one at a time, on the same store."""
+
+    def __init__(self, settings: Settings) -> None:
+        # Started from the main thread: Linux signals the writer when the thread that started
+        # it ends (`_die_with`), not only the process.
+        context = multiprocessing.get_context("spawn")  # no inherited connection or thread
+        self._connection, theirs = context.Pipe()
+        self._process = context.Process(
+            target=_write_chunks,
+            args=(theirs, settings, os.getpid()),
+            name="passport-import-writer",
+        )
+        self._process.start()  # opens the store while the importer checks the file
+        theirs.close()
+
+    @property
+    def pid(self) -> int | None:
+        """The writer's process id."""
+        return self._process.pid
+
+    def submit(self, issuer_id: UUID, prepared: Prepared) -> None:
+        """Send a chunk to record (its awards stay here: the writer needs only the entries)."""
+        try:
+            self._connection.send((issuer_id, prepared._replace(awards=[])))
+        except OSError:
+            raise self._ended() from None
+
+    def result(self) -> bool:
+        """Wait for the chunk sent last: True when recorded, False when it must be prepared
+        again; raises `WriterError` if the writer failed or died."""
+        try:
+            answer = self._connection.recv()
+        except (EOFError, OSError):
+            raise self._ended() from None
+        if isinstance(answer, Exception):
+            raise answer
+        return bool(answer)
+
+    def _ended(self) -> WriterError:
+        self._process.join(timeout=5)
+        return WriterError(
+            f"the import's writer process ended unexpectedly (exit code {self._process.exitcode})"
+        )
+
+    def close(self) -> None:
+        """Stop the writer once it has recorded what it was sent."""
+        with contextlib.suppress(OSError):
+            self._connection.send(None)
+        self._connection.close()
+        self._process.join()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class PipelinedRecorder:
+    """Records chunks; with a `WriterProcess`, each is prepared here while the one before is
+    written there; without, one after the other."""
+
+    def __init__(
+        self,
+        awarding: Awarding,
+        at: datetime,
+        progress: Callable[[int], None],
+        pool: SigningPool | None = None,
+        writer: WriterProcess | None = None,
+    ) -> None:
+        self._awarding = awarding
+        self._at = at
+        self._progress = progress
+        self._pool = pool
+        self._writer = writer
+
+    def record(self, chunks: Iterable[Chunk]) -> int:
+        """Record every chunk; returns how many rows they held (recorded now or before)."""
+        done = 0
+        in_flight: Chunk | None = None
+        for chunk in chunks:
+            if in_flight is not None and in_flight.learners & chunk.learners:
+                done += self._finish(in_flight)
+                in_flight = None
+            prepared = self._awarding.prepare_batch(
+                chunk.issuer_id, chunk.requests, self._at, skip_recorded=True, pool=self._pool
+            )
+            if in_flight is not None:
+                done += self._finish(in_flight)
+                in_flight = None
+            if self._writer is None:
+                if self._awarding.record_prepared(chunk.issuer_id, prepared) is None:
+                    self._record_again(chunk)
+                done += self._recorded(chunk)
+            else:
+                self._writer.submit(chunk.issuer_id, prepared)
+                in_flight = chunk
+        if in_flight is not None:
+            done += self._finish(in_flight)
+        return done
+
+    def _finish(self, chunk: Chunk) -> int:
+        assert self._writer is not None
+        if not self._writer.result():
+            self._record_again(chunk)
+        return self._recorded(chunk)
+
+    def _record_again(self, chunk: Chunk) -> None:
+        """Another writer got to one of the chunk's passports or keys first: prepare and record
+        it again (`Awarding.award_many`)."""
+        self._awarding.award_many(
+            chunk.issuer_id, chunk.requests, at=self._at, skip_recorded=True, pool=self._pool
+        )
+
+    def _recorded(self, chunk: Chunk) -> int:
+        self._progress(len(chunk.requests))
+        return len(chunk.requests)
