@@ -53,13 +53,7 @@ def postgres_url(postgres_cluster: Cluster) -> str:
     return postgres_cluster.url(name)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """Settings for a fresh ledger, on a SQLite file and on PostgreSQL."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'passport.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
+def _ledger_settings(url: str, tmp_path: Path) -> Settings:
     return Settings(
         database_url=url,
         base_url="https://passport.test",
@@ -67,6 +61,20 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
         key_passphrase="correct horse battery staple",
         _env_file=None,
     )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for a fresh ledger, on a SQLite file and on PostgreSQL."""
+    if request.param == "sqlite":
+        return _ledger_settings(f"sqlite:///{tmp_path / 'passport.sqlite3'}", tmp_path)
+    return _ledger_settings(request.getfixturevalue("postgres_url"), tmp_path)
+
+
+@pytest.fixture
+def pg_settings(postgres_url: str, tmp_path: Path) -> Settings:
+    """A fresh ledger on the throwaway PostgreSQL server, for what only PostgreSQL does."""
+    return _ledger_settings(postgres_url, tmp_path)
 
 
 @pytest.fixture

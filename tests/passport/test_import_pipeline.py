@@ -77,17 +77,6 @@ def test_a_staff_number_written_two_ways_is_one_learner_to_the_chunker():
     assert rest == []
 
 
-@pytest.fixture
-def pg_settings(postgres_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        database_url=postgres_url,
-        base_url="https://passport.test",
-        key_dir=tmp_path / "keys",
-        key_passphrase="correct horse battery staple",
-        _env_file=None,
-    )
-
-
 def _academy(settings: Settings) -> ImportMapping:
     services = Services.open(settings)
     try:

@@ -28,18 +28,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 @pytest.fixture
-def pg_settings(postgres_url: str, tmp_path: Path) -> Settings:
-    """A fresh ledger on the throwaway PostgreSQL server."""
-    return Settings(
-        database_url=postgres_url,
-        base_url="https://passport.test",
-        key_dir=tmp_path / "keys",
-        key_passphrase="correct horse battery staple",
-        _env_file=None,
-    )
-
-
-@pytest.fixture
 def two_servers(pg_settings: Settings, tmp_path: Path) -> Iterator[list[str]]:
     """Two `passport serve --workers 2` processes on the same database; their base URLs."""
     env = {
@@ -165,7 +153,7 @@ def test_two_servers_with_two_workers_each_issue_cohorts_as_one_ledger(pg_settin
     assert (total, distinct) == (300, 300)
     assert _leaseholders(pg_settings, "follower-passports") == 1
     assert _leaseholders(pg_settings, "checkpoint-signer") == 1
-    notes = {httpx.get(f"{base}/log/checkpoint").text for base in two_servers}
+    notes = {httpx.get(f"{base}/log/checkpoint", timeout=60).text for base in two_servers}
     assert len(notes) == 1
     audit = run(pg_settings, "audit")
     assert audit.returncode == 0, audit.stdout + audit.stderr

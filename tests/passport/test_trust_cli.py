@@ -97,7 +97,8 @@ def test_a_saved_award_verifies_with_nothing_but_a_pinned_registry(settings, tmp
     checks = {c["id"]: c for c in json.loads(unpinned.stdout)["credentials"][0]["checks"]}
     assert checks["issuer"]["problem"] == "issuer_not_recognised"
     with serving(live, port) as base:
-        registry = _save(tmp_path, "registry.json", httpx.get(f"{base}{WELL_KNOWN_PATH}").json())
+        published = httpx.get(f"{base}{WELL_KNOWN_PATH}", timeout=60).json()
+        registry = _save(tmp_path, "registry.json", published)
         added = employer(desk, "trust", "add", str(registry), "--fingerprint", fingerprint)
         assert added.returncode == 0, added.stderr
         assert "trusting Staff Passport registry at 127.0.0.1" in added.stdout

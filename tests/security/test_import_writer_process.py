@@ -30,17 +30,6 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def pg_settings(postgres_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        database_url=postgres_url,
-        base_url="https://passport.test",
-        key_dir=tmp_path / "keys",
-        key_passphrase="correct horse battery staple",
-        _env_file=None,
-    )
-
-
-@pytest.fixture
 def report(pg_settings: Settings, tmp_path: Path) -> tuple[Path, Path]:
     """A report of ROWS rows (six chunks) and its mapping."""
     services = Services.open(pg_settings)
