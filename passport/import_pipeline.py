@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import multiprocessing
 import os
 import pickle
@@ -77,14 +76,21 @@ class Chunker:
 
     def _cut(self, issuer_id: UUID) -> Chunk:
         rows = self._pending[issuer_id]
-        taken = [r for r in rows if _learner(r) not in self._previous]
-        left = [r for r in rows if _learner(r) in self._previous]
+        taken: list[AwardRequest] = []
+        left: list[AwardRequest] = []
+        learners: set[str] = set()
+        for row in rows:
+            learner = _learner(row)
+            if learner in self._previous:
+                left.append(row)
+            else:
+                taken.append(row)
+                learners.add(learner)
         if not taken:  # only the last chunk's learners: the pipeline waits for its write
-            taken, left = rows, []
+            taken, left, learners = rows, [], {_learner(r) for r in rows}
         self._pending[issuer_id] = left
-        chunk = Chunk(issuer_id, taken, frozenset(_learner(r) for r in taken))
-        self._previous = chunk.learners
-        return chunk
+        self._previous = frozenset(learners)
+        return Chunk(issuer_id, taken, self._previous)
 
 
 class WriterError(RuntimeError):
@@ -98,8 +104,8 @@ def _die_with(importer: int) -> None:
     """Have Linux kill this process when the importer dies, `kill -9` included, so that no
     write outlives it (elsewhere, the writer ends when it next reads from the closed pipe)."""
     with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        # The C library is loaded already: its symbols are the process's own.
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != importer:  # it died before that took effect
         os._exit(1)
 
