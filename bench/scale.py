@@ -18,7 +18,6 @@ import argparse
 import contextlib
 import importlib.util
 import json
-import math
 import os
 import random
 import statistics
@@ -27,7 +26,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,51 +33,22 @@ import httpx
 
 from bench.importing import HEADER, PER_LEARNER
 from bench.issuance import _academy
+from bench.scale_figures import CLIENTS, ENDPOINTS, Latency, SizeRun
+from bench.scale_report import print_size, print_slopes
 from bench.store import PASSPHRASE, throwaway_settings
+from issuers.maintenance_keeper import TRACKING_NAME as KEEPER_JOB
+from issuers.programme_awarder import TRACKING_NAME as AWARDER_JOB
 from passport.publishing import passport_file
 from passport.services import Services
 from passport.settings import Settings
+from projections.runner import TRACKING_NAME
 from tests.passport.server import free_port, settled
 from tests.postgres_cluster import Cluster, throwaway_cluster
 
-ENDPOINTS = (
-    "share page (HTML)",
-    "share page (JSON)",
-    "learner page",
-    "role check",
-    "POST /credentials/verify",
-    "inclusion proof",
-    "checkpoint",
-)
-CLIENTS = (1, 8)
 SAMPLED_LEARNERS = 20
 ROLE = "registered-nurse-adult"
 BIN = Path(sys.executable).parent
-
-
-@dataclass
-class Latency:
-    """Response times of one endpoint at one concurrency, in milliseconds."""
-
-    p50: float
-    p99: float
-    requests: int
-    failures: int
-    first_failure: str
-
-
-@dataclass
-class SizeRun:
-    """Everything measured on one ledger size."""
-
-    credentials: int
-    events: int = 0
-    import_rate: float = 0.0
-    rebuild_rate: float = 0.0
-    audit_rate: float = 0.0
-    rss_mb: float = 0.0
-    peak_rss_mb: float = 0.0
-    latency: dict[tuple[str, int], Latency] = field(default_factory=dict)
+FOLLOWERS = (TRACKING_NAME, AWARDER_JOB, KEEPER_JOB)
 
 
 def _env(settings: Settings, base_url: str) -> dict[str, str]:
@@ -289,6 +258,7 @@ def _serve_and_measure(
         _process(serve, _env(settings, base), directory, f"{base}/healthz") as pid,
         _process(bare_serve, os.environ | {"PYTHONPATH": str(here)}, directory, f"{bare}/hello"),
     ):
+        run.catch_up_seconds = _followers_caught_up(settings, timeout=3600)
         settled(settings, timeout=600)
         for clients in CLIENTS:
             run.latency["bare", clients] = _locust(bare, "bare", clients, seconds, targets)
@@ -298,66 +268,37 @@ def _serve_and_measure(
     run.events = _events(settings)
 
 
+def _followers_caught_up(settings: Settings, timeout: float) -> float:
+    """Wait until the server's followers (the read models, the programme awarder, the
+    maintenance keeper) have each reached the log's head, so the measured requests do not share
+    the machine with their catching up after the load; the seconds waited."""
+    start = time.monotonic()
+    services = Services.open(settings)
+    try:
+        head = services.ledger.recorder.max_notification_id() or 0
+        while True:
+            with services.read_models.read() as tx:
+                rows = tx.execute(
+                    f"SELECT name, position FROM rm_tracking WHERE name IN "  # noqa: S608
+                    f"({', '.join('?' * len(FOLLOWERS))})",
+                    FOLLOWERS,
+                )
+            positions = {str(name): int(position) for name, position in rows}
+            if all(positions.get(name, 0) >= head for name in FOLLOWERS):
+                return time.monotonic() - start
+            if time.monotonic() - start > timeout:
+                raise SystemExit(f"the server's followers did not reach {head}: {positions}")
+            time.sleep(1)
+    finally:
+        services.close()
+
+
 def _rebuild_and_audit(settings: Settings, directory: Path, run: SizeRun) -> None:
     """`passport projections rebuild` and `passport audit` (server stopped): events/s each."""
     env = _env(settings, settings.base_url)
     rebuild_seconds = _timed([str(BIN / "passport"), "projections", "rebuild"], env, directory)
     run.rebuild_rate = run.events / rebuild_seconds
     run.audit_rate = run.events / _timed([str(BIN / "passport"), "audit"], env, directory)
-
-
-def _slope(small: SizeRun, large: SizeRun, small_value: float, large_value: float) -> str:
-    """The ratio large/small, the log-log slope k (value ∝ credentials^k: 0 flat, 1 linear) and
-    the value at 10^7 credentials on that slope."""
-    ratio = large_value / small_value if small_value else float("nan")
-    k = math.log(ratio) / math.log(large.credentials / small.credentials)
-    at_ten_million = large_value * (10**7 / large.credentials) ** k
-    return f"×{ratio:6.2f}  k {k:+5.2f}  at 10^7: {at_ten_million:10.1f}"
-
-
-def print_size(run: SizeRun) -> None:
-    """Print one size's table, with the machine's load average now (it is shared)."""
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"\n{run.credentials} credentials, {run.events} events; load average {load}")
-    print(f"  {'endpoint':26s} clients   p50 ms   p99 ms  p50/bare  p99/bare requests failures")
-    for clients in CLIENTS:
-        bare = run.latency["bare", clients]
-        for endpoint in ("bare", *ENDPOINTS):
-            if (endpoint, clients) not in run.latency:
-                continue
-            lat = run.latency[endpoint, clients]
-            print(
-                f"  {endpoint:26s} {clients:7d} {lat.p50:8.2f} {lat.p99:8.2f} "
-                f"{lat.p50 / bare.p50:9.1f} {lat.p99 / bare.p99:9.1f} "
-                f"{lat.requests:8d} {lat.failures:8d}"
-            )
-            if lat.failures:
-                print(f"    first failure: {lat.first_failure}")
-    print(f"  import (passport import)    {run.import_rate:10.0f} credentials/s")
-    print(f"  projections rebuild         {run.rebuild_rate:10.0f} events/s")
-    print(f"  audit                       {run.audit_rate:10.0f} events/s")
-    print(f"  server RSS                  {run.rss_mb:10.0f} MB (peak {run.peak_rss_mb:.0f})")
-    sys.stdout.flush()
-
-
-def print_slopes(runs: list[SizeRun]) -> None:
-    """Print each figure's slope from the smallest size to the largest."""
-    if len(runs) < 2:
-        return
-    small, large = runs[0], runs[-1]
-    print(
-        f"\nslope from {small.credentials} to {large.credentials} credentials: ratio, "
-        "log-log slope k, and the figure at 10^7 on that slope"
-    )
-    for clients in CLIENTS:
-        for endpoint in ENDPOINTS:
-            if (endpoint, clients) not in small.latency:
-                continue
-            a, b = small.latency[endpoint, clients].p50, large.latency[endpoint, clients].p50
-            print(f"  p50 ms {endpoint:26s} ×{clients}  {_slope(small, large, a, b)}")
-    for name in ("import_rate", "rebuild_rate", "audit_rate", "rss_mb"):
-        a, b = getattr(small, name), getattr(large, name)
-        print(f"  {name:37s} {_slope(small, large, a, b)}")
 
 
 def main() -> None:

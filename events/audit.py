@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, Notification
 
 from events.errors import EventSignatureError
 from events.signing import open_envelope
@@ -32,8 +32,12 @@ def audit_log(
     recorder: ApplicationRecorder,
     trusted: Mapping[str, PublicKey],
     progress: Callable[[int], None] | None = None,
+    observe: Callable[[Sequence[Notification]], None] | None = None,
 ) -> AuditResult:
-    """Check each stored event's envelope, in log order, stopping at the first failure."""
+    """Check each stored event's envelope, in log order, stopping at the first failure.
+
+    `observe` is given each page of events once all their signatures hold, so a further check
+    (the Merkle tree's) reads the log in the same pass."""
     checked = 0
     position = 0
     while True:
@@ -46,6 +50,8 @@ def audit_log(
             except EventSignatureError as failure:
                 return AuditResult(checked, failure, notification.id)
             checked += 1
+        if observe is not None:
+            observe(notifications)
         if progress is not None:
             progress(checked)
         if len(notifications) < PAGE:

@@ -16,7 +16,7 @@ from events.errors import EventSignatureError
 from keys import PublicKey
 from passport.background import REBUILD_JOB, lease
 from passport.cli_common import fail, open_services
-from passport.log import checkpoints, first_divergence
+from passport.log import TreeReplay, checkpoints
 from passport.services import LEDGER_ROLE, utcnow
 from projections.set_aside import set_aside_events
 
@@ -26,6 +26,19 @@ projections_app = typer.Typer(
 )
 
 
+def _progress() -> Progress:
+    """A progress bar on stderr, when it is a terminal: events done of the log, and the rate."""
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} events/s"),
+        TimeRemainingColumn(),
+        disable=not sys.stderr.isatty(),
+        console=Console(stderr=True),
+    )
+
+
 def audit() -> None:
     """Check every event's signature and the Merkle log. Exit 0 intact, 1 tampered."""
     services = open_services()
@@ -33,7 +46,22 @@ def audit() -> None:
         trusted = {
             kid: PublicKey.from_multibase(kid) for kid in services.key_store.role_keys(LEDGER_ROLE)
         }
-        result = audit_log(services.ledger.recorder, trusted)
+        replay = TreeReplay(services)
+        head = services.ledger.recorder.max_notification_id() or 0
+        start = time.monotonic()
+        with _progress() as bar:
+            task = bar.add_task("auditing", total=head or None, rate="-")
+
+            def advance(checked: int) -> None:
+                rate = checked / max(time.monotonic() - start, 1e-9)
+                bar.update(task, completed=checked, rate=f"{rate:,.0f}")
+
+            result = audit_log(
+                services.ledger.recorder, trusted, progress=advance, observe=replay.feed
+            )
+        divergence = replay.finish() if result.intact else None
+        published = len(checkpoints(services))
+        set_aside = set_aside_events(services.read_models)
     finally:
         services.close()
     if result.first_failure is not None:
@@ -44,13 +72,6 @@ def audit() -> None:
         )
         typer.echo(f"{result.checked} events before it verified.")
         raise typer.Exit(1)
-    services = open_services()
-    try:
-        divergence = first_divergence(services)
-        published = len(checkpoints(services))
-        set_aside = set_aside_events(services.read_models)
-    finally:
-        services.close()
     if divergence is not None:
         typer.echo(f"TAMPERED: {divergence}")
         raise typer.Exit(1)
@@ -90,15 +111,7 @@ def rebuild() -> None:
         if not job.acquire():
             fail("another `passport projections rebuild` is running on this database; wait for it")
         start = time.monotonic()
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]} events/s"),
-            TimeRemainingColumn(),
-            disable=not sys.stderr.isatty(),
-            console=Console(stderr=True),
-        ) as bar:
+        with _progress() as bar:
             task = bar.add_task("rebuilding", total=None, rate="-")
 
             def advance(position: int, head: int) -> None:

@@ -15,15 +15,17 @@ import json
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from eventsourcing.persistence import Notification
+
 from keys import PublicKey
 from passport.services import LEDGER_ROLE, Services
 from projections.merkle_log import MerkleLog, log_entry
-from projections.merkle_tree import MemoryNodes, append_leaf, root
+from projections.merkle_tree import append_to_frontier, frontier_root
 from verifier.canonical import canonical_json
 from verifier.merkle import leaf_hash
 from verifier.signed_note import Checkpoint, note_verifier_key, sign_note
@@ -253,33 +255,66 @@ def _note_for(services: Services, size: int) -> str:
     return str(rows[0][0])
 
 
+class TreeReplay:
+    """Recomputes the tree from the events fed to it in log order, comparing each leaf with the
+    tree's stored leaf and each published checkpoint's root with the recomputed one. Holds only
+    the tree's frontier (O(log n) hashes) and reads stored leaves a page at a time."""
+
+    def __init__(self, services: Services) -> None:
+        self._published = {size: root_hash for size, root_hash, _ in checkpoints(services)}
+        self._stored = MerkleLog(services.read_models)
+        self._stored_size = self._stored.size()
+        self._frontier: list[bytes] = []
+        self.size = 0
+        self.divergence: str | None = None
+
+    def feed(self, events: Sequence[Notification]) -> None:
+        """The next events of the log, in order; stops looking after the first difference."""
+        if self.divergence is not None or not events:
+            return
+        stored = self._stored.leaves(self.size, min(self.size + len(events), self._stored_size))
+        for event in events:
+            leaf = leaf_hash(log_entry(event))
+            if self.size < self._stored_size and stored.get(self.size) != leaf:
+                self.divergence = (
+                    f"log position {event.id} (aggregate {event.originator_id}, version "
+                    f"{event.originator_version}) no longer hashes to leaf {self.size} of the tree"
+                )
+                return
+            append_to_frontier(self.size, leaf, self._frontier, _keep_nothing)
+            self.size += 1
+            published = self._published.get(self.size)
+            if published is not None and frontier_root(self._frontier) != published:
+                self.divergence = (
+                    f"the log no longer matches the checkpoint published at size {self.size}"
+                )
+                return
+
+    def finish(self) -> str | None:
+        """The first difference found, or a checkpoint beyond the log's end; None when all
+        agree."""
+        if self.divergence is not None:
+            return self.divergence
+        missing = [s for s in self._published if s > self.size]
+        if missing:
+            return f"the log is shorter ({self.size}) than a published checkpoint ({min(missing)})"
+        return None
+
+
+def _keep_nothing(level: int, index: int, value: bytes) -> None:
+    """The replay keeps the frontier only, not the tree's nodes."""
+
+
 def first_divergence(services: Services) -> str | None:
-    """Recompute the tree from the stored events and compare it with what was recorded and
-    published: each leaf with the tree's stored leaf, each checkpoint's root. The first
-    difference is described; None when all agree."""
-    published = {size: (root_hash, note) for size, root_hash, note in checkpoints(services)}
-    stored = MerkleLog(services.read_models)
-    nodes = MemoryNodes()
-    size, position, stored_size = 0, 0, stored.size()
+    """Replay the whole log against the stored tree and the published checkpoints (see
+    `TreeReplay`): the first difference described, None when all agree."""
+    replay = TreeReplay(services)
+    position = 0
     while True:
         batch = services.ledger.recorder.select_notifications(
             position, 1000, inclusive_of_start=False
         )
-        for event in batch:
-            leaf = leaf_hash(log_entry(event))
-            if size < stored_size and stored.leaf(size) != leaf:
-                return (
-                    f"log position {event.id} (aggregate {event.originator_id}, version "
-                    f"{event.originator_version}) no longer hashes to leaf {size} of the tree"
-                )
-            append_leaf(size, leaf, nodes.put, nodes.get)
-            size += 1
-            if size in published and root(size, nodes.get) != published[size][0]:
-                return f"the log no longer matches the checkpoint published at size {size}"
+        replay.feed(batch)
         if len(batch) < 1000:
-            break
+            return replay.finish()
         position = batch[-1].id
-    missing = [s for s in published if s > size]
-    if missing:
-        return f"the log is shorter ({size}) than a published checkpoint ({min(missing)})"
-    return None

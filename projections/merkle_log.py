@@ -168,6 +168,15 @@ class MerkleLog:
         with self._database.read() as tx:
             return _node_reader(tx)(0, index)
 
+    def leaves(self, start: int, end: int) -> dict[int, bytes]:
+        """The stored hashes of leaves [start, end), by index (one range of the primary key)."""
+        with self._database.read() as tx:
+            rows = tx.execute(
+                "SELECT idx, hash FROM rm_merkle_nodes WHERE level = 0 AND idx >= ? AND idx < ?",
+                (start, end),
+            )
+        return {int(r[0]): bytes.fromhex(str(r[1])) for r in rows}
+
     def credential_proofs(
         self, credential_ids: Collection[str], size: int
     ) -> dict[str, tuple[int, int, bytes, list[bytes]]]:

@@ -196,6 +196,43 @@ def test_audit_notices_a_tree_that_no_longer_matches_the_log(settings, seeded):
     assert "no longer hashes to leaf 3" in done.stdout
 
 
+def _publish_row(settings: Settings, size: int, root_hash: bytes) -> None:
+    """A checkpoint row as if published at `size` (the table takes inserts, never updates)."""
+    services = Services.open(settings)
+    try:
+        with services.read_models.transaction() as tx:
+            tx.execute(
+                "INSERT INTO log_checkpoints (size, root, note, published_at) VALUES (?, ?, ?, ?)",
+                (size, root_hash.hex(), "-", "2026-01-01T00:00:00+00:00"),
+            )
+    finally:
+        services.close()
+
+
+def test_audit_checks_each_checkpoint_root_against_the_rfc6962_root_of_the_log(settings, seeded):
+    """Audit recomputes the root at every published size: a checkpoint at size 5 whose root is
+    RFC 6962's MTH of the first five entries (written out independently) agrees; one at size 7
+    with another root is named as the log no longer matching it."""
+    entries = _entries(settings)
+    _publish_row(settings, 5, independent_root(entries[:5]))
+    done = run(settings, "audit")
+    assert done.returncode == 0, done.stdout
+    assert "matches the log and all 1 published checkpoints" in done.stdout
+    _publish_row(settings, 7, independent_root(entries[:6]))
+    done = run(settings, "audit")
+    assert done.returncode == 1
+    assert "TAMPERED: the log no longer matches the checkpoint published at size 7" in done.stdout
+
+
+def test_audit_notices_a_log_shorter_than_a_checkpoint(settings, seeded):
+    """A checkpoint beyond the log's end (events deleted since it was published) is tampering."""
+    size = len(_entries(settings))
+    _publish_row(settings, size + 5, hashlib.sha256(b"elsewhere").digest())
+    done = run(settings, "audit")
+    assert done.returncode == 1
+    assert f"the log is shorter ({size}) than a published checkpoint ({size + 5})" in done.stdout
+
+
 def _wait_for_checkpoint(settings: Settings, size: int) -> list[int]:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

@@ -154,7 +154,6 @@ def test_a_killed_import_leaves_no_writer_writing(pg_settings, report):
     with _importing(pg_settings, report) as (process, writer):
         with psycopg.connect(pg_settings.postgres_conninfo()) as lock:
             lock.execute("LOCK TABLE award_idempotency_keys IN EXCLUSIVE MODE")
-            held = _store_state(pg_settings)
             deadline = time.monotonic() + 120
             while not _waiting_on_a_lock(pg_settings) and time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -165,6 +164,9 @@ def test_a_killed_import_leaves_no_writer_writing(pg_settings, report):
             while _alive(writer) and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert not _alive(writer), "the writer outlived the import"
+            # Read once the import is dead (it reserves status places for its next chunk in
+            # transactions of its own) and while the lock still holds back the writer's chunk.
+            held = _store_state(pg_settings)
         # The lock is gone: a writer still alive would now record its chunk.
         state = _settled(pg_settings)
     assert state == held
