@@ -8,8 +8,9 @@
 - library: `Awarding.award_many` in the cohort runner's chunks (build, sign both forms, reserve
   status indexes, record);
 - API: `POST /api/v1/issuers/{id}/awards/batch` on a local server, polled until the job is done;
-- rounds: the same learners awarded again and again (`--rounds`), each round's rate against the
-  bare append: flat when an award costs the same at the first round and the last.
+- rounds: the same learners awarded again and again (`--rounds`, `award_many` in batches of
+  100), each round's rate against the bare append: flat when an award costs the same at the
+  first round and the last.
 
 `--postgres` runs everything on a throwaway PostgreSQL server instead of SQLite files.
 """
@@ -34,10 +35,13 @@ from events.issuer import AchievementKind
 from issuers.accounts import IssuerAccount
 from issuers.awarding import AwardRequest, Learner
 from issuers.cohort import Mode, validate
-from issuers.jobs import CHUNK, Job
+from issuers.jobs import Job
 from passport.services import Services
 from tests.passport.server import serving
 from tests.postgres_cluster import Cluster, throwaway_cluster
+
+# The bare appends' batch, as first measured (the cohort runner's is `issuers.jobs.CHUNK`).
+CHUNK = 100
 
 POSTGRES: Cluster | None = None
 

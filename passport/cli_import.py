@@ -13,10 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from events.errors import LedgerError
 from issuers.signing import SigningPool
 from passport.cli_common import EXIT_UNUSABLE, fail
-from passport.import_pipeline import WriterError
 from passport.importing import Importer, ImportMapping, Plan, writer_for
 from passport.services import Services, utcnow
 from passport.settings import Settings
+from passport.writer_process import WriterError
 
 EXIT_REFUSED = 1  # with --skip-invalid: the valid rows were recorded, some rows were not
 EXIT_STOPPED = 3  # a chunk could not be recorded: those before it were

@@ -8,7 +8,9 @@ exactly as an award is, with the completion date as its `validFrom`. A chunk's c
 idempotency keys and claims commit in one transaction: a kill leaves whole chunks only (and, if
 it came while a chunk was signed, that chunk's status places reserved but unused). On
 PostgreSQL a writer process records each chunk while the next is signed
-(`passport.import_pipeline`); with a `SigningPool`, credentials are signed in its processes too.
+(`issuers.award_pipeline`, `passport.writer_process`); with a `SigningPool`, credentials are
+signed in its processes too.
+signed in its processes too.
 
 A row's idempotency key is a keyed hash (ledger secret) of what makes it the same record:
 staff number, course code and completion date. Importing a row again, or rerunning an import
@@ -33,12 +35,13 @@ from pydantic.alias_generators import to_camel
 from events.application import IssuerDetails
 from events.errors import IssuerNotFoundError
 from events.issuer import Issuer
+from issuers.award_pipeline import Chunk, Chunker, PipelinedRecorder
 from issuers.awarding import AwardRequest
 from issuers.cohort import validate
 from issuers.signing import SigningPool
 from keys import normalise_identifier
-from passport.import_pipeline import Chunk, Chunker, PipelinedRecorder, WriterProcess
 from passport.services import Services
+from passport.writer_process import WriterProcess
 
 CHUNK = 500  # rows per atomic write
 DIGEST_PURPOSE = "import-row"
@@ -291,7 +294,9 @@ class Importer:
     ) -> int:
         """Award every valid row in chunks (one transaction each); refused rows are skipped.
         With a `writer`, each chunk is signed while the one before is written there
-        (`passport.import_pipeline`); with a `pool`, the credentials are signed in its processes.
+        (`issuers.award_pipeline`, `passport.writer_process`); with a `pool`, the credentials
+        are signed in its processes.
+        are signed in its processes.
         Returns how many rows were awarded (recorded now or found recorded before)."""
         recorder = PipelinedRecorder(self._services.awarding, at, progress, pool, writer)
         return recorder.record(self._chunks(path, progress))

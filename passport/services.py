@@ -33,6 +33,7 @@ from passport.outbox import Outbox
 from passport.schema_setup import schema_setup
 from passport.settings import Settings
 from passport.sharing import Sharing
+from passport.writer_process import cohort_writers
 from projections.database import PostgresReadModels, ReadModelDatabase, SQLiteReadModels
 from projections.idempotency import IdempotencyKeys
 from projections.personal_data import SqlVault
@@ -159,7 +160,7 @@ class Services:
             projections=projections,
             status_indexes=status_indexes,
             jobs=jobs,
-            cohorts=CohortRunner(awarding, jobs),
+            cohorts=CohortRunner(awarding, jobs, cohort_writers(settings)),
             views=views,
             awarding=awarding,
             accounts=Accounts(ledger, awarding),

@@ -17,11 +17,12 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from events.issuer import AchievementKind
+from issuers.award_pipeline import Chunk, Chunker
 from issuers.award_requests import AwardRequest, Learner
-from passport.import_pipeline import Chunk, Chunker, WriterError, WriterProcess
 from passport.importing import CHUNK, Importer, ImportMapping
 from passport.services import Services
 from passport.settings import Settings
+from passport.writer_process import WriterError, WriterProcess
 from tests.passport.test_import import _store_state
 
 HEADER = "Employee Number,Full Name,Email Address,Competence Code,Achieved Date\n"

@@ -18,6 +18,7 @@ import pytest
 
 from passport.services import Services
 from passport.settings import Settings
+from passport.writer_process import COHORT_WRITER_FROM
 from projections.follower import lock_key
 from tests.api_client import ACHIEVEMENT, Api
 from tests.issuers.test_cohorts import rows, wait_for
@@ -125,8 +126,11 @@ def test_two_servers_with_two_workers_each_issue_cohorts_as_one_ledger(pg_settin
     reader.start()
     try:
         jobs = []
+        # The first is large enough to be written by a writer process of its worker's own.
+        sizes = (COHORT_WRITER_FROM, 150)
         for n, client in enumerate(clients):
-            cohort = {"mode": "per-row", "awards": rows(achievement_id, 150, start=n * 150)}
+            awards = rows(achievement_id, sizes[n], start=sum(sizes[:n]))
+            cohort = {"mode": "per-row", "awards": awards}
             sent = client.post(
                 f"{issuer}/awards/batch",
                 headers={**token, "Idempotency-Key": f"cohort-{n}"},
@@ -134,9 +138,9 @@ def test_two_servers_with_two_workers_each_issue_cohorts_as_one_ledger(pg_settin
             )
             assert sent.status_code == 202, sent.text
             jobs.append((client, sent.headers["location"]))
-        for client, location in jobs:
+        for (client, location), size in zip(jobs, sizes, strict=True):
             job = wait_for(client, location, token)
-            assert (job["status"], job["done"], job["total"]) == ("completed", 150, 150), job
+            assert (job["status"], job["done"], job["total"]) == ("completed", size, size), job
     finally:
         done.set()
         reader.join()
@@ -150,7 +154,7 @@ def test_two_servers_with_two_workers_each_issue_cohorts_as_one_ledger(pg_settin
         total, distinct = conn.execute(
             "SELECT COUNT(*), COUNT(DISTINCT credential_id) FROM rm_credentials"
         ).fetchone() or (0, 0)
-    assert (total, distinct) == (300, 300)
+    assert (total, distinct) == (sum(sizes), sum(sizes))
     assert _leaseholders(pg_settings, "follower-passports") == 1
     assert _leaseholders(pg_settings, "checkpoint-signer") == 1
     notes = {httpx.get(f"{base}/log/checkpoint", timeout=60).text for base in two_servers}
