@@ -62,14 +62,22 @@ def _env(settings: Settings, base_url: str) -> dict[str, str]:
     }
 
 
-def _timed(command: list[str], env: dict[str, str], cwd: Path) -> float:
-    """Seconds a `passport` command takes, process start included; fails loudly if it fails."""
-    start = time.perf_counter()
-    done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} exited {done.returncode}: {done.stderr[-2000:]}")
-    return elapsed
+def _timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """Seconds a `passport` command takes, process start included, and its peak resident memory
+    (MB, from the kernel's account of that one child); fails loudly if it fails."""
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            message = errors.read().decode(errors="replace")[-2000:]
+            raise SystemExit(f"{' '.join(command)} exited {process.returncode}: {message}")
+    return elapsed, usage.ru_maxrss / 1024
 
 
 def write_report(path: Path, rows: int) -> None:
@@ -96,7 +104,7 @@ def _load(settings: Settings, directory: Path, credentials: int, base: str) -> f
     mapping.write_text(
         json.dumps({"courses": {"IG": {"issuer": str(account.id), "achievement": achievement}}})
     )
-    seconds = _timed(
+    seconds, _ = _timed(
         [str(BIN / "passport"), "import", str(report), "--mapping", str(mapping)],
         _env(settings, base),
         directory,
@@ -224,12 +232,10 @@ def measure_existing(
     if rebuild:
         run.events = _events(settings)
         env = _env(settings, settings.base_url)
-        seconds_taken = _timed([str(BIN / "passport"), "projections", "rebuild"], env, directory)
-        run.rebuild_rate = run.events / seconds_taken
+        _rebuild(env, directory, run)
     _serve_and_measure(settings, directory, run, seconds, endpoints)
     if rebuild:
-        env = _env(settings, settings.base_url)
-        run.audit_rate = run.events / _timed([str(BIN / "passport"), "audit"], env, directory)
+        _audit(_env(settings, settings.base_url), directory, run)
     return run
 
 
@@ -296,9 +302,20 @@ def _followers_caught_up(settings: Settings, timeout: float) -> float:
 def _rebuild_and_audit(settings: Settings, directory: Path, run: SizeRun) -> None:
     """`passport projections rebuild` and `passport audit` (server stopped): events/s each."""
     env = _env(settings, settings.base_url)
-    rebuild_seconds = _timed([str(BIN / "passport"), "projections", "rebuild"], env, directory)
-    run.rebuild_rate = run.events / rebuild_seconds
-    run.audit_rate = run.events / _timed([str(BIN / "passport"), "audit"], env, directory)
+    _rebuild(env, directory, run)
+    _audit(env, directory, run)
+
+
+def _rebuild(env: dict[str, str], directory: Path, run: SizeRun) -> None:
+    seconds, run.rebuild_peak_mb = _timed(
+        [str(BIN / "passport"), "projections", "rebuild"], env, directory
+    )
+    run.rebuild_rate = run.events / seconds
+
+
+def _audit(env: dict[str, str], directory: Path, run: SizeRun) -> None:
+    seconds, run.audit_peak_mb = _timed([str(BIN / "passport"), "audit"], env, directory)
+    run.audit_rate = run.events / seconds
 
 
 def main() -> None:

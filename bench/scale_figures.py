@@ -36,6 +36,8 @@ class SizeRun:
     import_rate: float = 0.0
     rebuild_rate: float = 0.0
     audit_rate: float = 0.0
+    rebuild_peak_mb: float = 0.0
+    audit_peak_mb: float = 0.0
     rss_mb: float = 0.0
     peak_rss_mb: float = 0.0
     catch_up_seconds: float = 0.0

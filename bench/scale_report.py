@@ -37,8 +37,14 @@ def print_size(run: SizeRun) -> None:
             if lat.failures:
                 print(f"    first failure: {lat.first_failure}")
     print(f"  import (passport import)    {run.import_rate:10.0f} credentials/s")
-    print(f"  projections rebuild         {run.rebuild_rate:10.0f} events/s")
-    print(f"  audit                       {run.audit_rate:10.0f} events/s")
+    print(
+        f"  projections rebuild         {run.rebuild_rate:10.0f} events/s"
+        f" (peak RSS {run.rebuild_peak_mb:.0f} MB)"
+    )
+    print(
+        f"  audit                       {run.audit_rate:10.0f} events/s"
+        f" (peak RSS {run.audit_peak_mb:.0f} MB)"
+    )
     print(f"  server RSS                  {run.rss_mb:10.0f} MB (peak {run.peak_rss_mb:.0f})")
     print(
         f"  followers caught up         {run.catch_up_seconds:10.1f} s after the server started "
@@ -62,6 +68,13 @@ def print_slopes(runs: list[SizeRun]) -> None:
                 continue
             a, b = small.latency[endpoint, clients].p50, large.latency[endpoint, clients].p50
             print(f"  p50 ms {endpoint:26s} ×{clients}  {_slope(small, large, a, b)}")
-    for name in ("import_rate", "rebuild_rate", "audit_rate", "rss_mb"):
+    for name in (
+        "import_rate",
+        "rebuild_rate",
+        "audit_rate",
+        "rss_mb",
+        "rebuild_peak_mb",
+        "audit_peak_mb",
+    ):
         a, b = getattr(small, name), getattr(large, name)
         print(f"  {name:37s} {_slope(small, large, a, b)}")
