@@ -3,13 +3,14 @@ rates and server memory at each size, on a throwaway PostgreSQL server.
 
 For each size in `--sizes` (credentials, ten per learner) a fresh database is loaded through
 `passport import` (a generated ESR report and mapping), served by `passport serve` (a real
-process), and each endpoint (share page HTML and JSON, learner page, role check,
-`POST /credentials/verify`, inclusion proof, checkpoint) is requested by locust, headless, at 1
-and at 8 concurrent clients; p50 and p99 are printed in milliseconds and as a ratio to a bare
-FastAPI endpoint served with the same uvicorn configuration in the same run. Then the server's
-RSS, `passport projections rebuild` and `passport audit` (events/s, with the server stopped),
-and the slope of each figure from the smallest size to the largest, with what 10^7 credentials
-would cost at that slope. Needs the `bench` extra: `pip install -e '.[bench]'`.
+process), and, once the server's followers have caught up with the load, each endpoint (share
+page HTML and JSON, learner page, role check, `POST /credentials/verify`, inclusion proof,
+checkpoint) is requested by locust, headless, at 1 and at 8 concurrent clients; p50 and p99 are
+printed in milliseconds and as a ratio to a bare FastAPI endpoint served with the same uvicorn
+configuration in the same run. Then the server's RSS, `passport projections rebuild` and
+`passport audit` (events/s and peak memory, with the server stopped), and the slope of each
+figure from the smallest size to the largest, with what 10^7 credentials would cost at that
+slope. Needs the `bench` extra: `pip install -e '.[bench]'`.
 """
 
 from __future__ import annotations
@@ -64,20 +65,25 @@ def _env(settings: Settings, base_url: str) -> dict[str, str]:
 
 def _timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
     """Seconds a `passport` command takes, process start included, and its peak resident memory
-    (MB, from the kernel's account of that one child); fails loudly if it fails."""
+    in MB (its own high-water mark, read every 0.2 s while it runs: the kernel's figure at exit
+    would also count the memory of this process, which it starts as a copy of); fails loudly if
+    it fails."""
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         process = subprocess.Popen(
             command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors
         )
-        _, status, usage = os.wait4(process.pid, 0)
+        peak = 0.0
+        while process.poll() is None:
+            with contextlib.suppress(FileNotFoundError, KeyError, ValueError):
+                peak = max(peak, _rss_mb(process.pid)[1])
+            time.sleep(0.2)
         elapsed = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
             errors.seek(0)
             message = errors.read().decode(errors="replace")[-2000:]
             raise SystemExit(f"{' '.join(command)} exited {process.returncode}: {message}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, peak
 
 
 def write_report(path: Path, rows: int) -> None:
