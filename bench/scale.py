@@ -74,10 +74,14 @@ def _timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, f
             command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors
         )
         peak = 0.0
-        while process.poll() is None:
+        while True:
             with contextlib.suppress(FileNotFoundError, KeyError, ValueError):
                 peak = max(peak, _rss_mb(process.pid)[1])
-            time.sleep(0.2)
+            try:
+                process.wait(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                continue
         elapsed = time.perf_counter() - start
         if process.returncode != 0:
             errors.seek(0)

@@ -95,7 +95,7 @@ class Chunker:
 
 
 class PipelinedRecorder:
-    """Records chunks; with a `WriterProcess`, each is prepared here while the one before is
+    """Records chunks; with a `ChunkWriter`, each is prepared here while the one before is
     written there; without, one after the other."""
 
     def __init__(

@@ -190,8 +190,8 @@ class CohortRunner:
             log.exception("cohort job %s failed", job.id)
             job.status = "failed"
             message = (
-                f"{exc}; send the same request again, with the same Idempotency-Key, to award "
-                "the rows not yet recorded (those recorded are not awarded twice)"
+                f"{exc}; sending the same request again, with the same Idempotency-Key, resumes "
+                "the job (rows already recorded are not awarded twice)"
             )
             job.errors.append({"row": None, "field": None, "message": message})
             self._store.save(job)

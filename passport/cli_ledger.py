@@ -16,7 +16,7 @@ from events.errors import EventSignatureError
 from keys import PublicKey
 from passport.background import REBUILD_JOB, lease
 from passport.cli_common import fail, open_services
-from passport.log import TreeReplay, checkpoints
+from passport.log import TreeReplay
 from passport.services import LEDGER_ROLE, utcnow
 from projections.set_aside import set_aside_events
 
@@ -60,7 +60,7 @@ def audit() -> None:
                 services.ledger.recorder, trusted, progress=advance, observe=replay.feed
             )
         divergence = replay.finish() if result.intact else None
-        published = len(checkpoints(services))
+        published = replay.checkpoints
         set_aside = set_aside_events(services.read_models)
     finally:
         services.close()

@@ -10,7 +10,6 @@ it came while a chunk was signed, that chunk's status places reserved but unused
 PostgreSQL a writer process records each chunk while the next is signed
 (`issuers.award_pipeline`, `passport.writer_process`); with a `SigningPool`, credentials are
 signed in its processes too.
-signed in its processes too.
 
 A row's idempotency key is a keyed hash (ledger secret) of what makes it the same record:
 staff number, course code and completion date. Importing a row again, or rerunning an import
@@ -296,7 +295,6 @@ class Importer:
         With a `writer`, each chunk is signed while the one before is written there
         (`issuers.award_pipeline`, `passport.writer_process`); with a `pool`, the credentials
         are signed in its processes.
-        are signed in its processes.
         Returns how many rows were awarded (recorded now or found recorded before)."""
         recorder = PipelinedRecorder(self._services.awarding, at, progress, pool, writer)
         return recorder.record(self._chunks(path, progress))
@@ -317,7 +315,7 @@ def writer_for(
     """A writer process for an import of more than one chunk on PostgreSQL, else None: one
     SQLite file takes one writer at a time, and a small import ends before a process starts."""
     if services.settings.is_postgres and plan.awards > CHUNK:
-        return WriterProcess(services.settings)
+        return contextlib.closing(WriterProcess(services.settings))
     return contextlib.nullcontext()
 
 

@@ -268,6 +268,11 @@ class TreeReplay:
         self.size = 0
         self.divergence: str | None = None
 
+    @property
+    def checkpoints(self) -> int:
+        """How many published checkpoints the replay compares with."""
+        return len(self._published)
+
     def feed(self, events: Sequence[Notification]) -> None:
         """The next events of the log, in order; stops looking after the first difference."""
         if self.divergence is not None or not events:

@@ -16,8 +16,6 @@ import signal
 import threading
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
-from types import TracebackType
-from typing import Self
 from uuid import UUID
 
 from issuers.award_pipeline import ChunkWriter
@@ -37,13 +35,14 @@ class WriterError(RuntimeError):
 PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
-def _die_with(importer: int) -> None:
-    """Have Linux kill this process when the importer dies, `kill -9` included, so that no
-    write outlives it (elsewhere, the writer ends when it next reads from the closed pipe)."""
+def _die_with(parent: int) -> None:
+    """Have Linux kill this process when the thread that started it ends or its process dies,
+    `kill -9` included, so that no write outlives an import or a cohort (elsewhere, the writer
+    ends when it next reads from the closed pipe)."""
     with contextlib.suppress(OSError, AttributeError):
         # The C library is loaded already: its symbols are the process's own.
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != importer:  # it died before that took effect
+    if os.getppid() != parent:  # it died before that took effect
         os._exit(1)
 
 
@@ -56,14 +55,14 @@ def _sendable(exc: Exception) -> Exception:
     return exc
 
 
-def _write_chunks(connection: Connection, settings: Settings, importer: int) -> None:
+def _write_chunks(connection: Connection, settings: Settings, parent: int) -> None:
     """The writer process: records each prepared chunk it is sent, answering whether it did
     (False: another writer changed one of its passports first). Ends when sent None, or when
-    the importer is gone (its end of the pipe closed). Ctrl-C is the importer's to handle: it
+    its parent is gone (its end of the pipe closed). Ctrl-C is the parent's to handle: it
     stops sending, and this process ends after the write under way."""
     from passport.services import Services  # noqa: PLC0415 (the writer's own; Services uses us)
 
-    _die_with(importer)
+    _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     services = Services.open(settings)
     try:
@@ -77,7 +76,7 @@ def _write_chunks(connection: Connection, settings: Settings, importer: int) -> 
             issuer_id, prepared = message
             try:
                 answer: object = services.awarding.record_prepared(issuer_id, prepared) is not None
-            except Exception as exc:  # sent back: the importer stops with it, as without a writer
+            except Exception as exc:  # sent back: the sender stops with it, as without a writer
                 answer = _sendable(exc)
             try:
                 connection.send(answer)
@@ -88,7 +87,8 @@ def _write_chunks(connection: Connection, settings: Settings, importer: int) -> 
 
 
 class WriterProcess:
-    """A process of its own recording prepared chunks, one at a time, on the same store."""
+    """A process of its own recording prepared chunks, one at a time, on the same store; `close`
+    it (`contextlib.closing`) once the last chunk's result is in."""
 
     def __init__(self, settings: Settings) -> None:
         # Linux signals the writer when the thread that starts it ends (`_die_with`), not only
@@ -100,7 +100,7 @@ class WriterProcess:
             args=(theirs, settings, os.getpid()),
             name="passport-award-writer",
         )
-        self._process.start()  # opens the store while the importer checks the file
+        self._process.start()  # opens the store while its parent prepares the first chunk
         theirs.close()
 
     @property
@@ -139,17 +139,6 @@ class WriterProcess:
         self._connection.close()
         self._process.join()
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
 
 def cohort_writers(settings: Settings, most: int = 2) -> WriterFor:
     """Writers for cohort jobs: on PostgreSQL, a process of its own for a job of at least
@@ -159,14 +148,12 @@ def cohort_writers(settings: Settings, most: int = 2) -> WriterFor:
 
     @contextlib.contextmanager
     def writer_for(rows: int) -> Iterator[ChunkWriter | None]:
-        if not settings.is_postgres or rows < COHORT_WRITER_FROM:
-            yield None
-            return
-        if not slots.acquire(blocking=False):
+        wanted = settings.is_postgres and rows >= COHORT_WRITER_FROM
+        if not (wanted and slots.acquire(blocking=False)):
             yield None
             return
         try:
-            with WriterProcess(settings) as writer:
+            with contextlib.closing(WriterProcess(settings)) as writer:
                 yield writer
         finally:
             slots.release()

@@ -8,7 +8,6 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,6 +19,7 @@ from passport.writer_process import COHORT_WRITER_FROM
 from tests.api_client import ACHIEVEMENT, Api
 from tests.issuers.test_cohorts import wait_for
 from tests.passport.server import serving
+from tests.security.test_import_writer_process import _writer_of
 
 pytestmark = pytest.mark.postgres
 
@@ -62,15 +62,7 @@ def _cohort(achievement: str) -> dict[str, Any]:
 
 def _writer() -> int | None:
     """The writer process this process (the server's) started, if it runs."""
-    for task in Path(f"/proc/{os.getpid()}/task").glob("*"):
-        for child in (task / "children").read_text().split():
-            try:
-                cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
-            except FileNotFoundError:
-                continue
-            if b"spawn_main" in cmdline and b"resource_tracker" not in cmdline:
-                return int(child)
-    return None
+    return _writer_of(os.getpid())
 
 
 def _recorded(settings: Settings) -> dict[str, int]:

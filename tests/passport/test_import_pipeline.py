@@ -4,6 +4,7 @@ with whole chunks recorded."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import signal
@@ -132,7 +133,7 @@ def test_rows_of_one_learner_spread_over_the_report_are_each_recorded_once(pg_se
         importer = Importer(services, mapping)
         assert importer.plan(report).awards == ROWS
         progress: list[int] = []
-        with WriterProcess(pg_settings) as writer:
+        with contextlib.closing(WriterProcess(pg_settings)) as writer:
             done = importer.run(report, datetime.now(UTC), progress.append, writer=writer)
         assert done == sum(progress) == ROWS
         assert _credentials_per_learner(services) == [ROWS // LEARNERS] * LEARNERS
@@ -160,7 +161,7 @@ def test_a_writer_killed_mid_import_stops_it_with_whole_chunks_recorded(pg_setti
             assert writer.pid is not None
             os.kill(writer.pid, signal.SIGKILL)
 
-        with writer, pytest.raises(WriterError, match="writer process ended"):
+        with contextlib.closing(writer), pytest.raises(WriterError, match="writer process ended"):
             importer.run(report, datetime.now(UTC), kill_writer, writer=writer)
         state = _store_state(pg_settings)
         assert CHUNK <= state["credentials"] < ROWS, state
