@@ -27,7 +27,7 @@ from bench import issuance
 from bench.issuance import _academy, _services, bench_eventsourcing
 from issuers.signing import SigningPool
 from passport.cli_import import settle_heap
-from passport.importing import Importer, ImportMapping, writer_for
+from passport.importing import Importer, ImportMapping, writers_for
 from passport.services import Services
 from tests.postgres_cluster import throwaway_cluster
 
@@ -70,8 +70,8 @@ def load(
         checked = time.perf_counter()
         assert not plan.refused, plan.refused[:3]
         cpu = _cpu()
-        with writer_for(services, plan) as writer:
-            importer.run(report, datetime.now(UTC), lambda _: None, pool=pool, writer=writer)
+        with writers_for(services, plan) as writers:
+            importer.run(report, datetime.now(UTC), lambda _: None, pool=pool, writers=writers)
         cpu = _cpu() - cpu
     finally:
         if pool is not None:

@@ -26,41 +26,23 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import httpx
 
 from bench.importing import HEADER, PER_LEARNER
 from bench.issuance import _academy
 from bench.scale_figures import CLIENTS, ENDPOINTS, Latency, SizeRun
 from bench.scale_report import print_size, print_slopes
+from bench.serving import BIN, followers_caught_up, passport_env, serving_process
 from bench.store import PASSPHRASE, throwaway_settings
-from issuers.maintenance_keeper import TRACKING_NAME as KEEPER_JOB
-from issuers.programme_awarder import TRACKING_NAME as AWARDER_JOB
 from passport.publishing import passport_file
 from passport.services import Services
 from passport.settings import Settings
-from projections.runner import TRACKING_NAME
 from tests.passport.server import free_port, settled
 from tests.postgres_cluster import Cluster, throwaway_cluster
 
 SAMPLED_LEARNERS = 20
 ROLE = "registered-nurse-adult"
-BIN = Path(sys.executable).parent
-FOLLOWERS = (TRACKING_NAME, AWARDER_JOB, KEEPER_JOB)
-
-
-def _env(settings: Settings, base_url: str) -> dict[str, str]:
-    """The environment of a `passport` command on this ledger (status lists and DIDs live under
-    `base_url`, so the import and the server must agree on it)."""
-    return os.environ | {
-        "PASSPORT_DATABASE_URL": settings.database_url,
-        "PASSPORT_KEY_DIR": str(settings.key_dir),
-        "PASSPORT_KEY_PASSPHRASE": PASSPHRASE,
-        "PASSPORT_BASE_URL": base_url,
-    }
 
 
 def _timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
@@ -116,7 +98,7 @@ def _load(settings: Settings, directory: Path, credentials: int, base: str) -> f
     )
     seconds, _ = _timed(
         [str(BIN / "passport"), "import", str(report), "--mapping", str(mapping)],
-        _env(settings, base),
+        passport_env(settings, base),
         directory,
     )
     return credentials / seconds
@@ -145,27 +127,6 @@ def _targets(settings: Settings, path: Path) -> None:
         "credential_ids": [c["id"] for c in credentials],
     }
     path.write_text(json.dumps(targets))
-
-
-@contextlib.contextmanager
-def _process(command: list[str], env: dict[str, str], cwd: Path, url: str) -> Iterator[int]:
-    """Start a server process, wait until `url` answers, yield its pid; stop it afterwards."""
-    log = (cwd / f"server-{free_port()}.log").open("w")
-    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(url, timeout=5).status_code < 500:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"{command[0]} did not start: see {log.name}")
-            time.sleep(0.2)
-        yield process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 def _locust(base: str, endpoint: str, clients: int, seconds: float, targets: Path) -> Latency:
@@ -241,11 +202,11 @@ def measure_existing(
     run = SizeRun(credentials)
     if rebuild:
         run.events = _events(settings)
-        env = _env(settings, settings.base_url)
+        env = passport_env(settings, settings.base_url)
         _rebuild(env, directory, run)
     _serve_and_measure(settings, directory, run, seconds, endpoints)
     if rebuild:
-        _audit(_env(settings, settings.base_url), directory, run)
+        _audit(passport_env(settings, settings.base_url), directory, run)
     return run
 
 
@@ -271,10 +232,12 @@ def _serve_and_measure(
     bare_serve = [sys.executable, "-m", "bench.bare_app", "--port", str(bare_port)]
     here = Path(__file__).resolve().parent.parent
     with (
-        _process(serve, _env(settings, base), directory, f"{base}/healthz") as pid,
-        _process(bare_serve, os.environ | {"PYTHONPATH": str(here)}, directory, f"{bare}/hello"),
+        serving_process(serve, passport_env(settings, base), directory, f"{base}/healthz") as pid,
+        serving_process(
+            bare_serve, os.environ | {"PYTHONPATH": str(here)}, directory, f"{bare}/hello"
+        ),
     ):
-        run.catch_up_seconds = _followers_caught_up(settings, timeout=3600)
+        run.catch_up_seconds = followers_caught_up(settings, timeout=3600)
         settled(settings, timeout=600)
         for clients in CLIENTS:
             run.latency["bare", clients] = _locust(bare, "bare", clients, seconds, targets)
@@ -284,34 +247,9 @@ def _serve_and_measure(
     run.events = _events(settings)
 
 
-def _followers_caught_up(settings: Settings, timeout: float) -> float:
-    """Wait until the server's followers (the read models, the programme awarder, the
-    maintenance keeper) have each reached the log's head, so the measured requests do not share
-    the machine with their catching up after the load; the seconds waited."""
-    start = time.monotonic()
-    services = Services.open(settings)
-    try:
-        head = services.ledger.recorder.max_notification_id() or 0
-        while True:
-            with services.read_models.read() as tx:
-                rows = tx.execute(
-                    f"SELECT name, position FROM rm_tracking WHERE name IN "  # noqa: S608
-                    f"({', '.join('?' * len(FOLLOWERS))})",
-                    FOLLOWERS,
-                )
-            positions = {str(name): int(position) for name, position in rows}
-            if all(positions.get(name, 0) >= head for name in FOLLOWERS):
-                return time.monotonic() - start
-            if time.monotonic() - start > timeout:
-                raise SystemExit(f"the server's followers did not reach {head}: {positions}")
-            time.sleep(1)
-    finally:
-        services.close()
-
-
 def _rebuild_and_audit(settings: Settings, directory: Path, run: SizeRun) -> None:
     """`passport projections rebuild` and `passport audit` (server stopped): events/s each."""
-    env = _env(settings, settings.base_url)
+    env = passport_env(settings, settings.base_url)
     _rebuild(env, directory, run)
     _audit(env, directory, run)
 

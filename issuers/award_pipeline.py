@@ -1,23 +1,26 @@
-"""Recording a long run of awards on two cores: chunk N written while chunk N+1 is signed.
+"""Recording a long run of awards on several cores: chunks written while the next is signed.
 
-Recording a chunk is two halves of about equal cost: `Awarding.prepare_batch` (read, reserve
-status places, build and sign the credentials) and `Awarding.record_prepared` (one transaction:
-the stored events signed and written, then waiting for the database). Given a `ChunkWriter` (a
-process of its own on the same store: `passport.writer_process`), `PipelinedRecorder` has it
-record chunk N while this process prepares chunk N+1. A thread would not do: the two halves are
-both Python CPU, and two threads of one interpreter took as long as one, with more CPU.
+Recording a chunk is two halves: `Awarding.prepare_batch` (read, reserve status places, build
+and sign the credentials) and `Awarding.record_prepared` (one transaction: the stored events
+signed and written, then waiting for the database), the second somewhat the dearer. Given
+`ChunkWriter`s (processes of their own on the same store: `passport.writer_process`),
+`PipelinedRecorder` has them record chunks N, N-1, … while this process prepares chunk N+1. A
+thread would not do: both halves are Python CPU, and two threads of one interpreter took as long
+as one, with more CPU.
 
-Chunk N+1 is prepared from what the ledger held before chunk N committed, so it must not touch
-chunk N's learners: each chunk is cut from the rows pending for its issuer, leaving for a later
-chunk the rows of learners in the chunk just cut. When nothing else is left, such a chunk waits
-for the write before it: a chunk is never prepared while a write to one of its learners is in
-flight. Should another writer (a second import, the API) change a passport meanwhile, the write
-finds it and the chunk is prepared and recorded again, as `Awarding.award_many` does.
+Chunk N+1 is prepared from what the ledger held before the chunks in flight committed, so it
+must not touch their learners: each chunk is cut from the rows pending for its issuer, leaving
+for a later chunk the rows of learners in the chunks just cut (as many as there are writers).
+When nothing else is left, such a chunk waits for the writes before it: a chunk is never
+prepared while a write to one of its learners is in flight. Should another writer (a second
+import, the API) change a passport meanwhile, the write finds it and the chunk is prepared and
+recorded again, as `Awarding.award_many` does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -55,12 +58,12 @@ def _learner(request: AwardRequest) -> str:
 
 class Chunker:
     """Cuts rows into chunks of up to `size` rows of one issuer, each sharing no learner with the
-    chunk cut just before it whenever other rows allow."""
+    `apart` chunks cut just before it whenever other rows allow."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, apart: int = 1) -> None:
         self._size = size
         self._pending: dict[UUID, list[AwardRequest]] = {}
-        self._previous: frozenset[str] = frozenset()
+        self._previous: deque[frozenset[str]] = deque(maxlen=apart)
 
     def add(self, issuer_id: UUID, request: AwardRequest) -> Iterator[Chunk]:
         """Take a row; yields a chunk when its issuer has a chunk's worth pending."""
@@ -80,23 +83,24 @@ class Chunker:
         taken: list[AwardRequest] = []
         left: list[AwardRequest] = []
         learners: set[str] = set()
+        recent = frozenset().union(*self._previous)
         for row in rows:
             learner = _learner(row)
-            if learner in self._previous:
+            if learner in recent:
                 left.append(row)
             else:
                 taken.append(row)
                 learners.add(learner)
-        if not taken:  # only the last chunk's learners: the pipeline waits for its write
+        if not taken:  # only recent chunks' learners: the pipeline waits for their writes
             taken, left, learners = rows, [], {_learner(r) for r in rows}
         self._pending[issuer_id] = left
-        self._previous = frozenset(learners)
-        return Chunk(issuer_id, taken, self._previous)
+        self._previous.append(frozenset(learners))
+        return Chunk(issuer_id, taken, self._previous[-1])
 
 
 class PipelinedRecorder:
-    """Records chunks; with a `ChunkWriter`, each is prepared here while the one before is
-    written there; without, one after the other."""
+    """Records chunks; with `ChunkWriter`s, each is prepared here while those before it are
+    written there (one chunk per writer at a time); without, one after the other."""
 
     def __init__(
         self,
@@ -104,7 +108,7 @@ class PipelinedRecorder:
         at: datetime,
         progress: Callable[[int], None],
         pool: SigningPool | None = None,
-        writer: ChunkWriter | None = None,
+        writers: Sequence[ChunkWriter] = (),
         *,
         skip_recorded: bool = True,
     ) -> None:
@@ -112,17 +116,16 @@ class PipelinedRecorder:
         self._at = at
         self._progress = progress
         self._pool = pool
-        self._writer = writer
+        self._writers = list(writers)
         self._skip_recorded = skip_recorded
+        self._in_flight: deque[tuple[Chunk, ChunkWriter]] = deque()
 
     def record(self, chunks: Iterable[Chunk]) -> int:
         """Record every chunk; returns how many rows they held (recorded now or before)."""
         done = 0
-        in_flight: Chunk | None = None
         for chunk in chunks:
-            if in_flight is not None and in_flight.learners & chunk.learners:
-                done += self._finish(in_flight)
-                in_flight = None
+            while any(chunk.learners & written.learners for written, _ in self._in_flight):
+                done += self._finish_oldest()
             prepared = self._awarding.prepare_batch(
                 chunk.issuer_id,
                 chunk.requests,
@@ -130,23 +133,24 @@ class PipelinedRecorder:
                 skip_recorded=self._skip_recorded,
                 pool=self._pool,
             )
-            if in_flight is not None:
-                done += self._finish(in_flight)
-                in_flight = None
-            if self._writer is None:
+            if not self._writers:
                 if self._awarding.record_prepared(chunk.issuer_id, prepared) is None:
                     self._record_again(chunk)
                 done += self._recorded(chunk)
-            else:
-                self._writer.submit(chunk.issuer_id, prepared)
-                in_flight = chunk
-        if in_flight is not None:
-            done += self._finish(in_flight)
+                continue
+            if len(self._in_flight) == len(self._writers):
+                done += self._finish_oldest()
+            busy = [writer for _, writer in self._in_flight]
+            writer = next(w for w in self._writers if all(w is not b for b in busy))
+            writer.submit(chunk.issuer_id, prepared)
+            self._in_flight.append((chunk, writer))
+        while self._in_flight:
+            done += self._finish_oldest()
         return done
 
-    def _finish(self, chunk: Chunk) -> int:
-        assert self._writer is not None
-        if not self._writer.result():
+    def _finish_oldest(self) -> int:
+        chunk, writer = self._in_flight.popleft()
+        if not writer.result():
             self._record_again(chunk)
         return self._recorded(chunk)
 

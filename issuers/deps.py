@@ -69,8 +69,16 @@ def principal(
     if credentials is None:
         raise AuthenticationError("a bearer access token is required (POST /oauth/token)")
     return services.tokens.validate(
-        credentials.credentials, datetime.now(UTC), services.views.client
+        credentials.credentials, datetime.now(UTC), lambda client_id: _client(services, client_id)
     )
+
+
+def _client(services: IssuerServices, client_id: str) -> tuple[str, str, bool] | None:
+    """A client as the read models hold it or, if they do not yet, as recorded: a token is minted
+    from what is recorded (`POST /oauth/token`), so a client registered a moment before (by the
+    CLI before the server started, while its follower catches up) is known at once. Only ids in
+    tokens whose signature held are looked up."""
+    return services.views.client(client_id) or services.ledger.client(client_id)
 
 
 def _operator(caller: Annotated[Principal, Depends(principal)]) -> Principal:

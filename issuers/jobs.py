@@ -30,8 +30,8 @@ CHUNK = 500
 JOB_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://staff-passport.nhs.example/jobs")
 log = logging.getLogger(__name__)
 
-# A writer for a job of so many rows (`issuers.award_pipeline`), or None to record them here.
-WriterFor = Callable[[int], AbstractContextManager[ChunkWriter | None]]
+# Writers for a job of so many rows (`issuers.award_pipeline`), or none to record them here.
+WriterFor = Callable[[int], AbstractContextManager[Sequence[ChunkWriter]]]
 
 SCHEMA = """CREATE TABLE IF NOT EXISTS issuer_jobs (
     job_id TEXT PRIMARY KEY, issuer_id TEXT NOT NULL, mode TEXT NOT NULL, total INTEGER NOT NULL,
@@ -107,7 +107,7 @@ class CohortRunner:
     ) -> None:
         self._awarding = awarding
         self._store = store
-        self._writer_for = writer_for or (lambda rows: nullcontext())
+        self._writer_for = writer_for or (lambda rows: nullcontext(()))
         self._running: set[str] = set()
         self._lock = threading.Lock()
 
@@ -155,7 +155,7 @@ class CohortRunner:
         progress: Callable[[Job], None] | None = None,
     ) -> Job:
         """Award every valid row, in atomic chunks (one chunk for all-or-nothing). A job's
-        writer, if it has one, records each chunk while the next is prepared here."""
+        writers, if it has any, record chunks while the next is prepared here."""
 
         def advance(rows: int) -> None:
             job.done += rows
@@ -169,12 +169,12 @@ class CohortRunner:
                 self._awarding.award_many(issuer_id, requests, at=at)
             advance(len(requests))
         else:
-            chunker = Chunker(CHUNK)
-            chunks = [c for r in requests for c in chunker.add(issuer_id, r)]
-            chunks.extend(chunker.rest())
-            with self._writer_for(len(requests)) as writer:
+            with self._writer_for(len(requests)) as writers:
+                chunker = Chunker(CHUNK, apart=max(1, len(writers)))
+                chunks = [c for r in requests for c in chunker.add(issuer_id, r)]
+                chunks.extend(chunker.rest())
                 recorder = PipelinedRecorder(
-                    self._awarding, at, advance, writer=writer, skip_recorded=False
+                    self._awarding, at, advance, writers=writers, skip_recorded=False
                 )
                 recorder.record(chunks)
         job.status = "completed" if not job.errors else "completed_with_errors"

@@ -1,12 +1,29 @@
-"""What a serving process runs beside requests, each job elected once across processes and hosts:
-the projection follower and the checkpoint signer (see `projections.follower`)."""
+"""What a server runs beside requests, each job elected once across processes and hosts: the
+projection follower, the checkpoint signer and the rest (see `projections.follower`).
+
+`passport serve` runs them in a process of its own (`BackgroundProcess`), at a lower priority:
+applying events, checking each one's signature, is CPU work that would otherwise share the web
+process's interpreter with every request, and on a busy machine a cohort's signing and
+recording come first while the follower's lag (`/readyz`, `/metrics`) shows how far behind it
+is. An app built by `create_app` alone (tests, the library) runs them on threads of its own.
+"""
 
 from __future__ import annotations
+
+import contextlib
+import logging.config
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from multiprocessing.connection import Connection
 
 from issuers.maintenance_keeper import TRACKING_NAME as KEEPER_JOB
 from issuers.maintenance_keeper import MaintenanceKeeper
 from issuers.programme_awarder import TRACKING_NAME as AWARDER_JOB
 from issuers.programme_awarder import ProgrammeAwarder
+from passport.child_process import die_with
 from passport.log import sign_if_grown
 from passport.registry import needs_publishing, published_registry
 from passport.services import Services, utcnow
@@ -17,6 +34,7 @@ from projections.runner import TRACKING_NAME
 FOLLOWER_JOB = f"follower-{TRACKING_NAME}"
 SIGNER_JOB = "checkpoint-signer"
 REBUILD_JOB = f"rebuild-{TRACKING_NAME}"  # one `passport projections rebuild` at a time
+NICENESS = 10  # the background process's; a busy machine gives requests and writes the CPU first
 
 
 def lease(settings: Settings, job: str) -> Lease:
@@ -87,3 +105,67 @@ def _sign_what_changed(services: Services) -> bool:
         published_registry(services, utcnow())
         signed = True
     return signed
+
+
+def _run_jobs(connection: Connection, settings: Settings, parent: int) -> None:
+    """The background process: runs the jobs until its parent says stop (sends None), closes
+    the pipe, or dies: the rounds under way end and the leases are given up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # uvicorn ends `passport serve` on SIGTERM by raising it again once it has shut down, before
+    # the server can close this process: its end then reaches us as a SIGTERM too.
+    die_with(parent, signal.SIGTERM)
+    with contextlib.suppress(OSError):
+        os.nice(NICENESS)
+    if settings.log_format == "json":
+        from passport.web.server import json_log_config  # noqa: PLC0415 (uvicorn's, only here)
+
+        logging.config.dictConfig(json_log_config())
+    services = Services.open(settings)
+    jobs = background_jobs(services)
+    try:
+        for job in jobs:
+            job.start()
+        with contextlib.suppress(EOFError, OSError):
+            connection.recv()
+    finally:
+        for job in jobs:
+            job.stop()  # after the round under way; each lease is given up
+        services.close()
+
+
+class BackgroundProcess:
+    """`background_jobs` run in a process of their own on the same store, started now."""
+
+    def __init__(self, settings: Settings) -> None:
+        # Linux kills the process when the thread that starts it ends (`die_with`): start it from
+        # the thread that serves.
+        context = multiprocessing.get_context("spawn")  # no inherited connection or thread
+        self._connection, theirs = context.Pipe()
+        self._process = context.Process(
+            target=_run_jobs, args=(theirs, settings, os.getpid()), name="passport-background"
+        )
+        self._process.start()
+        theirs.close()
+
+    @property
+    def pid(self) -> int | None:
+        """The background process's id."""
+        return self._process.pid
+
+    def close(self) -> None:
+        """Stop the jobs after the rounds under way, and wait for the process to end."""
+        with contextlib.suppress(OSError):
+            self._connection.send(None)
+        self._connection.close()
+        self._process.join(timeout=60)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+
+
+@contextlib.contextmanager
+def background_process(settings: Settings) -> Iterator[BackgroundProcess]:
+    """A `BackgroundProcess` for as long as the block runs."""
+    with contextlib.closing(BackgroundProcess(settings)) as process:
+        yield process

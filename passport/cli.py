@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import ssl
@@ -60,12 +61,15 @@ def serve(
         Path | None, typer.Option("--tls-key", help="The certificate's PEM private key.")
     ] = None,
     workers: Annotated[
-        int, typer.Option(min=1, max=64, help="Worker processes (one follower among them).")
+        int, typer.Option(min=1, max=64, help="Worker processes answering requests.")
     ] = 1,
 ) -> None:
-    """Run the web app on the configured store (HTTPS when given a certificate and its key)."""
+    """Run the web app on the configured store (HTTPS when given a certificate and its key), with
+    its background jobs (the read models' follower, the checkpoint signer, …) in a process of
+    their own."""
     import uvicorn  # noqa: PLC0415
 
+    from passport.background import background_process  # noqa: PLC0415
     from passport.web.app import create_app  # noqa: PLC0415
     from passport.web.server import run_workers, server_config  # noqa: PLC0415
 
@@ -77,14 +81,17 @@ def serve(
     settings = settings_now()
     services = open_services(settings)  # a configuration problem is one line here, not a traceback
     try:
-        config = server_config(
-            create_app(settings, services) if workers == 1 else APP_FACTORY,
+        config_for = functools.partial(
+            server_config,
             host=host,
             port=port,
             tls_cert=tls_cert,
             tls_key=tls_key,
             workers=workers,
             log_format=settings.log_format,
+        )
+        config = config_for(
+            create_app(settings, services, background=False) if workers == 1 else APP_FACTORY
         )
         try:
             config.load()  # reads the certificate and key now, to explain what is wrong
@@ -96,20 +103,12 @@ def serve(
         except OSError as exc:
             fail(f"cannot read the certificate or key: {exc.strerror or type(exc).__name__}")
         if workers == 1:
-            uvicorn.Server(config).run()
+            with background_process(settings):
+                uvicorn.Server(config).run()
         else:
             services.close()  # each worker opens its own; a loaded config cannot be sent to one
-            run_workers(
-                server_config(
-                    APP_FACTORY,
-                    host=host,
-                    port=port,
-                    tls_cert=tls_cert,
-                    tls_key=tls_key,
-                    workers=workers,
-                    log_format=settings.log_format,
-                )
-            )
+            with background_process(settings):
+                run_workers(config_for(APP_FACTORY))
     finally:
         services.close()
 

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from events.errors import LedgerError
 from issuers.signing import SigningPool
 from passport.cli_common import EXIT_UNUSABLE, fail
-from passport.importing import Importer, ImportMapping, Plan, writer_for
+from passport.importing import Importer, ImportMapping, Plan, writers_for
 from passport.services import Services, utcnow
 from passport.settings import Settings
 from passport.writer_process import WriterError
@@ -108,9 +108,9 @@ def import_records(
             console=None,
         ) as bar:
             task = bar.add_task("importing", total=plan.rows)
-            with writer_for(services, plan) as writer:
+            with writers_for(services, plan) as writers:
                 done = importer.run(
-                    file, utcnow(), lambda n: bar.advance(task, n), pool=pool, writer=writer
+                    file, utcnow(), lambda n: bar.advance(task, n), pool=pool, writers=writers
                 )
         typer.echo(f"recorded {done} row(s) as credentials (rows recorded before are kept once)")
     except (LedgerError, WriterError) as exc:

@@ -22,7 +22,7 @@ import contextlib
 import csv
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -40,7 +40,7 @@ from issuers.cohort import validate
 from issuers.signing import SigningPool
 from keys import normalise_identifier
 from passport.services import Services
-from passport.writer_process import WriterProcess
+from passport.writer_process import WriterProcess, writer_processes
 
 CHUNK = 500  # rows per atomic write
 DIGEST_PURPOSE = "import-row"
@@ -289,18 +289,18 @@ class Importer:
         progress: Callable[[int], None],
         *,
         pool: SigningPool | None = None,
-        writer: WriterProcess | None = None,
+        writers: Sequence[WriterProcess] = (),
     ) -> int:
         """Award every valid row in chunks (one transaction each); refused rows are skipped.
-        With a `writer`, each chunk is signed while the one before is written there
+        With `writers`, each chunk is signed while those before it are written there
         (`issuers.award_pipeline`, `passport.writer_process`); with a `pool`, the credentials
         are signed in its processes.
         Returns how many rows were awarded (recorded now or found recorded before)."""
-        recorder = PipelinedRecorder(self._services.awarding, at, progress, pool, writer)
-        return recorder.record(self._chunks(path, progress))
+        recorder = PipelinedRecorder(self._services.awarding, at, progress, pool, writers)
+        return recorder.record(self._chunks(path, progress, apart=max(1, len(writers))))
 
-    def _chunks(self, path: Path, progress: Callable[[int], None]) -> Iterator[Chunk]:
-        chunker = Chunker(CHUNK)
+    def _chunks(self, path: Path, progress: Callable[[int], None], apart: int) -> Iterator[Chunk]:
+        chunker = Chunker(CHUNK, apart)
         for row in self.rows(path):
             if isinstance(row, Refused):
                 progress(1)
@@ -309,14 +309,14 @@ class Importer:
         yield from chunker.rest()
 
 
-def writer_for(
+def writers_for(
     services: Services, plan: Plan
-) -> contextlib.AbstractContextManager[WriterProcess | None]:
-    """A writer process for an import of more than one chunk on PostgreSQL, else None: one
+) -> contextlib.AbstractContextManager[Sequence[WriterProcess]]:
+    """Writer processes for an import of more than one chunk on PostgreSQL, else none: one
     SQLite file takes one writer at a time, and a small import ends before a process starts."""
     if services.settings.is_postgres and plan.awards > CHUNK:
-        return contextlib.closing(WriterProcess(services.settings))
-    return contextlib.nullcontext()
+        return writer_processes(services.settings)
+    return contextlib.nullcontext(())
 
 
 _FIELDS = {

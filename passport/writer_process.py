@@ -8,42 +8,33 @@ recorded.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import pickle
 import signal
+import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from multiprocessing.connection import Connection
 from uuid import UUID
 
 from issuers.award_pipeline import ChunkWriter
 from issuers.award_requests import Prepared
 from issuers.jobs import WriterFor
+from passport.child_process import die_with
 from passport.settings import Settings
 
-# Rows of a cohort job from which it gets a writer process: a smaller job ends before a process
+# Rows of a cohort job from which it gets writer processes: a smaller job ends before a process
 # would have started and opened the store (about a second).
 COHORT_WRITER_FROM = 1000
+# Writer processes per import or cohort: recording is the dearer half of an award, so two write
+# while one process signs (`python -m bench.issuance --postgres` and `bench.importing` compare).
+WRITERS = 2
 
 
 class WriterError(RuntimeError):
     """The writer process failed to record a chunk (its reason is the message)."""
-
-
-PR_SET_PDEATHSIG = 1  # prctl(2)
-
-
-def _die_with(parent: int) -> None:
-    """Have Linux kill this process when the thread that started it ends or its process dies,
-    `kill -9` included, so that no write outlives an import or a cohort (elsewhere, the writer
-    ends when it next reads from the closed pipe)."""
-    with contextlib.suppress(OSError, AttributeError):
-        # The C library is loaded already: its symbols are the process's own.
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # it died before that took effect
-        os._exit(1)
 
 
 def _sendable(exc: Exception) -> Exception:
@@ -55,14 +46,14 @@ def _sendable(exc: Exception) -> Exception:
     return exc
 
 
-def _write_chunks(connection: Connection, settings: Settings, parent: int) -> None:
+def _write_chunks(connection: Connection, settings: Settings, parent: int | None) -> None:
     """The writer process: records each prepared chunk it is sent, answering whether it did
     (False: another writer changed one of its passports first). Ends when sent None, or when
-    its parent is gone (its end of the pipe closed). Ctrl-C is the parent's to handle: it
+    its sender is gone (its end of the pipe closed). Ctrl-C is the parent's to handle: it
     stops sending, and this process ends after the write under way."""
     from passport.services import Services  # noqa: PLC0415 (the writer's own; Services uses us)
 
-    _die_with(parent)
+    die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     services = Services.open(settings)
     try:
@@ -86,18 +77,48 @@ def _write_chunks(connection: Connection, settings: Settings, parent: int) -> No
         services.close()
 
 
+def _forking_context() -> multiprocessing.context.ForkServerContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["passport.services", "passport.writer_process"])
+    return context
+
+
+_server_lock = threading.Lock()
+
+
+def start_writer_server(settings: Settings) -> None:
+    """On PostgreSQL, start now (once) the process that forks cohort writers (`WriterProcess(
+    forked=True)`): a fresh interpreter with the code a writer runs already loaded, so that a
+    writer starts in milliseconds instead of a second of importing. It ends with this process,
+    and forks writers only for it."""
+    if not settings.is_postgres:
+        return
+    with _server_lock:
+        _forking_context()
+        # Python 3.11's fork server loads its modules with the working directory first on its
+        # path (it ignores the path it is given), where a directory named like one of our
+        # packages (a key directory called `keys`) would be taken for it: it starts in an
+        # empty one.
+        with tempfile.TemporaryDirectory() as empty, contextlib.chdir(empty):
+            multiprocessing.forkserver.ensure_running()
+
+
 class WriterProcess:
     """A process of its own recording prepared chunks, one at a time, on the same store; `close`
-    it (`contextlib.closing`) once the last chunk's result is in."""
+    it (`contextlib.closing`) once the last chunk's result is in. `forked`: forked by the writer
+    server (`start_writer_server`), which it dies with, instead of started afresh (a new
+    interpreter, about a second) from the thread that starts it, which it dies with."""
 
-    def __init__(self, settings: Settings) -> None:
-        # Linux signals the writer when the thread that starts it ends (`_die_with`), not only
-        # its process: start it from the thread that runs the whole import or cohort.
-        context = multiprocessing.get_context("spawn")  # no inherited connection or thread
+    def __init__(self, settings: Settings, *, forked: bool = False) -> None:
+        # Linux signals a started writer when the thread that starts it ends (`die_with`), not
+        # only its process: start it from the thread that runs the whole import or cohort.
+        if forked:
+            start_writer_server(settings)
+        context = _forking_context() if forked else multiprocessing.get_context("spawn")
         self._connection, theirs = context.Pipe()
         self._process = context.Process(
             target=_write_chunks,
-            args=(theirs, settings, os.getpid()),
+            args=(theirs, settings, None if forked else os.getpid()),
             name="passport-award-writer",
         )
         self._process.start()  # opens the store while its parent prepares the first chunk
@@ -140,22 +161,36 @@ class WriterProcess:
         self._process.join()
 
 
-def cohort_writers(settings: Settings, most: int = 2) -> WriterFor:
-    """Writers for cohort jobs: on PostgreSQL, a process of its own for a job of at least
-    `COHORT_WRITER_FROM` rows, at most `most` at once per serving process (a job beyond that
-    records in its own thread, as on SQLite, where one file takes one writer at a time)."""
+@contextlib.contextmanager
+def writer_processes(
+    settings: Settings, count: int = WRITERS, *, forked: bool = False
+) -> Iterator[list[WriterProcess]]:
+    """`count` writer processes, each closed when the block ends (after its last chunk)."""
+    with contextlib.ExitStack() as stack:
+        yield [
+            stack.enter_context(contextlib.closing(WriterProcess(settings, forked=forked)))
+            for _ in range(count)
+        ]
+
+
+def cohort_writers(settings: Settings, most: int = WRITERS) -> WriterFor:
+    """Writers for cohort jobs: on PostgreSQL, processes of their own for a job of at least
+    `COHORT_WRITER_FROM` rows, at most `most` at once per serving process (shared out as jobs
+    come; a job that finds none records in its own thread, as on SQLite, where one file takes
+    one writer at a time)."""
     slots = threading.BoundedSemaphore(most)
 
     @contextlib.contextmanager
-    def writer_for(rows: int) -> Iterator[ChunkWriter | None]:
-        wanted = settings.is_postgres and rows >= COHORT_WRITER_FROM
-        if not (wanted and slots.acquire(blocking=False)):
-            yield None
-            return
+    def writers_for(rows: int) -> Iterator[Sequence[ChunkWriter]]:
+        taken = 0
+        if settings.is_postgres and rows >= COHORT_WRITER_FROM:
+            while taken < most and slots.acquire(blocking=False):
+                taken += 1
         try:
-            with contextlib.closing(WriterProcess(settings)) as writer:
-                yield writer
+            with writer_processes(settings, taken, forked=True) as writers:
+                yield writers
         finally:
-            slots.release()
+            for _ in range(taken):
+                slots.release()
 
-    return writer_for
+    return writers_for

@@ -32,6 +32,7 @@ from passport.web import (
 from passport.web.deps import ServicesDep
 from passport.web.limits import BodyLimits
 from passport.web.read_your_writes import ReadYourWrites
+from passport.writer_process import start_writer_server
 from projections.views import PassportView
 
 OPERATOR_ONLY: dict[int | str, dict[str, Any]] = {
@@ -40,14 +41,22 @@ OPERATOR_ONLY: dict[int | str, dict[str, Any]] = {
 }
 
 
-def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
-    """Build the app on the configured store."""
+def create_app(
+    settings: Settings, services: Services | None = None, *, background: bool = True
+) -> FastAPI:
+    """Build the app on the configured store. `background`: run the background jobs (the
+    follower, the signer, …) on threads of this process; False when another process runs them
+    (`passport serve`'s `passport.background.BackgroundProcess`), which also starts the process
+    that forks cohort writers (`passport.writer_process.start_writer_server`) with the app."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = services or Services.open(settings)
         running: Services = app.state.services
-        schedules = background_jobs(running)
+        schedules = background_jobs(running) if background else []
+        if not background:
+            start_writer_server(settings)
+        running.following = settings.follow_interval > 0  # here or in another process
         for schedule in schedules:
             schedule.start()
         try:
@@ -125,6 +134,6 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 
 
 def app_from_environment() -> FastAPI:
-    """The app on the settings in the environment: what each `passport serve --workers` process
-    builds."""
-    return create_app(Settings())
+    """The app on the settings in the environment, running no background jobs (its server runs
+    them in a process of their own): what each `passport serve --workers` process builds."""
+    return create_app(Settings(), background=False)

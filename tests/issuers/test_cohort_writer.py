@@ -1,4 +1,4 @@
-"""Large cohorts on PostgreSQL are recorded by a writer process of their own while the server
+"""Large cohorts on PostgreSQL are recorded by writer processes of their own while the server
 signs the next chunk: every row once, the same learner's rows in any order, and a writer that
 dies fails the job with what to do, the same request then finishing it."""
 
@@ -8,6 +8,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,7 +20,7 @@ from passport.writer_process import COHORT_WRITER_FROM
 from tests.api_client import ACHIEVEMENT, Api
 from tests.issuers.test_cohorts import wait_for
 from tests.passport.server import serving
-from tests.security.test_import_writer_process import _writer_of
+from tests.security.test_import_writer_process import _alive, _children
 
 pytestmark = pytest.mark.postgres
 
@@ -61,8 +62,16 @@ def _cohort(achievement: str) -> dict[str, Any]:
 
 
 def _writer() -> int | None:
-    """The writer process this process (the server's) started, if it runs."""
-    return _writer_of(os.getpid())
+    """A writer process this process (the server's) has running, if any: forked by its writer
+    server (a child of its own)."""
+    for server in _children(os.getpid()):
+        try:
+            cmdline = Path(f"/proc/{server}/cmdline").read_bytes()
+        except FileNotFoundError:
+            continue
+        if b"forkserver" in cmdline:
+            return next((w for w in _children(server) if _alive(w)), None)
+    return None
 
 
 def _recorded(settings: Settings) -> dict[str, int]:

@@ -8,11 +8,14 @@ from uuid import UUID
 import httpx
 import jwt
 import pytest
+import uvicorn
 
 from issuers.status_list import bitstring_with, encode_bitstring
 from keys import SigningKey
 from passport.services import Services
-from tests.api_client import ACHIEVEMENT, award_body
+from passport.web.app import create_app
+from tests.api_client import ACHIEVEMENT, Api, award_body
+from tests.passport.server import free_port, running
 from tests.registries import deployment_trust
 from verifier import verify_credential
 from verifier.checks import StatusLists
@@ -345,3 +348,29 @@ def test_an_award_can_carry_an_eddsa_rdfc_2022_proof(api):
         json={**award_body(achievement["id"]), "cryptosuite": "rsa"},
     )
     assert unknown.status_code == 422
+
+
+def test_a_client_registered_before_the_follower_applied_it_is_known_at_once(settings):
+    """A server whose follower has not applied a client's registration (one just started, the
+    client made by the CLI a moment before): the client's token is accepted, since it was
+    minted from what is recorded and is checked against it too; the operator registers an
+    issuer with it."""
+    services = Services.open(settings)
+    try:
+        operator = services.accounts.new_operator_client()  # the read models have not seen it
+    finally:
+        services.close()
+    quick = settings.model_copy(update={"write_wait": 0.2})
+    app = create_app(quick, background=False)  # and no follower will apply it
+    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
+    with (
+        running(uvicorn.Server(config)),
+        httpx.Client(base_url=f"http://127.0.0.1:{config.port}", timeout=30) as http,
+    ):
+        account, _ = Api(http, (operator.client_id, operator.client_secret)).register("Early")
+        assert account["client_id"]
+    services = Services.open(settings)
+    try:
+        assert services.views.client(operator.client_id) is None  # still unapplied: the fallback
+    finally:
+        services.close()

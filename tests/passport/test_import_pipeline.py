@@ -5,7 +5,6 @@ with whole chunks recorded."""
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import signal
 from datetime import UTC, date, datetime, timedelta
@@ -23,7 +22,7 @@ from issuers.award_requests import AwardRequest, Learner
 from passport.importing import CHUNK, Importer, ImportMapping
 from passport.services import Services
 from passport.settings import Settings
-from passport.writer_process import WriterError, WriterProcess
+from passport.writer_process import WriterError, WriterProcess, writer_processes
 from tests.passport.test_import import _store_state
 
 HEADER = "Employee Number,Full Name,Email Address,Competence Code,Achieved Date\n"
@@ -41,12 +40,14 @@ def _request(staff: str, n: int) -> AwardRequest:
 @given(
     st.lists(st.tuples(st.integers(0, 1), st.integers(0, 12)), max_size=60),
     st.integers(1, 8),
+    st.integers(1, 3),
 )
-def test_chunks_hold_every_row_once_and_share_no_learner_with_the_chunk_before(rows, size):
+def test_chunks_hold_every_row_once_and_share_no_learner_with_the_chunks_before(rows, size, apart):
     """Each row comes out in exactly one chunk of its issuer, of at most `size` rows; a chunk
-    shares learners with the one before only when it holds nothing but that chunk's learners
-    (then the import waits for the write before preparing it)."""
-    chunker = Chunker(size)
+    shares learners with the `apart` chunks before it (those in flight, one per writer) only
+    when it holds nothing but their learners (then the import waits for their writes before
+    preparing it)."""
+    chunker = Chunker(size, apart)
     chunks: list[Chunk] = []
     sent = []
     for n, (issuer, learner) in enumerate(rows):
@@ -59,9 +60,10 @@ def test_chunks_hold_every_row_once_and_share_no_learner_with_the_chunk_before(r
     for chunk in chunks:
         assert 0 < len(chunk.requests) <= size
         assert chunk.learners == {r.learner.staff_identifier for r in chunk.requests}
-    for before, after in itertools.pairwise(chunks):
-        if before.learners & after.learners:
-            assert after.learners <= before.learners
+    for n, chunk in enumerate(chunks):
+        recent = frozenset().union(*(c.learners for c in chunks[max(0, n - apart) : n]))
+        if chunk.learners & recent:
+            assert chunk.learners <= recent
 
 
 def test_a_staff_number_written_two_ways_is_one_learner_to_the_chunker():
@@ -123,7 +125,7 @@ def _credentials_per_learner(services: Services) -> list[int]:
 
 @pytest.mark.postgres
 def test_rows_of_one_learner_spread_over_the_report_are_each_recorded_once(pg_settings, tmp_path):
-    """With a writer process and each learner's rows in every chunk, every row is one
+    """With two writer processes and each learner's rows in every chunk, every row is one
     credential of its learner, whole chunks commit, and a rerun records nothing."""
     assert ROWS > 2 * CHUNK
     mapping = _academy(pg_settings)
@@ -133,8 +135,8 @@ def test_rows_of_one_learner_spread_over_the_report_are_each_recorded_once(pg_se
         importer = Importer(services, mapping)
         assert importer.plan(report).awards == ROWS
         progress: list[int] = []
-        with contextlib.closing(WriterProcess(pg_settings)) as writer:
-            done = importer.run(report, datetime.now(UTC), progress.append, writer=writer)
+        with writer_processes(pg_settings, 2) as writers:
+            done = importer.run(report, datetime.now(UTC), progress.append, writers=writers)
         assert done == sum(progress) == ROWS
         assert _credentials_per_learner(services) == [ROWS // LEARNERS] * LEARNERS
         events = services.ledger.recorder.max_notification_id()
@@ -162,7 +164,7 @@ def test_a_writer_killed_mid_import_stops_it_with_whole_chunks_recorded(pg_setti
             os.kill(writer.pid, signal.SIGKILL)
 
         with contextlib.closing(writer), pytest.raises(WriterError, match="writer process ended"):
-            importer.run(report, datetime.now(UTC), kill_writer, writer=writer)
+            importer.run(report, datetime.now(UTC), kill_writer, writers=[writer])
         state = _store_state(pg_settings)
         assert CHUNK <= state["credentials"] < ROWS, state
         assert state["credentials"] == state["claims"] == state["idempotency keys"], state
