@@ -97,11 +97,3 @@ def rules_for(tx: Transaction, achievement_ids: list[str]) -> dict[str, dict[str
 def rule_of(tx: Transaction, achievement_id: str) -> dict[str, Any] | None:
     """The rule in force for one achievement, if any."""
     return rules_for(tx, [achievement_id]).get(achievement_id)
-
-
-def upkeep_of(tx: Transaction, learner_id: str) -> dict[str, str | None]:
-    """Each of the learner's upkept awards: the day it lapsed, or None while kept up."""
-    rows = tx.execute(
-        "SELECT credential_id, lapsed_on FROM rm_upkeep WHERE learner_id = ?", (learner_id,)
-    )
-    return {str(r[0]): (str(r[1]) if r[1] is not None else None) for r in rows}
