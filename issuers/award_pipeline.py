@@ -19,6 +19,7 @@ recorded again, as `Awarding.award_many` does.
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -116,7 +117,9 @@ class PipelinedRecorder:
         self._at = at
         self._progress = progress
         self._pool = pool
-        self._writers = list(writers)
+        self._writer_count = len(writers)
+        # Chunks finish in the order sent, so the writer next in turn is the one free.
+        self._turns = itertools.cycle(writers)
         self._skip_recorded = skip_recorded
         self._in_flight: deque[tuple[Chunk, ChunkWriter]] = deque()
 
@@ -133,15 +136,14 @@ class PipelinedRecorder:
                 skip_recorded=self._skip_recorded,
                 pool=self._pool,
             )
-            if not self._writers:
+            if not self._writer_count:
                 if self._awarding.record_prepared(chunk.issuer_id, prepared) is None:
                     self._record_again(chunk)
                 done += self._recorded(chunk)
                 continue
-            if len(self._in_flight) == len(self._writers):
+            if len(self._in_flight) == self._writer_count:
                 done += self._finish_oldest()
-            busy = [writer for _, writer in self._in_flight]
-            writer = next(w for w in self._writers if all(w is not b for b in busy))
+            writer = next(self._turns)
             writer.submit(chunk.issuer_id, prepared)
             self._in_flight.append((chunk, writer))
         while self._in_flight:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime
@@ -69,7 +70,7 @@ def principal(
     if credentials is None:
         raise AuthenticationError("a bearer access token is required (POST /oauth/token)")
     return services.tokens.validate(
-        credentials.credentials, datetime.now(UTC), lambda client_id: _client(services, client_id)
+        credentials.credentials, datetime.now(UTC), functools.partial(_client, services)
     )
 
 

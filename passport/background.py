@@ -16,7 +16,6 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Iterator
 from multiprocessing.connection import Connection
 
 from issuers.maintenance_keeper import TRACKING_NAME as KEEPER_JOB
@@ -148,13 +147,9 @@ class BackgroundProcess:
         self._process.start()
         theirs.close()
 
-    @property
-    def pid(self) -> int | None:
-        """The background process's id."""
-        return self._process.pid
-
     def close(self) -> None:
-        """Stop the jobs after the rounds under way, and wait for the process to end."""
+        """Stop the jobs after the rounds under way, and wait for the process to end (close it
+        with `contextlib.closing`)."""
         with contextlib.suppress(OSError):
             self._connection.send(None)
         self._connection.close()
@@ -162,10 +157,3 @@ class BackgroundProcess:
         if self._process.is_alive():
             self._process.kill()
             self._process.join()
-
-
-@contextlib.contextmanager
-def background_process(settings: Settings) -> Iterator[BackgroundProcess]:
-    """A `BackgroundProcess` for as long as the block runs."""
-    with contextlib.closing(BackgroundProcess(settings)) as process:
-        yield process

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sqlite3
@@ -69,7 +70,7 @@ def serve(
     their own."""
     import uvicorn  # noqa: PLC0415
 
-    from passport.background import background_process  # noqa: PLC0415
+    from passport.background import BackgroundProcess  # noqa: PLC0415
     from passport.web.app import create_app  # noqa: PLC0415
     from passport.web.server import run_workers, server_config  # noqa: PLC0415
 
@@ -102,12 +103,11 @@ def serve(
             )
         except OSError as exc:
             fail(f"cannot read the certificate or key: {exc.strerror or type(exc).__name__}")
-        if workers == 1:
-            with background_process(settings):
+        with contextlib.closing(BackgroundProcess(settings)):
+            if workers == 1:
                 uvicorn.Server(config).run()
-        else:
-            services.close()  # each worker opens its own; a loaded config cannot be sent to one
-            with background_process(settings):
+            else:
+                services.close()  # each worker opens its own; a loaded config cannot go to one
                 run_workers(config_for(APP_FACTORY))
     finally:
         services.close()

@@ -8,6 +8,7 @@ recorded.
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
 import multiprocessing.forkserver
 import os
@@ -86,21 +87,25 @@ def _forking_context() -> multiprocessing.context.ForkServerContext:
 _server_lock = threading.Lock()
 
 
+@functools.cache
+def _start_fork_server() -> None:
+    _forking_context()
+    # Python 3.11's fork server loads its modules with the working directory first on its path
+    # (it ignores the path it is given), where a directory named like one of our packages (a key
+    # directory called `keys`) would be taken for it: it starts in an empty one. Changing the
+    # directory is the whole process's, so it happens once, at start-up under `passport serve`.
+    with tempfile.TemporaryDirectory() as empty, contextlib.chdir(empty):
+        multiprocessing.forkserver.ensure_running()
+
+
 def start_writer_server(settings: Settings) -> None:
-    """On PostgreSQL, start now (once) the process that forks cohort writers (`WriterProcess(
-    forked=True)`): a fresh interpreter with the code a writer runs already loaded, so that a
-    writer starts in milliseconds instead of a second of importing. It ends with this process,
-    and forks writers only for it."""
-    if not settings.is_postgres:
-        return
-    with _server_lock:
-        _forking_context()
-        # Python 3.11's fork server loads its modules with the working directory first on its
-        # path (it ignores the path it is given), where a directory named like one of our
-        # packages (a key directory called `keys`) would be taken for it: it starts in an
-        # empty one.
-        with tempfile.TemporaryDirectory() as empty, contextlib.chdir(empty):
-            multiprocessing.forkserver.ensure_running()
+    """On PostgreSQL, start (once per process) the process that forks cohort writers
+    (`WriterProcess(forked=True)`): a fresh interpreter with the code a writer runs already
+    loaded, so that a writer starts in milliseconds instead of a second of importing. It ends
+    with this process, and forks writers only for it."""
+    if settings.is_postgres:
+        with _server_lock:
+            _start_fork_server()
 
 
 class WriterProcess:

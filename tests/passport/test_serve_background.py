@@ -22,32 +22,9 @@ from tests.api_client import ACHIEVEMENT, Api, award_body
 from tests.issuers.test_cohorts import _env, count_credentials, rows, wait_for
 from tests.passport.server import free_port
 from tests.passport.test_cli import run
+from tests.security.test_import_writer_process import _alive, _children
 
 pytestmark = pytest.mark.slow
-
-
-def _children(pid: int) -> set[int]:
-    """The ids of the processes whose parent is `pid`."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        ppid = next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:"))
-        if int(ppid) == pid:
-            found.add(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = (Path("/proc") / str(pid) / "stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 @contextmanager
