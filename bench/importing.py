@@ -26,7 +26,7 @@ from pathlib import Path
 from bench import issuance
 from bench.issuance import _academy, _services, bench_eventsourcing
 from issuers.signing import SigningPool
-from passport.cli_import import settle_heap
+from passport.collector import settle_heap
 from passport.importing import Importer, ImportMapping, writers_for
 from passport.services import Services
 from tests.postgres_cluster import throwaway_cluster

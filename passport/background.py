@@ -23,6 +23,7 @@ from issuers.maintenance_keeper import MaintenanceKeeper
 from issuers.programme_awarder import TRACKING_NAME as AWARDER_JOB
 from issuers.programme_awarder import ProgrammeAwarder
 from passport.child_process import die_with
+from passport.collector import pace_collector
 from passport.log import sign_if_grown
 from passport.registry import needs_publishing, published_registry
 from passport.services import Services, utcnow
@@ -114,6 +115,7 @@ def _run_jobs(connection: Connection, settings: Settings, parent: int) -> None:
     # uvicorn ends `passport serve` on SIGTERM by raising it again once it has shut down, before
     # the server can close this process: its end then reaches us as a SIGTERM too.
     die_with(parent, signal.SIGTERM)
+    pace_collector()
     with contextlib.suppress(OSError):
         os.nice(NICENESS)
     if settings.log_format == "json":

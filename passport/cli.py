@@ -27,6 +27,7 @@ from passport.cli_ledger import audit, log_app, projections_app
 from passport.cli_registry import registry_app
 from passport.cli_trust import trust_app
 from passport.cli_verify import verify
+from passport.collector import pace_collector
 from passport.services import utcnow
 
 app = typer.Typer(
@@ -188,6 +189,7 @@ app.command("import")(import_records)
 
 def main() -> None:
     """Entry point: domain errors become one-line messages, never tracebacks."""
+    pace_collector()
     try:
         app()
     except (LedgerError, KeysError) as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from events.errors import LedgerError
 from issuers.signing import SigningPool
 from passport.cli_common import EXIT_UNUSABLE, fail
+from passport.collector import settle_heap
 from passport.importing import Importer, ImportMapping, Plan, writers_for
 from passport.services import Services, utcnow
 from passport.settings import Settings
@@ -38,18 +38,6 @@ def _report(plan: Plan, dry_run: bool) -> None:
         typer.echo(f"… and {len(plan.refused) - SHOWN_REFUSALS} more refused row(s)", err=True)
     if plan.refused:
         typer.echo(f"{len(plan.refused)} row(s) refused", err=True)
-
-
-def settle_heap() -> None:
-    """Leave the objects alive now (modules, schemas, the store's plumbing) out of the garbage
-    collector's passes for the rest of the process.
-
-    A full pass walks every tracked object; an import's allocations set one off every couple of
-    thousand credentials, and walking the start-up heap each time cost about a tenth of the CPU
-    of recording a credential.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 def import_records(

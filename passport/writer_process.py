@@ -24,6 +24,7 @@ from issuers.award_pipeline import ChunkWriter
 from issuers.award_requests import Prepared
 from issuers.jobs import WriterFor
 from passport.child_process import die_with
+from passport.collector import pace_collector
 from passport.settings import Settings
 
 # Rows of a cohort job from which it gets writer processes: a smaller job ends before a process
@@ -55,6 +56,7 @@ def _write_chunks(connection: Connection, settings: Settings, parent: int | None
     from passport.services import Services  # noqa: PLC0415 (the writer's own; Services uses us)
 
     die_with(parent)
+    pace_collector()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     services = Services.open(settings)
     try:

@@ -12,6 +12,7 @@ from issuers import api as issuer_api
 from issuers import vc_api
 from issuers.deps import Operator
 from passport.background import background_jobs
+from passport.collector import pace_collector
 from passport.publishing import passport_file
 from passport.services import Services, utcnow
 from passport.settings import Settings
@@ -136,4 +137,5 @@ def create_app(
 def app_from_environment() -> FastAPI:
     """The app on the settings in the environment, running no background jobs (its server runs
     them in a process of their own): what each `passport serve --workers` process builds."""
+    pace_collector()
     return create_app(Settings(), background=False)
