@@ -12,7 +12,12 @@
   (read models, programme awarder, maintenance keeper) have applied it all;
 - rounds: the same learners awarded again and again (`--rounds`, `award_many` in batches of
   100), each round's rate against the bare append: flat when an award costs the same at the
-  first round and the last.
+  first round and the last;
+- with `--preload N` (PostgreSQL), the API cohort again, into a ledger already holding N
+  credentials of another academy (loaded by `passport import`, caught up by the server's
+  followers before the cohort is sent), against bare appends into an empty store and into one
+  filled to the ledger's number of events (what the store itself loses to size): flat when
+  an award costs the same into the millionth credential as into the first.
 
 `--postgres` runs everything on a throwaway PostgreSQL server instead of SQLite files.
 """
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 import tempfile
 import time
 from datetime import UTC, date, datetime
@@ -29,7 +35,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 from eventsourcing.application import Application
+from psycopg import sql
 
 from bench.ledger import Note
 from bench.serving import BIN, followers_caught_up, passport_env, serving_process
@@ -53,10 +61,8 @@ def _services(directory: Path, name: str) -> Services:
     return Services.open(throwaway_settings(directory, name, POSTGRES))
 
 
-def _academy(services: Services) -> tuple[IssuerAccount, str]:
-    account = services.accounts.register_issuer(
-        "Bench Academy", "https://b.example", datetime.now(UTC)
-    )
+def _academy(services: Services, name: str = "Bench Academy") -> tuple[IssuerAccount, str]:
+    account = services.accounts.register_issuer(name, "https://b.example", datetime.now(UTC))
     achievement = services.awarding.define_achievement(
         account.id,
         name="Information Governance",
@@ -99,8 +105,11 @@ def bench_bare(rows: int, directory: Path) -> float:
     return rows / elapsed
 
 
-def bench_eventsourcing(rows: int, directory: Path, name: str = "eventsourcing") -> float:
-    """A plain library application saving batches of CHUNK aggregates of credential size."""
+def bench_eventsourcing(
+    rows: int, directory: Path, name: str = "eventsourcing", prefill: int = 0
+) -> float:
+    """A plain library application saving batches of CHUNK aggregates of credential size, into
+    an empty store or (PostgreSQL) one already holding `prefill` events of the same size."""
     services = _services(directory, name)
     account, achievement = _academy(services)
     issuer = services.ledger.issuer(account.id)
@@ -111,12 +120,30 @@ def bench_eventsourcing(rows: int, directory: Path, name: str = "eventsourcing")
     env = services.settings.eventsourcing_env() | {"CREATE_TABLE": "y"}
     services.close()
     app: Application[Any] = Application(env=env)
+    if prefill:
+        _prefill(services.settings.database_url, app, text, prefill)
     start = time.perf_counter()
     for i in range(0, rows, CHUNK):
         app.save(*(Note(text=text, author=str(n)) for n in range(i, min(i + CHUNK, rows))))
     elapsed = time.perf_counter() - start
     app.close()
     return rows / elapsed
+
+
+def _prefill(database_url: str, app: Application[Any], text: str, events: int) -> None:
+    """Fill the bare application's table with `events` rows of one aggregate each (what the
+    ledger's table holds after a load), in one statement: the store at the ledger's size."""
+    table = app.recorder.events_table_name  # type: ignore[attr-defined]
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL(
+                "INSERT INTO {} (originator_id, originator_version, topic, state) "
+                "SELECT gen_random_uuid(), 1, 'bench.ledger:Note.Written', convert_to(%s, 'UTF8') "
+                "FROM generate_series(1, %s)"
+            ).format(sql.Identifier(table)),
+            (text, events),
+        )
+        conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
 
 
 def bench_library(rows: int, directory: Path) -> float:
@@ -163,11 +190,22 @@ def bench_rounds(rows: int, rounds: int, directory: Path) -> list[float]:
     return rates
 
 
-def bench_api(rows: int, directory: Path) -> tuple[float, float]:
-    """(awards/s until the job is done, awards/s until the server's followers have applied it)."""
-    settings = throwaway_settings(directory, "api", POSTGRES)
+def bench_api(rows: int, directory: Path, preload: int = 0) -> tuple[float, float, int]:
+    """(awards/s until the job is done, awards/s until the server's followers have applied it,
+    events the ledger held before the cohort), on a fresh ledger, or on one holding `preload`
+    credentials loaded by `passport import` first (another academy's, ten per learner) and
+    applied by the read models."""
+    name = f"api_{preload}" if preload else "api"
+    settings = throwaway_settings(directory, name, POSTGRES)
+    if preload:
+        from bench.scale import load_through_import  # noqa: PLC0415 (bench.scale builds on us)
+
+        preloaded = directory / name
+        preloaded.mkdir()
+        load_through_import(settings, preloaded, preload, settings.base_url)
     services = Services.open(settings)
-    account, achievement = _academy(services)
+    account, achievement = _academy(services, "Cohort Academy")
+    held = services.ledger.recorder.max_notification_id() or 0
     services.close()
     cohort = {
         "mode": "per-row",
@@ -193,7 +231,7 @@ def bench_api(rows: int, directory: Path) -> tuple[float, float]:
         ),
         httpx.Client(base_url=base, timeout=300) as http,
     ):
-        followers_caught_up(settings, timeout=120)
+        followers_caught_up(settings, timeout=3600)
         token = http.post(
             "/oauth/token",
             data={"grant_type": "client_credentials"},
@@ -212,7 +250,14 @@ def bench_api(rows: int, directory: Path) -> tuple[float, float]:
             raise SystemExit(f"the cohort job ended {job['status']}: {job['errors'][:3]}")
         followers_caught_up(settings, timeout=3600)
         applied = time.perf_counter() - start
-    return rows / done, rows / applied
+    return rows / done, rows / applied, held
+
+
+def _pg_setting(text: str) -> tuple[str, str]:
+    name, _, value = text.partition("=")
+    if not re.fullmatch(r"[a-z_]+", name) or not re.fullmatch(r"[\w.]+", value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE (say shared_buffers=2GB)")
+    return name, value
 
 
 def main() -> None:
@@ -222,18 +267,39 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument(
+        "--preload",
+        type=float,
+        default=0,
+        help="also send the API cohort to a ledger already holding this many credentials "
+        "(loaded by `passport import` first; e.g. 1e6)",
+    )
+    parser.add_argument(
+        "--pg-setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        type=_pg_setting,
+        help="a setting for the throwaway PostgreSQL server (repeatable; e.g. "
+        "shared_buffers=2GB, as a production server would be tuned)",
+    )
     args = parser.parse_args()
+    preload = int(args.preload)
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         if args.postgres:
-            POSTGRES = stack.enter_context(throwaway_cluster())
+            POSTGRES = stack.enter_context(throwaway_cluster(dict(args.pg_setting)))
         store = bench_eventsourcing(args.rows, Path(tmp))
         bare = bench_bare(args.rows, Path(tmp))
         library = bench_library(args.rows, Path(tmp))
-        api, applied = bench_api(args.rows, Path(tmp))
+        api, applied, _ = bench_api(args.rows, Path(tmp))
         rounds = bench_rounds(args.rows, args.rounds, Path(tmp))
-    print(
-        f"cohort issuance, {args.rows} awards, {'PostgreSQL' if args.postgres else 'SQLite file'}"
-    )
+        if preload:
+            store_after = bench_eventsourcing(args.rows, Path(tmp), "eventsourcing_after")
+            loaded, loaded_applied, held = bench_api(args.rows, Path(tmp), preload)
+            store_sized = bench_eventsourcing(args.rows, Path(tmp), "eventsourcing_sized", held)
+    tuned = ", ".join(f"{name}={value}" for name, value in args.pg_setting)
+    store_name = f"PostgreSQL{f' ({tuned})' if tuned else ''}" if args.postgres else "SQLite file"
+    print(f"cohort issuance, {args.rows} awards, {store_name}")
     print(f"  bare eventsourcing (batches of {CHUNK})           : {store:8.0f} awards/s")
     print(
         f"  bare ledger append (pre-signed, batches of {CHUNK}) : {bare:8.0f} awards/s   "
@@ -257,6 +323,21 @@ def main() -> None:
             f"{rate:8.0f} awards/s   ratio {rate / store:.2f}"
         )
     print(f"  last round / first round                       : {rounds[-1] / rounds[0]:8.2f}")
+    if preload:
+        print(f"  bare eventsourcing again, empty store          : {store_after:8.0f} awards/s")
+        print(
+            f"  bare eventsourcing into a store of {held:,} events : {store_sized:8.0f} "
+            f"awards/s   ({store_sized / store_after:.2f} of the empty store's rate)"
+        )
+        print(
+            f"  API into a ledger of {preload:,} credentials ({held:,} events) : "
+            f"{loaded:8.0f} awards/s   ratio {loaded / store_after:.2f} to the empty store, "
+            f"{loaded / store_sized:.2f} to the same-size store   (fresh ledger: {api / store:.2f})"
+        )
+        print(
+            f"  API into it, until the followers have applied it : {loaded_applied:8.0f} "
+            f"awards/s   ratio {loaded_applied / store_after:.2f}"
+        )
 
 
 if __name__ == "__main__":

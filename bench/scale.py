@@ -86,7 +86,7 @@ def write_report(path: Path, rows: int) -> None:
             )
 
 
-def _load(settings: Settings, directory: Path, credentials: int, base: str) -> float:
+def load_through_import(settings: Settings, directory: Path, credentials: int, base: str) -> float:
     """Import `credentials` generated records through `passport import`; credentials/s."""
     services = Services.open(settings)
     account, achievement = _academy(services)
@@ -183,7 +183,7 @@ def measure(
     settings = throwaway_settings(directory, f"scale_{credentials}", cluster)
     base = f"http://127.0.0.1:{free_port()}"
     settings = settings.model_copy(update={"base_url": base})
-    run.import_rate = _load(settings, directory, credentials, base)
+    run.import_rate = load_through_import(settings, directory, credentials, base)
     _serve_and_measure(settings, directory, run, seconds, endpoints)
     if rebuild:
         _rebuild_and_audit(settings, directory, run)

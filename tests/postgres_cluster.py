@@ -11,7 +11,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,8 +94,9 @@ def restart(cluster: Cluster) -> None:
 
 
 @contextmanager
-def throwaway_cluster() -> Iterator[Cluster]:
-    """Start a cluster (as the `postgres` user when we are root: initdb refuses root)."""
+def throwaway_cluster(settings: Mapping[str, str] | None = None) -> Iterator[Cluster]:
+    """Start a cluster (as the `postgres` user when we are root: initdb refuses root), with
+    `settings` added to its `postgresql.conf` (a bench's `shared_buffers`, say)."""
     bindir = _bindir()
     run_as = "postgres" if os.geteuid() == 0 else None
     base = Path(tempfile.mkdtemp(prefix="passport-pg-"))
@@ -122,6 +123,9 @@ def throwaway_cluster() -> Iterator[Cluster]:
             user=run_as,
             capture_output=True,
         )
+        with (data / "postgresql.conf").open("a") as conf:
+            for name, value in (settings or {}).items():
+                conf.write(f"{name} = '{value}'\n")
         subprocess.run(
             [
                 str(bindir / "pg_ctl"),
