@@ -269,21 +269,30 @@ class Awarding:
         """The second half of `award_many`: record a prepared batch in one transaction and
         return its awards; None (nothing recorded) when a concurrent writer changed one of its
         passports or recorded one of its keys first since it was prepared: prepare it again."""
-        awards, entries, reads, ids = batch
+        recorded = self.record_uncounted(issuer_id, batch)
+        if recorded is None:
+            return None
+        AWARDS_RECORDED.inc(recorded)
+        awards, entries = batch.awards, batch.entries
+        if recorded < len(entries):  # a retry: some were recorded by an earlier attempt
+            return self._as_recorded(awards)
+        return awards
+
+    def record_uncounted(self, issuer_id: UUID, batch: Prepared) -> int | None:
+        """`record_prepared` for a writer process, which returns only how many credentials it
+        recorded now (None as there) and leaves `AWARDS_RECORDED` to the process it answers:
+        the server's processes count into files its `/metrics` adds up, one per process."""
+        _, entries, reads, ids = batch
         if not entries:
-            return awards
+            return 0
         try:
             with self._database.transaction() as tx:
                 held = self._idempotency.credential_ids(str(issuer_id), list(ids), ids)
                 if held != ids:  # a racing request recorded one of these keys first
                     raise IntegrityError("an idempotency key was recorded meanwhile")
-                recorded = self._ledger.record_awards(entries, reads, within=tx.connection)
+                return self._ledger.record_awards(entries, reads, within=tx.connection)
         except IntegrityError:
             return None
-        AWARDS_RECORDED.inc(recorded)
-        if recorded < len(entries):  # a retry: some were recorded by an earlier attempt
-            return self._as_recorded(awards)
-        return awards
 
     def _as_recorded(self, awards: list[Award]) -> list[Award]:
         """The awards as the ledger holds them: an earlier attempt's credential wins."""

@@ -73,6 +73,7 @@ def serve(
 
     from passport.background import BackgroundProcess  # noqa: PLC0415
     from passport.web.app import create_app  # noqa: PLC0415
+    from passport.web.operations import serving_metrics  # noqa: PLC0415
     from passport.web.server import run_workers, server_config  # noqa: PLC0415
 
     if (tls_cert is None) != (tls_key is None):
@@ -104,7 +105,7 @@ def serve(
             )
         except OSError as exc:
             fail(f"cannot read the certificate or key: {exc.strerror or type(exc).__name__}")
-        with contextlib.closing(BackgroundProcess(settings)):
+        with serving_metrics(), contextlib.closing(BackgroundProcess(settings)):
             if workers == 1:
                 uvicorn.Server(config).run()
             else:

@@ -23,6 +23,7 @@ from uuid import UUID
 from issuers.award_pipeline import ChunkWriter
 from issuers.award_requests import Prepared
 from issuers.jobs import WriterFor
+from issuers.metrics import AWARDS_RECORDED
 from passport.child_process import die_with
 from passport.collector import pace_collector
 from passport.settings import Settings
@@ -49,10 +50,10 @@ def _sendable(exc: Exception) -> Exception:
 
 
 def _write_chunks(connection: Connection, settings: Settings, parent: int | None) -> None:
-    """The writer process: records each prepared chunk it is sent, answering whether it did
-    (False: another writer changed one of its passports first). Ends when sent None, or when
-    its sender is gone (its end of the pipe closed). Ctrl-C is the parent's to handle: it
-    stops sending, and this process ends after the write under way."""
+    """The writer process: records each prepared chunk it is sent, answering how many
+    credentials it recorded (None: another writer changed one of its passports first). Ends
+    when sent None, or when its sender is gone (its end of the pipe closed). Ctrl-C is the
+    parent's to handle: it stops sending, and this process ends after the write under way."""
     from passport.services import Services  # noqa: PLC0415 (the writer's own; Services uses us)
 
     die_with(parent)
@@ -69,7 +70,7 @@ def _write_chunks(connection: Connection, settings: Settings, parent: int | None
                 return
             issuer_id, prepared = message
             try:
-                answer: object = services.awarding.record_prepared(issuer_id, prepared) is not None
+                answer: object = services.awarding.record_uncounted(issuer_id, prepared)
             except Exception as exc:  # sent back: the sender stops with it, as without a writer
                 answer = _sendable(exc)
             try:
@@ -152,7 +153,10 @@ class WriterProcess:
             raise self._ended() from None
         if isinstance(answer, Exception):
             raise answer
-        return bool(answer)
+        if answer is None:
+            return False
+        AWARDS_RECORDED.inc(answer)  # here: a writer's own count would be one more file to read
+        return True
 
     def _ended(self) -> WriterError:
         self._process.join(timeout=5)

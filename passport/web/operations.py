@@ -5,20 +5,40 @@ id (the maximum of its primary key) minus the position the read models recorded,
 checkpoint's age comes from the newest row of `log_checkpoints` by its primary key; nothing is
 counted. Request latency is labelled by route template (`/s/{token}`), never by the raw path,
 so no token reaches a label; metrics carry no personal data.
+
+Under `passport serve` the counters and latencies of every process of the server are added up:
+its workers, its background process (whose programme awarder records credentials too) and the
+parents of large cohorts' writers. Each process the server starts keeps them in a file of
+`prometheus_client`'s multi-process directory (`serving_metrics`); `/metrics` adds those to the
+answering process's own when that one counts in memory (the server's own process, serving
+alone).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import math
+import os
+import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,13 +53,11 @@ REQUEST_SECONDS = Histogram(
     "Time to answer an HTTP request, by method, route template and status.",
     ("method", "route", "status"),
 )
-PROJECTION_LAG = Gauge(
-    "passport_projection_lag_events", "Events recorded on the log that the read models lack."
-)
-CHECKPOINT_AGE = Gauge(
-    "passport_checkpoint_age_seconds",
-    "Seconds since the newest signed checkpoint was published (NaN before the first).",
-)
+# prometheus_client's own setting, read by each process as it imports the library: a process
+# started with it counts into a file there (and its `REGISTRY` reads that file back), one
+# started without it counts in memory.
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+COUNTS_IN_FILES = bool(os.environ.get(MULTIPROCESS_DIR))
 UNMATCHED = "unmatched"  # the label of a request no route served: its path is never a label
 # Any other method a client sends is labelled "other", so no client can add label values.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -131,10 +149,86 @@ def metrics(
             )
             response.headers["WWW-Authenticate"] = 'Bearer realm="staff-passport-metrics"'
             return response
-    PROJECTION_LAG.set(projection_lag(services).events)
     age = checkpoint_age(services, utcnow())
-    CHECKPOINT_AGE.set(math.nan if age is None else age)
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    read_now = [
+        GaugeMetricFamily(
+            "passport_projection_lag_events",
+            "Events recorded on the log that the read models lack.",
+            value=projection_lag(services).events,
+        ),
+        GaugeMetricFamily(
+            "passport_checkpoint_age_seconds",
+            "Seconds since the newest signed checkpoint was published (NaN before the first).",
+            value=math.nan if age is None else age,
+        ),
+    ]
+    own = [] if COUNTS_IN_FILES else [REGISTRY.collect()]  # else among the files
+    families = _added_up([*own, _other_processes()]) + read_now
+    return Response(generate_latest(_Families(families)), media_type=CONTENT_TYPE_LATEST)
+
+
+@contextlib.contextmanager
+def serving_metrics() -> Iterator[None]:
+    """While `passport serve` runs: a fresh multi-process directory for the processes it starts
+    (workers, background process, writers), which import `prometheus_client` with it set; or
+    the operator's, when `PROMETHEUS_MULTIPROC_DIR` was set when this process started (theirs
+    to empty before each start, as `prometheus_client` asks)."""
+    if COUNTS_IN_FILES:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="passport-metrics-") as directory:
+        before = os.environ.get(MULTIPROCESS_DIR)
+        os.environ[MULTIPROCESS_DIR] = directory
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop(MULTIPROCESS_DIR, None)
+            else:
+                os.environ[MULTIPROCESS_DIR] = before
+
+
+def _other_processes() -> Iterable[Metric]:
+    """What the server's processes counted into the multi-process directory (nothing outside
+    `passport serve`)."""
+    directory = os.environ.get(MULTIPROCESS_DIR)
+    if not directory or not Path(directory).is_dir():
+        return []
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
+    return registry.collect()
+
+
+def _added_up(sources: Iterable[Iterable[Metric]]) -> list[Metric]:
+    """Each family once, with the samples of the same name and labels added up (counters and
+    histogram buckets, sums and counts: every multi-process family is one of those)."""
+    families: dict[str, Metric] = {}
+    totals: dict[str, dict[tuple[str, tuple[tuple[str, str], ...]], float]] = {}
+    for source in sources:
+        for family in source:
+            families.setdefault(family.name, family)
+            samples = totals.setdefault(family.name, {})
+            for sample in family.samples:
+                key = (sample.name, tuple(sorted(sample.labels.items())))
+                samples[key] = samples.get(key, 0.0) + sample.value
+    added = []
+    for name, first in families.items():
+        family = Metric(name, first.documentation, first.type, first.unit)
+        for (sample_name, labels), value in totals[name].items():
+            family.add_sample(sample_name, dict(labels), value)
+        added.append(family)
+    return added
+
+
+class _Families:
+    """Metric families already gathered, in the shape `generate_latest` reads."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterable[Metric]:
+        """The families, as a collector gives them."""
+        return self._families
 
 
 def _route_label(scope: Scope) -> str:

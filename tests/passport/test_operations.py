@@ -42,7 +42,8 @@ def _record_events_without_projecting(settings: Settings, count: int) -> None:
         services.close()
 
 
-def _samples(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
+def metric_samples(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
+    """Each sample of a Prometheus text answer by name: its labels and value."""
     found: dict[str, list[tuple[dict[str, str], float]]] = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
@@ -103,7 +104,7 @@ def test_metrics_label_latency_by_route_template_and_never_carry_a_token(setting
     for token in (links.share.rsplit("/", 1)[1], links.me.rsplit("/", 1)[1]):
         assert token not in text
     assert "address-with-secret-ish-path" not in text
-    samples = _samples(text)
+    samples = metric_samples(text)
     routes = {
         labels["route"] for labels, _ in samples["passport_http_request_duration_seconds_count"]
     }
@@ -117,7 +118,7 @@ def test_awards_recorded_counts_each_award(settings, api):
     """Recording one award through the API raises the awards counter by one."""
 
     def awards() -> float:
-        return _samples(api.http.get("/metrics").text)["passport_awards_recorded_total"][0][1]
+        return metric_samples(api.http.get("/metrics").text)["passport_awards_recorded_total"][0][1]
 
     from tests.api_client import ACHIEVEMENT, award_body  # noqa: PLC0415
 

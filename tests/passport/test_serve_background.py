@@ -22,6 +22,7 @@ from tests.api_client import ACHIEVEMENT, Api, award_body
 from tests.issuers.test_cohorts import _env, count_credentials, rows, wait_for
 from tests.passport.server import free_port
 from tests.passport.test_cli import run
+from tests.passport.test_operations import metric_samples
 from tests.security.test_import_writer_process import _alive, _children
 
 pytestmark = pytest.mark.slow
@@ -149,5 +150,43 @@ def test_a_cohort_large_enough_for_writer_processes_completes_under_the_server(
         sent = http.post(f"{issuer}/awards/batch", headers=headers, json=cohort)
         assert sent.status_code == 202, sent.text
         job = wait_for(http, sent.headers["location"], headers)
+        counted = _awards_counted(http)
     assert (job["status"], job["done"]) == ("completed", COHORT_WRITER_FROM), job
     assert count_credentials(pg_settings) == COHORT_WRITER_FROM
+    assert counted == COHORT_WRITER_FROM  # recorded by the writers, counted by their parent
+
+
+def _awards_counted(http: httpx.Client) -> float:
+    return metric_samples(http.get("/metrics").text)["passport_awards_recorded_total"][0][1]
+
+
+@pytest.mark.postgres
+def test_metrics_count_the_awards_of_every_process_of_the_server(pg_settings, tmp_path):
+    """`/metrics` of a one-worker server adds the web process's own counts (in memory) to its
+    other processes' (in files): an award and a small cohort's twelve rows, each counted once,
+    and the cohort request timed once."""
+    with (
+        _serving(pg_settings, tmp_path) as (_, base),
+        httpx.Client(base_url=base, timeout=30) as http,
+    ):
+        api = Api(http, _operator(pg_settings))
+        account, token = api.register("Counted Academy")
+        issuer = f"/api/v1/issuers/{account['id']}"
+        achievement = http.post(f"{issuer}/achievements", headers=token, json=ACHIEVEMENT)
+        achievement_id = achievement.json()["id"]
+        award = http.post(f"{issuer}/awards", headers=token, json=award_body(achievement_id))
+        assert award.status_code == 201, award.text
+        cohort = {"mode": "per-row", "awards": rows(achievement_id, 12)}
+        headers = {**token, "Idempotency-Key": "counted"}
+        sent = http.post(f"{issuer}/awards/batch", headers=headers, json=cohort)
+        assert sent.status_code == 202, sent.text
+        job = wait_for(http, sent.headers["location"], headers)
+        assert job["status"] == "completed", job
+        assert _awards_counted(http) == 13
+        timed = metric_samples(http.get("/metrics").text)
+    answered = {
+        labels["route"]: value
+        for labels, value in timed["passport_http_request_duration_seconds_count"]
+        if labels["method"] == "POST"
+    }
+    assert answered["/api/v1/issuers/{issuer_id}/awards/batch"] == 1

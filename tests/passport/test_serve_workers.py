@@ -24,6 +24,7 @@ from tests.api_client import ACHIEVEMENT, Api
 from tests.issuers.test_cohorts import rows, wait_for
 from tests.passport.server import free_port, settled
 from tests.passport.test_cli import run
+from tests.passport.test_operations import metric_samples
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -113,6 +114,7 @@ def test_two_servers_with_two_workers_each_issue_cohorts_as_one_ledger(pg_settin
     achievement_id = achievement.json()["id"]
 
     read_statuses: list[int] = []
+    checkpoint_reads = dict.fromkeys(two_servers, 0)
     done = threading.Event()
 
     def read_meanwhile() -> None:
@@ -120,6 +122,7 @@ def test_two_servers_with_two_workers_each_issue_cohorts_as_one_ledger(pg_settin
             while not done.is_set():
                 for base in two_servers:
                     read_statuses.append(reader.get(f"{base}/log/checkpoint").status_code)
+                    checkpoint_reads[base] += 1
                     read_statuses.append(reader.get(f"{base}{issuer}", headers=token).status_code)
 
     reader = threading.Thread(target=read_meanwhile)
@@ -149,6 +152,7 @@ def test_two_servers_with_two_workers_each_issue_cohorts_as_one_ledger(pg_settin
 
     assert read_statuses and set(read_statuses) <= {200, 404}  # 404: before the first checkpoint
     assert read_statuses.count(200) > 0
+    _metrics_count_every_process(two_servers, checkpoint_reads, sum(sizes))
     settled(pg_settings)
     with psycopg.connect(pg_settings.postgres_conninfo()) as conn:
         total, distinct = conn.execute(
@@ -161,3 +165,37 @@ def test_two_servers_with_two_workers_each_issue_cohorts_as_one_ledger(pg_settin
     assert len(notes) == 1
     audit = run(pg_settings, "audit")
     assert audit.returncode == 0, audit.stdout + audit.stderr
+
+
+def _metrics_count_every_process(
+    bases: list[str], checkpoint_reads: dict[str, int], awards: int
+) -> None:
+    """Whichever worker answers `/metrics` (a new connection each time), a server counts the
+    checkpoint reads all its workers answered, and the two count every award their background
+    processes and writer processes recorded (a cohort job may run on either server)."""
+    deadline = time.monotonic() + 10  # a worker counts a request just after answering it
+    while True:
+        answers = [
+            [metric_samples(httpx.get(f"{b}/metrics").text) for _ in range(4)] for b in bases
+        ]
+        reads = [
+            {
+                sum(
+                    value
+                    for labels, value in samples["passport_http_request_duration_seconds_count"]
+                    if labels["route"] == "/log/checkpoint"
+                )
+                for samples in scrapes
+            }
+            for scrapes in answers
+        ]
+        if reads == [{checkpoint_reads[b]} for b in bases] or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert reads == [{checkpoint_reads[b]} for b in bases]
+    recorded = [
+        {samples["passport_awards_recorded_total"][0][1] for samples in scrapes}
+        for scrapes in answers
+    ]
+    assert all(len(seen) == 1 for seen in recorded), recorded
+    assert sum(seen.pop() for seen in recorded) == awards
