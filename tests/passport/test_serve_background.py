@@ -141,11 +141,8 @@ def test_a_cohort_large_enough_for_writer_processes_completes_under_the_server(
         _serving(pg_settings, tmp_path) as (_, base),
         httpx.Client(base_url=base, timeout=60) as http,
     ):
-        api = Api(http, _operator(pg_settings))
-        account, token = api.register("Writers Academy")
-        issuer = f"/api/v1/issuers/{account['id']}"
-        achievement = http.post(f"{issuer}/achievements", headers=token, json=ACHIEVEMENT)
-        cohort = {"mode": "per-row", "awards": rows(achievement.json()["id"], COHORT_WRITER_FROM)}
+        issuer, token, achievement_id = _academy(http, pg_settings, "Writers Academy")
+        cohort = {"mode": "per-row", "awards": rows(achievement_id, COHORT_WRITER_FROM)}
         headers = {**token, "Idempotency-Key": "writers"}
         sent = http.post(f"{issuer}/awards/batch", headers=headers, json=cohort)
         assert sent.status_code == 202, sent.text
@@ -154,6 +151,16 @@ def test_a_cohort_large_enough_for_writer_processes_completes_under_the_server(
     assert (job["status"], job["done"]) == ("completed", COHORT_WRITER_FROM), job
     assert count_credentials(pg_settings) == COHORT_WRITER_FROM
     assert counted == COHORT_WRITER_FROM  # recorded by the writers, counted by their parent
+
+
+def _academy(http: httpx.Client, settings: Settings, name: str) -> tuple[str, dict[str, str], str]:
+    """An academy registered through the server with one achievement: its API path, its
+    bearer header and the achievement's id."""
+    account, token = Api(http, _operator(settings)).register(name)
+    issuer = f"/api/v1/issuers/{account['id']}"
+    achievement = http.post(f"{issuer}/achievements", headers=token, json=ACHIEVEMENT)
+    assert achievement.status_code == 201, achievement.text
+    return issuer, token, achievement.json()["id"]
 
 
 def _awards_counted(http: httpx.Client) -> float:
@@ -169,11 +176,7 @@ def test_metrics_count_the_awards_of_every_process_of_the_server(pg_settings, tm
         _serving(pg_settings, tmp_path) as (_, base),
         httpx.Client(base_url=base, timeout=30) as http,
     ):
-        api = Api(http, _operator(pg_settings))
-        account, token = api.register("Counted Academy")
-        issuer = f"/api/v1/issuers/{account['id']}"
-        achievement = http.post(f"{issuer}/achievements", headers=token, json=ACHIEVEMENT)
-        achievement_id = achievement.json()["id"]
+        issuer, token, achievement_id = _academy(http, pg_settings, "Counted Academy")
         award = http.post(f"{issuer}/awards", headers=token, json=award_body(achievement_id))
         assert award.status_code == 201, award.text
         cohort = {"mode": "per-row", "awards": rows(achievement_id, 12)}
