@@ -287,8 +287,8 @@ def main() -> None:
         "--preload",
         type=float,
         default=0,
-        help="also send the API cohort to a ledger already holding this many credentials "
-        "(loaded by `passport import` first; e.g. 1e6)",
+        help="also send two API cohorts to a ledger already holding this many credentials "
+        "(loaded by `passport import` first; e.g. 1e6; with --postgres)",
     )
     parser.add_argument(
         "--pg-setting",
@@ -301,6 +301,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     preload = int(args.preload)
+    if preload and not args.postgres:
+        parser.error("--preload fills a PostgreSQL store: give --postgres too")
+    if args.pg_setting and not args.postgres:
+        parser.error("--pg-setting tunes the PostgreSQL server: give --postgres too")
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         if args.postgres:
             POSTGRES = stack.enter_context(throwaway_cluster(dict(args.pg_setting)))

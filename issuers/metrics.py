@@ -6,5 +6,6 @@ from prometheus_client import Counter
 
 AWARDS_RECORDED = Counter(
     "passport_awards_recorded",
-    "Credentials recorded on the ledger by this process (retries and replays not counted).",
+    "Credentials recorded on the ledger by this server's processes "
+    "(retries and replays not counted).",
 )

@@ -73,9 +73,15 @@ def serve(
 
     from passport.background import BackgroundProcess  # noqa: PLC0415
     from passport.web.app import create_app  # noqa: PLC0415
-    from passport.web.operations import serving_metrics  # noqa: PLC0415
+    from passport.web.operations import COUNTS_IN_FILES, serving_metrics  # noqa: PLC0415
     from passport.web.server import run_workers, server_config  # noqa: PLC0415
 
+    if COUNTS_IN_FILES:
+        fail(
+            "PROMETHEUS_MULTIPROC_DIR (or prometheus_multiproc_dir) is set: passport serve keeps "
+            "its processes' metrics in a fresh directory of its own (under TMPDIR); unset it and "
+            "start again"
+        )
     if (tls_cert is None) != (tls_key is None):
         fail("give both --tls-cert and --tls-key, or neither")
     for path in (tls_cert, tls_key):

@@ -9,9 +9,9 @@ so no token reaches a label; metrics carry no personal data.
 Under `passport serve` the counters and latencies of every process of the server are added up:
 its workers, its background process (whose programme awarder records credentials too) and the
 parents of large cohorts' writers. Each process the server starts keeps them in a file of
-`prometheus_client`'s multi-process directory (`serving_metrics`); `/metrics` adds those to the
-answering process's own when that one counts in memory (the server's own process, serving
-alone).
+`prometheus_client`'s multi-process directory, a fresh one per server (`serving_metrics`);
+`/metrics` adds those to the answering process's own when that one counts in memory (the
+server's own process, serving alone).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import contextlib
 import hmac
 import math
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -30,13 +31,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    Histogram,
-    generate_latest,
-)
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Histogram, generate_latest, values
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.routing import BaseRoute
@@ -55,9 +50,10 @@ REQUEST_SECONDS = Histogram(
 )
 # prometheus_client's own setting, read by each process as it imports the library: a process
 # started with it counts into a file there (and its `REGISTRY` reads that file back), one
-# started without it counts in memory.
+# started without it counts in memory. The library's own decision, not a second reading of it.
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
-COUNTS_IN_FILES = bool(os.environ.get(MULTIPROCESS_DIR))
+COUNTS_IN_FILES: bool = getattr(values.ValueClass, "_multiprocess", False)
+METRICS_DIR_PREFIX = "passport-metrics-"
 UNMATCHED = "unmatched"  # the label of a request no route served: its path is never a label
 # Any other method a client sends is labelled "other", so no client can add label values.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -169,23 +165,37 @@ def metrics(
 
 @contextlib.contextmanager
 def serving_metrics() -> Iterator[None]:
-    """While `passport serve` runs: a fresh multi-process directory for the processes it starts
-    (workers, background process, writers), which import `prometheus_client` with it set; or
-    the operator's, when `PROMETHEUS_MULTIPROC_DIR` was set when this process started (theirs
-    to empty before each start, as `prometheus_client` asks)."""
-    if COUNTS_IN_FILES:
-        yield
-        return
-    with tempfile.TemporaryDirectory(prefix="passport-metrics-") as directory:
-        before = os.environ.get(MULTIPROCESS_DIR)
+    """While `passport serve` runs: a fresh multi-process directory (under `TMPDIR`) for the
+    processes it starts (workers, background process, writers), which import
+    `prometheus_client` with it set, so every count starts at zero. A server stopped by a
+    signal cannot remove its own (uvicorn ends it with the signal): the next one removes the
+    directories of servers no longer running."""
+    _remove_left_behind()
+    prefix = f"{METRICS_DIR_PREFIX}{os.getpid()}-"
+    with tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True) as directory:
         os.environ[MULTIPROCESS_DIR] = directory
         try:
             yield
         finally:
-            if before is None:
-                os.environ.pop(MULTIPROCESS_DIR, None)
-            else:
-                os.environ[MULTIPROCESS_DIR] = before
+            os.environ.pop(MULTIPROCESS_DIR, None)
+
+
+def _remove_left_behind() -> None:
+    """Remove the metrics directories of servers that ended without removing theirs."""
+    for directory in Path(tempfile.gettempdir()).glob(f"{METRICS_DIR_PREFIX}*-*"):
+        pid = directory.name.removeprefix(METRICS_DIR_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(directory, ignore_errors=True)  # another user's stays theirs
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def _other_processes() -> Iterable[Metric]:
@@ -194,9 +204,9 @@ def _other_processes() -> Iterable[Metric]:
     directory = os.environ.get(MULTIPROCESS_DIR)
     if not directory or not Path(directory).is_dir():
         return []
-    registry = CollectorRegistry()
-    MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
-    return registry.collect()
+    collector = MultiProcessCollector(None, path=directory)  # type: ignore[no-untyped-call]
+    collected: Iterable[Metric] = collector.collect()  # type: ignore[no-untyped-call]
+    return collected
 
 
 def _added_up(sources: Iterable[Iterable[Metric]]) -> list[Metric]:
