@@ -153,18 +153,7 @@ def bench_library(rows: int, directory: Path) -> float:
     account, achievement = _academy(services)
     issuer_id = account.id
     valid, _ = validate(
-        [
-            {
-                "achievementId": achievement,
-                "earnedOn": "2026-10-01",
-                "learner": {
-                    "reference": f"R{i}",
-                    "staffIdentifier": f"ESR-{i:07d}",
-                    "name": f"Learner {i}",
-                },
-            }
-            for i in range(rows)
-        ],
+        _cohort(achievement, range(rows))["awards"],
         services.ledger.issuer(issuer_id),
         "bench-academy",
         "library",

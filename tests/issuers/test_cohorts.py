@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +16,7 @@ import pytest
 from passport.services import Services
 from passport.settings import Settings
 from tests.api_client import ACHIEVEMENT, Api
+from tests.commands import PASSPORT, passport_env
 
 CSV_HEADER = "achievementId,reference,staffIdentifier,email,name,earnedOn,creditsEarned\n"
 
@@ -145,20 +143,10 @@ def test_another_issuer_cannot_read_the_job(api, academy):
     assert api.http.get(response.headers["location"], headers=other).status_code == 403
 
 
-def _env(settings: Settings) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PASSPORT_DATABASE_URL": settings.database_url,
-        "PASSPORT_BASE_URL": settings.base_url,
-        "PASSPORT_KEY_DIR": str(settings.key_dir),
-        "PASSPORT_KEY_PASSPHRASE": settings.key_passphrase or "",
-    }
-
-
 def _passport(settings: Settings, *args: str) -> dict[str, Any]:
     done = subprocess.run(
-        [str(Path(sys.executable).parent / "passport"), *args, "--json"],
-        env=_env(settings),
+        [PASSPORT, *args, "--json"],
+        env=passport_env(settings),
         capture_output=True,
         text=True,
         check=True,
@@ -177,8 +165,8 @@ def server_process(settings: Settings) -> Iterator[tuple[str, Any]]:
 
     def start() -> subprocess.Popen[bytes]:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "passport"), "serve", "--port", str(port)],
-            env=_env(settings),
+            [PASSPORT, "serve", "--port", str(port)],
+            env=passport_env(settings),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import ssl
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +21,7 @@ from cryptography.x509.oid import NameOID
 
 from passport.services import Services
 from passport.settings import Settings
+from tests.commands import PASSPORT, passport_env
 from tests.passport.server import free_port, serving
 from tests.tamper import flip_byte
 
@@ -32,16 +31,12 @@ def run(
 ) -> subprocess.CompletedProcess[Any]:
     """Run `passport ARGS…` against the given store."""
     env = {
-        **os.environ,
-        "PASSPORT_DATABASE_URL": settings.database_url,
-        "PASSPORT_BASE_URL": settings.base_url,
-        "PASSPORT_KEY_DIR": str(settings.key_dir),
-        "PASSPORT_KEY_PASSPHRASE": settings.key_passphrase or "",
+        **passport_env(settings),
         **({"PASSPORT_SMTP_URL": settings.smtp_url} if settings.smtp_url else {}),
         "PASSPORT_TRUST_DIR": str(settings.key_dir.parent / "trust"),
     }
     return subprocess.run(
-        [str(Path(sys.executable).parent / "passport"), *args],
+        [PASSPORT, *args],
         env=env,
         capture_output=True,
         text=stdin is None,
@@ -404,14 +399,8 @@ def test_serve_speaks_https_with_a_certificate_and_says_what_is_wrong_without_on
     """The W3C suites call endpoints over HTTPS: `serve --tls-cert --tls-key` serves it."""
     cert_file, key_file = _self_signed(tmp_path)
     port = free_port()
-    env = {
-        **os.environ,
-        "PASSPORT_DATABASE_URL": settings.database_url,
-        "PASSPORT_BASE_URL": settings.base_url,
-        "PASSPORT_KEY_DIR": str(settings.key_dir),
-        "PASSPORT_KEY_PASSPHRASE": settings.key_passphrase or "",
-    }
-    command = [str(Path(sys.executable).parent / "passport"), "serve", "--port", str(port)]
+    env = passport_env(settings)
+    command = [PASSPORT, "serve", "--port", str(port)]
     server = subprocess.Popen(
         [*command, "--tls-cert", str(cert_file), "--tls-key", str(key_file)],
         env=env,

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from contextlib import closing
 from datetime import UTC, datetime
@@ -22,6 +20,7 @@ from events.issuer import AchievementKind
 from passport.immutability import PG_TABLE, SQLITE_TABLE
 from passport.services import Services
 from passport.settings import Settings
+from tests.commands import PASSPORT, passport_env
 from tests.passport.server import serving
 from tests.passport.test_cli import run
 
@@ -211,14 +210,8 @@ def test_an_import_killed_mid_file_then_rerun_records_each_row_once(settings, ac
     rows = 2000
     report = _report(tmp_path, [_row(n, "IG" if n % 2 else "FS") for n in range(rows)])
     before = _events(settings)
-    command = [str(Path(sys.executable).parent / "passport"), "import", str(report)]
-    env = {
-        **os.environ,
-        "PASSPORT_DATABASE_URL": settings.database_url,
-        "PASSPORT_BASE_URL": settings.base_url,
-        "PASSPORT_KEY_DIR": str(settings.key_dir),
-        "PASSPORT_KEY_PASSPHRASE": settings.key_passphrase or "",
-    }
+    command = [PASSPORT, "import", str(report)]
+    env = passport_env(settings)
     process = subprocess.Popen(
         [*command, "--mapping", str(academy), "--jobs", "2"],
         env=env,

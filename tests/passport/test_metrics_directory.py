@@ -12,7 +12,7 @@ from pathlib import Path
 
 from passport.settings import Settings
 from passport.web.operations import MULTIPROCESS_DIR, serving_metrics
-from tests.issuers.test_cohorts import _env
+from tests.commands import PASSPORT, passport_env
 
 
 def _dead_pid() -> int:
@@ -51,9 +51,9 @@ def test_serve_refuses_a_metrics_directory_from_its_environment(settings: Settin
     start and says what to do."""
     metrics = tmp_path / "metrics"
     metrics.mkdir()
-    env = {**_env(settings), MULTIPROCESS_DIR: str(metrics)}
+    env = {**passport_env(settings), MULTIPROCESS_DIR: str(metrics)}
     started = subprocess.run(
-        [str(Path(sys.executable).parent / "passport"), "serve", "--port", "0"],
+        [PASSPORT, "serve", "--port", "0"],
         env=env,
         capture_output=True,
         text=True,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,8 @@ from passport.background import FOLLOWER_JOB, lease
 from passport.settings import Settings
 from passport.writer_process import COHORT_WRITER_FROM
 from tests.api_client import ACHIEVEMENT, Api, award_body
-from tests.issuers.test_cohorts import _env, count_credentials, rows, wait_for
+from tests.commands import PASSPORT, passport_env
+from tests.issuers.test_cohorts import count_credentials, rows, wait_for
 from tests.passport.server import free_port
 from tests.passport.test_cli import run
 from tests.passport.test_operations import metric_samples
@@ -34,8 +34,8 @@ def _serving(settings: Settings, cwd: Path) -> Iterator[tuple[subprocess.Popen[b
     the directory that holds the key directory `keys`, as an operator might start it."""
     (cwd / "keys").mkdir(mode=0o700, exist_ok=True)
     port = free_port()
-    env = _env(settings)
-    command = [str(Path(sys.executable).parent / "passport"), "serve", "--port", str(port)]
+    env = passport_env(settings)
+    command = [PASSPORT, "serve", "--port", str(port)]
     log = cwd / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)

@@ -3,10 +3,8 @@ while cohorts are issued through both, with one follower and one signer elected 
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +19,7 @@ from passport.settings import Settings
 from passport.writer_process import COHORT_WRITER_FROM
 from projections.follower import lock_key
 from tests.api_client import ACHIEVEMENT, Api
+from tests.commands import PASSPORT, passport_env
 from tests.issuers.test_cohorts import rows, wait_for
 from tests.passport.server import free_port, settled
 from tests.passport.test_cli import run
@@ -32,14 +31,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 @pytest.fixture
 def two_servers(pg_settings: Settings, tmp_path: Path) -> Iterator[list[str]]:
     """Two `passport serve --workers 2` processes on the same database; their base URLs."""
-    env = {
-        **os.environ,
-        "PASSPORT_DATABASE_URL": pg_settings.database_url,
-        "PASSPORT_BASE_URL": pg_settings.base_url,
-        "PASSPORT_KEY_DIR": str(pg_settings.key_dir),
-        "PASSPORT_KEY_PASSPHRASE": pg_settings.key_passphrase or "",
-    }
-    command = [str(Path(sys.executable).parent / "passport"), "serve", "--workers", "2"]
+    env = passport_env(pg_settings)
+    command = [PASSPORT, "serve", "--workers", "2"]
     logs = [tmp_path / "server-a.log", tmp_path / "server-b.log"]
     processes: list[subprocess.Popen[bytes]] = []
     bases: list[str] = []

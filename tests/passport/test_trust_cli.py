@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from keys import SigningKey, did_key, did_key_verification_method
 from passport.registry import WELL_KNOWN_PATH
 from passport.services import REGISTRY_ROLE, Services
 from tests.api_client import ACHIEVEMENT, Api, award_body
+from tests.commands import PASSPORT
 from tests.passport.server import free_port, serving
 from verifier.eddsa_jcs_2022 import create_proof
 
@@ -30,7 +30,7 @@ def employer(cwd: Path, *args: str, base: str | None = None) -> subprocess.Compl
     if base is not None:
         env["PASSPORT_BASE_URL"] = base
     return subprocess.run(
-        [str(Path(sys.executable).parent / "passport"), *args],
+        [PASSPORT, *args],
         env=env,
         cwd=cwd,
         capture_output=True,

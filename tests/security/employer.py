@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.commands import PASSPORT
 
 
 def passport_cli(
@@ -16,7 +17,7 @@ def passport_cli(
     if ca_file is not None:
         env["PASSPORT_FETCH_CA_FILE"] = str(ca_file)
     return subprocess.run(
-        [str(Path(sys.executable).parent / "passport"), *args],
+        [PASSPORT, *args],
         env=env,
         cwd=cwd,
         capture_output=True,

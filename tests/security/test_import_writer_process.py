@@ -8,7 +8,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ import pytest
 from events.issuer import AchievementKind
 from passport.services import Services
 from passport.settings import Settings
+from tests.commands import PASSPORT, passport_env
 from tests.passport.test_import import _log_length, _store_state
 
 HEADER = "Employee Number,Full Name,Email Address,Competence Code,Achieved Date\n"
@@ -57,19 +57,13 @@ def report(pg_settings: Settings, tmp_path: Path) -> tuple[Path, Path]:
 
 def _command(settings: Settings, report: tuple[Path, Path]) -> tuple[list[str], dict[str, str]]:
     command = [
-        str(Path(sys.executable).parent / "passport"),
+        PASSPORT,
         "import",
         str(report[0]),
         "--mapping",
         str(report[1]),
     ]
-    env = {
-        **os.environ,
-        "PASSPORT_DATABASE_URL": settings.database_url,
-        "PASSPORT_BASE_URL": settings.base_url,
-        "PASSPORT_KEY_DIR": str(settings.key_dir),
-        "PASSPORT_KEY_PASSPHRASE": settings.key_passphrase or "",
-    }
+    env = passport_env(settings)
     return command, env
 
 

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 
 from keys import PublicKey, SigningKey
+from tests.commands import PASSPORT
 from tests.registries import entity, trusting
 from verifier import DocumentReport, MalformedInputError, Policy, Trust, verify_document
 from verifier.checks import StatusLists
@@ -149,7 +149,7 @@ def test_passport_verify_gives_the_stated_outcome_for_a_sample(
     env = {"PATH": os.environ.get("PATH", ""), "PASSPORT_TRUST_DIR": str(tmp_path / "trust")}
     done = subprocess.run(
         [
-            str(Path(sys.executable).parent / "passport"),
+            PASSPORT,
             *("verify", str(CORPUS / case["file"]), "--policy", "proof-only", "--json"),
         ],
         env=env,
