@@ -50,6 +50,7 @@ from issuers.awarding import AwardRequest, Learner
 from issuers.cohort import Mode, validate
 from issuers.jobs import Job
 from passport.services import Services
+from tests.api_client import cohort_rows
 from tests.passport.server import free_port
 from tests.postgres_cluster import Cluster, throwaway_cluster
 
@@ -153,7 +154,7 @@ def bench_library(rows: int, directory: Path) -> float:
     account, achievement = _academy(services)
     issuer_id = account.id
     valid, _ = validate(
-        _cohort(achievement, range(rows))["awards"],
+        cohort_rows(achievement, rows),
         services.ledger.issuer(issuer_id),
         "bench-academy",
         "library",
@@ -226,7 +227,7 @@ def bench_api(
             response = http.post(
                 f"/api/v1/issuers/{account.id}/awards/batch",
                 headers=headers,
-                json=_cohort(achievement, range(n * rows, (n + 1) * rows)),
+                json={"mode": "per-row", "awards": cohort_rows(achievement, rows, n * rows)},
             )
             location = response.headers["location"]
             while (job := http.get(location, headers=headers).json())["status"] == "running":
@@ -237,25 +238,6 @@ def bench_api(
             followers_caught_up(settings, timeout=3600)
             rates.append((rows / done, rows / (time.perf_counter() - start)))
     return rates, held
-
-
-def _cohort(achievement: str, numbers: range) -> dict[str, Any]:
-    """The body of a per-row cohort of new learners, one award each."""
-    return {
-        "mode": "per-row",
-        "awards": [
-            {
-                "achievementId": achievement,
-                "earnedOn": "2026-10-01",
-                "learner": {
-                    "reference": f"R{i}",
-                    "staffIdentifier": f"ESR-{i:07d}",
-                    "name": f"Learner {i}",
-                },
-            }
-            for i in numbers
-        ],
-    }
 
 
 def _pg_setting(text: str) -> tuple[str, str]:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import issuance
-from bench.importing import HEADER, PER_LEARNER
+from bench.importing import PER_LEARNER, write_report
 from bench.issuance import _academy, _services
 from passport.importing import Importer, ImportMapping
 from passport.services import Services
@@ -33,14 +33,7 @@ def _grow(
 ) -> None:
     """Import `rows` more generated completions, numbered from row `first`."""
     report = directory / f"report-{first}.csv"
-    with report.open("w") as out:
-        out.write(HEADER)
-        for n in range(first, first + rows):
-            learner, k = divmod(n, PER_LEARNER)
-            out.write(
-                f"ESR-{learner:08d},Learner {learner},l{learner}@example.nhs.net,IG,"
-                f"2025-{1 + k % 12:02d}-{1 + k // 12:02d}\n"
-            )
+    write_report(report, first + rows, first)
     Importer(services, mapping).run(report, datetime.now(UTC), lambda _: None)
 
 

@@ -36,6 +36,22 @@ def award_body(achievement_id: str, staff: str = "NMC-18A2345E") -> dict[str, An
     }
 
 
+def cohort_rows(achievement_id: str, count: int, start: int = 0) -> list[dict[str, Any]]:
+    """`count` cohort rows awarding the achievement to new learners, numbered from `start`."""
+    return [
+        {
+            "achievementId": achievement_id,
+            "earnedOn": "2026-10-01",
+            "learner": {
+                "reference": f"R{i}",
+                "staffIdentifier": f"ESR-{i:08d}",
+                "name": f"Learner {i}",
+            },
+        }
+        for i in range(start, start + count)
+    ]
+
+
 class Api:
     """A client of the running app, with helpers for tokens."""
 
@@ -63,6 +79,15 @@ class Api:
         assert response.status_code == 201, response.text
         account = response.json()
         return account, self.token(account["client_id"], account["client_secret"])
+
+    def academy(self, name: str) -> tuple[str, dict[str, str], str]:
+        """An academy registered with one achievement (`ACHIEVEMENT`): its API path, its bearer
+        header and the achievement's id."""
+        account, token = self.register(name)
+        issuer = f"/api/v1/issuers/{account['id']}"
+        achievement = self.http.post(f"{issuer}/achievements", headers=token, json=ACHIEVEMENT)
+        assert achievement.status_code == 201, achievement.text
+        return issuer, token, achievement.json()["id"]
 
     def recognise_accrediting(self, did: str) -> None:
         """Recognise a registered issuer as an accrediting body, as the operator (admin API)."""

@@ -15,25 +15,10 @@ import pytest
 
 from passport.services import Services
 from passport.settings import Settings
-from tests.api_client import ACHIEVEMENT, Api
+from tests.api_client import ACHIEVEMENT, Api, cohort_rows
 from tests.commands import PASSPORT, passport_env
 
 CSV_HEADER = "achievementId,reference,staffIdentifier,email,name,earnedOn,creditsEarned\n"
-
-
-def rows(achievement_id: str, count: int, start: int = 0) -> list[dict[str, Any]]:
-    return [
-        {
-            "achievementId": achievement_id,
-            "earnedOn": "2026-10-01",
-            "learner": {
-                "reference": f"R{i}",
-                "staffIdentifier": f"ESR-{i:08d}",
-                "name": f"Learner {i}",
-            },
-        }
-        for i in range(start, start + count)
-    ]
 
 
 def wait_for(http: httpx.Client, location: str, headers: dict[str, str]) -> dict[str, Any]:
@@ -67,7 +52,7 @@ def academy(api: Api) -> tuple[str, dict[str, str], str]:
 def test_all_or_nothing_refuses_the_whole_cohort_naming_each_bad_row(api, academy, settings):
     """Two bad rows out of five: 422 with both row numbers and reasons; nothing is issued."""
     base, token, achievement = academy
-    cohort = rows(achievement, 5)
+    cohort = cohort_rows(achievement, 5)
     cohort[1]["earnedOn"] = "31/12/2026"
     cohort[3]["achievementId"] = "no-such-achievement"
     response = api.http.post(
@@ -88,7 +73,7 @@ def test_all_or_nothing_refuses_the_whole_cohort_naming_each_bad_row(api, academ
 def test_per_row_awards_the_good_rows_and_reports_the_bad(api, academy, settings):
     """In per-row mode the job completes with the bad row listed and the rest awarded."""
     base, token, achievement = academy
-    cohort = rows(achievement, 30)
+    cohort = cohort_rows(achievement, 30)
     cohort[6]["learner"] = {"reference": "R6", "name": "No identifier"}
     response = api.http.post(
         f"{base}/awards/batch",
@@ -137,7 +122,7 @@ def test_another_issuer_cannot_read_the_job(api, academy):
     response = api.http.post(
         f"{base}/awards/batch",
         headers={**token, "Idempotency-Key": "c4"},
-        json={"awards": rows(achievement, 2)},
+        json={"awards": cohort_rows(achievement, 2)},
     )
     _, other = api.register("Other Academy")
     assert api.http.get(response.headers["location"], headers=other).status_code == 403
@@ -199,7 +184,7 @@ def test_killing_the_server_mid_cohort_then_retrying_leaves_one_credential_per_r
     account, token = api_.register("Kill Test Academy")
     base = f"/api/v1/issuers/{account['id']}"
     achievement = http.post(f"{base}/achievements", headers=token, json=ACHIEVEMENT).json()["id"]
-    cohort = {"mode": "per-row", "awards": rows(achievement, 2000)}
+    cohort = {"mode": "per-row", "awards": cohort_rows(achievement, 2000)}
     headers = {**token, "Idempotency-Key": "nightly-lms-sync"}
     response = http.post(f"{base}/awards/batch", headers=headers, json=cohort)
     location = response.headers["location"]

@@ -17,8 +17,8 @@ from events.issuer import AchievementKind
 from issuers.awarding import AwardRequest, Learner
 from passport.demo import seed_demo
 from passport.services import Services
-from tests.api_client import ACHIEVEMENT, award_body
-from tests.issuers.test_cohorts import rows, wait_for
+from tests.api_client import ACHIEVEMENT, award_body, cohort_rows
+from tests.issuers.test_cohorts import wait_for
 
 SCHEMA = Path(__file__).parents[3] / "shared" / "ob3-schema"
 SCHEMA_FILE = SCHEMA / "ob_v3p0_achievementcredential_schema.json"
@@ -175,7 +175,7 @@ def test_what_the_http_apis_return_matches_the_ob3_schema(api, settings, validat
     cohort = api.http.post(
         f"{base}/awards/batch",
         headers={**token, "Idempotency-Key": "schema-cohort"},
-        json={"mode": "all-or-nothing", "awards": rows(achievement["id"], 3)},
+        json={"mode": "all-or-nothing", "awards": cohort_rows(achievement["id"], 3)},
     )
     assert cohort.status_code == 202, cohort.text
     assert wait_for(api.http, cohort.headers["location"], token)["status"] == "completed"

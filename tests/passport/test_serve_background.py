@@ -17,9 +17,9 @@ import pytest
 from passport.background import FOLLOWER_JOB, lease
 from passport.settings import Settings
 from passport.writer_process import COHORT_WRITER_FROM
-from tests.api_client import ACHIEVEMENT, Api, award_body
+from tests.api_client import ACHIEVEMENT, Api, award_body, cohort_rows
 from tests.commands import PASSPORT, passport_env
-from tests.issuers.test_cohorts import count_credentials, rows, wait_for
+from tests.issuers.test_cohorts import count_credentials, wait_for
 from tests.passport.server import free_port
 from tests.passport.test_cli import run
 from tests.passport.test_operations import metric_samples
@@ -79,14 +79,8 @@ def test_the_server_s_background_process_applies_its_writes_and_holds_the_follow
     follower's lease; once it has stopped (SIGTERM), the lease is free and no child is left."""
     process, base = server
     with httpx.Client(base_url=base, timeout=30) as http:
-        api = Api(http, _operator(settings))
-        account, token = api.register("Background Academy")
-        issuer = f"/api/v1/issuers/{account['id']}"
-        achievement = http.post(f"{issuer}/achievements", headers=token, json=ACHIEVEMENT)
-        assert achievement.status_code == 201, achievement.text
-        award = http.post(
-            f"{issuer}/awards", headers=token, json=award_body(achievement.json()["id"])
-        )
+        issuer, token, achievement_id = Api(http, _operator(settings)).academy("Background Academy")
+        award = http.post(f"{issuer}/awards", headers=token, json=award_body(achievement_id))
         assert award.status_code == 201, award.text
         credential_id = award.json()["credentialId"]
         read = http.get(f"{issuer}/awards/{credential_id}", headers=token)  # from the read model
@@ -141,8 +135,8 @@ def test_a_cohort_large_enough_for_writer_processes_completes_under_the_server(
         _serving(pg_settings, tmp_path) as (_, base),
         httpx.Client(base_url=base, timeout=60) as http,
     ):
-        issuer, token, achievement_id = _academy(http, pg_settings, "Writers Academy")
-        cohort = {"mode": "per-row", "awards": rows(achievement_id, COHORT_WRITER_FROM)}
+        issuer, token, achievement_id = Api(http, _operator(pg_settings)).academy("Writers Academy")
+        cohort = {"mode": "per-row", "awards": cohort_rows(achievement_id, COHORT_WRITER_FROM)}
         headers = {**token, "Idempotency-Key": "writers"}
         sent = http.post(f"{issuer}/awards/batch", headers=headers, json=cohort)
         assert sent.status_code == 202, sent.text
@@ -151,16 +145,6 @@ def test_a_cohort_large_enough_for_writer_processes_completes_under_the_server(
     assert (job["status"], job["done"]) == ("completed", COHORT_WRITER_FROM), job
     assert count_credentials(pg_settings) == COHORT_WRITER_FROM
     assert counted == COHORT_WRITER_FROM  # recorded by the writers, counted by their parent
-
-
-def _academy(http: httpx.Client, settings: Settings, name: str) -> tuple[str, dict[str, str], str]:
-    """An academy registered through the server with one achievement: its API path, its
-    bearer header and the achievement's id."""
-    account, token = Api(http, _operator(settings)).register(name)
-    issuer = f"/api/v1/issuers/{account['id']}"
-    achievement = http.post(f"{issuer}/achievements", headers=token, json=ACHIEVEMENT)
-    assert achievement.status_code == 201, achievement.text
-    return issuer, token, achievement.json()["id"]
 
 
 def _awards_counted(http: httpx.Client) -> float:
@@ -177,7 +161,7 @@ def test_metrics_count_the_awards_of_every_process_of_the_server(pg_settings, tm
         _serving(pg_settings, tmp_path) as (_, base),
         httpx.Client(base_url=base, timeout=30) as http,
     ):
-        issuer, token, achievement_id = _academy(http, pg_settings, "Counted Academy")
+        issuer, token, achievement_id = Api(http, _operator(pg_settings)).academy("Counted Academy")
         module = http.post(
             f"{issuer}/achievements", headers=token, json={**ACHIEVEMENT, "name": "EPR module"}
         )
@@ -192,7 +176,7 @@ def test_metrics_count_the_awards_of_every_process_of_the_server(pg_settings, tm
         assert defined.status_code == 201, defined.text
         award = http.post(f"{issuer}/awards", headers=token, json=award_body(module.json()["id"]))
         assert award.status_code == 201, award.text
-        cohort = {"mode": "per-row", "awards": rows(achievement_id, 12)}
+        cohort = {"mode": "per-row", "awards": cohort_rows(achievement_id, 12)}
         headers = {**token, "Idempotency-Key": "counted"}
         sent = http.post(f"{issuer}/awards/batch", headers=headers, json=cohort)
         assert sent.status_code == 202, sent.text

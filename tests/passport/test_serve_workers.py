@@ -18,9 +18,9 @@ from passport.services import Services
 from passport.settings import Settings
 from passport.writer_process import COHORT_WRITER_FROM
 from projections.follower import lock_key
-from tests.api_client import ACHIEVEMENT, Api
+from tests.api_client import Api, cohort_rows
 from tests.commands import PASSPORT, passport_env
-from tests.issuers.test_cohorts import rows, wait_for
+from tests.issuers.test_cohorts import wait_for
 from tests.passport.server import free_port, settled
 from tests.passport.test_cli import run
 from tests.passport.test_operations import metric_samples
@@ -100,11 +100,7 @@ def test_two_servers_with_two_workers_each_issue_cohorts_as_one_ledger(pg_settin
         services.close()
     clients = [httpx.Client(base_url=base, timeout=60) for base in two_servers]
     api = Api(clients[0], (operator.client_id, operator.client_secret))
-    account, token = api.register("Busy Academy")
-    issuer = f"/api/v1/issuers/{account['id']}"
-    achievement = clients[0].post(f"{issuer}/achievements", headers=token, json=ACHIEVEMENT)
-    assert achievement.status_code == 201, achievement.text
-    achievement_id = achievement.json()["id"]
+    issuer, token, achievement_id = api.academy("Busy Academy")
 
     read_statuses: list[int] = []
     checkpoint_reads = dict.fromkeys(two_servers, 0)
@@ -125,7 +121,7 @@ def test_two_servers_with_two_workers_each_issue_cohorts_as_one_ledger(pg_settin
         # The first is large enough to be written by a writer process of its worker's own.
         sizes = (COHORT_WRITER_FROM, 150)
         for n, client in enumerate(clients):
-            awards = rows(achievement_id, sizes[n], start=sum(sizes[:n]))
+            awards = cohort_rows(achievement_id, sizes[n], start=sum(sizes[:n]))
             cohort = {"mode": "per-row", "awards": awards}
             sent = client.post(
                 f"{issuer}/awards/batch",

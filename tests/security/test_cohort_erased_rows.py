@@ -4,8 +4,8 @@ once for the whole cohort, and named in row order with the other refusals."""
 from __future__ import annotations
 
 from passport.settings import Settings
-from tests.api_client import Api
-from tests.issuers.test_cohorts import count_credentials, rows, wait_for
+from tests.api_client import Api, cohort_rows
+from tests.issuers.test_cohorts import count_credentials, wait_for
 from tests.passport.test_erasure import STAFF, _award, _erase
 
 
@@ -20,7 +20,7 @@ def test_erased_learners_rows_are_refused_in_row_order_and_the_rest_awarded(
     base = f"/api/v1/issuers/{account['id']}"
     achievement = api.http.get(f"{base}/achievements", headers=token).json()[0]["id"]
     before = count_credentials(settings)
-    cohort = rows(achievement, 40)
+    cohort = cohort_rows(achievement, 40)
     cohort[4]["learner"] = {"reference": "L-77", "staffIdentifier": STAFF, "name": "Z"}
     cohort[9]["earnedOn"] = "yesterday"
     cohort[30]["learner"] = {"reference": "L-77", "staffIdentifier": STAFF, "name": "Again"}
